@@ -1,0 +1,51 @@
+"""fuac: score places against Chinese "advanced unit" evaluation schemes, declared as rule files.
+
+>>> import fuac
+>>> result = fuac.evaluate("liunan-2023", data)  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from ._api import Applicable, evaluate, input_schema, load, loads, rulesets, rulesets_for
+from ._engine import Engine, get_engine, reset_engine
+from ._expressions import Expression, compile_expression
+from ._kinds import Assessment, Inputs, Outcome, Rule, RuleContext
+from ._loader import RuleSet
+from ._models import Model, Text
+from ._results import ConditionResult, Evaluation, ItemResult, PartResult, Problem, SectionResult
+from .errors import FuacError
+from .hookspecs import hookimpl
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Applicable",
+    "Assessment",
+    "ConditionResult",
+    "Engine",
+    "Evaluation",
+    "Expression",
+    "FuacError",
+    "Inputs",
+    "ItemResult",
+    "Model",
+    "Outcome",
+    "PartResult",
+    "Problem",
+    "Rule",
+    "RuleContext",
+    "RuleSet",
+    "SectionResult",
+    "Text",
+    "__version__",
+    "compile_expression",
+    "evaluate",
+    "get_engine",
+    "hookimpl",
+    "input_schema",
+    "load",
+    "loads",
+    "reset_engine",
+    "rulesets",
+    "rulesets_for",
+]

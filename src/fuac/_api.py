@@ -1,0 +1,165 @@
+"""The public functions: thin keyword-only wrappers over the process-wide engine."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from ._engine import get_engine
+from ._evaluate import evaluate_plan
+from ._loader import RuleSet
+from ._results import Evaluation
+from .errors import InputError
+
+RulesetRef = "str | os.PathLike[str] | RuleSet"
+
+
+def load(ref: str | os.PathLike[str] | RuleSet) -> RuleSet:
+    """A rule set by id (``"liunan-2023"``), by path to a rule file, or as given if already loaded."""
+    return get_engine().resolve(ref)
+
+
+def loads(text: str, *, name: str = "<string>") -> RuleSet:
+    """A rule set from TOML text; ``name`` is used in error messages."""
+    return get_engine().load_text(text, name=name)
+
+
+def rulesets() -> list[str]:
+    """The ids of every registered rule set, sorted."""
+    return get_engine().ids()
+
+
+def evaluate(
+    ruleset: str | os.PathLike[str] | RuleSet,
+    data: Mapping[str, Any],
+    *,
+    tier: str | None = None,
+    context: Mapping[str, Any] | None = None,
+    assessments: Mapping[str, Any] | None = None,
+    assessor: str | None = None,
+    on: dt.date | None = None,
+) -> Evaluation:
+    """Score one unit.
+
+    :param ruleset: a rule-set id, a path to a rule file, or a loaded :class:`RuleSet`.
+    :param data: indicator values by name. A reference value (a regional average)
+        may be given with its source: ``{"value": 3.2, "source": "…"}``.
+    :param tier: which tier to score (district / street / village …) when the rule set has several.
+    :param context: facts about the unit recorded in the result (name, region code, …);
+        ``context["on"]`` is the date parameters are taken at, if ``on`` is not given.
+    :param assessments: assessors' entries by item id (or ``item.part``): a value, or
+        ``{points|met|value, rationale, assessor}``, or a list of those.
+    :param assessor: use the entries of this assessor (e.g. ``"self"`` or ``"verification"``).
+    :param on: the date whose parameter values apply; default: ``context["on"]`` or today.
+    """
+    rs = load(ruleset)
+    if not isinstance(data, Mapping):
+        raise InputError(f"data must be a mapping of indicator names to values, not {type(data).__name__}")
+    if assessments is not None and not isinstance(assessments, Mapping):
+        raise InputError(f"assessments must be a mapping, not {type(assessments).__name__}")
+    when = on or _date(context.get("on") if context else None) or dt.date.today()
+    return evaluate_plan(
+        rs, rs.plan(tier), data, on=when, context=context, assessments=assessments, assessor=assessor
+    )
+
+
+def _date(v: Any) -> dt.date | None:
+    if v is None:
+        return None
+    if isinstance(v, dt.datetime):
+        return v.date()
+    if isinstance(v, dt.date):
+        return v
+    if isinstance(v, str):
+        try:
+            return dt.date.fromisoformat(v)
+        except ValueError:
+            raise InputError(f"context 'on' must be a date (YYYY-MM-DD), not {v!r}") from None
+    raise InputError(f"context 'on' must be a date, not {type(v).__name__}")
+
+
+_JSON_TYPES = {"boolean": "boolean", "integer": "integer", "decimal": "number", "choice": "string"}
+
+
+def input_schema(ruleset: str | os.PathLike[str] | RuleSet, *, tier: str | None = None) -> dict[str, Any]:
+    """JSON Schema of the input ``ruleset`` reads: types, units, bounds and labels of every indicator."""
+    rs = load(ruleset)
+    props: dict[str, Any] = {}
+    for name, ind in rs.doc.indicators.items():
+        if tier is not None and ind.tiers is not None and tier not in ind.tiers:
+            continue
+        p: dict[str, Any] = {"type": _JSON_TYPES[ind.type], "title": ind.label.zh, "x-label-en": ind.label.en}
+        if ind.description is not None:
+            p["description"] = ind.description.en
+            p["x-description-zh"] = ind.description.zh
+        if ind.unit is not None:
+            p["x-unit"] = ind.unit
+        if ind.min is not None:
+            p["minimum"] = _num(ind.min)
+        if ind.max is not None:
+            p["maximum"] = _num(ind.max)
+        if ind.choices is not None:
+            p["enum"] = list(ind.choices)
+        if ind.tiers is not None:
+            p["x-tiers"] = list(ind.tiers)
+        if ind.reference:
+            p = {
+                "title": ind.label.zh,
+                "x-label-en": ind.label.en,
+                "x-reference": True,
+                "anyOf": [
+                    p,
+                    {
+                        "type": "object",
+                        "properties": {"value": p, "source": {"type": "string"}},
+                        "required": ["value"],
+                        "additionalProperties": False,
+                    },
+                ],
+            }
+        props[name] = p
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": f"{rs.id} {rs.version}" + (f" ({tier})" if tier else ""),
+        "description": rs.title.zh,
+        "type": "object",
+        "properties": props,
+        "additionalProperties": False,
+    }
+
+
+def _num(d: Decimal) -> int | float:
+    return int(d) if d == d.to_integral_value() else float(d)
+
+
+@dataclass(frozen=True, slots=True)
+class Applicable:
+    """A rule set (and tier) that applies to a place."""
+
+    ruleset: RuleSet
+    tier: str | None
+
+    @property
+    def id(self) -> str:
+        return self.ruleset.id
+
+
+def rulesets_for(region_code: str, level: str | None = None, on: dt.date | None = None) -> list[Applicable]:
+    """The rule sets (with their tier) that apply to the region ``region_code`` at ``level`` on ``on``.
+
+    ``region_code`` is an administrative-division code (6 digits for a county,
+    9 for a township, 12 for a village); a rule set applies when one of its
+    jurisdictions contains the region, its validity period covers ``on``, and it
+    has a tier at ``level`` (any tier when ``level`` is None).
+    """
+    code = str(region_code).strip()
+    out: list[Applicable] = []
+    for rid in rulesets():
+        rs = load(rid)
+        for tier in rs.applies_to(code, level, on):
+            out.append(Applicable(rs, tier))
+    return out

@@ -1,0 +1,20 @@
+"""The built-in rule kinds and expression functions, registered as an ordinary plugin."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from ._expressions import BUILTIN_FUNCTIONS
+from ._kinds import BUILTIN_KINDS, Rule
+from .hookspecs import hookimpl
+
+
+@hookimpl
+def fuac_rule_kinds() -> Iterable[type[Rule]]:
+    return BUILTIN_KINDS
+
+
+@hookimpl
+def fuac_functions() -> Mapping[str, Callable[..., Any]]:
+    return BUILTIN_FUNCTIONS

@@ -1,0 +1,207 @@
+"""One object owns the PluginManager and the registries built from the hooks.
+
+It is built on first use, never at ``import fuac``. ``FUAC_PLUGINS`` limits which
+third-party plugins (entry points of group ``fuac``) are loaded: unset, all of them;
+empty, none; otherwise a comma-separated list of entry-point names.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from importlib.metadata import entry_points
+from pathlib import Path
+from typing import Any
+
+import pluggy
+
+from . import hookspecs
+from ._kinds import Rule
+from ._loader import RuleSet, load_file
+from ._toml import read_toml
+from .errors import NameClashError, PluginError, RulesetError, RulesetNotFound
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+#: Modules registered before any entry point: the built-in plugins.
+DEFAULT_PLUGINS = ("fuac._builtins", "fuac.rulesets")
+ENV_PLUGINS = "FUAC_PLUGINS"
+
+
+@dataclass(frozen=True, slots=True)
+class RulesetSource:
+    id: str
+    path: Path
+    owner: str
+
+
+class Engine:
+    """The plugin manager and everything registered through it."""
+
+    def __init__(self, *, plugins: Iterable[Any] = (), load_entry_points: bool = True) -> None:
+        self.pm = pluggy.PluginManager("fuac")
+        self.pm.add_hookspecs(hookspecs)
+        for name in DEFAULT_PLUGINS:
+            self.pm.register(importlib.import_module(name), name=name)
+        if load_entry_points:
+            self._load_entry_points()
+        for plugin in plugins:
+            self.pm.register(plugin)
+        try:
+            self.pm.check_pending()
+        except pluggy.PluginValidationError as exc:
+            raise PluginError(f"plugin {exc.plugin!r} implements an unknown hook: {exc}") from exc
+        self.kinds: dict[str, type[Rule]] = {}
+        self.functions: dict[str, Callable[..., Any]] = {}
+        self.veto_checks: dict[str, Callable[..., Any]] = {}
+        self.sources: dict[str, RulesetSource] = {}
+        self._owners: dict[tuple[str, str], str] = {}
+        self._cache: dict[str, RuleSet] = {}
+        self._lock = threading.Lock()
+        self._collect()
+
+    # -- plugins
+    def _load_entry_points(self) -> None:
+        allow = os.environ.get(ENV_PLUGINS)
+        wanted = None if allow is None else {n.strip() for n in allow.split(",") if n.strip()}
+        for ep in entry_points(group="fuac"):
+            if wanted is not None and ep.name not in wanted:
+                continue
+            if self.pm.get_plugin(ep.name) is not None:
+                continue
+            try:
+                plugin = ep.load()
+            except Exception as exc:  # a broken third-party plugin must say who it is
+                dist = getattr(ep, "dist", None)
+                who = f"{ep.name} ({dist.name})" if dist is not None else ep.name
+                raise PluginError(f"plugin {who} failed to load: {type(exc).__name__}: {exc}") from exc
+            self.pm.register(plugin, name=ep.name)
+
+    def plugin_names(self) -> list[str]:
+        return sorted(n for n, _ in self.pm.list_name_plugin())
+
+    def _impls(self, hook: str) -> list[tuple[str, Any]]:
+        out = []
+        caller = getattr(self.pm.hook, hook)
+        for impl in reversed(caller.get_hookimpls()):
+            name = self.pm.get_name(impl.plugin) or repr(impl.plugin)
+            try:
+                result = impl.function()
+            except Exception as exc:
+                raise PluginError(f"plugin {name}: hook {hook} failed: {type(exc).__name__}: {exc}") from exc
+            if result is not None:
+                out.append((name, result))
+        return out
+
+    def _claim(self, what: str, key: str, owner: str) -> None:
+        prev = self._owners.get((what, key))
+        if prev is not None and prev != owner:
+            raise NameClashError(f"{what} {key!r} is registered by two plugins: {prev} and {owner}")
+        self._owners[(what, key)] = owner
+
+    def _collect(self) -> None:
+        for owner, kinds in self._impls("fuac_rule_kinds"):
+            for cls in kinds:
+                if not (isinstance(cls, type) and issubclass(cls, Rule)) or not cls.kind:
+                    raise PluginError(f"plugin {owner}: fuac_rule_kinds must return Rule subclasses with a 'kind'")
+                self._claim("rule kind", cls.kind, owner)
+                self.kinds[cls.kind] = cls
+        for owner, funcs in self._impls("fuac_functions"):
+            for fname, fn in dict(funcs).items():
+                if not callable(fn) or not fname.isidentifier() or fname.startswith("_"):
+                    raise PluginError(f"plugin {owner}: function {fname!r} is not a callable with a plain name")
+                self._claim("function", fname, owner)
+                self.functions[fname] = fn
+        for owner, checks in self._impls("fuac_vetoes"):
+            for vname, fn in dict(checks).items():
+                if not callable(fn):
+                    raise PluginError(f"plugin {owner}: veto check {vname!r} is not callable")
+                self._claim("veto check", vname, owner)
+                self.veto_checks[vname] = fn
+        for owner, paths in self._impls("fuac_rulesets"):
+            for p in paths:
+                path = Path(p)
+                rid = _peek_id(path, owner)
+                self._claim("rule set", rid, owner)
+                self.sources[rid] = RulesetSource(rid, path, owner)
+
+    # -- rule sets
+    def ids(self) -> list[str]:
+        return sorted(self.sources)
+
+    def load_id(self, rid: str) -> RuleSet:
+        with self._lock:
+            rs = self._cache.get(rid)
+            if rs is None:
+                src = self.sources[rid]
+                rs = self.load_path(src.path, owner=src.owner)
+                if rs.id != rid:  # pragma: no cover - the id was peeked from the same file
+                    raise PluginError(f"{src.path}: id changed from {rid!r} to {rs.id!r}")
+                self._cache[rid] = rs
+            return rs
+
+    def load_path(self, path: str | os.PathLike[str], *, owner: str | None = None) -> RuleSet:
+        return load_file(
+            Path(path), kinds=self.kinds, functions=self.functions, veto_checks=self.veto_checks, owner=owner
+        )
+
+    def load_text(self, text: str, *, name: str = "<string>") -> RuleSet:
+        return load_file(name, text=text, kinds=self.kinds, functions=self.functions, veto_checks=self.veto_checks)
+
+    def resolve(self, ref: Any) -> RuleSet:
+        if isinstance(ref, RuleSet):
+            return ref
+        if isinstance(ref, str) and ref in self.sources:
+            return self.load_id(ref)
+        if isinstance(ref, (str, os.PathLike)):
+            p = Path(ref)
+            if p.suffix == ".toml" or p.exists():
+                if not p.is_file():
+                    raise RulesetNotFound(f"no rule file at {str(p)!r}")
+                return self.load_path(p)
+        known = ", ".join(self.ids()) or "none"
+        raise RulesetNotFound(f"no rule set {ref!r}: not a registered id ({known}) nor a rule file")
+
+
+def _peek_id(path: Path, owner: str) -> str:
+    try:
+        with open(path, "rb") as fh:
+            doc = tomllib.load(fh)
+    except (OSError, tomllib.TOMLDecodeError):
+        try:
+            read_toml(path)  # raises the detailed error
+        except RulesetError as exc:
+            raise PluginError(f"plugin {owner}: rule file {path}: {exc}") from exc
+        raise  # pragma: no cover
+    rid = doc.get("scheme", {}).get("id") if isinstance(doc.get("scheme"), dict) else None
+    if not isinstance(rid, str):
+        raise PluginError(f"plugin {owner}: rule file {path} has no [scheme] id")
+    return rid
+
+
+_engine: Engine | None = None
+_engine_lock = threading.Lock()
+
+
+def get_engine() -> Engine:
+    """The process-wide engine, built on first use."""
+    global _engine
+    if _engine is None:
+        with _engine_lock:
+            if _engine is None:
+                _engine = Engine()
+    return _engine
+
+
+def reset_engine(engine: Engine | None = None) -> None:
+    """Drop the process-wide engine (tests, or after installing a plugin); or install ``engine``."""
+    global _engine
+    with _engine_lock:
+        _engine = engine

@@ -1,0 +1,325 @@
+"""Scoring one unit against a compiled plan.
+
+Order (DOMAIN.md "One evaluation, in order"): validate input → eligibility →
+item scores → section subtotals and bonuses → total → outcome vetoes → grade.
+No step raises on bad input: every problem is reported by field and rule.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+from ._expressions import DECIMAL_CONTEXT
+from ._inputs import read_assessments, validate
+from ._kinds import Assessment, Discretionary, Inputs, Outcome, Requirement, Rule, VetoRule, fmt_points
+from ._loader import Plan, PreparedCondition, PreparedItem, RuleSet
+from ._results import Evaluation, ItemResult, PartResult, Problem, SectionResult, ConditionResult
+
+ZERO = Decimal(0)
+
+_STATUS_RANK = {
+    "scored": 0,
+    "not_applicable": 0,
+    "vetoed": 0,
+    "voided": 0,
+    "awaiting_assessor": 1,
+    "missing_input": 2,
+    "invalid_input": 3,
+}
+
+
+def evaluate_plan(
+    ruleset: RuleSet,
+    plan: Plan,
+    data: Mapping[str, Any],
+    *,
+    on: dt.date,
+    context: Mapping[str, Any] | None = None,
+    assessments: Mapping[str, Any] | None = None,
+    assessor: str | None = None,
+) -> Evaluation:
+    indicators = ruleset.doc.indicators
+    values, sources, problems = validate(indicators, data)
+    invalid = {p.field for p in problems if p.severity == "error"}
+    entries, a_problems = read_assessments(assessments, assessor)
+    problems.extend(a_problems)
+    entries = _check_assessments(plan, entries, problems)
+    params = ruleset.parameters_on(on)
+    inputs = Inputs(values, params, entries, ruleset.functions, sources)
+    needed: dict[str, list[str]] = {}
+
+    eligibility = [_condition(c, inputs, invalid, needed, veto=False) for c in plan.eligibility]
+    vetoes = [_condition(c, inputs, invalid, needed, veto=True) for c in plan.vetoes]
+
+    items: list[ItemResult] = []
+    sections: list[SectionResult] = []
+    total: Decimal | None = ZERO if ruleset.kind == "points" else None
+    bonus_total = ZERO
+    with decimal.localcontext(DECIMAL_CONTEXT):
+        for sec in plan.sections:
+            sec_items = [_item(it, inputs, invalid, needed) for it in sec.items]
+            items.extend(sec_items)
+            sub: Decimal | None = None
+            floored = False
+            if ruleset.kind == "points":
+                sub = sum((i.points or ZERO for i in sec_items if not i.bonus), ZERO)
+                if sub < 0 and any(r.floor == "section" for it in sec.items for _, r in it.rules):
+                    sub, floored = ZERO, True
+                bonus = sum((i.points or ZERO for i in sec_items if i.bonus), ZERO)
+                bonus_total += bonus
+                sub += bonus
+                assert total is not None
+                total += sub
+            sections.append(SectionResult(sec.id, sec.number, sec.title, sub, sec.max, sec_items, floored))
+            for it in sec.items:
+                if it.is_veto:
+                    res = sec_items[sec.items.index(it)]
+                    rule = it.rule
+                    assert isinstance(rule, VetoRule)
+                    vetoes.append(
+                        ConditionResult(
+                            it.id,
+                            rule.scope,
+                            None if res.status in ("missing_input", "invalid_input") else res.status == "vetoed",
+                            rule.params.label,  # type: ignore[attr-defined]
+                            res.reason_zh,
+                            res.reason_en,
+                            it.clause,
+                            res.inputs,
+                            missing=sorted(it.reads - set(values)),
+                        )
+                    )
+        cap = ruleset.meta.bonus_cap
+        if total is not None and cap is not None and bonus_total > cap:
+            total -= bonus_total - cap
+
+    for p in problems:
+        p.rules = sorted(set(p.rules) | set(needed.get(p.field, [])))
+    for name, rules in needed.items():
+        if name not in values and name not in invalid:
+            problems.append(
+                Problem(
+                    name, "missing",
+                    f"{indicators[name].label.en}: no value given",
+                    f"{indicators[name].label.zh}：未提供数值",
+                    rules=sorted(set(rules)),
+                )
+            )
+
+    eligible = _eligible(eligibility, vetoes)
+    grade = None
+    if ruleset.doc.grades and total is not None and all(i.status != "missing_input" for i in items):
+        for g in sorted(ruleset.doc.grades, key=lambda g: g.min, reverse=True):
+            if total >= g.min:
+                grade = g.label
+                break
+    return Evaluation(
+        ruleset_id=ruleset.id,
+        ruleset_version=ruleset.version,
+        content_hash=ruleset.content_hash,
+        scheme_kind=ruleset.kind,
+        tier=plan.tier,
+        on=on,
+        precision=ruleset.meta.precision,
+        total=total,
+        max_total=plan.total,
+        items=items,
+        sections=sections,
+        vetoes=vetoes,
+        eligibility=eligibility,
+        eligible=eligible,
+        grade=grade,
+        problems=problems,
+        context=dict(context or {}),
+        title=ruleset.title,
+    )
+
+
+def _eligible(eligibility: list[ConditionResult], vetoes: list[ConditionResult]) -> bool | None:
+    blocking = [v for v in vetoes if v.scope == "eligibility"]
+    if any(c.holds is False for c in eligibility) or any(v.holds for v in blocking):
+        return False
+    if any(c.holds is None for c in eligibility) or any(v.holds is None for v in blocking):
+        return None
+    return True
+
+
+def _check_assessments(plan: Plan, entries: dict[str, Assessment], problems: list[Problem]) -> dict[str, Assessment]:
+    rules: dict[str, Rule] = {}
+    for it in plan.items.values():
+        for key, rule in it.rules:
+            rules[key] = rule
+    out: dict[str, Assessment] = {}
+    for key, a in entries.items():
+        rule = rules.get(key)
+        if rule is None or not rule.assessable:
+            problems.append(
+                Problem(
+                    f"assessments.{key}", "unknown_field",
+                    "no item or part of this tier takes an assessor's entry under this key; ignored",
+                    "本层级没有以此为键、需评估人评分的项目；已忽略",
+                    severity="warning",
+                )
+            )
+            continue
+        if isinstance(rule, Discretionary):
+            v = a.value
+            lo, hi = rule.params.min, rule.params.points  # type: ignore[attr-defined]
+            if isinstance(v, bool) or not isinstance(v, (int, float, Decimal)):
+                problems.append(_bad_assessment(key, f"expected points between {lo} and {hi}, got {v!r}",
+                                                f"应为{lo}至{hi}之间的分数，实际为 {v!r}"))
+                continue
+            try:
+                d = Decimal(repr(v)) if isinstance(v, float) else Decimal(v)
+            except (ValueError, decimal.InvalidOperation):
+                d = Decimal("NaN")
+            if not d.is_finite() or d < lo or d > hi:
+                problems.append(_bad_assessment(key, f"{v!r} is outside the allowed {lo}..{hi}",
+                                                f"{v!r} 超出允许范围 {lo}至{hi}"))
+                continue
+            a = Assessment(d, a.rationale, a.assessor)
+        elif isinstance(rule, Requirement) and not isinstance(a.value, bool):
+            problems.append(_bad_assessment(key, f"expected true (met) or false (not met), got {a.value!r}",
+                                            f"应为 true（已落实）或 false（未落实），实际为 {a.value!r}"))
+            continue
+        out[key] = a
+    return out
+
+
+def _bad_assessment(key: str, en: str, zh: str) -> Problem:
+    return Problem(f"assessments.{key}", "invalid_assessment", en, zh, rules=[key])
+
+
+def _blocked(reads: frozenset[str], inputs: Inputs, invalid: set[str]) -> tuple[list[str], list[str]]:
+    values = inputs.values
+    missing = [n for n in reads if n not in values]
+    bad = [n for n in missing if n in invalid]
+    return sorted(n for n in missing if n not in invalid), sorted(bad)
+
+
+def _blocked_outcome(missing: list[str], bad: list[str], inputs: Inputs) -> Outcome:
+    if bad:
+        return Outcome(
+            None, "invalid_input",
+            f"输入无效，无法评分：{'、'.join(bad)}。",
+            f"cannot score: invalid input in {', '.join(bad)}.",
+        )
+    return Outcome(
+        None, "missing_input",
+        f"缺少输入，无法评分：{'、'.join(missing)}。",
+        f"cannot score: missing {', '.join(missing)}.",
+    )
+
+
+def _run(rule_id: str, rule: Rule, inputs: Inputs, invalid: set[str], needed: dict[str, list[str]]) -> Outcome:
+    missing, bad = _blocked(rule.reads, inputs, invalid)
+    for n in rule.reads:
+        needed.setdefault(n, []).append(rule_id)
+    if missing or bad:
+        return _blocked_outcome(missing, bad, inputs)
+    try:
+        return rule.score(inputs)
+    except (ArithmeticError, TypeError, ValueError) as exc:
+        return Outcome(
+            None, "invalid_input",
+            f"由输入计算失败：{exc}。",
+            f"cannot score from these inputs: {type(exc).__name__}: {exc}.",
+        )
+
+
+def _read(names: frozenset[str], inputs: Inputs) -> dict[str, Any]:
+    values = inputs.values
+    return {n: values[n] for n in sorted(names) if n in values}
+
+
+def _item(it: PreparedItem, inputs: Inputs, invalid: set[str], needed: dict[str, list[str]]) -> ItemResult:
+    kind = "parts" if it.parts is not None else (it.rule.kind if it.rule else "")
+    read = _read(it.reads | it.void_reads, inputs)
+    if it.void is not None:
+        for n in it.void_reads:
+            needed.setdefault(n, []).append(it.id)
+        missing, bad = _blocked(it.void_reads, inputs, invalid)
+        if missing or bad:
+            o = _blocked_outcome(missing, bad, inputs)
+            return ItemResult(it.id, it.number, it.section, it.label, None, it.max, o.status, None,
+                              o.reason_zh, o.reason_en, read, it.clause, it.method, kind)
+        try:
+            voided = bool(inputs.eval(it.void))
+        except (ArithmeticError, TypeError, ValueError) as exc:
+            return ItemResult(it.id, it.number, it.section, it.label, None, it.max, "invalid_input", None,
+                              f"由输入计算失败：{exc}。", f"cannot score: {exc}.", read, it.clause, it.method, kind)
+        if voided:
+            clause = it.void_clause or it.void.source
+            return ItemResult(
+                it.id, it.number, it.section, it.label, ZERO if it.max is not None else None, it.max, "voided", False,
+                f"{clause}：此项不得分（作废）。",
+                f"voided by {it.void.source}: no points for this item, whatever else it meets.",
+                read, it.clause, it.method, kind,
+            )
+    if it.parts is None:
+        assert it.rule is not None
+        o = _run(it.id, it.rule, inputs, invalid, needed)
+        judgement = o.points if o.judgement else None
+        return ItemResult(it.id, it.number, it.section, it.label, o.points, it.max, o.status, o.met,
+                          o.reason_zh, o.reason_en, read, it.clause, it.method, kind,
+                          judgement_points=judgement, bonus=it.bonus)
+    parts: list[PartResult] = []
+    for p in it.parts:
+        o = _run(p.key, p.rule, inputs, invalid, needed)
+        parts.append(PartResult(p.id, p.label, o.points, p.max, o.status, o.met, o.reason_zh, o.reason_en,
+                                _read(p.rule.reads, inputs), p.clause, o.judgement, o.rationale, o.details))
+    status = max((pr.status for pr in parts), key=lambda s: _STATUS_RANK.get(s, 0))
+    scored = [pr.points for pr in parts if pr.points is not None]
+    points: Decimal | None = sum(scored, ZERO) if scored or it.max is not None else None
+    if it.max is None and not scored:
+        points = None
+    if points is not None and points < 0 and any(p.rule.floor == "item" for p in it.parts):
+        points = ZERO
+    mets = [pr.met for pr in parts]
+    met = None if any(m is None for m in mets) else all(mets)
+    judgement = sum((pr.points or ZERO for pr in parts if pr.judgement), ZERO) if any(pr.judgement for pr in parts) else None
+    zh = "；".join(f"{pr.id}）{pr.reason_zh.rstrip('。')}" for pr in parts) + "。"
+    en = " ".join(f"({pr.id}) {pr.reason_en}" for pr in parts)
+    if points is not None and it.max is not None:
+        zh += f"本项合计{fmt_points(points)}分。"
+        en += f" Item total: {fmt_points(points)} of {fmt_points(it.max)}."
+    return ItemResult(it.id, it.number, it.section, it.label, points, it.max, status, met, zh, en, read,
+                      it.clause, it.method, kind, parts=parts, judgement_points=judgement, bonus=it.bonus)
+
+
+def _condition(
+    pc: PreparedCondition, inputs: Inputs, invalid: set[str], needed: dict[str, list[str]], *, veto: bool
+) -> ConditionResult:
+    c = pc.cond
+    scope = c.scope or ("eligibility" if not veto else "outcome")
+    for n in pc.reads:
+        needed.setdefault(n, []).append(c.id)
+    missing, bad = _blocked(pc.reads, inputs, invalid)
+    read = _read(pc.reads, inputs)
+    if missing or bad:
+        names = "、".join(missing + bad)
+        return ConditionResult(c.id, scope, None, c.label,
+                          f"{c.label.zh}：缺少或无效输入（{names}），无法判断。",
+                          f"{c.label.en}: cannot tell, missing or invalid {', '.join(missing + bad)}.",
+                          c.clause, read, missing=missing + bad, consequence=c.consequence)
+    try:
+        if pc.expr is not None:
+            hit = bool(inputs.eval(pc.expr))
+        else:
+            assert pc.check is not None
+            hit = bool(pc.check(inputs.values, inputs.parameters))
+    except (ArithmeticError, TypeError, ValueError) as exc:
+        return ConditionResult(c.id, scope, None, c.label, f"{c.label.zh}：计算失败（{exc}）。",
+                          f"{c.label.en}: could not be checked ({exc}).", c.clause, read, consequence=c.consequence)
+    if veto:
+        zh = f"{c.label.zh}：{'已发生，一票否决' if hit else '未发生'}。"
+        en = f"{c.label.en}: {'occurred, veto' if hit else 'did not occur'}."
+        return ConditionResult(c.id, scope, hit, c.label, zh, en, c.clause, read, consequence=c.consequence)
+    zh = f"{c.label.zh}：{'符合' if hit else '不符合'}。"
+    en = f"{c.label.en}: {'met' if hit else 'not met'}."
+    # for an eligibility condition, "triggered" means the condition holds
+    return ConditionResult(c.id, scope, hit, c.label, zh, en, c.clause, read, consequence=c.consequence)

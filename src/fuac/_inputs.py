@@ -1,0 +1,192 @@
+"""Validating input data against a rule set's indicators, field by field.
+
+Nothing raises on a bad field: each problem is reported with the field name, and
+the field is left out, so the rules that read it report ``missing_input`` or
+``invalid_input`` instead of scoring from a bad value.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from ._kinds import Assessment
+from ._models import Indicator
+from ._results import Problem
+
+#: Keys of a reference value given with its source: ``{"value": 3.2, "source": "…"}``.
+REFERENCE_KEYS = frozenset({"value", "source"})
+
+
+def _number(v: Any) -> Decimal | None:
+    """A finite Decimal from an int/float/Decimal, or None when it is not a number."""
+    if isinstance(v, bool):
+        return None
+    if isinstance(v, int):
+        return Decimal(v)
+    if isinstance(v, float):
+        if math.isnan(v) or math.isinf(v):
+            raise OverflowError
+        return Decimal(repr(v))
+    if isinstance(v, Decimal):
+        if not v.is_finite():
+            raise OverflowError
+        return v
+    return None
+
+
+def check_value(name: str, ind: Indicator, raw: Any) -> tuple[Any, Problem | None]:
+    """Validate one value. Returns (value, None) or (None, problem)."""
+    label = ind.label
+    if ind.type == "boolean":
+        if isinstance(raw, bool):
+            return raw, None
+        return None, Problem(
+            name, "invalid_type",
+            f"{label.en}: expected true or false, got {_show(raw)}",
+            f"{label.zh}：应为是/否（true/false），实际为 {_show(raw)}",
+            value=raw,
+        )
+    if ind.type == "choice":
+        if isinstance(raw, str) and raw in (ind.choices or []):
+            return raw, None
+        return None, Problem(
+            name, "invalid_choice",
+            f"{label.en}: expected one of {', '.join(ind.choices or [])}, got {_show(raw)}",
+            f"{label.zh}：应为 {'、'.join(ind.choices or [])} 之一，实际为 {_show(raw)}",
+            value=raw,
+        )
+    try:
+        d = _number(raw)
+    except OverflowError:
+        return None, Problem(
+            name, "not_finite",
+            f"{label.en}: {_show(raw)} is not a finite number",
+            f"{label.zh}：{_show(raw)} 不是有限数值",
+            value=str(raw),
+        )
+    if d is None:
+        return None, Problem(
+            name, "invalid_type",
+            f"{label.en}: expected a number, got {_show(raw)}",
+            f"{label.zh}：应为数值，实际为 {_show(raw)}",
+            value=raw,
+        )
+    if ind.type == "integer" and d != d.to_integral_value():
+        return None, Problem(
+            name, "not_integer",
+            f"{label.en}: expected a whole number, got {_show(raw)}",
+            f"{label.zh}：应为整数，实际为 {_show(raw)}",
+            value=d,
+        )
+    if ind.min is not None and d < ind.min:
+        return None, Problem(
+            name, "out_of_range",
+            f"{label.en}: {d} is below the minimum {ind.min}",
+            f"{label.zh}：{d} 低于下限 {ind.min}",
+            value=d,
+        )
+    if ind.max is not None and d > ind.max:
+        return None, Problem(
+            name, "out_of_range",
+            f"{label.en}: {d} is above the maximum {ind.max}",
+            f"{label.zh}：{d} 高于上限 {ind.max}",
+            value=d,
+        )
+    return d, None
+
+
+def _show(v: Any) -> str:
+    r = repr(v)
+    return r if len(r) <= 40 else r[:37] + "..."
+
+
+def validate(
+    indicators: Mapping[str, Indicator], data: Mapping[str, Any]
+) -> tuple[dict[str, Any], dict[str, str], list[Problem]]:
+    """Validate ``data``: (valid values, sources of reference values, problems)."""
+    values: dict[str, Any] = {}
+    sources: dict[str, str] = {}
+    problems: list[Problem] = []
+    for key, raw in data.items():
+        name = str(key)
+        ind = indicators.get(name)
+        if ind is None:
+            problems.append(
+                Problem(
+                    name, "unknown_field",
+                    "not an indicator of this rule set; ignored",
+                    "不是本规则集的指标，已忽略",
+                    severity="warning",
+                )
+            )
+            continue
+        if raw is None:
+            continue  # an explicit null is the same as a missing value
+        if ind.reference and isinstance(raw, Mapping):
+            extra = set(raw) - REFERENCE_KEYS
+            if extra or "value" not in raw:
+                problems.append(
+                    Problem(
+                        name, "invalid_type",
+                        f"a reference value is a number or {{value, source}}; got keys {sorted(map(str, raw))}",
+                        f"参考值应为数值或 {{value, source}}，实际键为 {sorted(map(str, raw))}",
+                    )
+                )
+                continue
+            src = raw.get("source")
+            if src is not None:
+                sources[name] = str(src)
+            raw = raw["value"]
+            if raw is None:
+                continue
+        value, problem = check_value(name, ind, raw)
+        if problem is not None:
+            problems.append(problem)
+        else:
+            values[name] = value
+    return values, sources, problems
+
+
+def read_assessments(
+    raw: Mapping[str, Any] | None, assessor: str | None
+) -> tuple[dict[str, Assessment], list[Problem]]:
+    """Normalise assessor entries. Each is a value, ``{value|points|met, rationale, assessor}``
+    or a list of those (several assessors); ``assessor`` picks one, else the last is used."""
+    out: dict[str, Assessment] = {}
+    problems: list[Problem] = []
+    for key, entry in (raw or {}).items():
+        entries = entry if isinstance(entry, list) else [entry]
+        parsed: list[Assessment] = []
+        for e in entries:
+            if isinstance(e, Mapping):
+                vkeys = [k for k in ("value", "points", "met") if k in e]
+                extra = set(e) - {"value", "points", "met", "rationale", "assessor"}
+                if len(vkeys) != 1 or extra:
+                    problems.append(
+                        Problem(
+                            f"assessments.{key}", "invalid_type",
+                            "an assessment is a value or a table with one of value/points/met, and rationale, assessor",
+                            "评估记录应为数值，或含 value/points/met 之一及 rationale、assessor 的表",
+                            rules=[str(key)],
+                        )
+                    )
+                    continue
+                rationale = e.get("rationale")
+                who = e.get("assessor")
+                parsed.append(
+                    Assessment(
+                        e[vkeys[0]],
+                        None if rationale is None else str(rationale),
+                        None if who is None else str(who),
+                    )
+                )
+            else:
+                parsed.append(Assessment(e))
+        if assessor is not None:
+            parsed = [a for a in parsed if a.assessor == assessor]
+        if parsed:
+            out[str(key)] = parsed[-1]
+    return out, problems

@@ -1,0 +1,949 @@
+"""Rule kinds: the scoring functions an item (or one part of an item) can use.
+
+A rule kind is a subclass of :class:`Rule` with a ``kind`` name, a pydantic
+``Params`` model (unknown keys are errors) and a :meth:`Rule.score` method.
+Built-in kinds are registered through the ``fuac_rule_kinds`` hook exactly like
+a plugin's. ``__init__`` does the static checks and raises :class:`ValueError`
+with a plain message; the loader adds file, line and key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+from typing import Any, ClassVar
+
+from pydantic import model_validator
+
+from ._expressions import Expression, compile_expression
+from ._models import Comparator, Floor, Indicator, Model, Name, Parameter, Partial, Text, VetoScope
+
+ZERO = Decimal(0)
+
+# ---------------------------------------------------------------------------
+# units and wording
+
+#: Display of known units: (Chinese suffix, English suffix).
+UNITS: dict[str, tuple[str, str]] = {
+    "percent": ("%", "%"),
+    "permille": ("‰", "‰"),
+    "per_10k": ("/万", " per 10,000"),
+    "per_100k": ("/10万", " per 100,000"),
+    "per_1000_people": ("个/千人", " per 1,000 people"),
+    "count": ("", ""),
+    "institutions": ("家", " institutions"),
+    "units": ("个", " units"),
+    "households": ("户", " households"),
+    "persons": ("人", " persons"),
+    "cases": ("件", " cases"),
+    "records": ("条", " records"),
+    "places": ("处", " places"),
+    "times": ("次", " times"),
+    "meetings": ("次", " meetings"),
+    "days": ("天", " days"),
+    "years": ("年", " years"),
+    "yuan": ("元", " yuan"),
+    "points": ("分", " points"),
+}
+
+_CMP_WORDS: dict[str, tuple[str, str]] = {
+    ">=": ("≥", "≥"),
+    ">": (">", ">"),
+    "<=": ("≤", "≤"),
+    "<": ("<", "<"),
+    "==": ("=", "="),
+    "!=": ("≠", "≠"),
+}
+
+_CMP: dict[str, Callable[[Any, Any], bool]] = {
+    ">=": lambda a, b: a >= b,
+    ">": lambda a, b: a > b,
+    "<=": lambda a, b: a <= b,
+    "<": lambda a, b: a < b,
+    "==": lambda a, b: a == b,
+    "!=": lambda a, b: a != b,
+}
+
+
+def fmt_number(value: Any) -> str:
+    """A number as people write it: no exponent, no trailing zeros."""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, Decimal):
+        if value == value.to_integral_value():
+            return str(value.quantize(Decimal(1)))
+        return format(value.normalize(), "f")
+    return str(value)
+
+
+def fmt_points(value: Decimal) -> str:
+    return fmt_number(value)
+
+
+def with_unit(value: Any, unit: str | None) -> tuple[str, str]:
+    """``value`` with its unit, in Chinese and English."""
+    if isinstance(value, bool):
+        return ("是" if value else "否", "yes" if value else "no")
+    zh, en = UNITS.get(unit or "", ("" if unit in (None, "") else f" {unit}",) * 2)
+    n = fmt_number(value)
+    return f"{n}{zh}", f"{n}{en}"
+
+
+# ---------------------------------------------------------------------------
+# the objects a rule sees
+
+
+@dataclass(slots=True)
+class Assessment:
+    """An assessor's entry for one item or part."""
+
+    value: Any
+    rationale: str | None = None
+    assessor: str | None = None
+
+
+@dataclass(slots=True)
+class Outcome:
+    """What a rule gives: points (None when it gives no points), status and why."""
+
+    points: Decimal | None
+    status: str
+    reason_zh: str
+    reason_en: str
+    met: bool | None = None
+    judgement: bool = False
+    rationale: str | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+class Inputs:
+    """The validated inputs of one evaluation, as rules read them."""
+
+    __slots__ = ("values", "sources", "parameters", "assessments", "env", "functions")
+
+    def __init__(
+        self,
+        values: Mapping[str, Any],
+        parameters: Mapping[str, Any],
+        assessments: Mapping[str, Assessment],
+        functions: Mapping[str, Callable[..., Any]],
+        sources: Mapping[str, str] | None = None,
+    ) -> None:
+        self.values = values
+        self.parameters = parameters
+        self.assessments = assessments
+        self.functions = functions
+        self.sources = sources or {}
+        self.env = {**parameters, **values}
+
+    def __getitem__(self, name: str) -> Any:
+        return self.env[name]
+
+    def eval(self, expr: Expression) -> Any:
+        return expr.evaluate(self.env, self.functions)
+
+
+class RuleContext:
+    """What a rule may consult while it is being prepared (at load)."""
+
+    def __init__(
+        self,
+        *,
+        rule_id: str,
+        indicators: Mapping[str, Indicator],
+        parameters: Mapping[str, Parameter],
+        functions: Mapping[str, Callable[..., Any]],
+        scheme_kind: str,
+    ) -> None:
+        self.rule_id = rule_id
+        self.indicators = indicators
+        self.parameters = parameters
+        self.functions = functions
+        self.scheme_kind = scheme_kind
+
+    def expression(self, source: str) -> Expression:
+        return compile_expression(
+            source,
+            names=[*self.indicators, *self.parameters],
+            functions=self.functions,
+        )
+
+    def indicator(self, name: str) -> Indicator:
+        try:
+            return self.indicators[name]
+        except KeyError:
+            raise ValueError(f"unknown indicator {name!r}: declare it under [indicators]") from None
+
+    def label(self, name: str) -> Text:
+        if name in self.indicators:
+            return self.indicators[name].label
+        if name in self.parameters:
+            return self.parameters[name].label
+        return Text(zh=name, en=name)
+
+
+class Rule:
+    """Base of every rule kind.
+
+    Subclasses set ``kind`` and ``Params``, call ``super().__init__`` and then set
+    ``max_points`` (None for rules that give no points), ``reads`` (the indicator
+    names the rule needs before it can score) and, where it applies, ``floor``.
+    """
+
+    kind: ClassVar[str] = ""
+    Params: ClassVar[type[Model]] = Model
+    #: True when an assessor's entry is part of what this rule reads.
+    assessable: ClassVar[bool] = False
+
+    def __init__(self, rule_id: str, params: Model, ctx: RuleContext) -> None:
+        self.id = rule_id
+        self.params = params
+        self.ctx = ctx
+        self.max_points: Decimal | None = None
+        self.reads: frozenset[str] = frozenset()
+        self.floor: str = "part"
+        #: True when this rule is its item's only rule (set by the loader): then a
+        #: floor at item level is applied by the rule itself.
+        self.standalone = False
+        #: what the rule compares against: shown in reports and gap analysis
+        self.describe: dict[str, Any] = {}
+
+    def score(self, inputs: Inputs) -> Outcome:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def floored(self, raw: Decimal) -> Decimal:
+        """``raw`` with this rule's floor applied where the rule is the floor's container."""
+        if raw < 0 and (self.floor == "part" or (self.floor == "item" and self.standalone)):
+            return ZERO
+        return raw
+
+    def names_of(self, expr: Expression) -> frozenset[str]:
+        return frozenset(n for n in expr.names if n in self.ctx.indicators)
+
+    def label(self, name: str) -> Text:
+        return self.ctx.label(name)
+
+
+# ---------------------------------------------------------------------------
+# tests: indicator comparator value
+
+
+class Test(Model):
+    """One comparison: ``indicator comparator (threshold | parameter | reference)``."""
+
+    indicator: Name
+    comparator: Comparator
+    threshold: Decimal | bool | str | None = None
+    parameter: Name | None = None
+    reference: Name | None = None
+    unit: str | None = None
+
+    @model_validator(mode="after")
+    def _one_side(self) -> Test:
+        given = [k for k in ("threshold", "parameter", "reference") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError("give exactly one of 'threshold', 'parameter' or 'reference'")
+        return self
+
+
+class PreparedTest:
+    __slots__ = ("cmp", "ind", "label", "reads", "ref_label", "test", "unit")
+
+    def __init__(self, test: Test, ctx: RuleContext) -> None:
+        ind = ctx.indicator(test.indicator)
+        self.test = test
+        self.ind = ind
+        self.cmp = _CMP[test.comparator]
+        self.unit = ind.unit
+        reads = {test.indicator}
+        if test.unit is not None and test.unit != ind.unit:
+            raise ValueError(
+                f"test on {test.indicator!r} is in unit {test.unit!r} but the indicator is in {ind.unit!r}"
+            )
+        if ind.type in ("integer", "decimal") and test.threshold is not None and test.unit is None:
+            raise ValueError(f"test on {test.indicator!r}: give 'unit' (the unit the threshold is written in)")
+        if test.threshold is not None:
+            t = test.threshold
+            if ind.type == "boolean" and not isinstance(t, bool):
+                raise ValueError(f"{test.indicator!r} is boolean: its threshold must be true or false")
+            if ind.type in ("integer", "decimal") and not isinstance(t, Decimal):
+                raise ValueError(
+                    f"{test.indicator!r} is a number: its threshold must be a number "
+                    "(use 'parameter' to name a parameter)"
+                )
+            if ind.type == "choice" and t not in (ind.choices or []):
+                raise ValueError(f"{t!r} is not one of the choices of {test.indicator!r}")
+        if test.parameter is not None and test.parameter not in ctx.parameters:
+            raise ValueError(f"unknown parameter {test.parameter!r}")
+        if test.reference is not None:
+            ref = ctx.indicator(test.reference)
+            if not ref.reference:
+                raise ValueError(f"{test.reference!r} is not declared as a reference value (reference = true)")
+            if ref.unit != ind.unit:
+                raise ValueError(f"{test.reference!r} is in {ref.unit!r} but {test.indicator!r} in {ind.unit!r}")
+            reads.add(test.reference)
+        self.reads = frozenset(reads)
+        self.label = ctx.label(test.indicator)
+        self.ref_label = ctx.label(test.reference) if test.reference is not None else None
+
+    def against(self, inputs: Inputs) -> Any:
+        t = self.test
+        if t.threshold is not None:
+            return t.threshold
+        if t.parameter is not None:
+            return inputs.parameters[t.parameter]
+        return inputs.values[t.reference]  # type: ignore[index]
+
+    def run(self, inputs: Inputs) -> tuple[bool, str, str]:
+        value = inputs.values[self.test.indicator]
+        other = self.against(inputs)
+        ok = self.cmp(value, other)
+        vz, ve = with_unit(value, self.unit)
+        oz, oe = with_unit(other, self.unit)
+        cz, ce = _CMP_WORDS[self.test.comparator]
+        if self.ref_label is not None:
+            oz, oe = f"{self.ref_label.zh}{oz}", f"{self.ref_label.en} {oe}"
+        if self.ind.type == "boolean":
+            zh = f"{self.label.zh}：{vz}"
+            en = f"{self.label.en}: {ve}"
+        else:
+            zh = f"{self.label.zh} {vz} {'' if ok else '未满足 '}{cz} {oz}"
+            en = f"{self.label.en} {ve} {'' if ok else 'is not '}{ce} {oe}"
+        return ok, zh, en
+
+
+
+def _prepare_tests(tests: list[Test], ctx: RuleContext) -> list[PreparedTest]:
+    return [PreparedTest(t, ctx) for t in tests]
+
+
+def _pts_zh(p: Decimal) -> str:
+    return f"得{fmt_points(p)}分" if p != 0 else "不得分"
+
+
+def _pts_en(p: Decimal) -> str:
+    return f"{fmt_points(p)} point{'s' if p != 1 else ''}"
+
+
+# ---------------------------------------------------------------------------
+# 1, 6, 7: all or nothing, thresholds, comparison with a reference value
+
+
+class AllOrNothingParams(Model):
+    points: Decimal
+    condition: str | None = None
+    tests: list[Test] | None = None
+    label: Text | None = None
+
+    @model_validator(mode="after")
+    def _one(self) -> AllOrNothingParams:
+        if (self.condition is None) == (self.tests is None):
+            raise ValueError("give exactly one of 'condition' (an expression) or 'tests'")
+        return self
+
+
+class AllOrNothing(Rule):
+    """有…得N分，否则不得分: full points when the condition holds, else none."""
+
+    kind = "all_or_nothing"
+    Params = AllOrNothingParams
+
+    def __init__(self, rule_id: str, params: Any, ctx: RuleContext) -> None:
+        super().__init__(rule_id, params, ctx)
+        self.max_points = params.points
+        self.expr = ctx.expression(params.condition) if params.condition else None
+        self.tests = _prepare_tests(params.tests, ctx) if params.tests else []
+        reads: set[str] = set()
+        if self.expr:
+            reads |= self.names_of(self.expr)
+        for t in self.tests:
+            reads |= t.reads
+        self.reads = frozenset(reads)
+        self.describe = {"points": params.points, "condition": params.condition}
+
+    def score(self, inputs: Inputs) -> Outcome:
+        pts = self.max_points or ZERO
+        if self.expr is not None:
+            ok = bool(inputs.eval(self.expr))
+            lab = self.params.label  # type: ignore[attr-defined]
+            what_zh = lab.zh if lab else f"条件 {self.expr.source}"
+            what_en = lab.en if lab else f"condition {self.expr.source}"
+            zh = f"{what_zh}{'成立' if ok else '不成立'}"
+            en = f"{what_en} {'holds' if ok else 'does not hold'}"
+        else:
+            results = [t.run(inputs) for t in self.tests]
+            ok = all(r[0] for r in results)
+            zh = "，".join(r[1] for r in results)
+            en = "; ".join(r[2] for r in results)
+        got = pts if ok else ZERO
+        return Outcome(got, "scored", f"{zh}，{_pts_zh(got)}。", f"{en}: {_pts_en(got)}.", met=ok)
+
+
+class ThresholdParams(Model):
+    points: Decimal
+    indicator: Name
+    comparator: Comparator
+    threshold: Decimal | bool | str | None = None
+    parameter: Name | None = None
+    unit: str | None = None
+
+
+class Threshold(AllOrNothing):
+    """控制在16.5/10万以下得2分: one indicator against a threshold, with an explicit comparator."""
+
+    kind = "threshold"
+    Params = ThresholdParams
+
+    def __init__(self, rule_id: str, params: Any, ctx: RuleContext) -> None:
+        inner = AllOrNothingParams(
+            points=params.points,
+            tests=[
+                Test(
+                    indicator=params.indicator,
+                    comparator=params.comparator,
+                    threshold=params.threshold,
+                    parameter=params.parameter,
+                    unit=params.unit,
+                )
+            ],
+        )
+        super().__init__(rule_id, inner, ctx)
+        self.params = params
+        self.describe = {
+            "points": params.points,
+            "indicator": params.indicator,
+            "comparator": params.comparator,
+            "threshold": params.threshold if params.threshold is not None else params.parameter,
+        }
+
+
+class VersusReferenceParams(Model):
+    points: Decimal
+    indicator: Name
+    comparator: Comparator
+    reference: Name
+
+
+class VersusReference(AllOrNothing):
+    """高于全区平均水平得2分: an indicator against a reference value (a regional average).
+
+    A missing reference value gives status ``missing_input``: never a guess.
+    """
+
+    kind = "versus_reference"
+    Params = VersusReferenceParams
+
+    def __init__(self, rule_id: str, params: Any, ctx: RuleContext) -> None:
+        inner = AllOrNothingParams(
+            points=params.points,
+            tests=[Test(indicator=params.indicator, comparator=params.comparator, reference=params.reference)],
+        )
+        super().__init__(rule_id, inner, ctx)
+        self.params = params
+        self.describe = {
+            "points": params.points,
+            "indicator": params.indicator,
+            "comparator": params.comparator,
+            "reference": params.reference,
+        }
+
+    def score(self, inputs: Inputs) -> Outcome:
+        out = super().score(inputs)
+        ref = self.params.reference  # type: ignore[attr-defined]
+        out.details["reference"] = {
+            "name": ref,
+            "value": inputs.values[ref],
+            "source": inputs.sources.get(ref),
+        }
+        return out
+
+
+# ---------------------------------------------------------------------------
+# 3, 5: per-occurrence deductions with a floor
+
+
+class Cost(Model):
+    indicator: Name
+    cost: Decimal
+
+
+class DeductionParams(Model):
+    points: Decimal
+    costs: list[Cost]
+    floor: Floor
+
+
+class Deduction(Rule):
+    """每少1家扣2分，扣完为止: start from full points, take a cost per occurrence."""
+
+    kind = "deduction"
+    Params = DeductionParams
+
+    def __init__(self, rule_id: str, params: Any, ctx: RuleContext) -> None:
+        super().__init__(rule_id, params, ctx)
+        if not params.costs:
+            raise ValueError("'costs' needs at least one entry")
+        for c in params.costs:
+            ind = ctx.indicator(c.indicator)
+            if ind.type not in ("integer", "decimal"):
+                raise ValueError(f"{c.indicator!r} counts occurrences: it must be an integer or decimal indicator")
+            if c.cost < 0:
+                raise ValueError("a cost is the points taken per occurrence: it must not be negative")
+        self.max_points = params.points
+        self.floor = params.floor
+        self.reads = frozenset(c.indicator for c in params.costs)
+        self.describe = {"points": params.points, "costs": [(c.indicator, c.cost) for c in params.costs]}
+
+    def score(self, inputs: Inputs) -> Outcome:
+        p: Any = self.params
+        taken = ZERO
+        zh_parts, en_parts = [], []
+        for c in p.costs:
+            n = inputs.values[c.indicator]
+            if n:
+                taken += c.cost * n
+                lab = self.label(c.indicator)
+                zh_parts.append(f"{lab.zh}{fmt_number(n)}，每个扣{fmt_points(c.cost)}分")
+                en_parts.append(f"{lab.en}: {fmt_number(n)}, {fmt_points(c.cost)} each")
+        raw = p.points - taken
+        got = self.floored(raw)
+        if not zh_parts:
+            zh = f"未发现扣分情形，{_pts_zh(got)}。"
+            en = f"nothing found to deduct: {_pts_en(got)}."
+        else:
+            floor_zh = "，扣完为止" if got != raw else ""
+            floor_en = ", down to zero" if got != raw else ""
+            zh = f"{'；'.join(zh_parts)}，共扣{fmt_points(taken)}分{floor_zh}，{_pts_zh(got)}。"
+            en = f"{'; '.join(en_parts)}: {fmt_points(taken)} taken{floor_en}, {_pts_en(got)}."
+        return Outcome(got, "scored", zh, en, met=taken == 0, details={"deducted": taken, "raw": raw})
+
+
+# ---------------------------------------------------------------------------
+# 4: per-step shortfall below (or excess above) a threshold
+
+
+class ShortfallParams(Model):
+    points: Decimal
+    indicators: list[Name]
+    comparator: Comparator
+    target: Decimal | None = None
+    parameter: Name | None = None
+    unit: str
+    step: Decimal
+    cost: Decimal
+    partial: Partial
+    floor: Floor
+
+    @model_validator(mode="after")
+    def _check(self) -> ShortfallParams:
+        if (self.target is None) == (self.parameter is None):
+            raise ValueError("give exactly one of 'target' (a number) or 'parameter'")
+        if self.comparator in ("==", "!="):
+            raise ValueError("a shortfall needs a direction: comparator must be one of >=, >, <=, <")
+        if self.step <= 0:
+            raise ValueError("'step' must be positive")
+        return self
+
+
+class Shortfall(Rule):
+    """每低1个百分点扣0.5分: full points when the target is met, a cost per step short of it.
+
+    ``comparator`` says when an indicator meets the target (``>=``: at or above).
+    For ``>=``/``>`` the gap is ``target - value``; for ``<=``/``<`` it is
+    ``value - target``. Steps are ``gap / step`` rounded as ``partial`` says:
+    ``floor`` (a partial step costs nothing), ``ceil`` (a started step costs a full
+    one) or ``prorata``. With several indicators, each one's steps are charged.
+    """
+
+    kind = "shortfall"
+    Params = ShortfallParams
+
+    def __init__(self, rule_id: str, params: Any, ctx: RuleContext) -> None:
+        super().__init__(rule_id, params, ctx)
+        if not params.indicators:
+            raise ValueError("'indicators' needs at least one indicator")
+        for name in params.indicators:
+            ind = ctx.indicator(name)
+            if ind.type not in ("integer", "decimal"):
+                raise ValueError(f"{name!r} must be a number indicator")
+            if ind.unit != params.unit:
+                raise ValueError(f"{name!r} is in unit {ind.unit!r} but the target is written in {params.unit!r}")
+        if params.parameter is not None and params.parameter not in ctx.parameters:
+            raise ValueError(f"unknown parameter {params.parameter!r}")
+        self.max_points = params.points
+        self.floor = params.floor
+        self.reads = frozenset(params.indicators)
+        self.cmp = _CMP[params.comparator]
+        self.describe = {
+            "points": params.points,
+            "indicators": list(params.indicators),
+            "comparator": params.comparator,
+            "target": params.target if params.target is not None else params.parameter,
+            "step": params.step,
+            "cost": params.cost,
+            "partial": params.partial,
+        }
+
+    def steps(self, gap: Decimal) -> Decimal:
+        p: Any = self.params
+        raw = gap / p.step
+        if p.partial == "floor":
+            return raw.to_integral_value(rounding=ROUND_FLOOR)
+        if p.partial == "ceil":
+            return raw.to_integral_value(rounding=ROUND_CEILING)
+        return raw
+
+    def score(self, inputs: Inputs) -> Outcome:
+        p: Any = self.params
+        target = p.target if p.target is not None else inputs.parameters[p.parameter]
+        below = p.comparator in (">=", ">")
+        taken = ZERO
+        all_met = True
+        zh_parts, en_parts = [], []
+        tz, te = with_unit(target, p.unit)
+        cz, ce = _CMP_WORDS[p.comparator]
+        for name in p.indicators:
+            v = inputs.values[name]
+            lab = self.label(name)
+            vz, ve = with_unit(v, p.unit)
+            met = self.cmp(v, target)
+            if met:
+                zh_parts.append(f"{lab.zh} {vz} {cz} {tz}")
+                en_parts.append(f"{lab.en} {ve} {ce} {te}")
+                continue
+            all_met = False
+            gap = (target - v) if below else (v - target)
+            gap = max(gap, ZERO)
+            n = self.steps(gap)
+            cost = n * p.cost
+            taken += cost
+            gz, ge = with_unit(gap, p.unit)
+            dir_zh = "低" if below else "高"
+            dir_en = "below" if below else "above"
+            zh_parts.append(f"{lab.zh} {vz}，{dir_zh}于 {tz} {gz}，计{fmt_number(n)}档，扣{fmt_points(cost)}分")
+            en_parts.append(f"{lab.en} {ve}, {ge} {dir_en} {te}: {fmt_number(n)} step(s), {fmt_points(cost)} taken")
+        raw = p.points - taken
+        got = self.floored(raw)
+        floor_zh = "，扣完为止" if got != raw else ""
+        floor_en = " (down to zero)" if got != raw else ""
+        zh = f"{'；'.join(zh_parts)}{floor_zh}，{_pts_zh(got)}。"
+        en = f"{'; '.join(en_parts)}{floor_en}: {_pts_en(got)}."
+        return Outcome(got, "scored", zh, en, met=all_met, details={"deducted": taken, "raw": raw})
+
+
+# ---------------------------------------------------------------------------
+# 8: discretionary points
+
+
+class DiscretionaryParams(Model):
+    points: Decimal
+    min: Decimal = ZERO
+    condition: str | None = None
+    label: Text | None = None
+
+
+class Discretionary(Rule):
+    """酌情评分 / 否则酌情扣分: an assessor's value within [min, points].
+
+    With ``condition`` ("…得N分，否则酌情扣分"), meeting it gives full points
+    without an assessor; otherwise the assessor's value is used.
+    """
+
+    kind = "discretionary"
+    Params = DiscretionaryParams
+    assessable = True
+
+    def __init__(self, rule_id: str, params: Any, ctx: RuleContext) -> None:
+        super().__init__(rule_id, params, ctx)
+        if params.min > params.points:
+            raise ValueError("'min' is greater than 'points'")
+        self.max_points = params.points
+        self.expr = ctx.expression(params.condition) if params.condition else None
+        self.reads = self.names_of(self.expr) if self.expr else frozenset()
+        self.describe = {"points": params.points, "min": params.min, "condition": params.condition}
+
+    def score(self, inputs: Inputs) -> Outcome:
+        p: Any = self.params
+        if self.expr is not None and bool(inputs.eval(self.expr)):
+            lab = p.label
+            zh = f"{lab.zh if lab else '条件'}已满足，{_pts_zh(p.points)}。"
+            en = f"{lab.en if lab else 'condition'} met: {_pts_en(p.points)}."
+            return Outcome(p.points, "scored", zh, en, met=True)
+        a = inputs.assessments.get(self.id)
+        pre_zh = "条件未满足，" if self.expr is not None else ""
+        pre_en = "condition not met; " if self.expr is not None else ""
+        if a is None:
+            return Outcome(
+                None,
+                "awaiting_assessor",
+                f"{pre_zh}需评估人在{fmt_points(p.min)}至{fmt_points(p.points)}分之间酌情评分。",
+                f"{pre_en}an assessor's score between {fmt_points(p.min)} and {fmt_points(p.points)} is needed.",
+                met=False if self.expr is not None else None,
+            )
+        v = a.value
+        by = f"（{a.assessor}）" if a.assessor else ""
+        why_zh = f"，理由：{a.rationale}" if a.rationale else ""
+        why_en = f"; rationale: {a.rationale}" if a.rationale else ""
+        return Outcome(
+            v,
+            "scored",
+            f"{pre_zh}评估人{by}酌情评分{_pts_zh(v)}{why_zh}。",
+            f"{pre_en}assessor{' (' + a.assessor + ')' if a.assessor else ''} gave {_pts_en(v)}{why_en}.",
+            met=v == p.points,
+            judgement=True,
+            rationale=a.rationale,
+        )
+
+
+# ---------------------------------------------------------------------------
+# 10: veto items
+
+
+class VetoParams(Model):
+    condition: str | None = None
+    tests: list[Test] | None = None
+    scope: VetoScope
+    label: Text
+
+    @model_validator(mode="after")
+    def _one(self) -> VetoParams:
+        if (self.condition is None) == (self.tests is None):
+            raise ValueError("give exactly one of 'condition' (an expression) or 'tests'")
+        return self
+
+
+class VetoRule(Rule):
+    """发生…的，一票否决: no points; when the condition holds the unit is vetoed.
+
+    ``condition`` says when the veto is triggered. The score is still computed.
+    """
+
+    kind = "veto"
+    Params = VetoParams
+
+    def __init__(self, rule_id: str, params: Any, ctx: RuleContext) -> None:
+        super().__init__(rule_id, params, ctx)
+        self.max_points = ZERO
+        self.expr = ctx.expression(params.condition) if params.condition else None
+        self.tests = _prepare_tests(params.tests, ctx) if params.tests else []
+        reads: set[str] = set(self.names_of(self.expr)) if self.expr else set()
+        for t in self.tests:
+            reads |= t.reads
+        self.reads = frozenset(reads)
+        self.scope = params.scope
+        self.describe = {"condition": params.condition, "scope": params.scope}
+
+    def triggered(self, inputs: Inputs) -> bool:
+        if self.expr is not None:
+            return bool(inputs.eval(self.expr))
+        return all(t.run(inputs)[0] for t in self.tests)
+
+    def score(self, inputs: Inputs) -> Outcome:
+        hit = self.triggered(inputs)
+        lab = self.params.label  # type: ignore[attr-defined]
+        if hit:
+            return Outcome(ZERO, "vetoed", f"{lab.zh}：已发生，一票否决。", f"{lab.en}: occurred, veto.", met=False)
+        return Outcome(ZERO, "scored", f"{lab.zh}：未发生，不否决。", f"{lab.en}: did not occur, no veto.", met=True)
+
+
+# ---------------------------------------------------------------------------
+# 12: formulas and bands
+
+
+class FormulaParams(Model):
+    expression: str
+    max_points: Decimal
+    min_points: Decimal
+    label: Text | None = None
+
+
+class Formula(Rule):
+    """Points computed by an expression (proportional, weighted), kept within [min_points, max_points]."""
+
+    kind = "formula"
+    Params = FormulaParams
+
+    def __init__(self, rule_id: str, params: Any, ctx: RuleContext) -> None:
+        super().__init__(rule_id, params, ctx)
+        if params.min_points > params.max_points:
+            raise ValueError("'min_points' is greater than 'max_points'")
+        self.expr = ctx.expression(params.expression)
+        self.max_points = params.max_points
+        self.floor = "none" if params.min_points < 0 else "part"
+        self.reads = self.names_of(self.expr)
+        self.describe = {"expression": params.expression, "max_points": params.max_points}
+
+    def score(self, inputs: Inputs) -> Outcome:
+        p: Any = self.params
+        v = inputs.eval(self.expr)
+        if isinstance(v, bool) or not isinstance(v, Decimal):
+            raise ValueError(f"formula gave {v!r}, not a number")
+        got = min(max(v, p.min_points), p.max_points)
+        clipped_zh = f"（计算值{fmt_number(v)}，限定在{fmt_points(p.min_points)}至{fmt_points(p.max_points)}分）" if got != v else ""
+        clipped_en = f" (computed {fmt_number(v)}, kept within {fmt_points(p.min_points)}..{fmt_points(p.max_points)})" if got != v else ""
+        return Outcome(
+            got,
+            "scored",
+            f"按公式 {self.expr.source} 计算{clipped_zh}，{_pts_zh(got)}。",
+            f"by the formula {self.expr.source}{clipped_en}: {_pts_en(got)}.",
+        )
+
+
+class Band(Model):
+    comparator: Comparator
+    threshold: Decimal
+    points: Decimal
+
+
+class BandsParams(Model):
+    indicator: Name
+    unit: str
+    bands: list[Band]
+    otherwise: Decimal
+
+
+class Bands(Rule):
+    """Banded scoring: the first band whose test holds gives its points; else ``otherwise``."""
+
+    kind = "bands"
+    Params = BandsParams
+
+    def __init__(self, rule_id: str, params: Any, ctx: RuleContext) -> None:
+        super().__init__(rule_id, params, ctx)
+        ind = ctx.indicator(params.indicator)
+        if ind.unit != params.unit:
+            raise ValueError(f"{params.indicator!r} is in {ind.unit!r}, the bands in {params.unit!r}")
+        if not params.bands:
+            raise ValueError("'bands' needs at least one band")
+        self.max_points = max([b.points for b in params.bands] + [params.otherwise])
+        self.reads = frozenset([params.indicator])
+        self.describe = {"indicator": params.indicator, "bands": [(b.comparator, b.threshold, b.points) for b in params.bands]}
+
+    def score(self, inputs: Inputs) -> Outcome:
+        p: Any = self.params
+        v = inputs.values[p.indicator]
+        lab = self.label(p.indicator)
+        vz, ve = with_unit(v, p.unit)
+        for b in p.bands:
+            if _CMP[b.comparator](v, b.threshold):
+                tz, te = with_unit(b.threshold, p.unit)
+                cz, ce = _CMP_WORDS[b.comparator]
+                return Outcome(
+                    b.points, "scored",
+                    f"{lab.zh} {vz} {cz} {tz}，{_pts_zh(b.points)}。",
+                    f"{lab.en} {ve} {ce} {te}: {_pts_en(b.points)}.",
+                    met=b.points == self.max_points,
+                )
+        return Outcome(
+            p.otherwise, "scored",
+            f"{lab.zh} {vz}，未进入任何档次，{_pts_zh(p.otherwise)}。",
+            f"{lab.en} {ve} is in no band: {_pts_en(p.otherwise)}.",
+            met=p.otherwise == self.max_points,
+        )
+
+
+# ---------------------------------------------------------------------------
+# 16: requirements (checklists) and targets
+
+
+class RequirementParams(Model):
+    condition: str | None = None
+    points: Decimal = ZERO
+
+
+class Requirement(Rule):
+    """A requirement from a checklist: met / not met, by a condition on inputs or by an assessor."""
+
+    kind = "requirement"
+    Params = RequirementParams
+    assessable = True
+
+    def __init__(self, rule_id: str, params: Any, ctx: RuleContext) -> None:
+        super().__init__(rule_id, params, ctx)
+        self.expr = ctx.expression(params.condition) if params.condition else None
+        self.reads = self.names_of(self.expr) if self.expr else frozenset()
+        self.max_points = params.points if ctx.scheme_kind == "points" else None
+        self.describe = {"condition": params.condition}
+
+    def score(self, inputs: Inputs) -> Outcome:
+        p: Any = self.params
+        pts = p.points if self.max_points is not None else None
+        if self.expr is not None:
+            ok = bool(inputs.eval(self.expr))
+            got = (pts if ok else ZERO) if pts is not None else None
+            return Outcome(
+                got, "scored",
+                f"{'已落实' if ok else '未落实'}（{self.expr.source}）。",
+                f"{'met' if ok else 'not met'} ({self.expr.source}).",
+                met=ok,
+            )
+        a = inputs.assessments.get(self.id)
+        if a is None:
+            return Outcome(None, "awaiting_assessor", "待评估人判断是否落实。", "awaiting an assessor's judgement.")
+        ok = bool(a.value)
+        got = (pts if ok else ZERO) if pts is not None else None
+        why_zh = f"，理由：{a.rationale}" if a.rationale else ""
+        why_en = f"; rationale: {a.rationale}" if a.rationale else ""
+        return Outcome(
+            got, "scored",
+            f"评估人判断{'已落实' if ok else '未落实'}{why_zh}。",
+            f"assessor judged it {'met' if ok else 'not met'}{why_en}.",
+            met=ok, judgement=True, rationale=a.rationale,
+        )
+
+
+class TargetParams(Model):
+    indicator: Name
+    comparator: Comparator
+    value: Decimal | bool
+    unit: str
+    year: int
+    segment: str | None = None
+
+
+class Target(Rule):
+    """A work-plan target: indicator, comparator, value, unit and year."""
+
+    kind = "target"
+    Params = TargetParams
+
+    def __init__(self, rule_id: str, params: Any, ctx: RuleContext) -> None:
+        super().__init__(rule_id, params, ctx)
+        self.test = PreparedTest(
+            Test(indicator=params.indicator, comparator=params.comparator, threshold=params.value, unit=params.unit),
+            ctx,
+        )
+        self.reads = self.test.reads
+        self.describe = {
+            "indicator": params.indicator,
+            "comparator": params.comparator,
+            "value": params.value,
+            "year": params.year,
+        }
+
+    def score(self, inputs: Inputs) -> Outcome:
+        p: Any = self.params
+        ok, zh, en = self.test.run(inputs)
+        return Outcome(
+            None, "scored",
+            f"{p.year}年目标：{zh}，{'已完成' if ok else '未完成'}。",
+            f"{p.year} target: {en}: {'achieved' if ok else 'not achieved'}.",
+            met=ok,
+        )
+
+
+#: The built-in rule kinds, registered through the ``fuac_rule_kinds`` hook.
+BUILTIN_KINDS: tuple[type[Rule], ...] = (
+    AllOrNothing,
+    Threshold,
+    VersusReference,
+    Deduction,
+    Shortfall,
+    Discretionary,
+    VetoRule,
+    Formula,
+    Bands,
+    Requirement,
+    Target,
+)

@@ -1,0 +1,678 @@
+"""Loading a rule file: strict validation, static checks, one compiled plan per tier."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import types
+import typing
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from ._expressions import Expression
+from ._kinds import Rule, RuleContext, VetoRule
+from ._models import ITEM_COMMON_KEYS, LEVEL_DIGITS, Condition, ItemHead, RulesetDoc, Text, Tier
+from ._toml import LineIndex, format_path, read_toml
+from .errors import ExpressionError, RulesetCheckError, RulesetError, RulesetSchemaError
+
+PART_KEYS = ("id", "label", "max", "clause", "kind", "note")
+ZERO = Decimal(0)
+
+
+# ---------------------------------------------------------------------------
+# compiled structures
+
+
+@dataclass(slots=True)
+class PreparedPart:
+    id: str
+    key: str  # "item.part": the key for assessments
+    label: Text | None
+    clause: str | None
+    max: Decimal | None
+    rule: Rule
+
+
+@dataclass(slots=True)
+class PreparedItem:
+    id: str
+    number: str | None
+    section: str
+    label: Text | None
+    max: Decimal | None
+    clause: str | None
+    method: str | None
+    rule: Rule | None
+    parts: list[PreparedPart] | None
+    void: Expression | None
+    void_clause: str | None
+    bonus: bool
+    reads: frozenset[str]
+    void_reads: frozenset[str]
+    note: str | None = None
+
+    @property
+    def rules(self) -> list[tuple[str, Rule]]:
+        if self.parts is not None:
+            return [(p.key, p.rule) for p in self.parts]
+        assert self.rule is not None
+        return [(self.id, self.rule)]
+
+    @property
+    def is_veto(self) -> bool:
+        return isinstance(self.rule, VetoRule)
+
+
+@dataclass(slots=True)
+class PreparedSection:
+    id: str
+    number: str | None
+    title: Text
+    max: Decimal | None
+    clause: str | None
+    items: list[PreparedItem]
+
+
+@dataclass(slots=True)
+class PreparedCondition:
+    cond: Condition
+    expr: Expression | None
+    check: Callable[..., Any] | None
+    reads: frozenset[str]
+
+
+@dataclass(slots=True)
+class Plan:
+    """Everything needed to score one tier of a rule set."""
+
+    tier: str | None
+    total: Decimal | None
+    sections: list[PreparedSection]
+    vetoes: list[PreparedCondition]
+    eligibility: list[PreparedCondition]
+    items: dict[str, PreparedItem] = field(default_factory=dict)
+
+
+class RuleSet:
+    """A loaded, checked rule set. Get one with :func:`fuac.load`."""
+
+    def __init__(
+        self,
+        doc: RulesetDoc,
+        *,
+        path: str | None,
+        text: str,
+        functions: Mapping[str, Callable[..., Any]],
+        plans: dict[str | None, Plan],
+        owner: str | None = None,
+    ) -> None:
+        self.doc = doc
+        self.meta = doc.scheme
+        self.path = path
+        self.owner = owner
+        self.functions = dict(functions)
+        self.plans = plans
+        self.content_hash = "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
+        self._param_cache: dict[dt.date, dict[str, Any]] = {}
+
+    # metadata -------------------------------------------------------------
+    @property
+    def id(self) -> str:
+        return self.meta.id
+
+    @property
+    def version(self) -> str:
+        return self.meta.version
+
+    @property
+    def kind(self) -> str:
+        return self.meta.kind
+
+    @property
+    def title(self) -> Text:
+        return self.meta.title
+
+    @property
+    def indicators(self) -> dict[str, Any]:
+        return dict(self.doc.indicators)
+
+    @property
+    def tiers(self) -> list[str | None]:
+        return [t.id for t in self.doc.tiers] or [None]
+
+    def tier(self, tier_id: str | None) -> Tier | None:
+        for t in self.doc.tiers:
+            if t.id == tier_id:
+                return t
+        return None
+
+    def plan(self, tier: str | None = None) -> Plan:
+        from .errors import TierNotFound
+
+        if tier is None and None not in self.plans:
+            if len(self.plans) == 1:
+                return next(iter(self.plans.values()))
+            raise TierNotFound(
+                f"rule set {self.id!r} has tiers {', '.join(str(t) for t in self.plans)}: pass tier=…"
+            )
+        try:
+            return self.plans[tier]
+        except KeyError:
+            known = ", ".join(str(t) for t in self.plans if t is not None) or "none"
+            raise TierNotFound(f"rule set {self.id!r} has no tier {tier!r} (tiers: {known})") from None
+
+    def parameters_on(self, on: dt.date) -> dict[str, Any]:
+        """Each parameter's value in force on ``on`` (the latest value taking effect on or before it)."""
+        cached = self._param_cache.get(on)
+        if cached is not None:
+            return cached
+        out: dict[str, Any] = {}
+        for name, p in self.doc.parameters.items():
+            best: tuple[dt.date, Any] | None = None
+            for key, value in p.values.items():
+                d = dt.date.fromisoformat(key)
+                if d <= on and (best is None or d > best[0]):
+                    best = (d, value)
+            if best is not None:
+                out[name] = best[1]
+        self._param_cache[on] = out
+        return out
+
+    def applies_to(self, code: str, level: str | None = None, on: dt.date | None = None) -> list[str | None]:
+        """The tiers of this rule set that apply to region ``code`` (at ``level``, on date ``on``)."""
+        m = self.meta
+        if on is not None and (on < m.valid_from or (m.valid_until is not None and on > m.valid_until)):
+            return []
+        inside = False
+        for j in m.jurisdiction:
+            prefix = j.code[: LEVEL_DIGITS[j.level]]
+            if code.startswith(prefix):
+                inside = True
+        if not inside:
+            return []
+        if not self.doc.tiers:
+            levels = {j.level for j in m.jurisdiction}
+            return [None] if level is None or level in levels else []
+        return [t.id for t in self.doc.tiers if level is None or t.level == level]
+
+    def __repr__(self) -> str:
+        return f"<RuleSet {self.id} {self.version}>"
+
+
+# ---------------------------------------------------------------------------
+# error helpers
+
+
+class _Problems:
+    def __init__(self, path: str, lines: LineIndex) -> None:
+        self.path = path
+        self.lines = lines
+        self.items: list[RulesetError] = []
+
+    def add(self, cls: type[RulesetError], message: str, loc: tuple[Any, ...], key: str | None = None) -> None:
+        err = cls(message, path=self.path, line=self.lines.line_of(loc), key=key or format_path(loc))
+        if not any(str(e) == str(err) for e in self.items):
+            self.items.append(err)
+
+    def from_validation(self, exc: ValidationError, model: type[BaseModel], prefix: tuple[Any, ...] = ()) -> None:
+        for err in exc.errors():
+            loc = tuple(x for x in err["loc"] if not (isinstance(x, str) and ("[" in x or x in _UNION_TAGS)))
+            full = (*prefix, *loc)
+            if err["type"] == "extra_forbidden":
+                allowed = _allowed_keys(model, loc[:-1])
+                msg = f"unknown key {loc[-1]!r}; allowed keys: {', '.join(allowed)}"
+            elif err["type"] == "missing":
+                msg = f"missing required key {loc[-1]!r}"
+            else:
+                msg = err["msg"]
+                if "input" in err and err["type"] not in ("value_error", "assertion_error"):
+                    msg += f" (got {_short(err['input'])})"
+            self.add(RulesetSchemaError, msg, full)
+
+    def raise_if_any(self) -> None:
+        if len(self.items) == 1:
+            raise self.items[0]
+        if self.items:
+            first = self.items[0]
+            raise RulesetError("", path=self.path, line=first.line, key=first.key, problems=self.items)
+
+
+_UNION_TAGS = {"decimal", "bool", "str", "int", "function-after", "function-before", "function-wrap"}
+
+
+def _short(v: Any) -> str:
+    r = repr(v)
+    return r if len(r) < 60 else r[:57] + "..."
+
+
+def _unwrap(ann: Any) -> list[Any]:
+    origin = typing.get_origin(ann)
+    if origin in (typing.Union, types.UnionType):
+        out = []
+        for a in typing.get_args(ann):
+            out.extend(_unwrap(a))
+        return out
+    if origin is typing.Annotated:
+        return _unwrap(typing.get_args(ann)[0])
+    return [ann]
+
+
+def _allowed_keys(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
+    current: Any = model
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        if not (isinstance(current, type) and issubclass(current, BaseModel)):
+            break
+        f = current.model_fields.get(part)
+        if f is None:
+            break
+        nxt = None
+        for cand in _unwrap(f.annotation):
+            origin = typing.get_origin(cand)
+            if origin in (list, dict):
+                inner = typing.get_args(cand)[-1]
+                for c in _unwrap(inner):
+                    if isinstance(c, type) and issubclass(c, BaseModel):
+                        nxt = c
+            elif isinstance(cand, type) and issubclass(cand, BaseModel):
+                nxt = cand
+        if nxt is None:
+            break
+        current = nxt
+    if isinstance(current, type) and issubclass(current, BaseModel):
+        return sorted(current.model_fields)
+    return []
+
+
+# ---------------------------------------------------------------------------
+# loading
+
+
+def load_file(
+    source: str | Path,
+    *,
+    kinds: Mapping[str, type[Rule]],
+    functions: Mapping[str, Callable[..., Any]],
+    veto_checks: Mapping[str, Callable[..., Any]],
+    text: str | None = None,
+    owner: str | None = None,
+) -> RuleSet:
+    """Read and check one rule file (or ``text``, named ``source``)."""
+    name = str(source)
+    data, lines, text = read_toml(None if text is not None else source, text=text)
+    if text is not None and name == "<string>":
+        pass
+    return build(data, lines, text, name=name, kinds=kinds, functions=functions, veto_checks=veto_checks, owner=owner)
+
+
+def build(
+    data: dict[str, Any],
+    lines: LineIndex,
+    text: str,
+    *,
+    name: str,
+    kinds: Mapping[str, type[Rule]],
+    functions: Mapping[str, Callable[..., Any]],
+    veto_checks: Mapping[str, Callable[..., Any]],
+    owner: str | None = None,
+) -> RuleSet:
+    problems = _Problems(name, lines)
+    try:
+        doc = RulesetDoc.model_validate(data)
+    except ValidationError as exc:
+        problems.from_validation(exc, RulesetDoc)
+        problems.raise_if_any()
+        raise  # pragma: no cover
+    builder = _Builder(doc, problems, kinds, functions, veto_checks)
+    plans = builder.build_plans()
+    problems.raise_if_any()
+    return RuleSet(doc, path=name, text=text, functions=functions, plans=plans, owner=owner)
+
+
+class _Builder:
+    def __init__(
+        self,
+        doc: RulesetDoc,
+        problems: _Problems,
+        kinds: Mapping[str, type[Rule]],
+        functions: Mapping[str, Callable[..., Any]],
+        veto_checks: Mapping[str, Callable[..., Any]],
+    ) -> None:
+        self.doc = doc
+        self.p = problems
+        self.kinds = kinds
+        self.functions = functions
+        self.veto_checks = veto_checks
+        self.tier_ids = [t.id for t in doc.tiers]
+        self._heads: dict[tuple[int, int], ItemHead] = {}
+
+    # -- helpers
+    def ctx(self, rule_id: str) -> RuleContext:
+        return RuleContext(
+            rule_id=rule_id,
+            indicators=self.doc.indicators,
+            parameters=self.doc.parameters,
+            functions=self.functions,
+            scheme_kind=self.doc.scheme.kind,
+        )
+
+    def expr(self, source: str, loc: tuple[Any, ...], rule_id: str) -> Expression | None:
+        try:
+            return self.ctx(rule_id).expression(source)
+        except ExpressionError as exc:
+            self.p.add(ExpressionError, f"{exc.message} in {source[:80]!r}", loc, key=f"{rule_id}: {format_path(loc)}")
+            return None
+
+    def check_tiers(self, tiers: list[str] | None, loc: tuple[Any, ...]) -> None:
+        for t in tiers or []:
+            if t not in self.tier_ids:
+                known = ", ".join(self.tier_ids) or "none declared"
+                self.p.add(RulesetCheckError, f"unknown tier {t!r} (tiers: {known})", loc)
+
+    def per_tier(self, value: Decimal | dict[str, Decimal] | None, tier: str | None, loc: tuple[Any, ...]) -> Decimal | None:
+        if isinstance(value, dict):
+            for t in value:
+                if t not in self.tier_ids:
+                    self.p.add(RulesetCheckError, f"unknown tier {t!r} in per-tier value", loc)
+            return value.get(tier) if tier is not None else None
+        return value
+
+    # -- the whole
+    def build_plans(self) -> dict[str | None, Plan]:
+        doc = self.doc
+        self.check_indicators()
+        self.check_unique()
+        for i, s in enumerate(doc.sections):
+            self.check_tiers(s.tiers, ("sections", i, "tiers"))
+        for key, group in (("vetoes", doc.vetoes), ("eligibility", doc.eligibility)):
+            for i, c in enumerate(group):
+                self.check_tiers(c.tiers, (key, i, "tiers"))
+        plans: dict[str | None, Plan] = {}
+        tiers: list[str | None] = list(self.tier_ids) or [None]
+        for tier in tiers:
+            plans[tier] = self.build_plan(tier)
+        return plans
+
+    def check_indicators(self) -> None:
+        for name, ind in self.doc.indicators.items():
+            self.check_tiers(ind.tiers, ("indicators", name, "tiers"))
+        for name in self.doc.parameters:
+            if name in self.doc.indicators:
+                self.p.add(RulesetCheckError, f"{name!r} is both an indicator and a parameter", ("parameters", name))
+        if self.doc.scheme.kind == "points" and self.doc.tiers:
+            for i, t in enumerate(self.doc.tiers):
+                if t.total is None:
+                    self.p.add(RulesetSchemaError, f"tier {t.id!r} of a points scheme needs 'total'", ("tiers", i))
+
+    def check_unique(self) -> None:
+        seen: dict[str, tuple[Any, ...]] = {}
+        for i, s in enumerate(self.doc.sections):
+            if s.id in seen:
+                self.p.add(RulesetCheckError, f"duplicate section id {s.id!r}", ("sections", i, "id"), key=s.id)
+            seen[s.id] = ("sections", i)
+        items: dict[str, tuple[Any, ...]] = {}
+        for i, s in enumerate(self.doc.sections):
+            for j, raw in enumerate(s.items):
+                iid = raw.get("id") if isinstance(raw, dict) else None
+                if isinstance(iid, str):
+                    if iid in items:
+                        first = self.p.lines.line_of(items[iid])
+                        self.p.add(
+                            RulesetCheckError,
+                            f"duplicate item id {iid!r} (first used on line {first})",
+                            ("sections", i, "items", j, "id"),
+                            key=iid,
+                        )
+                    else:
+                        items[iid] = ("sections", i, "items", j)
+        for group in ("vetoes", "eligibility", "grades", "quotas"):
+            ids: set[str] = set()
+            for i, c in enumerate(getattr(self.doc, group)):
+                if c.id in ids:
+                    self.p.add(RulesetCheckError, f"duplicate {group} id {c.id!r}", (group, i, "id"), key=c.id)
+                ids.add(c.id)
+
+    def build_plan(self, tier: str | None) -> Plan:
+        doc = self.doc
+        sections: list[PreparedSection] = []
+        items: dict[str, PreparedItem] = {}
+        tier_def = next((t for t in doc.tiers if t.id == tier), None)
+        total = tier_def.total if tier_def and tier_def.total is not None else doc.scheme.total
+        section_sum = ZERO
+        for i, s in enumerate(doc.sections):
+            if s.tiers is not None and tier not in s.tiers:
+                continue
+            smax = self.per_tier(s.max, tier, ("sections", i, "max"))
+            prepared: list[PreparedItem] = []
+            item_sum = ZERO
+            for j, raw in enumerate(s.items):
+                loc = ("sections", i, "items", j)
+                it = self.build_item(raw, loc, s.id, tier)
+                if it is None:
+                    continue
+                prepared.append(it)
+                items[it.id] = it
+                if not it.bonus and it.max is not None:
+                    item_sum += it.max
+            sections.append(PreparedSection(s.id, s.number, s.title, smax, s.clause, prepared))
+            if doc.scheme.kind == "points":
+                tier_txt = f" for tier {tier!r}" if tier else ""
+                if smax is None:
+                    self.p.add(RulesetCheckError, f"section {s.id!r} needs 'max'{tier_txt}", ("sections", i), key=s.id)
+                elif item_sum != smax:
+                    self.p.add(
+                        RulesetCheckError,
+                        f"items of section {s.id!r} add up to {item_sum}{tier_txt}, but the section is worth {smax}",
+                        ("sections", i, "max"),
+                        key=s.id,
+                    )
+                section_sum += smax or ZERO
+        if doc.scheme.kind == "points" and total is not None and section_sum != total:
+            tier_txt = f" for tier {tier!r}" if tier else ""
+            loc = ("tiers", self.tier_ids.index(tier), "total") if tier else ("scheme", "total")
+            self.p.add(
+                RulesetCheckError,
+                f"sections add up to {section_sum}{tier_txt}, but the total is {total}",
+                loc,
+            )
+        vetoes = self.build_conditions(doc.vetoes, "vetoes", tier, veto=True)
+        elig = self.build_conditions(doc.eligibility, "eligibility", tier, veto=False)
+        return Plan(tier, total, sections, vetoes, elig, items)
+
+    def build_conditions(self, conds: list[Condition], group: str, tier: str | None, *, veto: bool) -> list[PreparedCondition]:
+        out = []
+        for i, c in enumerate(conds):
+            if c.tiers is not None and tier not in c.tiers:
+                continue
+            loc = (group, i)
+            if veto and c.scope is None:
+                self.p.add(RulesetSchemaError, f"veto {c.id!r} needs 'scope'", loc, key=c.id)
+            expr = None
+            check = None
+            reads: frozenset[str] = frozenset()
+            if c.condition is not None:
+                expr = self.expr(c.condition, (*loc, "condition"), c.id)
+                if expr is not None:
+                    reads = frozenset(n for n in expr.names if n in self.doc.indicators)
+            else:
+                check = self.veto_checks.get(c.check or "")
+                if check is None:
+                    known = ", ".join(sorted(self.veto_checks)) or "none registered"
+                    self.p.add(RulesetCheckError, f"unknown veto check {c.check!r} (registered: {known})", (*loc, "check"), key=c.id)
+                else:
+                    reads = frozenset(getattr(check, "reads", ()))
+                    bad = [r for r in reads if r not in self.doc.indicators]
+                    if bad:
+                        self.p.add(RulesetCheckError, f"veto check {c.check!r} reads undeclared indicator(s) {bad}", (*loc, "check"), key=c.id)
+            out.append(PreparedCondition(c, expr, check, reads))
+        return out
+
+    def build_item(self, raw: Any, loc: tuple[Any, ...], section: str, tier: str | None) -> PreparedItem | None:
+        if not isinstance(raw, dict):
+            self.p.add(RulesetSchemaError, "an item must be a table", loc)
+            return None
+        head_raw = {k: v for k, v in raw.items() if k in ITEM_COMMON_KEYS}
+        params_raw = {k: v for k, v in raw.items() if k not in ITEM_COMMON_KEYS}
+        try:
+            head = ItemHead.model_validate(head_raw)
+        except ValidationError as exc:
+            self.p.from_validation(exc, ItemHead, loc)
+            return None
+        if head.tiers is not None:
+            self.check_tiers(head.tiers, (*loc, "tiers"))
+            if tier not in head.tiers:
+                return None
+        if head.overrides:
+            for t in head.overrides:
+                if t not in self.tier_ids:
+                    self.p.add(RulesetCheckError, f"unknown tier {t!r} in overrides", (*loc, "overrides", t), key=head.id)
+            if tier in head.overrides:
+                params_raw = {**params_raw, **head.overrides[tier]}
+        imax = self.per_tier(head.max, tier, (*loc, "max"))
+        scheme_kind = self.doc.scheme.kind
+        rule: Rule | None = None
+        parts: list[PreparedPart] | None = None
+        if head.parts is not None:
+            if head.kind is not None or params_raw:
+                extra = ", ".join(["kind"] * (head.kind is not None) + sorted(params_raw))
+                self.p.add(RulesetSchemaError, f"an item with 'parts' takes its rules from the parts; remove {extra}", loc, key=head.id)
+                return None
+            parts = []
+            seen: set[str] = set()
+            for k, praw in enumerate(head.parts):
+                ploc = (*loc, "parts", k)
+                part = self.build_part(praw, ploc, head.id)
+                if part is None:
+                    continue
+                if part.id in seen:
+                    self.p.add(RulesetCheckError, f"duplicate part id {part.id!r} in item {head.id!r}", (*ploc, "id"), key=head.id)
+                seen.add(part.id)
+                parts.append(part)
+            if not parts:
+                return None
+            rule_max = sum((p.max for p in parts if p.max is not None), ZERO) if scheme_kind == "points" else None
+        else:
+            if head.kind is None:
+                self.p.add(RulesetSchemaError, "an item needs 'kind' (or 'parts')", loc, key=head.id)
+                return None
+            cls = self.kinds.get(head.kind)
+            if cls is not None and "label" in cls.Params.model_fields and "label" in raw:
+                params_raw = {**params_raw, "label": raw["label"]}  # the item's label is the rule's too
+            rule = self.make_rule(head.kind, params_raw, head.id, loc)
+            if rule is None:
+                return None
+            rule.standalone = True
+            rule_max = rule.max_points
+        if scheme_kind == "points":
+            if imax is None and not isinstance(rule, VetoRule):
+                self.p.add(RulesetSchemaError, f"item {head.id!r} needs 'max' (its 分值)", loc, key=head.id)
+            elif imax is not None and rule_max is not None and imax != rule_max:
+                self.p.add(
+                    RulesetCheckError,
+                    f"item {head.id!r} is worth {imax} but its rule{'s add' if parts else ' gives'} up to {rule_max}",
+                    (*loc, "max"),
+                    key=head.id,
+                )
+        void = None
+        void_reads: frozenset[str] = frozenset()
+        if head.void_when is not None:
+            void = self.expr(head.void_when, (*loc, "void_when"), head.id)
+            if void is not None:
+                void_reads = frozenset(n for n in void.names if n in self.doc.indicators)
+        reads: set[str] = set()
+        for r in ([rule] if rule else [p.rule for p in parts or []]):
+            reads |= r.reads
+        if imax is None and rule is not None and isinstance(rule, VetoRule):
+            imax = ZERO
+        return PreparedItem(
+            id=head.id,
+            number=head.number,
+            section=section,
+            label=head.label,
+            max=imax if scheme_kind == "points" else None,
+            clause=head.clause,
+            method=head.method,
+            rule=rule,
+            parts=parts,
+            void=void,
+            void_clause=head.void_clause,
+            bonus=head.bonus,
+            reads=frozenset(reads),
+            void_reads=void_reads,
+            note=head.note,
+        )
+
+    def build_part(self, raw: Any, loc: tuple[Any, ...], item_id: str) -> PreparedPart | None:
+        if not isinstance(raw, dict):
+            self.p.add(RulesetSchemaError, "a part must be a table", loc, key=item_id)
+            return None
+        pid = raw.get("id")
+        if not isinstance(pid, str) or not pid:
+            self.p.add(RulesetSchemaError, "a part needs 'id'", loc, key=item_id)
+            return None
+        kind = raw.get("kind")
+        if not isinstance(kind, str):
+            self.p.add(RulesetSchemaError, "a part needs 'kind'", loc, key=f"{item_id}.{pid}")
+            return None
+        params = {k: v for k, v in raw.items() if k not in PART_KEYS}
+        cls = self.kinds.get(kind)
+        if cls is not None and "label" in cls.Params.model_fields and "label" in raw:
+            params["label"] = raw["label"]
+        key = f"{item_id}.{pid}"
+        rule = self.make_rule(kind, params, key, loc, common=PART_KEYS)
+        if rule is None:
+            return None
+        label = raw.get("label")
+        pmax = raw.get("max")
+        if pmax is not None and rule.max_points is not None and Decimal(pmax) != rule.max_points:
+            self.p.add(RulesetCheckError, f"part {key!r} is worth {pmax} but its rule gives up to {rule.max_points}", (*loc, "max"), key=key)
+        try:
+            lab = Text.model_validate(label) if label is not None else None
+        except ValidationError as exc:
+            self.p.from_validation(exc, Text, (*loc, "label"))
+            lab = None
+        clause = raw.get("clause")
+        return PreparedPart(pid, key, lab, clause if isinstance(clause, str) else None, rule.max_points, rule)
+
+    def make_rule(
+        self,
+        kind: str,
+        params_raw: dict[str, Any],
+        rule_id: str,
+        loc: tuple[Any, ...],
+        common: tuple[str, ...] = ITEM_COMMON_KEYS,
+    ) -> Rule | None:
+        cls = self.kinds.get(kind)
+        if cls is None:
+            self.p.add(
+                RulesetCheckError,
+                f"unknown rule kind {kind!r}; known kinds: {', '.join(sorted(self.kinds))}",
+                (*loc, "kind"),
+                key=rule_id,
+            )
+            return None
+        try:
+            params = cls.Params.model_validate(params_raw)
+        except ValidationError as exc:
+            before = len(self.p.items)
+            self.p.from_validation(exc, cls.Params, loc)
+            for e in self.p.items[before:]:
+                e.key = f"{rule_id}: {e.key}"
+                if "unknown key" in e.message:
+                    allowed = sorted(set(common) | set(cls.Params.model_fields))
+                    e.message = e.message.split("; allowed keys:")[0] + f"; allowed keys for kind {kind!r}: {', '.join(allowed)}"
+                e.args = (e._render(),)
+            return None
+        try:
+            return cls(rule_id, params, self.ctx(rule_id))
+        except ExpressionError as exc:
+            self.p.add(ExpressionError, exc.message, loc, key=rule_id)
+        except (ValueError, TypeError) as exc:
+            self.p.add(RulesetCheckError, str(exc), loc, key=rule_id)
+        return None

@@ -1,0 +1,290 @@
+"""Pydantic models of a rule-set document. Every model forbids unknown keys.
+
+Rule parameters of an item (``kind`` and what follows it) are validated by the
+rule kind's own ``Params`` model, so plugins can add kinds; see ``_kinds.py``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+
+Level = Literal["province", "city", "county", "township", "village"]
+Comparator = Literal[">=", ">", "<=", "<", "==", "!="]
+Partial = Literal["floor", "ceil", "prorata"]
+Floor = Literal["part", "item", "section", "none"]
+VetoScope = Literal["eligibility", "outcome", "tier_cap", "cascade"]
+Id = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$", max_length=64)]
+Name = Annotated[str, StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9_]*$", max_length=64)]
+
+#: Digits that identify a region at each level of the administrative-division code.
+LEVEL_DIGITS: dict[str, int] = {"province": 2, "city": 4, "county": 6, "township": 9, "village": 12}
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=False, arbitrary_types_allowed=True)
+
+
+class Text(Model):
+    """A text in Chinese and in English."""
+
+    zh: str
+    en: str
+
+
+class Jurisdiction(Model):
+    code: Annotated[str, StringConstraints(pattern=r"^\d{2,12}$")]
+    level: Level
+    name: Text | None = None
+
+
+class Tier(Model):
+    id: Id
+    label: Text
+    level: Level
+    total: Decimal | None = None
+
+
+class Scheme(Model):
+    id: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9._\-]*$", max_length=64)]
+    version: str
+    kind: Literal["points", "checklist", "targets"]
+    title: Text
+    issuer: Text
+    document_number: str | None = None
+    issued: dt.date
+    source: str | None = None
+    description: Text | None = None
+    jurisdiction: list[Jurisdiction] = Field(min_length=1)
+    valid_from: dt.date
+    valid_until: dt.date | None = None
+    total: Decimal | None = None
+    precision: Decimal | None = None
+    pass_mark: Decimal | None = None
+    bonus_cap: Decimal | None = None
+
+    @model_validator(mode="after")
+    def _points_need_total(self) -> Scheme:
+        if self.kind == "points":
+            if self.total is None:
+                raise ValueError("a 'points' scheme needs 'total'")
+            if self.precision is None:
+                raise ValueError("a 'points' scheme needs 'precision' (reporting precision, e.g. 0.1)")
+        if self.precision is not None and (self.precision <= 0 or self.precision.normalize().as_tuple().digits != (1,)):
+            raise ValueError("'precision' must be a power of ten such as 1, 0.1 or 0.01")
+        if self.valid_until is not None and self.valid_until < self.valid_from:
+            raise ValueError("'valid_until' is before 'valid_from'")
+        return self
+
+
+class Indicator(Model):
+    type: Literal["boolean", "integer", "decimal", "choice"]
+    label: Text
+    unit: str | None = None
+    min: Decimal | None = None
+    max: Decimal | None = None
+    choices: list[str] | None = None
+    description: Text | None = None
+    reference: bool = False
+    tiers: list[Id] | None = None
+    clause: str | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Indicator:
+        if self.type in ("integer", "decimal") and not self.unit:
+            raise ValueError(f"a {self.type} indicator needs 'unit'")
+        if self.type == "choice" and not self.choices:
+            raise ValueError("a choice indicator needs 'choices'")
+        if self.type != "choice" and self.choices is not None:
+            raise ValueError("'choices' is only for choice indicators")
+        if self.type in ("boolean", "choice") and (self.min is not None or self.max is not None):
+            raise ValueError(f"'min'/'max' do not apply to {self.type} indicators")
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError("'min' is greater than 'max'")
+        return self
+
+
+class Parameter(Model):
+    label: Text
+    reference: str
+    unit: str | None = None
+    values: dict[str, Decimal | bool | str] = Field(min_length=1)
+
+    @field_validator("values")
+    @classmethod
+    def _date_keys(cls, v: dict[str, Any]) -> dict[str, Any]:
+        for key in v:
+            try:
+                dt.date.fromisoformat(key)
+            except ValueError:
+                raise ValueError(f"value key {key!r} must be the date it takes effect, as YYYY-MM-DD") from None
+        return v
+
+
+class Condition(Model):
+    """A named condition: an eligibility requirement or a veto."""
+
+    id: Id
+    label: Text
+    clause: str
+    condition: str | None = None
+    check: str | None = None
+    scope: VetoScope | None = None
+    tiers: list[Id] | None = None
+    cap_tier: Id | None = None
+    window_years: int | None = None
+    consequence: Text | None = None
+
+    @model_validator(mode="after")
+    def _one_test(self) -> Condition:
+        if (self.condition is None) == (self.check is None):
+            raise ValueError("give exactly one of 'condition' (an expression) or 'check' (a plugin veto)")
+        return self
+
+
+class Grade(Model):
+    id: Id
+    label: Text
+    min: Decimal
+
+
+class QuotaBand(Model):
+    max_units: int | None = None
+    count: int
+
+
+class Quota(Model):
+    id: Id
+    label: Text
+    clause: str
+    kind: Literal["share", "count", "by_parent_count", "share_per_parent", "count_per_parent", "range"]
+    per: Literal["cycle", "year"]
+    tiers: list[Id] | None = None
+    share: Decimal | None = None
+    count: int | None = None
+    min_count: int | None = None
+    of: Literal["eligible", "all", "applicants"] | None = None
+    rounding: Literal["floor", "ceil", "half_up"] | None = None
+    bands: list[QuotaBand] | None = None
+
+    @model_validator(mode="after")
+    def _params(self) -> Quota:
+        need = {
+            "share": ("share", "of", "rounding"),
+            "share_per_parent": ("share", "of", "rounding"),
+            "count": ("count",),
+            "count_per_parent": ("count",),
+            "by_parent_count": ("bands",),
+            "range": ("min_count", "count"),
+        }[self.kind]
+        missing = [k for k in need if getattr(self, k) is None]
+        if missing:
+            raise ValueError(f"a {self.kind!r} quota needs {', '.join(repr(m) for m in missing)}")
+        return self
+
+
+class Cycle(Model):
+    """The title's life cycle: cycles of ``length_years`` from ``first_year``."""
+
+    length_years: int = Field(gt=0)
+    first_year: int
+    clause: str
+    title_lapses: bool
+    extension_after: int | None = None
+    extension_cycles: int | None = None
+    revoked_bars_next: bool = False
+    revocation_clause: str | None = None
+
+
+class Event(Model):
+    """A dated step of the procedure or the yearly calendar."""
+
+    id: Id
+    label: Text
+    clause: str
+    month: int | None = Field(default=None, ge=1, le=12)
+    day: int | None = Field(default=None, ge=1, le=31)
+    per: Literal["year", "cycle"] | None = None
+    actor: Text | None = None
+    working_days: int | None = None
+
+
+class Incentive(Model):
+    id: Id
+    label: Text
+    clause: str
+    points: Decimal
+    award: str
+    tier: Id | None = None
+    per_unit: bool = False
+
+
+ITEM_COMMON_KEYS = (
+    "id",
+    "number",
+    "label",
+    "max",
+    "clause",
+    "method",
+    "tiers",
+    "void_when",
+    "void_clause",
+    "overrides",
+    "parts",
+    "bonus",
+    "note",
+    "kind",
+    "assessed_by",
+)
+
+
+class ItemHead(Model):
+    """The keys every item (and every part) has; the rule parameters are validated by its kind."""
+
+    id: Id
+    number: str | None = None
+    label: Text | None = None
+    max: Decimal | dict[Id, Decimal] | None = None
+    clause: str | None = None
+    method: str | None = None
+    tiers: list[Id] | None = None
+    void_when: str | None = None
+    void_clause: str | None = None
+    overrides: dict[Id, dict[str, Any]] | None = None
+    parts: list[dict[str, Any]] | None = None
+    bonus: bool = False
+    note: str | None = None
+    kind: str | None = None
+    assessed_by: str | None = None
+
+
+class SectionDoc(Model):
+    id: Id
+    number: str | None = None
+    title: Text
+    max: Decimal | dict[Id, Decimal] | None = None
+    tiers: list[Id] | None = None
+    clause: str | None = None
+    items: list[dict[str, Any]] = Field(default_factory=list)
+
+
+class RulesetDoc(Model):
+    """The top level of a rule file."""
+
+    scheme: Scheme
+    tiers: list[Tier] = Field(default_factory=list)
+    indicators: dict[Name, Indicator] = Field(default_factory=dict)
+    parameters: dict[Name, Parameter] = Field(default_factory=dict)
+    sections: list[SectionDoc] = Field(default_factory=list)
+    vetoes: list[Condition] = Field(default_factory=list)
+    eligibility: list[Condition] = Field(default_factory=list)
+    grades: list[Grade] = Field(default_factory=list)
+    quotas: list[Quota] = Field(default_factory=list)
+    cycle: Cycle | None = None
+    procedure: list[Event] = Field(default_factory=list)
+    calendar: list[Event] = Field(default_factory=list)
+    incentives: list[Incentive] = Field(default_factory=list)
+    notes: list[Text] = Field(default_factory=list)

@@ -1,0 +1,349 @@
+"""What an evaluation returns. Plain dataclasses: cheap to build, JSON-ready through ``to_dict``."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from ._expressions import quantize
+from ._models import Text
+
+#: Every status an item or part can have.
+STATUSES = ("scored", "voided", "vetoed", "missing_input", "invalid_input", "not_applicable", "awaiting_assessor")
+
+
+def _json(v: Any) -> Any:
+    if isinstance(v, Decimal):
+        return format(v.normalize(), "f") if v == v.to_integral_value() else format(v.normalize(), "f")
+    if isinstance(v, (dt.date, dt.datetime)):
+        return v.isoformat()
+    if isinstance(v, Text):
+        return {"zh": v.zh, "en": v.en}
+    if isinstance(v, dict):
+        return {str(k): _json(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [_json(x) for x in v]
+    if hasattr(v, "to_dict"):
+        return v.to_dict()
+    return v
+
+
+@dataclass(slots=True)
+class Problem:
+    """One problem with the input: which field, what is wrong, which rules needed it."""
+
+    field: str
+    code: str
+    message: str
+    message_zh: str
+    rules: list[str] = field(default_factory=list)
+    severity: str = "error"
+    value: Any = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "field": self.field,
+            "code": self.code,
+            "severity": self.severity,
+            "message": {"zh": self.message_zh, "en": self.message},
+            "rules": list(self.rules),
+            "value": _json(self.value) if isinstance(self.value, (int, Decimal, str, bool)) else repr(self.value),
+        }
+
+    def __str__(self) -> str:
+        need = f" (needed by {', '.join(self.rules)})" if self.rules else ""
+        return f"{self.field}: {self.message}{need}"
+
+
+@dataclass(slots=True)
+class PartResult:
+    id: str
+    label: Text | None
+    points: Decimal | None
+    max: Decimal | None
+    status: str
+    met: bool | None
+    reason_zh: str
+    reason_en: str
+    inputs: dict[str, Any]
+    clause: str | None
+    judgement: bool = False
+    rationale: str | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "label": _json(self.label),
+            "points": _json(self.points),
+            "max": _json(self.max),
+            "status": self.status,
+            "met": self.met,
+            "reason": {"zh": self.reason_zh, "en": self.reason_en},
+            "inputs": _json(self.inputs),
+            "clause": self.clause,
+            "judgement": self.judgement,
+            "rationale": self.rationale,
+            "details": _json(self.details),
+        }
+
+
+@dataclass(slots=True)
+class ItemResult:
+    """One item's result: points, maximum, status, inputs read, clause, reasons."""
+
+    id: str
+    number: str | None
+    section: str
+    label: Text | None
+    points: Decimal | None
+    max: Decimal | None
+    status: str
+    met: bool | None
+    reason_zh: str
+    reason_en: str
+    inputs: dict[str, Any]
+    clause: str | None
+    method: str | None
+    kind: str
+    parts: list[PartResult] = field(default_factory=list)
+    judgement_points: Decimal | None = None
+    bonus: bool = False
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def reason(self) -> Text:
+        return Text(zh=self.reason_zh, en=self.reason_en)
+
+    @property
+    def lost(self) -> Decimal | None:
+        """Points not earned (None while the item is not scored)."""
+        if self.max is None or self.points is None:
+            return None
+        return self.max - self.points
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "number": self.number,
+            "section": self.section,
+            "label": _json(self.label),
+            "kind": self.kind,
+            "points": _json(self.points),
+            "max": _json(self.max),
+            "status": self.status,
+            "met": self.met,
+            "reason": {"zh": self.reason_zh, "en": self.reason_en},
+            "inputs": _json(self.inputs),
+            "clause": self.clause,
+            "method": self.method,
+            "judgement_points": _json(self.judgement_points),
+            "bonus": self.bonus,
+            "parts": [p.to_dict() for p in self.parts],
+            "problems": list(self.problems),
+        }
+
+
+@dataclass(slots=True)
+class SectionResult:
+    id: str
+    number: str | None
+    title: Text
+    points: Decimal | None
+    max: Decimal | None
+    items: list[ItemResult]
+    floored: bool = False
+
+    @property
+    def met(self) -> int:
+        return sum(1 for i in self.items if i.met)
+
+    @property
+    def open(self) -> list[ItemResult]:
+        """Items not (yet) met: not met, or not decided."""
+        return [i for i in self.items if i.met is not True and i.kind != "veto"]
+
+    @property
+    def completion(self) -> Decimal | None:
+        counted = [i for i in self.items if i.kind != "veto"]
+        if not counted:
+            return None
+        return Decimal(sum(1 for i in counted if i.met)) / Decimal(len(counted))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "number": self.number,
+            "title": _json(self.title),
+            "points": _json(self.points),
+            "max": _json(self.max),
+            "floored": self.floored,
+            "met": self.met,
+            "count": len([i for i in self.items if i.kind != "veto"]),
+            "items": [i.id for i in self.items],
+        }
+
+
+@dataclass(slots=True)
+class ConditionResult:
+    """A veto or an eligibility condition, and whether its condition holds (None: cannot tell).
+
+    For a veto, holding means it is triggered (:attr:`triggered`); for an eligibility
+    condition, it means the condition is met (:attr:`met`).
+    """
+
+    id: str
+    scope: str
+    holds: bool | None
+    label: Text
+    reason_zh: str
+    reason_en: str
+    clause: str | None
+    inputs: dict[str, Any]
+    missing: list[str] = field(default_factory=list)
+    consequence: Text | None = None
+
+    @property
+    def triggered(self) -> bool | None:
+        return self.holds
+
+    @property
+    def met(self) -> bool | None:
+        return self.holds
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "scope": self.scope,
+            "holds": self.holds,
+            "label": _json(self.label),
+            "reason": {"zh": self.reason_zh, "en": self.reason_en},
+            "clause": self.clause,
+            "inputs": _json(self.inputs),
+            "missing": list(self.missing),
+            "consequence": _json(self.consequence),
+        }
+
+
+@dataclass(slots=True)
+class Evaluation:
+    """The result of scoring one unit against one rule set (one tier)."""
+
+    ruleset_id: str
+    ruleset_version: str
+    content_hash: str
+    scheme_kind: str
+    tier: str | None
+    on: dt.date
+    precision: Decimal | None
+    total: Decimal | None
+    max_total: Decimal | None
+    items: list[ItemResult]
+    sections: list[SectionResult]
+    vetoes: list[ConditionResult]
+    eligibility: list[ConditionResult]
+    eligible: bool | None
+    grade: Text | None
+    problems: list[Problem]
+    context: dict[str, Any] = field(default_factory=dict)
+    title: Text | None = None
+
+    # -- summaries
+    @property
+    def complete(self) -> bool:
+        """True when every item was scored (no missing input, no assessor awaited)."""
+        return all(i.status in ("scored", "voided", "vetoed", "not_applicable") for i in self.items)
+
+    @property
+    def vetoed(self) -> bool:
+        """True when an outcome veto was triggered: the score stands, the title does not."""
+        return any(v.holds for v in self.vetoes if v.scope in ("outcome", "eligibility", "cascade"))
+
+    @property
+    def reported_total(self) -> Decimal | None:
+        """The total rounded half-up to the scheme's precision (rounding happens only here)."""
+        if self.total is None or self.precision is None:
+            return self.total
+        return quantize(self.total, self.precision)
+
+    def reported(self, value: Decimal | None) -> Decimal | None:
+        if value is None or self.precision is None:
+            return value
+        return quantize(value, self.precision)
+
+    @property
+    def judgement_points(self) -> Decimal:
+        """The part of the total that came from assessors' judgement."""
+        return sum((i.judgement_points or Decimal(0) for i in self.items), Decimal(0))
+
+    @property
+    def completion(self) -> Decimal | None:
+        """Share of requirements/targets met (checklists and work plans)."""
+        counted = [i for i in self.items if i.kind != "veto"]
+        if not counted:
+            return None
+        return Decimal(sum(1 for i in counted if i.met)) / Decimal(len(counted))
+
+    def item(self, item_id: str) -> ItemResult:
+        for i in self.items:
+            if i.id == item_id:
+                return i
+        raise KeyError(item_id)
+
+    def section(self, section_id: str) -> SectionResult:
+        for s in self.sections:
+            if s.id == section_id:
+                return s
+        raise KeyError(section_id)
+
+    @property
+    def open_items(self) -> list[ItemResult]:
+        """Items not met or not decided yet: what is still open."""
+        return [i for i in self.items if i.met is not True and i.kind != "veto"]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "ruleset": {"id": self.ruleset_id, "version": self.ruleset_version, "content_hash": self.content_hash},
+            "scheme_kind": self.scheme_kind,
+            "title": _json(self.title),
+            "tier": self.tier,
+            "on": self.on.isoformat(),
+            "context": _json(self.context),
+            "total": _json(self.reported_total),
+            "total_exact": _json(self.total),
+            "max_total": _json(self.max_total),
+            "precision": _json(self.precision),
+            "complete": self.complete,
+            "judgement_points": _json(self.judgement_points),
+            "completion": _json(self.completion),
+            "eligible": self.eligible,
+            "vetoed": self.vetoed,
+            "grade": _json(self.grade),
+            "sections": [
+                {**s.to_dict(), "points": _json(self.reported(s.points)), "points_exact": _json(s.points)}
+                for s in self.sections
+            ],
+            "items": [i.to_dict() for i in self.items],
+            "vetoes": [v.to_dict() for v in self.vetoes],
+            "eligibility": [v.to_dict() for v in self.eligibility],
+            "problems": [p.to_dict() for p in self.problems],
+        }
+
+    def __repr__(self) -> str:
+        if self.scheme_kind == "points":
+            head = f"{self.reported_total}/{self.max_total}"
+        else:
+            done = sum(1 for i in self.items if i.met and i.kind != "veto")
+            head = f"{done}/{len([i for i in self.items if i.kind != 'veto'])} met"
+        flags = []
+        if not self.complete:
+            flags.append("incomplete")
+        if self.vetoed:
+            flags.append("vetoed")
+        if self.eligible is False:
+            flags.append("ineligible")
+        tail = f" ({', '.join(flags)})" if flags else ""
+        tier = f" tier={self.tier}" if self.tier else ""
+        return f"<Evaluation {self.ruleset_id}{tier}: {head}{tail}>"

@@ -1,0 +1,165 @@
+"""Reading TOML rule files with exact decimals and line numbers for every key.
+
+``tomllib`` gives no positions, so :class:`LineIndex` scans the text once and maps
+each table header and ``key =`` line to its line number. Paths use the same shape
+as pydantic's error locations: ``("sections", 0, "items", 3, "points")``.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+from .errors import RulesetSyntaxError
+
+MAX_RULE_FILE_BYTES = 4 * 1024 * 1024
+
+_KEY_PART = r'(?:[A-Za-z0-9_\-]+|"(?:[^"\\]|\\.)*"|\'[^\']*\')'
+_DOTTED = rf"{_KEY_PART}(?:\s*\.\s*{_KEY_PART})*"
+_HEADER = re.compile(rf"^\s*(\[\[?)\s*({_DOTTED})\s*\]\]?")
+_KEYLINE = re.compile(rf"^\s*({_DOTTED})\s*=")
+_SPLIT = re.compile(rf"{_KEY_PART}")
+
+
+def _split_key(dotted: str) -> tuple[str, ...]:
+    parts = []
+    for m in _SPLIT.finditer(dotted):
+        p = m.group(0)
+        if p[0] in "\"'":
+            p = p[1:-1]
+        parts.append(p)
+    return tuple(parts)
+
+
+class LineIndex:
+    """Maps key paths of a TOML document to the line they are written on."""
+
+    def __init__(self, text: str) -> None:
+        self.lines: dict[tuple[Any, ...], int] = {}
+        counters: dict[tuple[Any, ...], int] = {}
+        # resolved prefix of the current table, with array indices filled in
+        table: tuple[Any, ...] = ()
+        depth = 0  # open [ / { outside strings (multi-line arrays, inline tables)
+        in_ml: str | None = None  # inside a multi-line string: its delimiter
+        for lineno, raw in enumerate(text.splitlines(), start=1):
+            line = raw
+            if in_ml:
+                if in_ml in line:
+                    in_ml = None
+                continue
+            if depth == 0:
+                m = _HEADER.match(line)
+                if m:
+                    key = _split_key(m.group(2))
+                    resolved = self._resolve(key, counters)
+                    if m.group(1) == "[[":
+                        n = counters.get(resolved, -1) + 1
+                        counters[resolved] = n
+                        resolved = (*resolved, n)
+                    table = resolved
+                    self.lines.setdefault(table, lineno)
+                    continue
+                m = _KEYLINE.match(line)
+                if m:
+                    key = _split_key(m.group(1))
+                    self.lines.setdefault((*table, *key), lineno)
+            depth, in_ml = _scan_brackets(line, depth)
+
+    @staticmethod
+    def _resolve(key: tuple[str, ...], counters: dict[tuple[Any, ...], int]) -> tuple[Any, ...]:
+        # a header like [[sections.items]] belongs to the last element of array "sections"
+        out: tuple[Any, ...] = ()
+        for i, part in enumerate(key):
+            out = (*out, part)
+            if i < len(key) - 1 and out in counters:
+                out = (*out, counters[out])
+        return out
+
+    def line_of(self, path: tuple[Any, ...]) -> int | None:
+        """Line of the longest prefix of ``path`` that is written in the file."""
+        p = tuple(path)
+        while p:
+            if p in self.lines:
+                return self.lines[p]
+            p = p[:-1]
+        return None
+
+
+def _scan_brackets(line: str, depth: int) -> tuple[int, str | None]:
+    i, n = 0, len(line)
+    while i < n:
+        c = line[i]
+        if c == "#":
+            break
+        if line.startswith('"""', i) or line.startswith("'''", i):
+            delim = line[i : i + 3]
+            end = line.find(delim, i + 3)
+            if end < 0:
+                return depth, delim
+            i = end + 3
+            continue
+        if c == '"':
+            i += 1
+            while i < n and line[i] != '"':
+                i += 2 if line[i] == "\\" else 1
+        elif c == "'":
+            end = line.find("'", i + 1)
+            i = n if end < 0 else end
+        elif c in "[{":
+            depth += 1
+        elif c in "]}":
+            depth = max(0, depth - 1)
+        i += 1
+    return depth, None
+
+
+def format_path(path: tuple[Any, ...]) -> str:
+    """``("sections", 0, "items", 2, "points")`` → ``sections[0].items[2].points``."""
+    out = ""
+    for p in path:
+        if isinstance(p, int):
+            out += f"[{p}]"
+        else:
+            out += ("." if out else "") + str(p)
+    return out
+
+
+_TOML_POS = re.compile(r"\(at line (\d+), column (\d+)\)")
+
+
+def read_toml(path: str | Path | None = None, *, text: str | None = None) -> tuple[dict[str, Any], LineIndex, str]:
+    """Parse a TOML document with exact decimals. Returns (data, line index, text)."""
+    name = str(path) if path is not None else "<string>"
+    if text is None:
+        assert path is not None
+        p = Path(path)
+        try:
+            size = p.stat().st_size
+        except OSError as exc:
+            raise RulesetSyntaxError(f"cannot read file: {exc.strerror}", path=name) from exc
+        if size > MAX_RULE_FILE_BYTES:
+            raise RulesetSyntaxError(
+                f"file is {size} bytes; rule files are limited to {MAX_RULE_FILE_BYTES}", path=name
+            )
+        raw = p.read_bytes()
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            line = raw[: exc.start].count(b"\n") + 1
+            raise RulesetSyntaxError("file is not valid UTF-8", path=name, line=line) from exc
+    try:
+        data = tomllib.loads(text, parse_float=Decimal)
+    except tomllib.TOMLDecodeError as exc:
+        msg = str(exc)
+        m = _TOML_POS.search(msg)
+        line = int(m.group(1)) if m else None
+        raise RulesetSyntaxError(f"invalid TOML: {_TOML_POS.sub('', msg).strip()}", path=name, line=line) from exc
+    return data, LineIndex(text), text

@@ -1,0 +1,327 @@
+"""The ``fuac`` command. See ``docs/cli.md``.
+
+Exit status: 0 success; 1 a check, case or evaluation found problems; 2 the
+command could not run (bad arguments, no such rule set or file).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+import unicodedata
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, TextIO
+
+from . import _api
+from ._cases import find_case_files, registered_case_files, run_file, summarize
+from ._kinds import fmt_number
+from ._results import Evaluation, ItemResult
+from ._toml import read_toml
+from .errors import FuacError, InputError, RulesetError
+
+STATUS_WORDS = {
+    "scored": ("已评分", "scored"),
+    "voided": ("作废", "voided"),
+    "vetoed": ("否决", "vetoed"),
+    "missing_input": ("缺少输入", "missing input"),
+    "invalid_input": ("输入无效", "invalid input"),
+    "not_applicable": ("不适用", "not applicable"),
+    "awaiting_assessor": ("待评估", "awaiting assessor"),
+}
+
+
+def width(s: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in s)
+
+
+def pad(s: str, n: int) -> str:
+    return s + " " * max(0, n - width(s))
+
+
+# ---------------------------------------------------------------------------
+# input files
+
+
+def read_input(path: str) -> dict[str, Any]:
+    """Read a unit's input: TOML or JSON. With a ``data`` table the file may also hold
+    ``assessments``, ``context``, ``tier`` and ``on``; otherwise the whole file is data."""
+    p = Path(path)
+    if not p.is_file():
+        raise InputError(f"no input file at {path!r}")
+    if p.suffix.lower() == ".json":
+        try:
+            doc = json.loads(p.read_text(encoding="utf-8"), parse_float=_decimal)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise InputError(f"{path}: not valid JSON: {exc}") from exc
+    else:
+        try:
+            doc, _, _ = read_toml(p)
+        except RulesetError as exc:
+            raise InputError(str(exc)) from exc
+    if not isinstance(doc, dict):
+        raise InputError(f"{path}: the input must be an object/table")
+    if "data" not in doc:
+        return {"data": doc}
+    allowed = {"data", "assessments", "context", "tier", "on", "assessor"}
+    extra = set(doc) - allowed
+    if extra:
+        raise InputError(f"{path}: unknown top-level key(s) {sorted(extra)}; allowed: {sorted(allowed)}")
+    return doc
+
+
+def _decimal(s: str) -> Any:
+    from decimal import Decimal
+
+    return Decimal(s)
+
+
+# ---------------------------------------------------------------------------
+# rendering
+
+
+def render_evaluation(ev: Evaluation, lang: str, out: TextIO, *, unit: str | None = None) -> None:
+    zh = lang in ("zh", "both")
+    en = lang in ("en", "both")
+    title = ev.title
+    head = f"{ev.ruleset_id} {ev.ruleset_version}"
+    if title is not None:
+        head += f" — {title.zh if zh else title.en}"
+    if unit:
+        head = f"{unit}: {head}"
+    if ev.tier:
+        head += f"  [{ev.tier}]"
+    print(head, file=out)
+    print("=" * min(100, width(head)), file=out)
+    points = ev.scheme_kind == "points"
+    for sec in ev.sections:
+        name = f"{sec.number or ''}{sec.title.zh if zh else sec.title.en}"
+        if points:
+            right = f"{fmt_number(ev.reported(sec.points))}/{fmt_number(sec.max)}"
+        else:
+            n = len([i for i in sec.items if i.kind != "veto"])
+            right = f"{sec.met}/{n} {'已落实' if zh else 'met'}"
+        print(f"\n{pad(name, 70)} {right}", file=out)
+        for it in sec.items:
+            _render_item(it, ev, zh, en, points, out)
+    print("", file=out)
+    if points:
+        flag = "" if ev.complete else ("（未完成评分）" if zh else " (incomplete)")
+        print(f"{'合计' if zh else 'Total'}: {fmt_number(ev.reported_total)}/{fmt_number(ev.max_total)}{flag}", file=out)
+        if ev.judgement_points:
+            print(f"  {'其中酌情评分' if zh else 'of which by judgement'}: {fmt_number(ev.judgement_points)}", file=out)
+    else:
+        done = sum(1 for i in ev.items if i.met and i.kind != "veto")
+        total = len([i for i in ev.items if i.kind != "veto"])
+        print(f"{'完成' if zh else 'Completed'}: {done}/{total}", file=out)
+    for c in ev.eligibility:
+        state = {True: "✓", False: "✗", None: "?"}[c.holds]
+        print(f"{state} {c.reason_zh if zh else c.reason_en}", file=out)
+    for v in ev.vetoes:
+        state = {True: "✗", False: "✓", None: "?"}[v.holds]
+        print(f"{state} [{v.scope}] {v.reason_zh if zh else v.reason_en}", file=out)
+    if ev.eligibility or any(v.scope == "eligibility" for v in ev.vetoes):
+        word = {True: ("具备申报资格", "eligible"), False: ("不具备申报资格", "not eligible"), None: ("资格待定", "eligibility undecided")}[ev.eligible]
+        print(word[0] if zh else word[1], file=out)
+    if ev.vetoed:
+        print("一票否决" if zh else "VETOED", file=out)
+    if ev.grade is not None:
+        print(f"{'等次' if zh else 'Grade'}: {ev.grade.zh if zh else ev.grade.en}", file=out)
+    errors = [p for p in ev.problems if p.severity == "error"]
+    warnings = [p for p in ev.problems if p.severity != "error"]
+    if errors or warnings:
+        print(f"\n{'输入问题' if zh else 'Input problems'}:", file=out)
+        for p in errors + warnings:
+            msg = p.message_zh if zh else p.message
+            need = f" ← {', '.join(p.rules)}" if p.rules else ""
+            print(f"  [{p.severity}] {p.field}: {msg}{need}", file=out)
+
+
+def _render_item(it: ItemResult, ev: Evaluation, zh: bool, en: bool, points: bool, out: TextIO) -> None:
+    num = it.number or it.id
+    if points:
+        score = "—" if it.points is None else fmt_number(ev.reported(it.points))
+        right = f"{score}/{fmt_number(it.max)}"
+    else:
+        right = {True: "✓", False: "✗", None: "?"}[it.met]
+    status = STATUS_WORDS.get(it.status, (it.status, it.status))
+    label = ""
+    if it.label is not None:
+        label = it.label.zh if zh else it.label.en
+    print(f"  {pad(str(num), 6)}{pad(right, 9)}{pad(status[0] if zh else status[1], 14)}{label}", file=out)
+    if zh:
+        print(f"        {it.reason_zh}", file=out)
+    if en:
+        print(f"        {it.reason_en}", file=out)
+
+
+# ---------------------------------------------------------------------------
+# commands
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    eng = _api.get_engine()
+    for rid in eng.ids():
+        rs = _api.load(rid)
+        src = eng.sources[rid]
+        tiers = ",".join(t for t in rs.tiers if t) or "-"
+        print(f"{pad(rid, 16)} {pad(rs.version, 8)} {pad(rs.kind, 10)} {pad(tiers, 24)} {rs.title.zh}  ({src.owner})")
+    return 0
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    rs = _api.load(args.ruleset)
+    m = rs.meta
+    print(f"{m.id} {m.version}  ({m.kind})")
+    print(f"  {m.title.zh}\n  {m.title.en}")
+    print(f"  issuer: {m.issuer.zh} / {m.issuer.en}")
+    if m.document_number:
+        print(f"  document: {m.document_number}, issued {m.issued}")
+    print(f"  valid: {m.valid_from} – {m.valid_until or 'open'}")
+    for j in m.jurisdiction:
+        print(f"  jurisdiction: {j.code} ({j.level}){' ' + j.name.zh if j.name else ''}")
+    print(f"  content hash: {rs.content_hash}")
+    for tier in rs.tiers:
+        plan = rs.plan(tier)
+        total = f" total {fmt_number(plan.total)}" if plan.total is not None else ""
+        print(f"\n[{tier or 'all units'}]{total}")
+        for sec in plan.sections:
+            smax = f" ({fmt_number(sec.max)})" if sec.max is not None else ""
+            print(f"  {sec.number or sec.id} {sec.title.zh}{smax}")
+            for it in sec.items:
+                kind = "parts" if it.parts else (it.rule.kind if it.rule else "")
+                imax = fmt_number(it.max) if it.max is not None else "-"
+                text = (it.label.zh if it.label else (it.clause or ""))[:60]
+                print(f"    {pad(it.number or it.id, 6)} {pad(imax, 5)} {pad(kind, 16)} {text}")
+        for c in plan.eligibility:
+            print(f"  eligibility {c.cond.id}: {c.cond.label.zh}")
+        for c in plan.vetoes:
+            print(f"  veto {c.cond.id} [{c.cond.scope}]: {c.cond.label.zh}")
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    bad = 0
+    for f in args.files:
+        try:
+            rs = _api.load(Path(f))
+        except RulesetError as exc:
+            bad += 1
+            for p in exc.problems or [exc]:
+                print(str(p), file=sys.stderr)
+            continue
+        except FuacError as exc:
+            bad += 1
+            print(f"{f}: {exc}", file=sys.stderr)
+            continue
+        n = sum(len(p.items) for p in rs.plans.values())
+        print(f"ok  {f}  ({rs.id} {rs.version}, {len(rs.plans)} tier(s), {n} item(s))")
+    return 1 if bad else 0
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    doc = read_input(args.input)
+    context = dict(doc.get("context") or {})
+    on = args.on or doc.get("on")
+    ev = _api.evaluate(
+        args.ruleset,
+        doc["data"],
+        tier=args.tier or doc.get("tier"),
+        context=context,
+        assessments=doc.get("assessments"),
+        assessor=args.assessor or doc.get("assessor"),
+        on=_api._date(on) if on is not None else None,
+    )
+    if args.json:
+        json.dump(ev.to_dict(), sys.stdout, ensure_ascii=False, indent=2)
+        print()
+    else:
+        render_evaluation(ev, args.lang, sys.stdout, unit=context.get("name"))
+    return 1 if any(p.severity == "error" for p in ev.problems) else 0
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    json.dump(_api.input_schema(args.ruleset, tier=args.tier), sys.stdout, ensure_ascii=False, indent=2)
+    print()
+    return 0
+
+
+def cmd_test(args: argparse.Namespace) -> int:
+    files = find_case_files(args.paths) if args.paths else registered_case_files()
+    if not files:
+        print("no *.test.toml files found", file=sys.stderr)
+        return 1
+    results = {}
+    for f in files:
+        try:
+            results[str(f)] = run_file(f)
+        except FuacError as exc:
+            print(f"ERROR {f}: {exc}", file=sys.stderr)
+            results[str(f)] = []
+            return 1
+    for rs in results.values():
+        for r in rs:
+            if not r.passed or args.verbose:
+                print(r)
+    passed, failed = summarize(results)
+    print(f"{passed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="fuac", description="Score places against advanced-unit evaluation schemes.")
+    p.add_argument("--version", action="version", version=f"fuac {__import__('fuac').__version__}")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    s = sub.add_parser("list", help="list the rule sets available")
+    s.set_defaults(func=cmd_list)
+
+    s = sub.add_parser("show", help="show a rule set: metadata, tiers, sections, items, vetoes")
+    s.add_argument("ruleset", help="rule-set id or path to a rule file")
+    s.set_defaults(func=cmd_show)
+
+    s = sub.add_parser("check", help="check rule files; exit 1 if any has an error")
+    s.add_argument("files", nargs="+", metavar="FILE")
+    s.set_defaults(func=cmd_check)
+
+    s = sub.add_parser("evaluate", help="score one unit from a TOML or JSON input file")
+    s.add_argument("ruleset", help="rule-set id or path to a rule file")
+    s.add_argument("input", help="input file (.toml or .json)")
+    s.add_argument("--tier", help="tier to score (district, street, village …)")
+    s.add_argument("--on", help="date whose parameters apply (YYYY-MM-DD)")
+    s.add_argument("--assessor", help="use this assessor's entries (e.g. self, verification)")
+    s.add_argument("--json", action="store_true", help="print the full result as JSON")
+    s.add_argument("--lang", choices=("zh", "en", "both"), default="zh", help="language of the table (default zh)")
+    s.set_defaults(func=cmd_evaluate)
+
+    s = sub.add_parser("schema", help="print the JSON Schema of a rule set's input")
+    s.add_argument("ruleset")
+    s.add_argument("--tier")
+    s.set_defaults(func=cmd_schema)
+
+    s = sub.add_parser("test", help="run *.test.toml cases (default: those beside the registered rule sets)")
+    s.add_argument("paths", nargs="*", metavar="PATH")
+    s.add_argument("-v", "--verbose", action="store_true", help="list passing cases too")
+    s.set_defaults(func=cmd_test)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except RulesetError as exc:
+        for p in exc.problems or [exc]:
+            print(str(p), file=sys.stderr)
+        return 2
+    except (FuacError, FileNotFoundError) as exc:
+        print(f"fuac: {exc}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:  # pragma: no cover
+        return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

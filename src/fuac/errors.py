@@ -1,0 +1,119 @@
+"""The one exception tree of fuac.
+
+Every error is a :class:`FuacError` and also a subclass of the matching builtin,
+so callers may catch either::
+
+    FuacError (Exception)
+    ├── RulesetError (ValueError)             a rule file is wrong
+    │   ├── RulesetSyntaxError                 not valid TOML
+    │   ├── RulesetSchemaError                 unknown key, wrong type, missing key
+    │   ├── RulesetCheckError                  a static check failed (totals, names, ids)
+    │   └── ExpressionError                    an expression is not allowed or does not parse
+    ├── RulesetNotFound (LookupError)          no rule set with that id or path
+    ├── TierNotFound (LookupError)             the rule set has no such tier
+    ├── PluginError (RuntimeError)             a plugin misbehaved
+    │   └── NameClashError                     two plugins registered the same name
+    ├── InputError (ValueError)                input data could not be read at all
+    └── EvaluationError (RuntimeError)         an internal failure while scoring (a bug)
+
+Errors about a rule file carry ``path``, ``line`` and ``key`` (the dotted key or item
+id); ``str(error)`` starts with ``path:line:`` so editors can jump to it.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "EvaluationError",
+    "ExpressionError",
+    "FuacError",
+    "InputError",
+    "NameClashError",
+    "PluginError",
+    "RulesetCheckError",
+    "RulesetError",
+    "RulesetNotFound",
+    "RulesetSchemaError",
+    "RulesetSyntaxError",
+    "TierNotFound",
+]
+
+
+class FuacError(Exception):
+    """Base of every fuac error."""
+
+
+class RulesetError(FuacError, ValueError):
+    """A rule file is wrong. Carries ``path``, ``line`` and ``key``.
+
+    ``problems`` lists every problem found (each itself a :class:`RulesetError`)
+    when loading found more than one; the message then shows them all.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: str | None = None,
+        line: int | None = None,
+        key: str | None = None,
+        problems: list[RulesetError] | None = None,
+    ) -> None:
+        self.message = message
+        self.path = path
+        self.line = line
+        self.key = key
+        self.problems: list[RulesetError] = problems or []
+        super().__init__(self._render())
+
+    def _render(self) -> str:
+        if self.problems:
+            head = f"{len(self.problems)} problem(s) in {self.path or '<rule set>'}:"
+            return "\n".join([head, *(f"  {p}" for p in self.problems)])
+        where = self.path or "<rule set>"
+        if self.line is not None:
+            where += f":{self.line}"
+        key = f" [{self.key}]" if self.key else ""
+        return f"{where}:{key} {self.message}"
+
+
+class RulesetSyntaxError(RulesetError):
+    """The rule file is not valid TOML."""
+
+
+class RulesetSchemaError(RulesetError):
+    """A key is unknown, missing or of the wrong type."""
+
+
+class RulesetCheckError(RulesetError):
+    """A static check failed: totals do not add up, an id repeats, a name is undeclared."""
+
+
+class ExpressionError(RulesetError):
+    """An expression does not parse or uses something that is not allowed."""
+
+
+class RulesetNotFound(FuacError, LookupError):
+    """No rule set is registered under that id, and no file exists at that path."""
+
+
+class TierNotFound(FuacError, LookupError):
+    """The rule set has no tier of that name."""
+
+
+class PluginError(FuacError, RuntimeError):
+    """A plugin failed to load or returned something unusable."""
+
+
+class NameClashError(PluginError):
+    """Two plugins registered the same name. Names both owners."""
+
+
+class InputError(FuacError, ValueError):
+    """Input data could not be read at all (not a mapping, unreadable file).
+
+    Problems with single fields never raise: they are reported in the evaluation.
+    """
+
+
+class EvaluationError(FuacError, RuntimeError):
+    """An unexpected failure inside the evaluator."""

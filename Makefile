@@ -1,0 +1,33 @@
+# The two commands of the README: `make example` and `make test`.
+# Each sets up .venv on first use (Python >= 3.10 from the machine, packages from PyPI).
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: example test lint typecheck clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+## Score the bundled example unit against liunan-2023 and print the score table.
+example: $(STAMP)
+	$(BIN)/fuac evaluate liunan-2023 examples/data/liunan-2023-liunan.toml
+
+## Run the whole test suite.
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/python -m pip install --quiet ruff
+	$(BIN)/ruff check src tests
+
+typecheck: $(STAMP)
+	$(BIN)/python -m pip install --quiet mypy
+	$(BIN)/mypy
+
+clean:
+	rm -rf $(VENV)

@@ -213,8 +213,11 @@ class _Problems:
         self.path = path
         self.lines = lines
         self.items: list[RulesetError] = []
+        #: problems found so far, repeats included (a problem found again for another tier is listed once)
+        self.found = 0
 
     def add(self, cls: type[RulesetError], message: str, loc: tuple[Any, ...], key: str | None = None) -> None:
+        self.found += 1
         err = cls(message, path=self.path, line=self.lines.line_of(loc), key=key or format_path(loc))
         if not any(str(e) == str(err) for e in self.items):
             self.items.append(err)
@@ -451,9 +454,12 @@ class _Builder:
             smax = self.per_tier(s.max, tier, ("sections", i, "max"))
             prepared: list[PreparedItem] = []
             item_sum = ZERO
+            broken = False  # an item with a problem: its points cannot be counted
             for j, raw in enumerate(s.items):
                 loc = ("sections", i, "items", j)
+                before = self.p.found
                 it = self.build_item(raw, loc, s.id, tier)
+                broken = broken or self.p.found > before
                 if it is None:
                     continue
                 prepared.append(it)
@@ -465,7 +471,7 @@ class _Builder:
                 tier_txt = f" for tier {tier!r}" if tier else ""
                 if smax is None:
                     self.p.add(RulesetCheckError, f"section {s.id!r} needs 'max'{tier_txt}", ("sections", i), key=s.id)
-                elif item_sum != smax:
+                elif item_sum != smax and not broken:
                     self.p.add(
                         RulesetCheckError,
                         f"items of section {s.id!r} add up to {item_sum}{tier_txt}, but the section is worth {smax}",
@@ -545,10 +551,12 @@ class _Builder:
                 return None
             parts = []
             seen: set[str] = set()
+            broken_part = False
             for k, praw in enumerate(head.parts):
                 ploc = (*loc, "parts", k)
                 part = self.build_part(praw, ploc, head.id)
                 if part is None:
+                    broken_part = True
                     continue
                 if part.id in seen:
                     self.p.add(RulesetCheckError, f"duplicate part id {part.id!r} in item {head.id!r}", (*ploc, "id"), key=head.id)
@@ -557,6 +565,8 @@ class _Builder:
             if not parts:
                 return None
             rule_max = sum((p.max for p in parts if p.max is not None), ZERO) if scheme_kind == "points" else None
+            if broken_part:
+                rule_max = None  # a part could not be read: what the parts add up to is unknown
         else:
             if head.kind is None:
                 self.p.add(RulesetSchemaError, "an item needs 'kind' (or 'parts')", loc, key=head.id)

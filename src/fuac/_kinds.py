@@ -18,6 +18,7 @@ from pydantic import model_validator
 
 from ._expressions import Expression, compile_expression
 from ._models import Comparator, Floor, Indicator, Model, Name, Parameter, Partial, Text, VetoScope
+from .errors import ExpressionError
 
 ZERO = Decimal(0)
 
@@ -163,11 +164,15 @@ class RuleContext:
         self.scheme_kind = scheme_kind
 
     def expression(self, source: str) -> Expression:
-        return compile_expression(
-            source,
-            names=[*self.indicators, *self.parameters],
-            functions=self.functions,
-        )
+        try:
+            return compile_expression(
+                source,
+                names=[*self.indicators, *self.parameters],
+                functions=self.functions,
+            )
+        except ExpressionError as exc:
+            exc.expression = source  # type: ignore[attr-defined]  # lets the loader name the key that holds it
+            raise
 
     def indicator(self, name: str) -> Indicator:
         try:

@@ -682,7 +682,14 @@ class _Builder:
         try:
             return cls(rule_id, params, self.ctx(rule_id))
         except ExpressionError as exc:
-            self.p.add(ExpressionError, exc.message, loc, key=rule_id)
+            # point at the key that holds the expression, when the kind compiled it through its context
+            src = getattr(exc, "expression", None)
+            where = next((k for k, v in params_raw.items() if isinstance(src, str) and v == src), None)
+            if where is None:
+                self.p.add(ExpressionError, exc.message, loc, key=rule_id)
+            else:
+                eloc = (*loc, where)
+                self.p.add(ExpressionError, f"{exc.message} in {src[:80]!r}", eloc, key=f"{rule_id}: {format_path(eloc)}")
         except (ValueError, TypeError) as exc:
             self.p.add(RulesetCheckError, str(exc), loc, key=rule_id)
         return None

@@ -65,7 +65,7 @@ def evaluate_plan(
             items.extend(sec_items)
             sub: Decimal | None = None
             floored = False
-            if ruleset.kind == "points":
+            if sec.scoring == "points":
                 sub = sum((i.points or ZERO for i in sec_items if not i.bonus), ZERO)
                 if sub < 0 and any(r.floor == "section" for it in sec.items for _, r in it.rules):
                     sub, floored = ZERO, True
@@ -74,7 +74,7 @@ def evaluate_plan(
                 sub += bonus
                 assert total is not None
                 total += sub
-            sections.append(SectionResult(sec.id, sec.number, sec.title, sub, sec.max, sec_items, floored))
+            sections.append(SectionResult(sec.id, sec.number, sec.title, sub, sec.max, sec_items, floored, sec.scoring))
             for it in sec.items:
                 if it.is_veto:
                     res = sec_items[sec.items.index(it)]

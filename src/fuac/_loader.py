@@ -17,7 +17,8 @@ from pydantic import BaseModel, ValidationError
 from ._expressions import Expression
 from ._kinds import Rule, RuleContext, VetoRule
 from ._models import ITEM_COMMON_KEYS, LEVEL_DIGITS, Condition, ItemHead, RulesetDoc, Text, Tier
-from ._toml import LineIndex, format_path, read_toml
+from ._compose import FileOrigins, Origins, compose_docs
+from ._toml import format_path, read_toml
 from .errors import ExpressionError, RulesetCheckError, RulesetError, RulesetSchemaError
 
 PART_KEYS = ("id", "label", "max", "clause", "kind", "note")
@@ -76,6 +77,7 @@ class PreparedSection:
     max: Decimal | None
     clause: str | None
     items: list[PreparedItem]
+    scoring: str = "points"
 
 
 @dataclass(slots=True)
@@ -110,6 +112,9 @@ class RuleSet:
         functions: Mapping[str, Callable[..., Any]],
         plans: dict[str | None, Plan],
         owner: str | None = None,
+        raw: dict[str, Any] | None = None,
+        origins: Origins | None = None,
+        base: RuleSet | None = None,
     ) -> None:
         self.doc = doc
         self.meta = doc.scheme
@@ -117,7 +122,20 @@ class RuleSet:
         self.owner = owner
         self.functions = dict(functions)
         self.plans = plans
-        self.content_hash = "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
+        #: the document as merged, before validation, and where each key came from
+        self.raw = raw if raw is not None else {}
+        self.origins = origins
+        #: the rule set this one extends, if any
+        self.base = base
+        own = "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
+        if base is None:
+            self.content_hash = own
+        else:
+            self.content_hash = "sha256:" + hashlib.sha256(f"{base.content_hash}+{own}".encode()).hexdigest()
+        #: every rule set this one is composed of, base first: id, version and content hash
+        self.chain: list[dict[str, str]] = [*(base.chain if base else []), {
+            "id": doc.scheme.id, "version": doc.scheme.version, "content_hash": own,
+        }]
         self._param_cache: dict[dt.date, dict[str, Any]] = {}
 
     # metadata -------------------------------------------------------------
@@ -209,16 +227,20 @@ class RuleSet:
 
 
 class _Problems:
-    def __init__(self, path: str, lines: LineIndex) -> None:
+    def __init__(self, path: str, origins: Origins) -> None:
         self.path = path
-        self.lines = lines
+        self.origins = origins
         self.items: list[RulesetError] = []
         #: problems found so far, repeats included (a problem found again for another tier is listed once)
         self.found = 0
 
+    def line_of(self, loc: tuple[Any, ...]) -> int | None:
+        return self.origins.where(loc)[1]
+
     def add(self, cls: type[RulesetError], message: str, loc: tuple[Any, ...], key: str | None = None) -> None:
         self.found += 1
-        err = cls(message, path=self.path, line=self.lines.line_of(loc), key=key or format_path(loc))
+        path, line = self.origins.where(loc)
+        err = cls(message, path=path, line=line, key=key or format_path(loc))
         if not any(str(e) == str(err) for e in self.items):
             self.items.append(err)
 
@@ -305,18 +327,64 @@ def load_file(
     veto_checks: Mapping[str, Callable[..., Any]],
     text: str | None = None,
     owner: str | None = None,
+    resolve_base: Callable[[str, Path], RuleSet] | None = None,
+    base: RuleSet | None = None,
 ) -> RuleSet:
-    """Read and check one rule file (or ``text``, named ``source``)."""
+    """Read and check one rule file (or ``text``, named ``source``).
+
+    A file with ``extends`` is composed onto its base, found by ``resolve_base(ref,
+    this_file)``; ``base`` given explicitly wins over the file's ``extends``.
+    """
     name = str(source)
-    data, lines, text = read_toml(None if text is not None else source, text=text)
-    if text is not None and name == "<string>":
-        pass
-    return build(data, lines, text, name=name, kinds=kinds, functions=functions, veto_checks=veto_checks, owner=owner)
+    data, lines, text = read_toml(source, text=text)
+    origins: Origins = FileOrigins(name, lines)
+    if "extends" in data or base is not None:
+        ref = data.get("extends")
+        if base is None:
+            if not isinstance(ref, str):
+                raise RulesetSchemaError("'extends' must be a rule-set id or a path", path=name,
+                                         line=lines.line_of(("extends",)), key="extends")
+            if resolve_base is None:
+                raise RulesetCheckError("'extends' cannot be resolved here", path=name,
+                                        line=lines.line_of(("extends",)), key="extends")
+            base = resolve_base(ref, Path(name))
+        data, origins = compose_onto(base, data, origins, name=name)
+    return build(data, origins, text, name=name, kinds=kinds, functions=functions, veto_checks=veto_checks,
+                 owner=owner, base=base)
+
+
+def compose_onto(
+    base: RuleSet, overlay: dict[str, Any], overlay_origins: Origins, *, name: str
+) -> tuple[dict[str, Any], Origins]:
+    """Merge an overlay document onto a loaded base; raise on composition problems."""
+    merged, origins, problems = compose_docs(base.raw, base.origins or FileOrigins(str(base.path), _no_lines()),
+                                             overlay, overlay_origins, name=name)
+    errors = []
+    for p in problems:
+        src, sp = p.origin
+        path, line = src.where(sp)
+        errors.append(RulesetCheckError(p.message, path=path, line=line, key=format_path(sp)))
+    over_id = overlay.get("scheme", {}).get("id") if isinstance(overlay.get("scheme"), dict) else None
+    if over_id is None or over_id == base.id:
+        path, line = overlay_origins.where(("scheme",))
+        errors.append(RulesetCheckError(f"an overlay of {base.id!r} needs its own [scheme] id", path=path,
+                                        line=line, key="scheme.id"))
+    if len(errors) == 1:
+        raise errors[0]
+    if errors:
+        raise RulesetError("", path=name, line=errors[0].line, key=errors[0].key, problems=errors)
+    return merged, origins
+
+
+def _no_lines() -> Any:
+    from ._toml import LineIndex
+
+    return LineIndex("")
 
 
 def build(
     data: dict[str, Any],
-    lines: LineIndex,
+    origins: Origins,
     text: str,
     *,
     name: str,
@@ -324,8 +392,9 @@ def build(
     functions: Mapping[str, Callable[..., Any]],
     veto_checks: Mapping[str, Callable[..., Any]],
     owner: str | None = None,
+    base: RuleSet | None = None,
 ) -> RuleSet:
-    problems = _Problems(name, lines)
+    problems = _Problems(name, origins)
     try:
         doc = RulesetDoc.model_validate(data)
     except ValidationError as exc:
@@ -335,7 +404,8 @@ def build(
     builder = _Builder(doc, problems, kinds, functions, veto_checks)
     plans = builder.build_plans()
     problems.raise_if_any()
-    return RuleSet(doc, path=name, text=text, functions=functions, plans=plans, owner=owner)
+    return RuleSet(doc, path=name, text=text, functions=functions, plans=plans, owner=owner, raw=data,
+                   origins=origins, base=base)
 
 
 class _Builder:
@@ -356,14 +426,18 @@ class _Builder:
         self._heads: dict[tuple[int, int], ItemHead] = {}
 
     # -- helpers
-    def ctx(self, rule_id: str) -> RuleContext:
+    def ctx(self, rule_id: str, scoring: str | None = None) -> RuleContext:
         return RuleContext(
             rule_id=rule_id,
             indicators=self.doc.indicators,
             parameters=self.doc.parameters,
             functions=self.functions,
-            scheme_kind=self.doc.scheme.kind,
+            scheme_kind=scoring or self.default_scoring,
         )
+
+    @property
+    def default_scoring(self) -> str:
+        return "points" if self.doc.scheme.kind == "points" else "checklist"
 
     def expr(self, source: str, loc: tuple[Any, ...], rule_id: str) -> Expression | None:
         try:
@@ -425,7 +499,7 @@ class _Builder:
                 iid = raw.get("id") if isinstance(raw, dict) else None
                 if isinstance(iid, str):
                     if iid in items:
-                        first = self.p.lines.line_of(items[iid])
+                        first = self.p.line_of(items[iid])
                         self.p.add(
                             RulesetCheckError,
                             f"duplicate item id {iid!r} (first used on line {first})",
@@ -452,13 +526,18 @@ class _Builder:
             if s.tiers is not None and tier not in s.tiers:
                 continue
             smax = self.per_tier(s.max, tier, ("sections", i, "max"))
+            scoring = s.scoring or self.default_scoring
+            if scoring == "points" and doc.scheme.kind != "points":
+                self.p.add(RulesetCheckError, f"section {s.id!r} scores points but the scheme's kind is {doc.scheme.kind!r}", ("sections", i, "scoring"), key=s.id)
+            if scoring == "checklist" and s.max is not None:
+                self.p.add(RulesetCheckError, f"checklist section {s.id!r} carries no points: remove 'max'", ("sections", i, "max"), key=s.id)
             prepared: list[PreparedItem] = []
             item_sum = ZERO
             broken = False  # an item with a problem: its points cannot be counted
             for j, raw in enumerate(s.items):
                 loc = ("sections", i, "items", j)
                 before = self.p.found
-                it = self.build_item(raw, loc, s.id, tier)
+                it = self.build_item(raw, loc, s.id, tier, scoring)
                 broken = broken or self.p.found > before
                 if it is None:
                     continue
@@ -466,8 +545,8 @@ class _Builder:
                 items[it.id] = it
                 if not it.bonus and it.max is not None:
                     item_sum += it.max
-            sections.append(PreparedSection(s.id, s.number, s.title, smax, s.clause, prepared))
-            if doc.scheme.kind == "points":
+            sections.append(PreparedSection(s.id, s.number, s.title, smax, s.clause, prepared, scoring))
+            if scoring == "points":
                 tier_txt = f" for tier {tier!r}" if tier else ""
                 if smax is None:
                     self.p.add(RulesetCheckError, f"section {s.id!r} needs 'max'{tier_txt}", ("sections", i), key=s.id)
@@ -519,7 +598,9 @@ class _Builder:
             out.append(PreparedCondition(c, expr, check, reads))
         return out
 
-    def build_item(self, raw: Any, loc: tuple[Any, ...], section: str, tier: str | None) -> PreparedItem | None:
+    def build_item(
+        self, raw: Any, loc: tuple[Any, ...], section: str, tier: str | None, scoring: str
+    ) -> PreparedItem | None:
         if not isinstance(raw, dict):
             self.p.add(RulesetSchemaError, "an item must be a table", loc)
             return None
@@ -541,7 +622,7 @@ class _Builder:
             if tier in head.overrides:
                 params_raw = {**params_raw, **head.overrides[tier]}
         imax = self.per_tier(head.max, tier, (*loc, "max"))
-        scheme_kind = self.doc.scheme.kind
+        scheme_kind = scoring
         rule: Rule | None = None
         parts: list[PreparedPart] | None = None
         if head.parts is not None:
@@ -554,7 +635,7 @@ class _Builder:
             broken_part = False
             for k, praw in enumerate(head.parts):
                 ploc = (*loc, "parts", k)
-                part = self.build_part(praw, ploc, head.id)
+                part = self.build_part(praw, ploc, head.id, scoring)
                 if part is None:
                     broken_part = True
                     continue
@@ -574,7 +655,7 @@ class _Builder:
             cls = self.kinds.get(head.kind)
             if cls is not None and "label" in cls.Params.model_fields and "label" in raw:
                 params_raw = {**params_raw, "label": raw["label"]}  # the item's label is the rule's too
-            rule = self.make_rule(head.kind, params_raw, head.id, loc)
+            rule = self.make_rule(head.kind, params_raw, head.id, loc, scoring=scoring)
             if rule is None:
                 return None
             rule.standalone = True
@@ -618,7 +699,7 @@ class _Builder:
             note=head.note,
         )
 
-    def build_part(self, raw: Any, loc: tuple[Any, ...], item_id: str) -> PreparedPart | None:
+    def build_part(self, raw: Any, loc: tuple[Any, ...], item_id: str, scoring: str) -> PreparedPart | None:
         if not isinstance(raw, dict):
             self.p.add(RulesetSchemaError, "a part must be a table", loc, key=item_id)
             return None
@@ -635,7 +716,7 @@ class _Builder:
         if cls is not None and "label" in cls.Params.model_fields and "label" in raw:
             params["label"] = raw["label"]
         key = f"{item_id}.{pid}"
-        rule = self.make_rule(kind, params, key, loc, common=PART_KEYS)
+        rule = self.make_rule(kind, params, key, loc, common=PART_KEYS, scoring=scoring)
         if rule is None:
             return None
         label = raw.get("label")
@@ -657,6 +738,7 @@ class _Builder:
         rule_id: str,
         loc: tuple[Any, ...],
         common: tuple[str, ...] = ITEM_COMMON_KEYS,
+        scoring: str | None = None,
     ) -> Rule | None:
         cls = self.kinds.get(kind)
         if cls is None:
@@ -680,7 +762,7 @@ class _Builder:
                 e.args = (e._render(),)
             return None
         try:
-            return cls(rule_id, params, self.ctx(rule_id))
+            return cls(rule_id, params, self.ctx(rule_id, scoring))
         except ExpressionError as exc:
             # point at the key that holds the expression, when the kind compiled it through its context
             src = getattr(exc, "expression", None)

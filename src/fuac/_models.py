@@ -265,6 +265,10 @@ class SectionDoc(Model):
     id: Id
     number: str | None = None
     title: Text
+    #: "points": items carry points that add up to ``max``; "checklist": items are
+    #: requirements or targets, met or not, counted apart from the total. Default:
+    #: "points" in a points scheme, "checklist" otherwise.
+    scoring: Literal["points", "checklist"] | None = None
     max: Decimal | dict[Id, Decimal] | None = None
     tiers: list[Id] | None = None
     clause: str | None = None

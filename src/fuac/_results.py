@@ -155,6 +155,7 @@ class SectionResult:
     max: Decimal | None
     items: list[ItemResult]
     floored: bool = False
+    scoring: str = "points"
 
     @property
     def met(self) -> int:
@@ -180,6 +181,7 @@ class SectionResult:
             "points": _json(self.points),
             "max": _json(self.max),
             "floored": self.floored,
+            "scoring": self.scoring,
             "met": self.met,
             "count": len([i for i in self.items if i.kind != "veto"]),
             "items": [i.id for i in self.items],

@@ -95,8 +95,8 @@ def render_evaluation(ev: Evaluation, lang: str, out: TextIO, *, unit: str | Non
         head += f"  [{ev.tier}]"
     print(head, file=out)
     print("=" * min(100, width(head)), file=out)
-    points = ev.scheme_kind == "points"
     for sec in ev.sections:
+        points = sec.scoring == "points"
         name = f"{sec.number or ''}{sec.title.zh if zh else sec.title.en}"
         if points:
             right = f"{fmt_number(ev.reported(sec.points))}/{fmt_number(sec.max)}"
@@ -107,7 +107,7 @@ def render_evaluation(ev: Evaluation, lang: str, out: TextIO, *, unit: str | Non
         for it in sec.items:
             _render_item(it, ev, zh, en, points, out)
     print("", file=out)
-    if points:
+    if ev.scheme_kind == "points":
         flag = "" if ev.complete else ("（未完成评分）" if zh else " (incomplete)")
         print(f"{'合计' if zh else 'Total'}: {fmt_number(ev.reported_total)}/{fmt_number(ev.max_total)}{flag}", file=out)
         if ev.judgement_points:

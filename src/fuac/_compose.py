@@ -1,0 +1,234 @@
+"""Composing rule sets: an overlay ``extends`` a base and changes what it needs.
+
+Merging works on the documents, before validation, so the composed rule set is
+checked exactly like a hand-written one (totals re-checked, names resolved):
+
+* tables merge key by key (the overlay's value wins);
+* arrays of tables with an ``id`` (sections, items, parts, vetoes, eligibility,
+  grades, quotas, tiers, procedure, calendar, incentives) merge by id: an element
+  with a known id is merged into the base's; a new id is appended; ``remove = true``
+  drops the base's element; ``replaces = "<id>"`` puts a new element in the place
+  of the base's element with that id; ``replace = true`` replaces an element whole
+  instead of merging it (also implied when an item changes its ``kind``);
+* ``notes`` are appended; any other array or value is replaced.
+
+Every key of the result remembers which file and line it came from, so errors
+in a composed rule set point at the overlay or the base as appropriate.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from typing import Any, Protocol
+
+from ._toml import LineIndex, format_path
+
+MISSING: Any = object()
+
+#: Arrays of tables merged by ``id`` (by their shape: keys without indices).
+ID_ARRAYS = {
+    ("sections",),
+    ("sections", "items"),
+    ("sections", "items", "parts"),
+    ("vetoes",),
+    ("eligibility",),
+    ("grades",),
+    ("quotas",),
+    ("tiers",),
+    ("procedure",),
+    ("calendar",),
+    ("incentives",),
+}
+#: Arrays the overlay appends to.
+APPEND_ARRAYS = {("notes",)}
+#: Tables whose keys are names, not fixed keys.
+NAMED_TABLES = {("indicators",), ("parameters",), ("sections", "items", "overrides")}
+#: Keys that steer composition; they are removed from the result.
+COMPOSE_KEYS = ("remove", "replaces", "replace")
+
+
+class Origins(Protocol):
+    def where(self, loc: tuple[Any, ...]) -> tuple[str, int | None]: ...
+
+
+class FileOrigins:
+    """Origins of a plain rule file: every key is in that file."""
+
+    def __init__(self, path: str, lines: LineIndex) -> None:
+        self.path = path
+        self.lines = lines
+
+    def where(self, loc: tuple[Any, ...]) -> tuple[str, int | None]:
+        return self.path, self.lines.line_of(loc)
+
+
+class ComposedOrigins:
+    """Origins of a composed document: each key maps to a key of a source file."""
+
+    def __init__(self, fallback: str) -> None:
+        self.map: dict[tuple[Any, ...], tuple[Origins, tuple[Any, ...]]] = {}
+        self.fallback = fallback
+
+    def where(self, loc: tuple[Any, ...]) -> tuple[str, int | None]:
+        p = tuple(loc)
+        while True:
+            hit = self.map.get(p)
+            if hit is not None:
+                src, sp = hit
+                return src.where((*sp, *loc[len(p) :]))
+            if not p:
+                return self.fallback, None
+            p = p[:-1]
+
+
+class CompositionProblem(Exception):
+    def __init__(self, message: str, origin: tuple[Origins, tuple[Any, ...]]) -> None:
+        super().__init__(message)
+        self.message = message
+        self.origin = origin
+
+
+def _shape(path: tuple[Any, ...]) -> tuple[str, ...]:
+    out: list[str] = []
+    named = False
+    for p in path:
+        if isinstance(p, int):
+            continue
+        if named:
+            out.append("*")
+            named = False
+            continue
+        out.append(p)
+        named = tuple(out) in NAMED_TABLES
+    return tuple(out)
+
+
+class _Merger:
+    def __init__(self, base_src: Origins, over_src: Origins, fallback: str) -> None:
+        self.base_src = base_src
+        self.over_src = over_src
+        self.origins = ComposedOrigins(fallback)
+        self.problems: list[CompositionProblem] = []
+
+    def place(self, value: Any, mp: tuple[Any, ...], src: Origins, sp: tuple[Any, ...]) -> Any:
+        self.origins.map[mp] = (src, sp)
+        if isinstance(value, dict):
+            for k, v in value.items():
+                self.place(v, (*mp, k), src, (*sp, k))
+        elif isinstance(value, list):
+            for i, v in enumerate(value):
+                self.place(v, (*mp, i), src, (*sp, i))
+        return value
+
+    def merge(self, b: Any, o: Any, mp: tuple[Any, ...], bp: tuple[Any, ...] | None, op: tuple[Any, ...] | None) -> Any:
+        if o is MISSING:
+            assert bp is not None
+            return self.place(b, mp, self.base_src, bp)
+        if b is MISSING:
+            assert op is not None
+            return self.place(_strip(o), mp, self.over_src, op)
+        assert bp is not None and op is not None
+        shape = _shape(mp)
+        if isinstance(b, dict) and isinstance(o, dict):
+            if o.get("replace") is True or ("kind" in o and "kind" in b and o["kind"] != b["kind"]):
+                return self.place(_strip(o), mp, self.over_src, op)
+            self.origins.map[mp] = (self.over_src, op)
+            out: dict[str, Any] = {}
+            for k, v in b.items():
+                if k not in o:
+                    out[k] = self.place(v, (*mp, k), self.base_src, (*bp, k))
+            for k, v in o.items():
+                if k in COMPOSE_KEYS:
+                    continue
+                out[k] = self.merge(b.get(k, MISSING), v, (*mp, k), (*bp, k) if k in b else None, (*op, k))
+            return out
+        if isinstance(b, list) and isinstance(o, list):
+            if shape in ID_ARRAYS:
+                return self.merge_by_id(b, o, mp, bp, op)
+            if shape in APPEND_ARRAYS:
+                out_list = [self.place(v, (*mp, i), self.base_src, (*bp, i)) for i, v in enumerate(b)]
+                for j, v in enumerate(o):
+                    out_list.append(self.place(v, (*mp, len(out_list)), self.over_src, (*op, j)))
+                return out_list
+        return self.place(_strip(o), mp, self.over_src, op)
+
+    def merge_by_id(
+        self, b: list[Any], o: list[Any], mp: tuple[Any, ...], bp: tuple[Any, ...], op: tuple[Any, ...]
+    ) -> list[Any]:
+        entries: list[list[Any]] = [[v, MISSING, (*bp, i), None] for i, v in enumerate(b)]
+
+        def find(eid: Any) -> int | None:
+            for k, e in enumerate(entries):
+                cur = e[0] if e[0] is not MISSING else e[1]
+                if isinstance(cur, dict) and cur.get("id") == eid:
+                    return k
+            return None
+
+        for j, ov in enumerate(o):
+            where = (self.over_src, (*op, j))
+            if not isinstance(ov, dict):
+                self.problems.append(CompositionProblem("expected a table", where))
+                continue
+            oid = ov.get("id")
+            if ov.get("remove") is True:
+                k = find(oid)
+                if k is None:
+                    self.problems.append(CompositionProblem(f"cannot remove {oid!r}: the base has no such id", where))
+                else:
+                    del entries[k]
+                continue
+            target = ov.get("replaces")
+            if target is not None:
+                k = find(target)
+                if k is None:
+                    self.problems.append(CompositionProblem(f"cannot replace {target!r}: the base has no such id", where))
+                    continue
+                if find(oid) not in (None, k):
+                    self.problems.append(CompositionProblem(f"id {oid!r} is already in the base", where))
+                    continue
+                entries[k] = [MISSING, ov, None, (*op, j)]
+                continue
+            k = find(oid)
+            if k is None:
+                entries.append([MISSING, ov, None, (*op, j)])
+            else:
+                entries[k][1] = ov
+                entries[k][3] = (*op, j)
+        return [self.merge(e[0], e[1], (*mp, k), e[2], e[3]) for k, e in enumerate(entries)]
+
+
+def _strip(value: Any) -> Any:
+    """Remove composition keys from a subtree taken whole from an overlay."""
+    if isinstance(value, dict):
+        return {k: _strip(v) for k, v in value.items() if k not in COMPOSE_KEYS}
+    if isinstance(value, list):
+        return [_strip(v) for v in value]
+    return value
+
+
+def materialize(base: Mapping[str, Any]) -> dict[str, Any]:
+    """A copy of a base document with the defaults that an overlay must not change
+    silently written out: each section's ``scoring``."""
+    doc = copy.deepcopy(dict(base))
+    kind = doc.get("scheme", {}).get("kind") if isinstance(doc.get("scheme"), dict) else None
+    default = "points" if kind == "points" else "checklist"
+    for s in doc.get("sections", []) or []:
+        if isinstance(s, dict) and "scoring" not in s:
+            s["scoring"] = default
+    return doc
+
+
+def compose_docs(
+    base: Mapping[str, Any], base_origins: Origins, overlay: Mapping[str, Any], overlay_origins: Origins, *, name: str
+) -> tuple[dict[str, Any], ComposedOrigins, list[CompositionProblem]]:
+    """Merge ``overlay`` into ``base`` (both raw documents). Returns the result,
+    where each of its keys came from, and the problems found."""
+    m = _Merger(base_origins, overlay_origins, name)
+    over = {k: v for k, v in overlay.items() if k != "extends"}
+    merged = m.merge(materialize(base), over, (), (), ())
+    return merged, m.origins, m.problems
+
+
+def describe(loc: tuple[Any, ...]) -> str:
+    return format_path(loc)

@@ -270,6 +270,42 @@ def cmd_test(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def cmd_docs(args: argparse.Namespace) -> int:
+    """Write the Markdown page of one rule set, or of every registered one (``--all``)."""
+    from ._docgen import index_page, ruleset_page
+
+    if args.all == (args.ruleset is not None):
+        print("fuac docs: give a rule set or --all (not both)", file=sys.stderr)
+        return 2
+    if not args.all:
+        page = ruleset_page(_api.load(args.ruleset))
+        if args.output is None:
+            sys.stdout.write(page)
+        else:
+            Path(args.output).write_text(page, encoding="utf-8", newline="\n")
+        return 0
+    if args.output is None:
+        print("fuac docs --all: give the folder to write to with -o DIR", file=sys.stderr)
+        return 2
+    folder = Path(args.output)
+    folder.mkdir(parents=True, exist_ok=True)
+    loaded, bad = [], 0
+    for rid in _api.rulesets():
+        try:
+            rs = _api.load(rid)
+        except FuacError as exc:
+            bad += 1
+            for p in getattr(exc, "problems", None) or [exc]:
+                print(str(p), file=sys.stderr)
+            continue
+        (folder / f"{rid}.md").write_text(ruleset_page(rs), encoding="utf-8", newline="\n")
+        print(f"wrote {folder / f'{rid}.md'}")
+        loaded.append(rs)
+    (folder / "index.md").write_text(index_page(loaded), encoding="utf-8", newline="\n")
+    print(f"wrote {folder / 'index.md'}")
+    return 1 if bad else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="fuac", description="Score places against advanced-unit evaluation schemes.")
     p.add_argument("--version", action="version", version=f"fuac {__import__('fuac').__version__}")
@@ -305,6 +341,12 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("paths", nargs="*", metavar="PATH")
     s.add_argument("-v", "--verbose", action="store_true", help="list passing cases too")
     s.set_defaults(func=cmd_test)
+
+    s = sub.add_parser("docs", help="write the Markdown page of a rule set (or of all of them)")
+    s.add_argument("ruleset", nargs="?", help="rule-set id or path to a rule file")
+    s.add_argument("--all", action="store_true", help="every registered rule set, into the folder given by -o")
+    s.add_argument("-o", "--output", metavar="PATH", help="file (or, with --all, folder) to write; default stdout")
+    s.set_defaults(func=cmd_docs)
     return p
 
 

@@ -216,7 +216,11 @@ class RuleSet:
         if not self.doc.tiers:
             levels = {j.level for j in m.jurisdiction}
             return [None] if level is None or level in levels else []
-        return [t.id for t in self.doc.tiers if level is None or t.level == level]
+        return [
+            t.id
+            for t in self.doc.tiers
+            if (level is None or t.level == level) and (t.regions is None or any(code.startswith(r) for r in t.regions))
+        ]
 
     def __repr__(self) -> str:
         return f"<RuleSet {self.id} {self.version}>"

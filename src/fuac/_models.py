@@ -46,6 +46,9 @@ class Tier(Model):
     label: Text
     level: Level
     total: Decimal | None = None
+    #: Only these regions (administrative-division codes, and what lies inside them)
+    #: are units of this tier; None: every region at ``level`` in the jurisdiction.
+    regions: list[Annotated[str, StringConstraints(pattern=r"^\d{2,12}$")]] | None = None
 
 
 class Scheme(Model):
@@ -183,6 +186,8 @@ class Quota(Model):
         missing = [k for k in need if getattr(self, k) is None]
         if missing:
             raise ValueError(f"a {self.kind!r} quota needs {', '.join(repr(m) for m in missing)}")
+        if self.share is not None and not 0 < self.share <= 1:
+            raise ValueError("'share' is a fraction between 0 and 1: write 15 % as 0.15")
         return self
 
 

@@ -6,7 +6,7 @@
 
 from __future__ import annotations
 
-from ._api import Applicable, evaluate, input_schema, load, loads, rulesets, rulesets_for
+from ._api import Applicable, compose, evaluate, input_schema, load, loads, rulesets, rulesets_for
 from ._engine import Engine, get_engine, reset_engine
 from ._expressions import Expression, compile_expression
 from ._kinds import Assessment, Inputs, Outcome, Rule, RuleContext
@@ -39,6 +39,7 @@ __all__ = [
     "Text",
     "__version__",
     "compile_expression",
+    "compose",
     "evaluate",
     "get_engine",
     "hookimpl",

@@ -28,6 +28,27 @@ def loads(text: str, *, name: str = "<string>") -> RuleSet:
     return get_engine().load_text(text, name=name)
 
 
+def compose(
+    base: str | os.PathLike[str] | RuleSet, *overlays: str | os.PathLike[str] | Mapping[str, Any]
+) -> RuleSet:
+    """``base`` with each overlay applied in turn, checked again after each step.
+
+    An overlay is a rule file (path), TOML text, or a mapping with the same shape;
+    its own ``extends`` is ignored: the base is the one given here. The result's
+    ``chain`` lists every rule set it was composed of.
+    """
+    eng = get_engine()
+    rs = load(base)
+    for i, ov in enumerate(overlays):
+        if isinstance(ov, Mapping):
+            rs = eng.load_mapping(ov, name=f"<overlay {i + 1}>", base=rs)
+        elif isinstance(ov, str) and "\n" in ov:
+            rs = eng.load_text(ov, name=f"<overlay {i + 1}>", base=rs)
+        else:
+            rs = eng.load_path(ov, base=rs)
+    return rs
+
+
 def rulesets() -> list[str]:
     """The ids of every registered rule set, sorted."""
     return get_engine().ids()
@@ -162,4 +183,6 @@ def rulesets_for(region_code: str, level: str | None = None, on: dt.date | None 
         rs = load(rid)
         for tier in rs.applies_to(code, level, on):
             out.append(Applicable(rs, tier))
-    return out
+    # a rule set that another applicable one extends is superseded by it (the composed one applies)
+    extended = {link["id"] for a in out for link in a.ruleset.chain[:-1]}
+    return [a for a in out if a.ruleset.id not in extended]

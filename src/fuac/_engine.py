@@ -21,9 +21,9 @@ import pluggy
 
 from . import hookspecs
 from ._kinds import Rule
-from ._loader import RuleSet, load_file
+from ._loader import RuleSet, load_file, load_mapping
 from ._toml import read_toml
-from .errors import NameClashError, PluginError, RulesetError, RulesetNotFound
+from .errors import NameClashError, PluginError, RulesetCheckError, RulesetError, RulesetNotFound
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -64,7 +64,8 @@ class Engine:
         self.sources: dict[str, RulesetSource] = {}
         self._owners: dict[tuple[str, str], str] = {}
         self._cache: dict[str, RuleSet] = {}
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
+        self._loading: list[str] = []  # ids and paths being loaded: an 'extends' cycle shows up here
         self._collect()
 
     # -- plugins
@@ -147,13 +148,48 @@ class Engine:
                 self._cache[rid] = rs
             return rs
 
-    def load_path(self, path: str | os.PathLike[str], *, owner: str | None = None) -> RuleSet:
+    def load_path(
+        self, path: str | os.PathLike[str], *, owner: str | None = None, base: RuleSet | None = None
+    ) -> RuleSet:
+        key = str(Path(path).resolve())
+        with self._lock:
+            if key in self._loading:
+                chain = " → ".join([*self._loading[self._loading.index(key):], key])
+                raise RulesetCheckError(f"'extends' goes round in a circle: {chain}", path=str(path), key="extends")
+            self._loading.append(key)
+            try:
+                return load_file(
+                    Path(path), kinds=self.kinds, functions=self.functions, veto_checks=self.veto_checks,
+                    owner=owner, resolve_base=self._resolve_base, base=base,
+                )
+            finally:
+                self._loading.pop()
+
+    def load_text(self, text: str, *, name: str = "<string>", base: RuleSet | None = None) -> RuleSet:
         return load_file(
-            Path(path), kinds=self.kinds, functions=self.functions, veto_checks=self.veto_checks, owner=owner
+            name, text=text, kinds=self.kinds, functions=self.functions, veto_checks=self.veto_checks,
+            resolve_base=self._resolve_base, base=base,
         )
 
-    def load_text(self, text: str, *, name: str = "<string>") -> RuleSet:
-        return load_file(name, text=text, kinds=self.kinds, functions=self.functions, veto_checks=self.veto_checks)
+    def load_mapping(self, data: Any, *, name: str = "<mapping>", base: RuleSet | None = None) -> RuleSet:
+        return load_mapping(
+            data, name=name, kinds=self.kinds, functions=self.functions, veto_checks=self.veto_checks, base=base
+        )
+
+    def _resolve_base(self, ref: str, beside: Path) -> RuleSet:
+        """The base named by ``extends``: a registered id, or a path relative to the overlay."""
+        if ref in self.sources:
+            src = self.sources[ref]
+            if str(src.path.resolve()) in self._loading:
+                return self.load_path(src.path)  # raises the cycle error
+            return self.load_id(ref)
+        p = Path(ref)
+        if not p.is_absolute():
+            p = beside.parent / p
+        if p.is_file():
+            return self.load_path(p)
+        known = ", ".join(self.ids()) or "none"
+        raise RulesetNotFound(f"extends {ref!r}, which is neither a registered id ({known}) nor a file")
 
     def resolve(self, ref: Any) -> RuleSet:
         if isinstance(ref, RuleSet):

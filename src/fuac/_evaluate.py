@@ -136,6 +136,7 @@ def evaluate_plan(
         problems=problems,
         context=dict(context or {}),
         title=ruleset.title,
+        chain=ruleset.chain,
     )
 
 

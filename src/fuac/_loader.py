@@ -357,6 +357,38 @@ def load_file(
                  owner=owner, base=base)
 
 
+def load_mapping(
+    data: Mapping[str, Any],
+    *,
+    name: str,
+    kinds: Mapping[str, type[Rule]],
+    functions: Mapping[str, Callable[..., Any]],
+    veto_checks: Mapping[str, Callable[..., Any]],
+    base: RuleSet | None = None,
+) -> RuleSet:
+    """A rule set from a document already in memory (floats become exact decimals)."""
+    import json
+
+    from ._toml import LineIndex
+
+    doc = _exact(dict(data))
+    text = json.dumps(doc, sort_keys=True, ensure_ascii=False, default=str)
+    origins: Origins = FileOrigins(name, LineIndex(""))
+    if base is not None:
+        doc, origins = compose_onto(base, doc, origins, name=name)
+    return build(doc, origins, text, name=name, kinds=kinds, functions=functions, veto_checks=veto_checks, base=base)
+
+
+def _exact(v: Any) -> Any:
+    if isinstance(v, float):
+        return Decimal(repr(v))
+    if isinstance(v, Mapping):
+        return {str(k): _exact(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [_exact(x) for x in v]
+    return v
+
+
 def compose_onto(
     base: RuleSet, overlay: dict[str, Any], overlay_origins: Origins, *, name: str
 ) -> tuple[dict[str, Any], Origins]:

@@ -251,6 +251,8 @@ class Evaluation:
     problems: list[Problem]
     context: dict[str, Any] = field(default_factory=dict)
     title: Text | None = None
+    #: the rule sets this one is composed of, base first: id, version, content hash
+    chain: list[dict[str, str]] = field(default_factory=list)
 
     # -- summaries
     @property
@@ -307,7 +309,12 @@ class Evaluation:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "ruleset": {"id": self.ruleset_id, "version": self.ruleset_version, "content_hash": self.content_hash},
+            "ruleset": {
+                "id": self.ruleset_id,
+                "version": self.ruleset_version,
+                "content_hash": self.content_hash,
+                "chain": [dict(link) for link in self.chain],
+            },
             "scheme_kind": self.scheme_kind,
             "title": _json(self.title),
             "tier": self.tier,

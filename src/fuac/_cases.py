@@ -162,8 +162,8 @@ def check_case(ev: Evaluation, exp: Expect) -> list[str]:
     return out
 
 
-def run_file(path: str | os.PathLike[str]) -> list[CaseResult]:
-    """Run every case of one ``*.test.toml`` file."""
+def read_case_file(path: str | os.PathLike[str]) -> tuple[RuleSet, CaseFile, LineIndex]:
+    """Read and check a ``*.test.toml`` file; load the rule set it names."""
     p = Path(path)
     data, lines, _ = read_toml(p)
     try:
@@ -171,12 +171,15 @@ def run_file(path: str | os.PathLike[str]) -> list[CaseResult]:
     except ValidationError as exc:
         e = exc.errors()[0]
         loc = tuple(e["loc"])
-        raise RulesetSchemaError(e["msg"], path=str(p), line=lines.line_of(loc), key=format_path(loc)) from None
-    rs = _resolve(doc.ruleset, p)
-    results = []
-    for i, case in enumerate(doc.cases):
-        results.append(_run_case(rs, doc, case, str(p), lines, i))
-    return results
+        msg = e["msg"] if e["type"] != "extra_forbidden" else f"unknown key {loc[-1]!r}"
+        raise RulesetSchemaError(msg, path=str(p), line=lines.line_of(loc), key=format_path(loc)) from None
+    return _resolve(doc.ruleset, p), doc, lines
+
+
+def run_file(path: str | os.PathLike[str]) -> list[CaseResult]:
+    """Run every case of one ``*.test.toml`` file."""
+    rs, doc, lines = read_case_file(path)
+    return [run_case(rs, doc, i, str(path), lines) for i in range(len(doc.cases))]
 
 
 def _resolve(ref: str, beside: Path) -> RuleSet:
@@ -186,7 +189,9 @@ def _resolve(ref: str, beside: Path) -> RuleSet:
     return load(ref)
 
 
-def _run_case(rs: RuleSet, doc: CaseFile, case: Case, file: str, lines: LineIndex, i: int) -> CaseResult:
+def run_case(rs: RuleSet, doc: CaseFile, i: int, file: str, lines: LineIndex) -> CaseResult:
+    """Run case number ``i`` of a case file."""
+    case = doc.cases[i]
     res = CaseResult(file, lines.line_of(("cases", i)), case.name)
     data = {**doc.base.data, **case.data}
     for k in case.remove:

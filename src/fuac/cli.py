@@ -306,6 +306,71 @@ def cmd_docs(args: argparse.Namespace) -> int:
     return 1 if bad else 0
 
 
+def cmd_diff(args: argparse.Namespace) -> int:
+    from ._diff import diff, replay
+
+    a, b = _api.load(args.a), _api.load(args.b)
+    changes = diff(a, b)
+    units = [u for f in args.replay or [] for u in read_units(f)]
+    rows = replay(a, b, units) if units else []
+    if args.json:
+        out = {
+            "a": {"id": a.id, "version": a.version, "content_hash": a.content_hash},
+            "b": {"id": b.id, "version": b.version, "content_hash": b.content_hash},
+            "changes": [c.to_dict() for c in changes],
+            "replay": [
+                {"name": r.name, "total_a": _str(r.total_a), "total_b": _str(r.total_b),
+                 "delta": _str(r.delta), "rank_a": r.rank_a, "rank_b": r.rank_b}
+                for r in rows
+            ],
+        }
+        json.dump(out, sys.stdout, ensure_ascii=False, indent=2)
+        print()
+        return 0
+    print(f"{a.id} {a.version}  →  {b.id} {b.version}")
+    marks = {"added": "+", "removed": "-", "replaced": "↔", "changed": "~"}
+    for c in changes:
+        print(f"{marks[c.action]} {c.describe()}")
+        if c.clause_a is not None or c.clause_b is not None:
+            if c.clause_a is not None:
+                print(f"    A: {c.clause_a}")
+            if c.clause_b is not None:
+                print(f"    B: {c.clause_b}")
+    print(f"{len(changes)} change(s)")
+    if rows:
+        print()
+        print(f"{pad('unit', 24)} {pad('A', 8)} {pad('B', 8)} {pad('Δ', 8)} rank A → B")
+        for r in rows:
+            d = r.delta
+            ds = "—" if d is None else (("+" if d > 0 else "") + fmt_number(d))
+            print(f"{pad(r.name, 24)} {pad(fmt_number(r.total_a), 8)} {pad(fmt_number(r.total_b), 8)} "
+                  f"{pad(ds, 8)} {r.rank_a} → {r.rank_b}")
+    return 0
+
+
+def _str(v: Any) -> Any:
+    return None if v is None else fmt_number(v)
+
+
+def read_units(path: str) -> list[dict[str, Any]]:
+    """Units from an input file: one unit (as for ``evaluate``), or ``[[units]]`` with name and data."""
+    p = Path(path)
+    if p.suffix.lower() in (".toml", ".json") and p.is_file():
+        try:
+            raw = json.loads(p.read_text(encoding="utf-8"), parse_float=_decimal) if p.suffix.lower() == ".json" \
+                else read_toml(p)[0]
+        except (ValueError, RulesetError) as exc:
+            raise InputError(f"{path}: {exc}") from exc
+        if isinstance(raw, dict) and "units" in raw:
+            units = raw["units"]
+            if not isinstance(units, list) or not all(isinstance(u, dict) and "data" in u for u in units):
+                raise InputError(f"{path}: 'units' must be a list of tables, each with 'data'")
+            return units
+    doc = read_input(path)
+    doc.setdefault("name", (doc.get("context") or {}).get("name") or p.stem)
+    return [doc]
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="fuac", description="Score places against advanced-unit evaluation schemes.")
     p.add_argument("--version", action="version", version=f"fuac {__import__('fuac').__version__}")
@@ -336,6 +401,13 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("ruleset")
     s.add_argument("--tier")
     s.set_defaults(func=cmd_schema)
+
+    s = sub.add_parser("diff", help="what changed between two rule sets; --replay shows totals and ranks")
+    s.add_argument("a", help="rule set A (id or path)")
+    s.add_argument("b", help="rule set B (id or path)")
+    s.add_argument("--replay", nargs="+", metavar="INPUT", help="input files of units to score with both")
+    s.add_argument("--json", action="store_true", help="print the changes (and replay) as JSON")
+    s.set_defaults(func=cmd_diff)
 
     s = sub.add_parser("test", help="run *.test.toml cases (default: those beside the registered rule sets)")
     s.add_argument("paths", nargs="*", metavar="PATH")

@@ -1,0 +1,235 @@
+"""What changed between two rule sets, and what that does to units' totals and ranks."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from ._api import evaluate
+from ._compose import materialize
+from ._kinds import fmt_number
+from ._loader import RuleSet
+
+#: Item keys that are wording, not rules: a change to them alone is not listed.
+WORDING = {"label", "note", "number", "method"}
+
+
+@dataclass(slots=True)
+class Change:
+    """One change from rule set A to rule set B."""
+
+    action: str  # added | removed | replaced | changed
+    what: str  # item | section | veto | eligibility | indicator | parameter | scheme
+    id: str
+    new_id: str | None = None
+    section: str | None = None
+    fields: dict[str, tuple[Any, Any]] = field(default_factory=dict)
+    clause_a: str | None = None
+    clause_b: str | None = None
+    new_inputs: list[str] = field(default_factory=list)
+
+    def describe(self) -> str:
+        where = f" in section {self.section}" if self.section else ""
+        if self.action == "replaced":
+            head = f"{self.what} {self.id} replaced by {self.new_id}{where}"
+        else:
+            head = f"{self.what} {self.id} {self.action}{where}"
+        parts = [f"{k}: {_show(a)} → {_show(b)}" for k, (a, b) in self.fields.items() if k != "clause"]
+        if parts:
+            head += ": " + "; ".join(parts)
+        if self.new_inputs:
+            head += f" (reads new indicator(s): {', '.join(self.new_inputs)})"
+        return head
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "action": self.action,
+            "what": self.what,
+            "id": self.id,
+            "new_id": self.new_id,
+            "section": self.section,
+            "fields": {k: [_plain(a), _plain(b)] for k, (a, b) in self.fields.items()},
+            "clause": {"a": self.clause_a, "b": self.clause_b},
+            "new_inputs": list(self.new_inputs),
+        }
+
+
+def _plain(v: Any) -> Any:
+    if isinstance(v, Decimal):
+        return fmt_number(v)
+    if isinstance(v, dict):
+        return {k: _plain(x) for k, x in v.items()}
+    if isinstance(v, list):
+        return [_plain(x) for x in v]
+    return v
+
+
+def _show(v: Any) -> str:
+    if v is None:
+        return "—"
+    if isinstance(v, Decimal):
+        return fmt_number(v)
+    if isinstance(v, (dict, list)):
+        return str(_plain(v))
+    return str(v)
+
+
+def _items(doc: Mapping[str, Any]) -> dict[str, tuple[str, int, dict[str, Any]]]:
+    out = {}
+    for s in doc.get("sections", []):
+        for pos, it in enumerate(s.get("items", [])):
+            out[it["id"]] = (s["id"], pos, it)
+    return out
+
+
+def _fields(a: Mapping[str, Any], b: Mapping[str, Any], ignore: set[str]) -> dict[str, tuple[Any, Any]]:
+    keys = [k for k in dict.fromkeys([*a, *b]) if k not in ignore]
+    return {k: (a.get(k), b.get(k)) for k in keys if a.get(k) != b.get(k)}
+
+
+def _reads(rs: RuleSet, item_id: str) -> set[str]:
+    out: set[str] = set()
+    for plan in rs.plans.values():
+        it = plan.items.get(item_id)
+        if it is not None:
+            out |= it.reads | it.void_reads
+    return out
+
+
+def diff(a: RuleSet, b: RuleSet) -> list[Change]:
+    """The changes from ``a`` to ``b``: items added, removed, replaced and changed (points,
+    thresholds, costs, kinds…), sections re-weighted, vetoes, eligibility, parameters."""
+    da, db = materialize(a.raw), materialize(b.raw)
+    changes: list[Change] = []
+    ta = da.get("scheme", {}).get("total")
+    tb = db.get("scheme", {}).get("total")
+    if ta != tb:
+        changes.append(Change("changed", "scheme", "total", fields={"total": (ta, tb)}))
+
+    sa = {s["id"]: s for s in da.get("sections", [])}
+    sb = {s["id"]: s for s in db.get("sections", [])}
+    for sid in dict.fromkeys([*sa, *sb]):
+        if sid not in sb:
+            changes.append(Change("removed", "section", sid))
+        elif sid not in sa:
+            changes.append(Change("added", "section", sid, fields={"max": (None, sb[sid].get("max"))}))
+        else:
+            f = _fields({k: v for k, v in sa[sid].items() if k != "items"},
+                        {k: v for k, v in sb[sid].items() if k != "items"}, {"title", "number", "clause"})
+            if f:
+                changes.append(Change("changed", "section", sid, fields=f))
+
+    ia, ib = _items(da), _items(db)
+    removed = [i for i in ia if i not in ib]
+    added = [i for i in ib if i not in ia]
+    ind_a = set(da.get("indicators", {}))
+    for rid in list(removed):
+        sec, pos, old = ia[rid]
+        match = next((n for n in added if ib[n][0] == sec and ib[n][1] == pos), None)
+        if match is None:
+            continue
+        new = ib[match][2]
+        removed.remove(rid)
+        added.remove(match)
+        changes.append(Change(
+            "replaced", "item", rid, new_id=match, section=sec,
+            fields={"max": (old.get("max"), new.get("max"))} if old.get("max") != new.get("max") else {},
+            clause_a=old.get("clause"), clause_b=new.get("clause"),
+            new_inputs=sorted(_reads(b, match) - ind_a),
+        ))
+    for rid in removed:
+        sec, _, old = ia[rid]
+        changes.append(Change("removed", "item", rid, section=sec, fields={"max": (old.get("max"), None)},
+                              clause_a=old.get("clause")))
+    for nid in added:
+        sec, _, new = ib[nid]
+        changes.append(Change("added", "item", nid, section=sec, fields={"max": (None, new.get("max"))},
+                              clause_b=new.get("clause"), new_inputs=sorted(_reads(b, nid) - ind_a)))
+    for iid in ia:
+        if iid not in ib:
+            continue
+        (sec_a, _, old), (sec_b, _, new) = ia[iid], ib[iid]
+        f = _fields(old, new, WORDING)
+        if sec_a != sec_b:
+            f["section"] = (sec_a, sec_b)
+        if f:
+            changes.append(Change("changed", "item", iid, section=sec_b, fields=f,
+                                  clause_a=old.get("clause"), clause_b=new.get("clause"),
+                                  new_inputs=sorted(_reads(b, iid) - _reads(a, iid) - ind_a)))
+
+    for group in ("vetoes", "eligibility"):
+        ga = {c["id"]: c for c in da.get(group, [])}
+        gb = {c["id"]: c for c in db.get(group, [])}
+        what = "veto" if group == "vetoes" else "eligibility"
+        for cid in dict.fromkeys([*ga, *gb]):
+            if cid not in gb:
+                changes.append(Change("removed", what, cid, clause_a=ga[cid].get("clause")))
+            elif cid not in ga:
+                changes.append(Change("added", what, cid, clause_b=gb[cid].get("clause")))
+            else:
+                f = _fields(ga[cid], gb[cid], {"label"})
+                if f:
+                    changes.append(Change("changed", what, cid, fields=f, clause_a=ga[cid].get("clause"),
+                                          clause_b=gb[cid].get("clause")))
+
+    pa, pb = da.get("parameters", {}), db.get("parameters", {})
+    for name in dict.fromkeys([*pa, *pb]):
+        va = pa.get(name, {}).get("values")
+        vb = pb.get(name, {}).get("values")
+        if va != vb and name in pa and name in pb:
+            changes.append(Change("changed", "parameter", name, fields={"values": (va, vb)}))
+    used_new = {n for c in changes for n in c.new_inputs}
+    inda, indb = da.get("indicators", {}), db.get("indicators", {})
+    for name in indb:
+        if name in inda and inda[name] != indb[name]:
+            changes.append(Change("changed", "indicator", name, fields=_fields(inda[name], indb[name], {"description"})))
+        elif name not in inda and name not in used_new:
+            changes.append(Change("added", "indicator", name))
+    return [c for c in changes if c.fields or c.action != "changed"]
+
+
+@dataclass(slots=True)
+class Replay:
+    """How one unit's total and rank move from rule set A to B."""
+
+    name: str
+    total_a: Decimal | None
+    total_b: Decimal | None
+    rank_a: int | None = None
+    rank_b: int | None = None
+
+    @property
+    def delta(self) -> Decimal | None:
+        if self.total_a is None or self.total_b is None:
+            return None
+        return self.total_b - self.total_a
+
+
+def _ranks(values: list[Decimal | None]) -> list[int | None]:
+    """Competition ranking (1, 2, 2, 4), highest first; units without a total are not ranked."""
+    out: list[int | None] = []
+    for v in values:
+        out.append(None if v is None else 1 + sum(1 for w in values if w is not None and w > v))
+    return out
+
+
+def replay(a: RuleSet, b: RuleSet, units: Iterable[Mapping[str, Any]]) -> list[Replay]:
+    """Score each unit (``{name, data, assessments, context, tier, on}``) with both rule sets."""
+    rows = []
+    for k, u in enumerate(units):
+        kwargs = {
+            "tier": u.get("tier"),
+            "context": u.get("context"),
+            "assessments": u.get("assessments"),
+            "assessor": u.get("assessor"),
+            "on": u.get("on"),
+        }
+        ea = evaluate(a, u["data"], **kwargs)
+        eb = evaluate(b, u["data"], **kwargs)
+        name = u.get("name") or (u.get("context") or {}).get("name") or f"unit {k + 1}"
+        rows.append(Replay(str(name), ea.reported_total, eb.reported_total))
+    for r, ra, rb in zip(rows, _ranks([r.total_a for r in rows]), _ranks([r.total_b for r in rows])):
+        r.rank_a, r.rank_b = ra, rb
+    return rows

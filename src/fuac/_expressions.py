@@ -39,14 +39,31 @@ DECIMAL_CONTEXT = decimal.Context(
     traps=[decimal.InvalidOperation, decimal.DivisionByZero, decimal.Overflow],
 )
 
+def _numbers_only(fn: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
+    # a string can reach an operator without a literal beside it ("a" if c else "b") * n:
+    # refuse it when evaluating, so that no expression can build a huge string
+    def apply(a: Any, b: Any) -> Any:
+        if isinstance(a, str) or isinstance(b, str):
+            raise TypeError("arithmetic on strings is not allowed")
+        return fn(a, b)
+
+    return apply
+
+
+def _power(a: Any, b: Any) -> Decimal:
+    # the exponent is a whole-number literal from 0 to MAX_POWER_EXPONENT (checked at compile
+    # time); in decimals, a result too large for DECIMAL_CONTEXT is an Overflow, not a huge int
+    return _d(a) ** _d(b)
+
+
 _BINOPS: dict[type, Callable[[Any, Any], Any]] = {
-    ast.Add: op.add,
-    ast.Sub: op.sub,
-    ast.Mult: op.mul,
-    ast.Div: op.truediv,
-    ast.FloorDiv: op.floordiv,
-    ast.Mod: op.mod,
-    ast.Pow: simpleeval.safe_power,
+    ast.Add: _numbers_only(op.add),
+    ast.Sub: _numbers_only(op.sub),
+    ast.Mult: _numbers_only(op.mul),
+    ast.Div: _numbers_only(op.truediv),
+    ast.FloorDiv: _numbers_only(op.floordiv),
+    ast.Mod: _numbers_only(op.mod),
+    ast.Pow: _power,
 }
 _UNARY: dict[type, Callable[[Any], Any]] = {ast.USub: op.neg, ast.UAdd: op.pos, ast.Not: op.not_}
 _COMPARE: dict[type, Callable[[Any, Any], Any]] = {
@@ -185,7 +202,10 @@ class Expression:
         ev = simpleeval.SimpleEval(operators=OPERATORS, functions=dict(functions), names=env)
         ev.expr = self.source
         with decimal.localcontext(DECIMAL_CONTEXT):
-            return ev._eval(self.tree)
+            try:
+                return ev._eval(self.tree)
+            except simpleeval.InvalidExpression as exc:  # e.g. a name with no value on this date
+                raise ValueError(str(exc)) from None
 
     def __str__(self) -> str:
         return self.source
@@ -279,6 +299,8 @@ def compile_expression(
             if not isinstance(node.func, ast.Name):
                 raise ExpressionError("only named functions may be called")
             fname = node.func.id
+            if fname.startswith("_"):
+                raise ExpressionError(f"function {fname!r}: names starting with '_' are not allowed")
             if allowed_funcs is not None and fname not in allowed_funcs:
                 raise ExpressionError(f"unknown function {fname!r}")
             if node.keywords:

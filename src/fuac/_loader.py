@@ -100,6 +100,18 @@ class Plan:
     items: dict[str, PreparedItem] = field(default_factory=dict)
 
 
+class ParametersInForce(dict):  # type: ignore[type-arg]
+    """Parameter values in force on one date. A rule asking for a parameter that has no value
+    yet on that date gets a ValueError, which the evaluator reports as "cannot score"."""
+
+    def __init__(self, on: dt.date) -> None:
+        super().__init__()
+        self.on = on
+
+    def __missing__(self, name: str) -> Any:
+        raise ValueError(f"parameter {name!r} has no value in force on {self.on.isoformat()}")
+
+
 class RuleSet:
     """A loaded, checked rule set. Get one with :func:`fuac.load`."""
 
@@ -189,7 +201,7 @@ class RuleSet:
         cached = self._param_cache.get(on)
         if cached is not None:
             return cached
-        out: dict[str, Any] = {}
+        out: dict[str, Any] = ParametersInForce(on)
         for name, p in self.doc.parameters.items():
             best: tuple[dt.date, Any] | None = None
             for key, value in p.values.items():

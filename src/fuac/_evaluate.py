@@ -50,6 +50,7 @@ def evaluate_plan(
     entries = _check_assessments(plan, entries, problems)
     params = ruleset.parameters_on(on)
     inputs = Inputs(values, params, entries, ruleset.functions, sources)
+    inputs.labels = {n: ind.label for n, ind in indicators.items()}
     needed: dict[str, list[str]] = {}
 
     eligibility = [_condition(c, inputs, invalid, needed, veto=False) for c in plan.eligibility]
@@ -254,11 +255,14 @@ def _item(it: PreparedItem, inputs: Inputs, invalid: set[str], needed: dict[str,
             return ItemResult(it.id, it.number, it.section, it.label, None, it.max, "invalid_input", None,
                               f"由输入计算失败：{exc}。", f"cannot score: {exc}.", read, it.clause, it.method, kind)
         if voided:
-            clause = it.void_clause or it.void.source
+            labels = [inputs_label(n, inputs) for n in sorted(it.void_reads)]
+            why_zh = "、".join(lab.zh for lab in labels) or it.void.source
+            why_en = ", ".join(lab.en for lab in labels) or it.void.source
+            rule_zh = f"（{it.void_clause}）" if it.void_clause else ""
             return ItemResult(
                 it.id, it.number, it.section, it.label, ZERO if it.max is not None else None, it.max, "voided", False,
-                f"{clause}：此项不得分（作废）。",
-                f"voided by {it.void.source}: no points for this item, whatever else it meets.",
+                f"本项作废：{why_zh}{rule_zh}，不论其他情况均记0分。",
+                f"item voided: {why_en}; it gets no points, whatever else it meets.",
                 read, it.clause, it.method, kind,
             )
     if it.parts is None:
@@ -290,6 +294,14 @@ def _item(it: PreparedItem, inputs: Inputs, invalid: set[str], needed: dict[str,
         en += f" Item total: {fmt_points(points)} of {fmt_points(it.max)}."
     return ItemResult(it.id, it.number, it.section, it.label, points, it.max, status, met, zh, en, read,
                       it.clause, it.method, kind, parts=parts, judgement_points=judgement, bonus=it.bonus)
+
+
+def inputs_label(name: str, inputs: Inputs) -> Any:
+    """The label of an indicator (for reasons); the name itself when there is none."""
+    from ._models import Text
+
+    lab = inputs.labels.get(name)
+    return lab if lab is not None else Text(zh=name, en=name)
 
 
 def _condition(

@@ -121,7 +121,7 @@ class Outcome:
 class Inputs:
     """The validated inputs of one evaluation, as rules read them."""
 
-    __slots__ = ("values", "sources", "parameters", "assessments", "env", "functions")
+    __slots__ = ("assessments", "env", "functions", "labels", "parameters", "sources", "values")
 
     def __init__(
         self,
@@ -137,6 +137,8 @@ class Inputs:
         self.functions = functions
         self.sources = sources or {}
         self.env = {**parameters, **values}
+        #: indicator labels by name, for reasons
+        self.labels: Mapping[str, Text] = {}
 
     def __getitem__(self, name: str) -> Any:
         return self.env[name]
@@ -623,11 +625,13 @@ class Shortfall(Rule):
             n = self.steps(gap)
             cost = n * p.cost
             taken += cost
-            gz, ge = with_unit(gap, p.unit)
+            gz, ge = with_unit(gap, p.unit) if p.unit != "percent" else (
+                f"{fmt_number(gap)}个百分点", f"{fmt_number(gap)} percentage point{'s' if gap != 1 else ''}")
             dir_zh = "低" if below else "高"
             dir_en = "below" if below else "above"
             zh_parts.append(f"{lab.zh} {vz}，{dir_zh}于 {tz} {gz}，计{fmt_number(n)}档，扣{fmt_points(cost)}分")
-            en_parts.append(f"{lab.en} {ve}, {ge} {dir_en} {te}: {fmt_number(n)} step(s), {fmt_points(cost)} taken")
+            steps_en = f"{fmt_number(n)} step{'s' if n != 1 else ''}"
+            en_parts.append(f"{lab.en} {ve}, {ge} {dir_en} {te}: {steps_en}, {fmt_points(cost)} taken")
         raw = p.points - taken
         got = self.floored(raw)
         floor_zh = "，扣完为止" if got != raw else ""

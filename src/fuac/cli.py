@@ -141,12 +141,16 @@ def render_evaluation(ev: Evaluation, lang: str, out: TextIO, *, unit: str | Non
 
 def _render_item(it: ItemResult, ev: Evaluation, zh: bool, en: bool, points: bool, out: TextIO) -> None:
     num = it.number or it.id
-    if points:
+    if it.kind == "veto":
+        right = {True: "✓", False: "✗", None: "?"}[it.met]
+    elif points:
         score = "—" if it.points is None else fmt_number(ev.reported(it.points))
         right = f"{score}/{fmt_number(it.max)}"
     else:
         right = {True: "✓", False: "✗", None: "?"}[it.met]
     status = STATUS_WORDS.get(it.status, (it.status, it.status))
+    if it.kind == "veto" and it.status == "scored":
+        status = ("未触发否决", "no veto")
     label = ""
     if it.label is not None:
         label = it.label.zh if zh else it.label.en

@@ -808,6 +808,9 @@ class _Builder:
                     allowed = sorted(set(common) | set(cls.Params.model_fields))
                     e.message = e.message.split("; allowed keys:")[0] + f"; allowed keys for kind {kind!r}: {', '.join(allowed)}"
                 e.args = (e._render(),)
+            # an item is built once per tier: report each of its problems once
+            known = {str(e) for e in self.p.items[:before]}
+            self.p.items[before:] = [e for e in self.p.items[before:] if str(e) not in known]
             return None
         try:
             return cls(rule_id, params, self.ctx(rule_id, scoring))

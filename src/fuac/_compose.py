@@ -44,6 +44,8 @@ ID_ARRAYS = {
 APPEND_ARRAYS = {("notes",)}
 #: Tables whose keys are names, not fixed keys.
 NAMED_TABLES = {("indicators",), ("parameters",), ("sections", "items", "overrides")}
+#: Tables holding a rule: a new ``kind`` replaces the whole table (the old kind's keys would not fit).
+RULE_TABLES = {("sections", "items"), ("sections", "items", "parts")}
 #: Keys that steer composition; they are removed from the result.
 COMPOSE_KEYS = ("remove", "replaces", "replace")
 
@@ -131,7 +133,8 @@ class _Merger:
         assert bp is not None and op is not None
         shape = _shape(mp)
         if isinstance(b, dict) and isinstance(o, dict):
-            if o.get("replace") is True or ("kind" in o and "kind" in b and o["kind"] != b["kind"]):
+            kind_changed = shape in RULE_TABLES and "kind" in o and "kind" in b and o["kind"] != b["kind"]
+            if o.get("replace") is True or kind_changed:
                 return self.place(_strip(o), mp, self.over_src, op)
             self.origins.map[mp] = (self.over_src, op)
             out: dict[str, Any] = {}

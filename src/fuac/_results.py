@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -284,8 +285,10 @@ class Evaluation:
 
     @property
     def completion(self) -> Decimal | None:
-        """Share of requirements/targets met (checklists and work plans)."""
-        counted = [i for i in self.items if i.kind != "veto"]
+        """Share of requirements/targets met (checklists and work plans). In a scheme that
+        mixes points and checklist sections, only the checklist sections count."""
+        checklist = [i for s in self.sections if s.scoring == "checklist" for i in s.items]
+        counted = [i for i in (checklist or self.items) if i.kind != "veto"]
         if not counted:
             return None
         return Decimal(sum(1 for i in counted if i.met)) / Decimal(len(counted))
@@ -339,6 +342,42 @@ class Evaluation:
             "eligibility": [v.to_dict() for v in self.eligibility],
             "problems": [p.to_dict() for p in self.problems],
         }
+
+    # -- the assessor's workflow (issue #5): rectification list, notebooks
+    def gaps(
+        self,
+        ruleset: Any = None,
+        *,
+        data: Mapping[str, Any] | None = None,
+        assessments: Mapping[str, Any] | None = None,
+        assessor: str | None = None,
+    ) -> Any:
+        """The rectification list (整改清单): every item that lost points, with the smallest
+        change of input that recovers them, checked by re-evaluating. Returns :class:`fuac._gaps.Gaps`.
+
+        :param ruleset: the rule set (id, path or loaded) this evaluation was made with;
+            default: the registered rule set of the same id (its content hash must match).
+        :param data: the input data; default: rebuilt from the inputs this result recorded.
+        :param assessments: assessors' entries; default: rebuilt from the judgement points.
+        """
+        from ._gaps import gaps
+
+        return gaps(self, ruleset, data=data, assessments=assessments, assessor=assessor)
+
+    def _repr_html_(self) -> str:
+        """A readable table in Jupyter: sections, items, points, status and reason."""
+        from ._report import evaluation_fragment
+
+        return evaluation_fragment(self)
+
+    def to_pandas(self, *, exact: bool = False) -> Any:
+        """A pandas DataFrame with one row per item (``exact``: points as Decimal, else float).
+
+        Needs the ``pandas`` extra: ``pip install 'fuac[pandas]'``.
+        """
+        from ._report import to_pandas
+
+        return to_pandas(self, exact=exact)
 
     def __repr__(self) -> str:
         if self.scheme_kind == "points":

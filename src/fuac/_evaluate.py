@@ -271,7 +271,7 @@ def _item(it: PreparedItem, inputs: Inputs, invalid: set[str], needed: dict[str,
         judgement = o.points if o.judgement else None
         return ItemResult(it.id, it.number, it.section, it.label, o.points, it.max, o.status, o.met,
                           o.reason_zh, o.reason_en, read, it.clause, it.method, kind,
-                          judgement_points=judgement, bonus=it.bonus)
+                          judgement_points=judgement, bonus=it.bonus, details=o.details)
     parts: list[PartResult] = []
     for p in it.parts:
         o = _run(p.key, p.rule, inputs, invalid, needed)

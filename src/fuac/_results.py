@@ -113,6 +113,8 @@ class ItemResult:
     judgement_points: Decimal | None = None
     bonus: bool = False
     problems: list[str] = field(default_factory=list)
+    #: what the rule recorded besides points (e.g. a reference value with its source)
+    details: dict[str, Any] = field(default_factory=dict)
 
     @property
     def reason(self) -> Text:
@@ -144,6 +146,7 @@ class ItemResult:
             "bonus": self.bonus,
             "parts": [p.to_dict() for p in self.parts],
             "problems": list(self.problems),
+            "details": _json(self.details),
         }
 
 

@@ -11,7 +11,8 @@ import importlib
 import os
 import sys
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib.metadata import entry_points
 from pathlib import Path
@@ -109,29 +110,33 @@ class Engine:
 
     def _collect(self) -> None:
         for owner, kinds in self._impls("fuac_rule_kinds"):
-            for cls in kinds:
-                if not (isinstance(cls, type) and issubclass(cls, Rule)) or not cls.kind:
-                    raise PluginError(f"plugin {owner}: fuac_rule_kinds must return Rule subclasses with a 'kind'")
-                self._claim("rule kind", cls.kind, owner)
-                self.kinds[cls.kind] = cls
+            with _unusable(owner, "fuac_rule_kinds"):
+                for cls in kinds:
+                    if not (isinstance(cls, type) and issubclass(cls, Rule)) or not cls.kind:
+                        raise PluginError(f"plugin {owner}: fuac_rule_kinds must return Rule subclasses with a 'kind'")
+                    self._claim("rule kind", cls.kind, owner)
+                    self.kinds[cls.kind] = cls
         for owner, funcs in self._impls("fuac_functions"):
-            for fname, fn in dict(funcs).items():
-                if not callable(fn) or not fname.isidentifier() or fname.startswith("_"):
-                    raise PluginError(f"plugin {owner}: function {fname!r} is not a callable with a plain name")
-                self._claim("function", fname, owner)
-                self.functions[fname] = fn
+            with _unusable(owner, "fuac_functions"):
+                for fname, fn in dict(funcs).items():
+                    if not callable(fn) or not fname.isidentifier() or fname.startswith("_"):
+                        raise PluginError(f"plugin {owner}: function {fname!r} is not a callable with a plain name")
+                    self._claim("function", fname, owner)
+                    self.functions[fname] = fn
         for owner, checks in self._impls("fuac_vetoes"):
-            for vname, fn in dict(checks).items():
-                if not callable(fn):
-                    raise PluginError(f"plugin {owner}: veto check {vname!r} is not callable")
-                self._claim("veto check", vname, owner)
-                self.veto_checks[vname] = fn
+            with _unusable(owner, "fuac_vetoes"):
+                for vname, fn in dict(checks).items():
+                    if not callable(fn):
+                        raise PluginError(f"plugin {owner}: veto check {vname!r} is not callable")
+                    self._claim("veto check", vname, owner)
+                    self.veto_checks[vname] = fn
         for owner, paths in self._impls("fuac_rulesets"):
-            for p in paths:
-                path = Path(p)
-                rid = _peek_id(path, owner)
-                self._claim("rule set", rid, owner)
-                self.sources[rid] = RulesetSource(rid, path, owner)
+            with _unusable(owner, "fuac_rulesets"):
+                for p in paths:
+                    path = Path(p)
+                    rid = _peek_id(path, owner)
+                    self._claim("rule set", rid, owner)
+                    self.sources[rid] = RulesetSource(rid, path, owner)
 
     # -- rule sets
     def ids(self) -> list[str]:
@@ -204,6 +209,16 @@ class Engine:
                 return self.load_path(p)
         known = ", ".join(self.ids()) or "none"
         raise RulesetNotFound(f"no rule set {ref!r}: not a registered id ({known}) nor a rule file")
+
+
+@contextmanager
+def _unusable(owner: str, hook: str) -> Iterator[None]:
+    """A hook's result of the wrong shape (not a mapping, not a list, a name that is not a
+    string…) is a PluginError that names the plugin, not a bare TypeError."""
+    try:
+        yield
+    except (TypeError, ValueError, AttributeError) as exc:
+        raise PluginError(f"plugin {owner}: {hook} returned something unusable: {type(exc).__name__}: {exc}") from exc
 
 
 def _peek_id(path: Path, owner: str) -> str:

@@ -51,6 +51,10 @@ def read_input(path: str) -> dict[str, Any]:
     p = Path(path)
     if not p.is_file():
         raise InputError(f"no input file at {path!r}")
+    if p.suffix.lower() in (".xlsx", ".xlsm"):  # a workbook from `fuac template`: one document per unit
+        from ._workbook import read_workbook_input
+
+        return read_workbook_input(p)
     if p.suffix.lower() == ".json":
         try:
             doc = json.loads(p.read_text(encoding="utf-8"), parse_float=_decimal)
@@ -167,11 +171,14 @@ def _render_item(it: ItemResult, ev: Evaluation, zh: bool, en: bool, points: boo
 
 def cmd_list(args: argparse.Namespace) -> int:
     eng = _api.get_engine()
+    rows = []
     for rid in eng.ids():
         rs = _api.load(rid)
-        src = eng.sources[rid]
         tiers = ",".join(t for t in rs.tiers if t) or "-"
-        print(f"{pad(rid, 16)} {pad(rs.version, 8)} {pad(rs.kind, 10)} {pad(tiers, 24)} {rs.title.zh}  ({src.owner})")
+        rows.append((rid, rs.version, rs.kind, tiers, f"{rs.title.zh}  ({eng.sources[rid].owner})"))
+    widths = [max((width(r[i]) for r in rows), default=0) for i in range(4)]
+    for r in rows:
+        print(" ".join(pad(c, w) for c, w in zip(r[:4], widths, strict=True)) + " " + r[4])
     return 0
 
 
@@ -226,10 +233,52 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
+    evs = evaluate_input(args)
+    if args.json:
+        out = [ev.to_dict() for ev in evs]
+        json.dump(out[0] if len(out) == 1 else out, sys.stdout, ensure_ascii=False, indent=2)
+        print()
+    else:
+        for n, ev in enumerate(evs):
+            if n:
+                print()
+            render_evaluation(ev, args.lang, sys.stdout, unit=ev.context.get("name"))
+    if getattr(args, "report", None):
+        from ._report import write_report
+
+        write_report(evs, args.report, lang=args.lang)
+        print(f"评分表 / score sheet: {args.report}", file=sys.stderr if args.json else sys.stdout)
+    return 1 if any(p.severity == "error" for ev in evs for p in ev.problems) else 0
+
+
+# ---------------------------------------------------------------------------
+# the assessor's workflow: workbooks, score sheets, rectification lists (docs/reports.md)
+
+
+def evaluate_input(args: argparse.Namespace) -> list[Evaluation]:
+    """Score every unit of ``args.input`` (a workbook may hold several, side by side)."""
     doc = read_input(args.input)
+    meta = doc.get("_meta") or {}
+    for p in doc.get("_problems") or []:
+        print(f"fuac: [{p.severity}] {p.message_zh if args.lang == 'zh' else p.message}", file=sys.stderr)
+    evs = []
+    for unit in doc.get("units") or [doc]:
+        ev = _evaluate_doc(args, unit)
+        if meta.get("ruleset") and meta["ruleset"] != ev.ruleset_id:
+            print(f"fuac: warning: {args.input} was made for rule set {meta['ruleset']!r}, "
+                  f"scored against {ev.ruleset_id!r}", file=sys.stderr)
+        if unit.get("_cells"):
+            from ._workbook import annotate
+
+            annotate(ev, unit["_cells"])
+        evs.append(ev)
+    return evs
+
+
+def _evaluate_doc(args: argparse.Namespace, doc: dict[str, Any]) -> Evaluation:
     context = dict(doc.get("context") or {})
     on = args.on or doc.get("on")
-    ev = _api.evaluate(
+    return _api.evaluate(
         args.ruleset,
         doc["data"],
         tier=args.tier or doc.get("tier"),
@@ -238,12 +287,43 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         assessor=args.assessor or doc.get("assessor"),
         on=_api._date(on) if on is not None else None,
     )
+
+
+def cmd_template(args: argparse.Namespace) -> int:
+    from ._workbook import write_template
+
+    if not args.output.lower().endswith(".xlsx"):
+        raise InputError(f"-o: {args.output!r} must end in .xlsx")
+    write_template(args.ruleset, args.output, tier=args.tier, units=args.unit or ())
+    print(f"填报表 / fill-in workbook: {args.output}")
+    return 0
+
+
+def cmd_gaps(args: argparse.Namespace) -> int:
+    doc = read_input(args.input)
+    rs = _api.load(args.ruleset)
+    results = []
+    bad = False
+    for unit in doc.get("units") or [doc]:
+        ev = _evaluate_doc(args, unit)
+        if unit.get("_cells"):
+            from ._workbook import annotate
+
+            annotate(ev, unit["_cells"])
+        bad = bad or any(p.severity == "error" for p in ev.problems)
+        gs = ev.gaps(rs, data=unit["data"], assessments=unit.get("assessments"),
+                     assessor=args.assessor or unit.get("assessor"))
+        results.append(gs)
     if args.json:
-        json.dump(ev.to_dict(), sys.stdout, ensure_ascii=False, indent=2)
+        out = [g.to_dict() for g in results]
+        json.dump(out[0] if len(out) == 1 else out, sys.stdout, ensure_ascii=False, indent=2)
         print()
     else:
-        render_evaluation(ev, args.lang, sys.stdout, unit=context.get("name"))
-    return 1 if any(p.severity == "error" for p in ev.problems) else 0
+        for n, gs in enumerate(results):
+            if n:
+                print()
+            sys.stdout.write(gs.render(args.lang))
+    return 1 if bad else 0
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
@@ -391,14 +471,15 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("files", nargs="+", metavar="FILE")
     s.set_defaults(func=cmd_check)
 
-    s = sub.add_parser("evaluate", help="score one unit from a TOML or JSON input file")
+    s = sub.add_parser("evaluate", help="score one unit from a TOML or JSON input file (or the units of a workbook)")
     s.add_argument("ruleset", help="rule-set id or path to a rule file")
-    s.add_argument("input", help="input file (.toml or .json)")
+    s.add_argument("input", help="input file (.toml, .json, or .xlsx from 'fuac template')")
     s.add_argument("--tier", help="tier to score (district, street, village …)")
     s.add_argument("--on", help="date whose parameters apply (YYYY-MM-DD)")
     s.add_argument("--assessor", help="use this assessor's entries (e.g. self, verification)")
     s.add_argument("--json", action="store_true", help="print the full result as JSON")
     s.add_argument("--lang", choices=("zh", "en", "both"), default="zh", help="language of the table (default zh)")
+    s.add_argument("--report", metavar="FILE", help="also write the score sheet: FILE.html (printable) or FILE.xlsx")
     s.set_defaults(func=cmd_evaluate)
 
     s = sub.add_parser("schema", help="print the JSON Schema of a rule set's input")
@@ -423,6 +504,23 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--all", action="store_true", help="every registered rule set, into the folder given by -o")
     s.add_argument("-o", "--output", metavar="PATH", help="file (or, with --all, folder) to write; default stdout")
     s.set_defaults(func=cmd_docs)
+
+    s = sub.add_parser("template", help="write a fill-in workbook (.xlsx) for a rule set")
+    s.add_argument("ruleset", help="rule-set id or path to a rule file")
+    s.add_argument("-o", "--output", required=True, metavar="FILE.xlsx", help="workbook to write")
+    s.add_argument("--tier", help="tier whose indicators and items to include")
+    s.add_argument("--unit", action="append", metavar="NAME", help="a unit's value column (repeat for several)")
+    s.set_defaults(func=cmd_template)
+
+    s = sub.add_parser("gaps", help="rectification list: where points were lost and what recovers them")
+    s.add_argument("ruleset", help="rule-set id or path to a rule file")
+    s.add_argument("input", help="input file (.toml, .json or .xlsx)")
+    s.add_argument("--tier", help="tier to score")
+    s.add_argument("--on", help="date whose parameters apply (YYYY-MM-DD)")
+    s.add_argument("--assessor", help="use this assessor's entries")
+    s.add_argument("--json", action="store_true", help="print the list as JSON")
+    s.add_argument("--lang", choices=("zh", "en", "both"), default="zh", help="language (default zh)")
+    s.set_defaults(func=cmd_gaps)
     return p
 
 

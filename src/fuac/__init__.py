@@ -6,6 +6,10 @@
 
 from __future__ import annotations
 
+# The package of built-in rule files is also named ``rulesets``. Import it before the
+# function below is bound: importing a submodule for the first time sets it as an
+# attribute of this package, which would replace the function ``fuac.rulesets``.
+from . import rulesets as _builtin_rulesets  # noqa: F401  # isort: skip
 from ._api import Applicable, compose, evaluate, input_schema, load, loads, rulesets, rulesets_for
 from ._engine import Engine, get_engine, reset_engine
 from ._expressions import Expression, compile_expression

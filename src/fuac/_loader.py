@@ -822,7 +822,8 @@ class _Builder:
                 self.p.add(ExpressionError, exc.message, loc, key=rule_id)
             else:
                 eloc = (*loc, where)
-                self.p.add(ExpressionError, f"{exc.message} in {src[:80]!r}", eloc, key=f"{rule_id}: {format_path(eloc)}")
+                message = f"{exc.message} in {src[:80]!r}"
+                self.p.add(ExpressionError, message, eloc, key=f"{rule_id}: {format_path(eloc)}")
         except (ValueError, TypeError) as exc:
             self.p.add(RulesetCheckError, str(exc), loc, key=rule_id)
         return None

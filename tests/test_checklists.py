@@ -209,3 +209,36 @@ def test_every_item_has_clause_and_labels(rid: str) -> None:
             assert it.clause, it.id
             assert it.label is not None and it.label.zh and it.label.en, it.id
     assert rs.doc.notes and all(n.zh and n.en for n in rs.doc.notes)
+
+
+# -- bundled examples
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "data"
+EXAMPLE_FILES = {
+    # not met: 3.3, 4.3, 4.7 (和平县); 5.5 at 99.2 % and 6.1 (东莞市)
+    "guangdong-2020-heping.toml": ("guangdong-2020", "county", Decimal(30) / Decimal(33)),
+    "guangdong-2020-dongguan.toml": ("guangdong-2020", "whole_city", Decimal(31) / Decimal(33)),
+    # not met: 3.3, 5.6, 8.4 (and in the village also 5.2, and 6.2 at 98.5 %)
+    "wuhan-2017-district.toml": ("wuhan-2017", "district", Decimal(29) / Decimal(32)),
+    "wuhan-2017-street.toml": ("wuhan-2017", "street", Decimal(29) / Decimal(32)),
+    "wuhan-2017-village.toml": ("wuhan-2017", "village", Decimal(27) / Decimal(32)),
+    # open: 1.2.3, 2.2.3, 3.2.6, 4.3.3 and the family-doctor coverage at 97.8 %
+    "longnan-2021-longnan.toml": ("longnan-2021", None, Decimal(33) / Decimal(38)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(EXAMPLE_FILES))
+def test_example_evaluates_without_input_problems(name: str) -> None:
+    from fuac.cli import read_input
+
+    rid, tier, completion = EXAMPLE_FILES[name]
+    doc = read_input(str(EXAMPLES / name))
+    assert doc.get("tier") == tier
+    ev = fuac.evaluate(
+        rid, doc["data"], tier=tier, context=doc["context"], assessments=doc["assessments"], on=doc["on"]
+    )
+    assert ev.problems == []
+    assert ev.complete and ev.eligible is True
+    assert ev.completion == completion
+    level = fuac.load(rid).tier(tier).level if tier else "county"
+    assert (rid, tier) in [(a.id, a.tier) for a in fuac.rulesets_for(doc["context"]["code"], level, doc["on"])]

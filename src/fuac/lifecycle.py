@@ -53,16 +53,16 @@ _ROUNDING = {"floor": ROUND_FLOOR, "ceil": ROUND_CEILING, "half_up": ROUND_HALF_
 # cycles
 
 
-class CycleSpan(tuple):  # type: ignore[type-arg]
+class CycleSpan(tuple[int, int]):
     """One cycle as the tuple ``(first_year, last_year)``, with the clause that defines cycles."""
 
     clause: str
-    index: int
+    ordinal: int
 
-    def __new__(cls, first_year: int, last_year: int, clause: str, index: int) -> CycleSpan:
+    def __new__(cls, first_year: int, last_year: int, clause: str, ordinal: int) -> CycleSpan:
         self = super().__new__(cls, (first_year, last_year))
         self.clause = clause
-        self.index = index  # 0 for the first cycle
+        self.ordinal = ordinal  # 0 for the first cycle
         return self
 
     @property

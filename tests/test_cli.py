@@ -30,7 +30,7 @@ def test_list(capsys: pytest.CaptureFixture[str]) -> None:
     lines = out.splitlines()
     assert [line.split()[0] for line in lines] == ids
     eng = fuac.get_engine()
-    for line, rid in zip(lines, ids):
+    for line, rid in zip(lines, ids, strict=True):
         rs = fuac.load(rid)
         assert line.split()[1] == rs.version
         assert line.endswith(f"({eng.sources[rid].owner})")

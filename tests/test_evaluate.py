@@ -386,7 +386,9 @@ def test_tier_maxima_must_add_up() -> None:
     assert broken.count("total = 9") == 1
     with pytest.raises(RulesetCheckError) as info:
         fuac.loads(broken, name="tiers.toml")
-    assert str(info.value) == "tiers.toml:26: [tiers[1].total] sections add up to 8 for tier 'street', but the total is 9"
+    assert str(info.value) == (
+        "tiers.toml:26: [tiers[1].total] sections add up to 8 for tier 'street', but the total is 9"
+    )
 
 
 # ---------------------------------------------------------------------------

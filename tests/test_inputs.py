@@ -177,7 +177,9 @@ def test_reference_value_with_its_source(mini: fuac.RuleSet) -> None:
     assert item.points == Decimal(2)
     assert item.inputs == {"falsified": False, "places": Decimal(3), "places_avg": Decimal("2.5")}
     # the regional average is recorded in the result with its source
-    assert item.details["reference"] == {"name": "places_avg", "value": Decimal("2.5"), "source": "自治区2022年统计公报"}
+    assert item.details["reference"] == {
+        "name": "places_avg", "value": Decimal("2.5"), "source": "自治区2022年统计公报"
+    }
     ref = ev.to_dict()["items"][4]["details"]["reference"]
     assert ref == {"name": "places_avg", "value": "2.5", "source": "自治区2022年统计公报"}
 

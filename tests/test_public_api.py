@@ -2,8 +2,8 @@
 and the exception classes match the tree drawn in the docstring of ``fuac.errors``."""
 
 from __future__ import annotations
-
 import __future__
+
 import builtins
 import inspect
 import re

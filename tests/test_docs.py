@@ -37,7 +37,7 @@ import pytest
 from pydantic import BaseModel
 
 import fuac
-from fuac import _cases, _models, hookspecs
+from fuac import _cases, hookspecs
 from fuac._compose import COMPOSE_KEYS
 from fuac._docgen import index_page, ruleset_page
 from fuac._engine import Engine
@@ -54,10 +54,20 @@ else:  # pragma: no cover
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
 SCHEMES = DOCS / "schemes"
-REGENERATE = "run `fuac docs --all -o docs/schemes` (with FUAC_PLUGINS= set empty if third-party rule packages are installed)"
+REGENERATE = (
+    "run `fuac docs --all -o docs/schemes` (with FUAC_PLUGINS= set empty if third-party rule packages are installed)"
+)
 
 #: The docs this test checks for well-formed examples.
-OWN_DOCS = ("index.md", "ruleset-format.md", "expressions.md", "plugin_hooks.md", "cli.md", "evaluation.md", "case-files.md")
+OWN_DOCS = (
+    "index.md",
+    "ruleset-format.md",
+    "expressions.md",
+    "plugin_hooks.md",
+    "cli.md",
+    "evaluation.md",
+    "case-files.md",
+)
 
 
 # ---------------------------------------------------------------------------
@@ -250,10 +260,11 @@ def test_every_key_of_the_format_is_documented(
 
 
 def test_every_table_of_the_format_has_its_section(format_sections: list[Section]) -> None:
-    for name, f in RulesetDoc.model_fields.items():
+    for name in RulesetDoc.model_fields:
         anchors = {f"[{name}]", f"[[{name}]]", f"[{name}.NAME]"}
         assert any(anchors & s.names for s in format_sections), (
-            f"docs/ruleset-format.md: no section for the top-level key {name!r}: add a heading with one of {sorted(anchors)}"
+            f"docs/ruleset-format.md: no section for the top-level key {name!r}: "
+            f"add a heading with one of {sorted(anchors)}"
         )
 
 

@@ -11,6 +11,7 @@ tests (``fuac docs --all -o docs/schemes``).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -141,6 +142,9 @@ class _Words:
         lz, le = self.label(t.indicator)
         sym, _, en_word = CMP_WORDS[t.comparator]
         unit = self.unit_of(t.indicator)
+        if isinstance(t.threshold, bool) and t.comparator in ("==", "!="):
+            yes = t.threshold == (t.comparator == "==")
+            return f"{lz}为“{'是' if yes else '否'}”", f"{le} is {'yes' if yes else 'no'}"
         if t.threshold is not None:
             oz, oe = _val(t.threshold, unit)
         elif t.parameter is not None:
@@ -165,7 +169,9 @@ class _Words:
 
     def threshold(self) -> tuple[str, str]:
         p = self.p
-        t = Test(indicator=p.indicator, comparator=p.comparator, threshold=p.threshold, parameter=p.parameter, unit=p.unit)
+        t = Test(
+            indicator=p.indicator, comparator=p.comparator, threshold=p.threshold, parameter=p.parameter, unit=p.unit
+        )
         cz, ce = self.test(t)
         return f"{cz}得{_pts_zh(p.points)}，否则不得分。", f"{_pts_en(p.points)} when {ce}; otherwise 0."
 
@@ -207,9 +213,10 @@ class _Words:
         fz, fe = FLOOR_WORDS[p.floor]
         each_z = "（每项指标分别计算）" if len(p.indicators) > 1 else ""
         each_e = " (each indicator is charged on its own)" if len(p.indicators) > 1 else ""
+        which = f"each of {names_e}" if len(p.indicators) > 1 else names_e
         return (
             f"{names_z} {sym} {tz} 得{_pts_zh(p.points)}；每{dz}{sz}扣{_n(p.cost)}分{each_z}；{pz}；{fz}。",
-            f"{_pts_en(p.points)} when {'each of ' if len(p.indicators) > 1 else ''}{names_e} is {en_word} {te}; {_n(p.cost)} taken per {se} {de} it{each_e}; "
+            f"{_pts_en(p.points)} when {which} is {en_word} {te}; {_n(p.cost)} taken per {se} {de} it{each_e}; "
             f"{pe}; {fe}.",
         )
 
@@ -222,7 +229,7 @@ class _Words:
                 f"`{p.condition}` 成立得{_pts_zh(p.points)}；否则{rng_z}（酌情扣分）。",
                 f"{_pts_en(p.points)} when `{p.condition}` holds; otherwise {rng_e}.",
             )
-        return f"{rng_z}（酌情评分）。", f"Discretionary: {rng_e}."
+        return f"{rng_z}。", f"Discretionary: {rng_e}."
 
     def veto(self) -> tuple[str, str]:
         p = self.p
@@ -278,7 +285,7 @@ class _Words:
 
     def generic(self) -> tuple[str, str]:
         dumped = self.p.model_dump(mode="json", exclude_none=True)
-        text = ", ".join(f"`{k}` = `{dumped[k]}`" for k in dumped)
+        text = ", ".join(f"`{k}` = `{json.dumps(dumped[k], ensure_ascii=False)}`" for k in dumped)
         return f"规则类型 `{self.rule.kind}`：{text}。", f"Rule kind `{self.rule.kind}`: {text}."
 
     def describe(self) -> tuple[str, str]:
@@ -323,10 +330,12 @@ def _meta(rs: RuleSet) -> list[str]:
     ]
     if m.document_number:
         rows.append(("文号 document number", m.document_number))
+    if len(rs.chain) > 1:
+        based = " ← ".join(f"`{link['id']}` {link['version']}" for link in reversed(rs.chain[:-1]))
+        rows.append(("基于 extends", based))
     rows.append(("印发日期 issued", m.issued.isoformat()))
-    rows.append(
-        ("有效期 validity", f"{m.valid_from.isoformat()} – {m.valid_until.isoformat() if m.valid_until else '（未定）open'}")
-    )
+    until = m.valid_until.isoformat() if m.valid_until else "（未定）open"
+    rows.append(("有效期 validity", f"{m.valid_from.isoformat()} – {until}"))
     if m.source:
         rows.append(("来源 source", m.source))
     if m.total is not None:
@@ -353,11 +362,16 @@ def _jurisdiction(rs: RuleSet) -> list[str]:
 def _tiers(rs: RuleSet) -> list[str]:
     if not rs.doc.tiers:
         return []
-    out = ["## 层级 Tiers", "", "| id | 名称 label | 层级 level | 总分 total |", "|---|---|---|---|"]
+    regions = any(t.regions for t in rs.doc.tiers)
+    head = "| id | 名称 label | 层级 level | 总分 total |" + (" 限于地区 only regions |" if regions else "")
+    out = ["## 层级 Tiers", "", head, "|---|---|---|---|" + ("---|" if regions else "")]
     for t in rs.doc.tiers:
         lz, le = LEVEL_WORDS[t.level]
         total = _n(t.total) if t.total is not None else "—"
-        out.append(f"| `{t.id}` | {_esc(_both(t.label))} | {lz} / {le} | {total} |")
+        row = f"| `{t.id}` | {_esc(_both(t.label))} | {lz} / {le} | {total} |"
+        if regions:
+            row += f" {', '.join(t.regions or []) or '—'} |"
+        out.append(row)
     return out
 
 
@@ -402,9 +416,8 @@ def _indicators(rs: RuleSet) -> list[str]:
                 notes.append("层级 tiers: " + ", ".join(f"`{t}`" for t in ind.tiers))
             if ind.clause:
                 notes.append(ind.clause)
-            out.append(
-                f"| `{name}` | {_esc(_both(ind.label))} | {ind.type} | {unit} | {_esc(rng)} | {_esc('; '.join(notes))} |"
-            )
+            cells = [f"`{name}`", _esc(_both(ind.label)), ind.type, unit, _esc(rng), _esc("; ".join(notes))]
+            out.append(f"| {' | '.join(cells)} |")
     if doc.parameters:
         if doc.indicators:
             out.append("")
@@ -456,7 +469,9 @@ def _item_lines(it: PreparedItem, rs: RuleSet, points: bool) -> list[str]:
         out += _rule_lines(it.rule, rs)
     if it.void is not None:
         why = f"（{it.void_clause}）" if it.void_clause else ""
-        out.append(f"- 作废 void: `{it.void.source}` 成立时此项不得分{why} / no points when it holds, whatever else is met")
+        out.append(
+            f"- 作废 void: `{it.void.source}` 成立时此项不得分{why} / no points when it holds, whatever else is met"
+        )
     if it.method:
         out.append(f"- 评估方法 assessment method: {_esc(it.method)}")
     if it.note:
@@ -476,7 +491,10 @@ def _plan(rs: RuleSet, tier: str | None) -> list[str]:
         total = f"（总分 total {_n(plan.total)}）" if points and plan.total is not None else ""
         out += [f"## 层级 Tier `{tier}`{label}{total}", ""]
     else:
-        heading = "评分细则 Points table" if points else ("要求 Requirements" if rs.kind == "checklist" else "目标 Targets")
+        if points:
+            heading = "评分细则 Points table"
+        else:
+            heading = "要求 Requirements" if rs.kind == "checklist" else "目标 Targets"
         total = f"（总分 total {_n(plan.total)}）" if points and plan.total is not None else ""
         out += [f"## {heading}{total}", ""]
     if not plan.sections:
@@ -630,9 +648,8 @@ def _events(events: Iterable[Event], heading: str) -> list[str]:
         return []
     out = [f"## {heading}", "", "| # | 事项 step | 责任方 actor | 时间 when | 条款 clause |", "|---|---|---|---|---|"]
     for i, e in enumerate(events, start=1):
-        out.append(
-            f"| {i} | {_esc(_both(e.label))} (`{e.id}`) | {_esc(_both(e.actor))} | {_esc(_when(e))} | {_esc(e.clause)} |"
-        )
+        cells = [str(i), f"{_esc(_both(e.label))} (`{e.id}`)", _esc(_both(e.actor)), _esc(_when(e)), _esc(e.clause)]
+        out.append(f"| {' | '.join(cells)} |")
     return out
 
 
@@ -669,11 +686,11 @@ def ruleset_page(rs: RuleSet) -> str:
     ]
     if m.description is not None:
         out += [_esc(m.description.zh), "", f"*{_esc(m.description.en)}*", ""]
-    out += _meta(rs) + [""]
-    out += _jurisdiction(rs) + [""]
+    out += [*_meta(rs), ""]
+    out += [*_jurisdiction(rs), ""]
     for block in (_tiers(rs), _notes(rs), _indicators(rs)):
         if block:
-            out += block + [""]
+            out += [*block, ""]
     for tier in rs.tiers:
         out += _plan(rs, tier)
     for block in (
@@ -685,7 +702,7 @@ def ruleset_page(rs: RuleSet) -> str:
         _incentives(rs),
     ):
         if block:
-            out += block + [""]
+            out += [*block, ""]
     while out and out[-1] == "":
         out.pop()
     return "\n".join(out) + "\n"
@@ -703,8 +720,6 @@ def index_page(rulesets: Sequence[RuleSet]) -> str:
     ]
     for rs in sorted(rulesets, key=lambda r: r.id):
         tiers = ", ".join(f"`{t}`" for t in rs.tiers if t) or "—"
-        out.append(
-            f"| [`{rs.id}`]({rs.id}.md) | {_esc(rs.version)} | {rs.kind} | {_esc(rs.title.zh)}<br>*{_esc(rs.title.en)}* "
-            f"| {tiers} |"
-        )
+        title = f"{_esc(rs.title.zh)}<br>*{_esc(rs.title.en)}*"
+        out.append(f"| [`{rs.id}`]({rs.id}.md) | {_esc(rs.version)} | {rs.kind} | {title} | {tiers} |")
     return "\n".join(out) + "\n"

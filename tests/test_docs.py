@@ -508,6 +508,38 @@ def test_every_toml_and_json_example_parses(name: str) -> None:
             pytest.fail(f"docs/{name}, JSON example at line {line}: {exc}")
 
 
+def _slug(heading: str) -> str:
+    """GitHub's anchor for a heading."""
+    text = heading.replace("`", "").lower()
+    return re.sub(r"[^\w\- ]", "", text).replace(" ", "-")
+
+
+def _anchors(path: Path) -> set[str]:
+    seen: dict[str, int] = {}
+    out = set()
+    for s in read_sections(path.read_text(encoding="utf-8")):
+        base = _slug(s.heading)
+        n = seen.get(base, 0)
+        out.add(base if n == 0 else f"{base}-{n}")
+        seen[base] = n + 1
+    return out
+
+
+@pytest.mark.parametrize("name", OWN_DOCS)
+def test_links_resolve(name: str) -> None:
+    """Every relative link points at a file of the repository, and at a heading of it when it names one."""
+    text = re.sub(r"```.*?```", "", doc(name), flags=re.S)
+    for m in re.finditer(r"\]\(([^)\s]+)\)", text):
+        target = m.group(1)
+        if re.match(r"^[a-z]+:", target):
+            continue
+        file, _, frag = target.partition("#")
+        path = (DOCS / file).resolve() if file else DOCS / name
+        assert path.is_relative_to(ROOT) and path.exists(), f"docs/{name}: the link {target} points at no file"
+        if frag and path.suffix == ".md":
+            assert frag in _anchors(path), f"docs/{name}: the link {target} names no heading of {path.name}"
+
+
 def test_kind_examples_are_valid_items(format_sections: list[Section]) -> None:
     """Each kind's example item, as written in its section, passes the kind's Params model."""
     kinds = builtin_engine().kinds

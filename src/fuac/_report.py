@@ -115,6 +115,10 @@ def criteria(it: ItemResult) -> tuple[str, str]:
     label_en = it.label.en if it.label else ""
     if not zh:
         zh = label_zh
+    num = it.number or ""
+    if num and not zh.startswith(num):
+        zh = f"{num} {zh}"
+        label_en = f"{num} {label_en}" if label_en else label_en
     return zh, label_en or zh
 
 
@@ -167,11 +171,9 @@ def verdict(ev: Evaluation) -> list[tuple[str, str, str]]:
         )
     if ev.vetoed:
         out.append(
-            (
-                "bad",
-                "一票否决：不能命名（得分照常计算）",
-                "vetoed: the title cannot be awarded (the score still stands)",
-            )
+            ("bad", "一票否决：不能命名（得分照常计算）", "vetoed: no title (the score still stands)")
+            if is_points(ev)
+            else ("bad", "一票否决：不能命名", "vetoed: the title cannot be awarded")
         )
     elif any(v.holds is None for v in ev.vetoes):
         out.append(("warn", "否决事项待定（缺少输入）", "a veto is undecided (missing input)"))
@@ -221,9 +223,10 @@ def chart_svg(ev: Evaluation) -> str:
     w, label_w, bar_w, row_h = 700, 250, 360, 24
     h = row_h * len(rows) + 8
     biggest = max(mx for _, _, mx in rows)
+    aria = "各部分得分与分值 / points against the maximum" if is_points(ev) else "各部分落实情况 / requirements met"
     parts = [
         f'<svg class="chart" viewBox="0 0 {w} {h}" width="100%" role="img" xmlns="http://www.w3.org/2000/svg" '
-        f'aria-label="得分与分值 / points earned against the maximum">'
+        f'aria-label="{esc(aria)}">'
     ]
     for n, (sec, got, mx) in enumerate(rows):
         y = 4 + n * row_h
@@ -238,7 +241,7 @@ def chart_svg(ev: Evaluation) -> str:
         else:
             val = f"{fmt_number(got)} / {fmt_number(mx)}"
         parts.append(
-            f'<g data-chart-section="{esc(sec.id)}">'
+            f'<g data-chart-section="{esc(sec.id)}"><title>{esc(title_zh)} / {esc(title_en)}: {esc(val)}</title>'
             f'<text x="{label_w - 8}" y="{y + 16}" text-anchor="end" font-size="12">'
             f'<tspan class="zh">{esc(_clip(title_zh, 18))}</tspan>'
             f'<tspan class="en">{esc(_clip(title_en, 34))}</tspan></text>'
@@ -466,10 +469,10 @@ def _unit(ev: Evaluation) -> str:
     out.append(f'<p class="sub">{bi(sub_zh, sub_en)}</p>')
     out.append('<div class="summary">')
     label = ("总分", "Total") if is_points(ev) else ("完成情况", "Completed")
-    out.append(f'<span class="total" data-role="summary-total">{bi(label[0], label[1])}：{bi(tz, te)}</span>')
+    out.append(f'<span class="total" data-role="summary-total">{bi(label[0] + "：" + tz, label[1] + ": " + te)}</span>')
     if is_points(ev) and ev.judgement_points:
         j = fmt_number(ev.judgement_points)
-        out.append(f"<span>{bi(f'其中酌情评分 {j} 分（*）', f'of which {j} by assessors judgement (*)')}</span>")
+        out.append(f"<span>{bi(f'其中酌情评分 {j} 分（*）', f'of which {j} by assessors’ judgement (*)')}</span>")
     for cls, z, e in verdict(ev):
         out.append(f'<span class="{cls}">{bi(z, e)}</span>')
     out.append("</div>")

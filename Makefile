@@ -13,9 +13,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-## Score the bundled example unit against liunan-2023 and print the score table.
+## Score the bundled example unit against liunan-2023, print the score table and write the printable score sheet.
 example: $(STAMP)
-	$(BIN)/fuac evaluate liunan-2023 examples/data/liunan-2023-liunan.toml
+	$(BIN)/fuac evaluate liunan-2023 examples/data/liunan-2023-liunan.toml --report example-report.html
+	@echo "Open example-report.html in a browser (prints on A4; button top right switches 中文/English)."
 
 ## Run the whole test suite.
 test: $(STAMP)

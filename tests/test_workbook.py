@@ -320,3 +320,64 @@ def test_without_pandas(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "pandas", None)
     with pytest.raises(ModuleNotFoundError, match=r"pip install 'fuac\[pandas\]'"):
         ev.to_pandas()
+
+
+CHOICES = """
+[scheme]
+id = "choice-test"
+version = "1"
+kind = "checklist"
+title = { zh = "选项", en = "Choices" }
+issuer = { zh = "测试", en = "Test" }
+issued = 2023-01-01
+valid_from = 2023-01-01
+jurisdiction = [{ code = "450204", level = "county" }]
+
+[indicators.grade]
+type = "choice"
+choices = ["优秀", "良好, 较好", "一般"]
+label = { zh = "等级", en = "Grade" }
+
+[indicators.kind]
+type = "choice"
+choices = ["a", "b"]
+label = { zh = "类型", en = "Kind" }
+
+[[sections]]
+id = "A"
+title = { zh = "甲", en = "A" }
+
+[[sections.items]]
+id = "1"
+kind = "requirement"
+condition = "grade == '优秀'"
+
+[[sections.items]]
+id = "2"
+kind = "requirement"
+"""
+
+
+def test_choices_and_judged_requirements(tmp_path: Path) -> None:
+    rs = fuac.loads(CHOICES)
+    path = tmp_path / "c.xlsx"
+    write_template(rs, path)
+    wb = openpyxl.load_workbook(path)
+    # a choice with a comma cannot be an inline list: it goes to a hidden sheet, placed last
+    assert wb.sheetnames[-1] == "_lists" and wb["_lists"].sheet_state == "hidden"
+    formulas = sorted(dv.formula1 for dv in wb[SHEET_INDICATORS].data_validations.dataValidation)
+    assert formulas == ['"a,b"', "'_lists'!$A$1:$A$3"]
+    ws = wb[SHEET_INDICATORS]
+    rows = rows_by_key(ws)
+    ws.cell(rows["grade"], 8, "良好, 较好")
+    ws.cell(rows["kind"], 8, "c")  # not a choice
+    scores = wb[SHEET_SCORES]
+    assert rows_by_key(scores, 3) == {"2": 3}  # item 1 is decided by its condition: no assessor row
+    scores.cell(3, 6, "是")
+    wb.save(path)
+    (u,) = read_workbook(path).units
+    assert u.data == {"grade": "良好, 较好", "kind": "c"} and u.assessments == {"2": {"value": True}}
+    ev = annotate(fuac.evaluate(rs, u.data, assessments=u.assessments), u.cells)
+    assert ev.item("2").met is True and ev.item("1").met is False
+    (p,) = ev.problems
+    assert p.field == "kind" and p.message.startswith(f"指标!H{rows['kind']}: ")

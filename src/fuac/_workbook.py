@@ -429,6 +429,8 @@ def write_template(
     for col, w in enumerate((36, 34, 40, 14, 12, 44), start=1):
         ws.column_dimensions[get_column_letter(col)].width = w
     ws.freeze_panes = "E2"
+    if lists is not None:  # the hidden sheet of long choice lists goes last
+        wb.move_sheet(lists, offset=len(wb.sheetnames) - 1 - wb.sheetnames.index(SHEET_LISTS))
     wb.active = 1
     wb.save(os.fspath(path))
 

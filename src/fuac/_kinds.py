@@ -17,7 +17,7 @@ from typing import Any, ClassVar
 from pydantic import model_validator
 
 from ._expressions import Expression, compile_expression
-from ._models import Comparator, Floor, Indicator, Model, Name, Parameter, Partial, Text, VetoScope
+from ._models import Comparator, Floor, Indicator, Model, Name, Number, Parameter, Partial, Text, VetoScope
 from .errors import ExpressionError
 
 ZERO = Decimal(0)
@@ -338,7 +338,7 @@ def _pts_en(p: Decimal) -> str:
 
 
 class AllOrNothingParams(Model):
-    points: Decimal
+    points: Number
     condition: str | None = None
     tests: list[Test] | None = None
     label: Text | None = None
@@ -388,7 +388,7 @@ class AllOrNothing(Rule):
 
 
 class ThresholdParams(Model):
-    points: Decimal
+    points: Number
     indicator: Name
     comparator: Comparator
     threshold: Decimal | bool | str | None = None
@@ -426,7 +426,7 @@ class Threshold(AllOrNothing):
 
 
 class VersusReferenceParams(Model):
-    points: Decimal
+    points: Number
     indicator: Name
     comparator: Comparator
     reference: Name
@@ -472,11 +472,11 @@ class VersusReference(AllOrNothing):
 
 class Cost(Model):
     indicator: Name
-    cost: Decimal
+    cost: Number
 
 
 class DeductionParams(Model):
-    points: Decimal
+    points: Number
     costs: list[Cost]
     floor: Floor
 
@@ -531,14 +531,14 @@ class Deduction(Rule):
 
 
 class ShortfallParams(Model):
-    points: Decimal
+    points: Number
     indicators: list[Name]
     comparator: Comparator
-    target: Decimal | None = None
+    target: Number | None = None
     parameter: Name | None = None
     unit: str
-    step: Decimal
-    cost: Decimal
+    step: Number
+    cost: Number
     partial: Partial
     floor: Floor
 
@@ -646,8 +646,8 @@ class Shortfall(Rule):
 
 
 class DiscretionaryParams(Model):
-    points: Decimal
-    min: Decimal = ZERO
+    points: Number
+    min: Number = ZERO
     condition: str | None = None
     label: Text | None = None
 
@@ -762,8 +762,8 @@ class VetoRule(Rule):
 
 class FormulaParams(Model):
     expression: str
-    max_points: Decimal
-    min_points: Decimal
+    max_points: Number
+    min_points: Number
     label: Text | None = None
 
 
@@ -801,15 +801,15 @@ class Formula(Rule):
 
 class Band(Model):
     comparator: Comparator
-    threshold: Decimal
-    points: Decimal
+    threshold: Number
+    points: Number
 
 
 class BandsParams(Model):
     indicator: Name
     unit: str
     bands: list[Band]
-    otherwise: Decimal
+    otherwise: Number
 
 
 class Bands(Rule):
@@ -858,7 +858,7 @@ class Bands(Rule):
 
 class RequirementParams(Model):
     condition: str | None = None
-    points: Decimal = ZERO
+    points: Number = ZERO
 
 
 class Requirement(Rule):
@@ -905,7 +905,7 @@ class Requirement(Rule):
 class TargetParams(Model):
     indicator: Name
     comparator: Comparator
-    value: Decimal | bool
+    value: Number | bool
     unit: str
     year: int
     segment: str | None = None

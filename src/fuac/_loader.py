@@ -270,7 +270,7 @@ class _Problems:
             elif err["type"] == "missing":
                 msg = f"missing required key {loc[-1]!r}"
             else:
-                msg = err["msg"]
+                msg = err["msg"].removeprefix("Value error, ")
                 if "input" in err and err["type"] not in ("value_error", "assertion_error"):
                     msg += f" (got {_short(err['input'])})"
             self.add(RulesetSchemaError, msg, full)

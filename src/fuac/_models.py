@@ -10,7 +10,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
 Level = Literal["province", "city", "county", "township", "village"]
 Comparator = Literal[">=", ">", "<=", "<", "==", "!="]
@@ -19,6 +19,16 @@ Floor = Literal["part", "item", "section", "none"]
 VetoScope = Literal["eligibility", "outcome", "tier_cap", "cascade"]
 Id = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$", max_length=64)]
 Name = Annotated[str, StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9_]*$", max_length=64)]
+
+def _strict_number(v: Any) -> Any:
+    """Rule files write numbers as TOML numbers: text such as "120" is a wrong type, not a number."""
+    if isinstance(v, bool) or not isinstance(v, (int, Decimal)):
+        raise ValueError(f"expected a number, got {type(v).__name__} {v!r}")
+    return v
+
+
+#: A number in a rule file: a TOML integer or float (read as an exact Decimal); never text.
+Number = Annotated[Decimal, BeforeValidator(_strict_number)]
 
 #: Digits that identify a region at each level of the administrative-division code.
 LEVEL_DIGITS: dict[str, int] = {"province": 2, "city": 4, "county": 6, "township": 9, "village": 12}
@@ -45,7 +55,7 @@ class Tier(Model):
     id: Id
     label: Text
     level: Level
-    total: Decimal | None = None
+    total: Number | None = None
     #: Only these regions (administrative-division codes, and what lies inside them)
     #: are units of this tier; None: every region at ``level`` in the jurisdiction.
     regions: list[Annotated[str, StringConstraints(pattern=r"^\d{2,12}$")]] | None = None
@@ -64,10 +74,10 @@ class Scheme(Model):
     jurisdiction: list[Jurisdiction] = Field(min_length=1)
     valid_from: dt.date
     valid_until: dt.date | None = None
-    total: Decimal | None = None
-    precision: Decimal | None = None
-    pass_mark: Decimal | None = None
-    bonus_cap: Decimal | None = None
+    total: Number | None = None
+    precision: Number | None = None
+    pass_mark: Number | None = None
+    bonus_cap: Number | None = None
 
     @model_validator(mode="after")
     def _points_need_total(self) -> Scheme:
@@ -87,8 +97,8 @@ class Indicator(Model):
     type: Literal["boolean", "integer", "decimal", "choice"]
     label: Text
     unit: str | None = None
-    min: Decimal | None = None
-    max: Decimal | None = None
+    min: Number | None = None
+    max: Number | None = None
     choices: list[str] | None = None
     description: Text | None = None
     reference: bool = False
@@ -151,7 +161,7 @@ class Condition(Model):
 class Grade(Model):
     id: Id
     label: Text
-    min: Decimal
+    min: Number
 
 
 class QuotaBand(Model):
@@ -166,7 +176,7 @@ class Quota(Model):
     kind: Literal["share", "count", "by_parent_count", "share_per_parent", "count_per_parent", "range"]
     per: Literal["cycle", "year"]
     tiers: list[Id] | None = None
-    share: Decimal | None = None
+    share: Number | None = None
     count: int | None = None
     min_count: int | None = None
     of: Literal["eligible", "all", "applicants"] | None = None
@@ -221,7 +231,7 @@ class Incentive(Model):
     id: Id
     label: Text
     clause: str
-    points: Decimal
+    points: Number
     award: str
     tier: Id | None = None
     per_unit: bool = False
@@ -252,7 +262,7 @@ class ItemHead(Model):
     id: Id
     number: str | None = None
     label: Text | None = None
-    max: Decimal | dict[Id, Decimal] | None = None
+    max: Number | dict[Id, Number] | None = None
     clause: str | None = None
     method: str | None = None
     tiers: list[Id] | None = None
@@ -274,7 +284,7 @@ class SectionDoc(Model):
     #: requirements or targets, met or not, counted apart from the total. Default:
     #: "points" in a points scheme, "checklist" otherwise.
     scoring: Literal["points", "checklist"] | None = None
-    max: Decimal | dict[Id, Decimal] | None = None
+    max: Number | dict[Id, Number] | None = None
     tiers: list[Id] | None = None
     clause: str | None = None
     items: list[dict[str, Any]] = Field(default_factory=list)

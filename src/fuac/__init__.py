@@ -25,6 +25,7 @@ __version__ = "0.1.0"
 __all__ = [
     "Applicable",
     "Assessment",
+    "BatchResults",
     "ConditionResult",
     "Engine",
     "Evaluation",
@@ -45,6 +46,9 @@ __all__ = [
     "compile_expression",
     "compose",
     "evaluate",
+    "evaluate_chunks",
+    "evaluate_many",
+    "evaluate_partition",
     "get_engine",
     "hookimpl",
     "input_schema",
@@ -54,3 +58,27 @@ __all__ = [
     "rulesets",
     "rulesets_for",
 ]
+
+
+#: Names imported on first use, so that ``import fuac`` does not import numpy.
+_LAZY = {
+    "BatchResults": "._batch",
+    "evaluate_chunks": "._batch",
+    "evaluate_many": "._batch",
+    "evaluate_partition": "._batch",
+}
+
+
+def __getattr__(name: str) -> object:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'fuac' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))

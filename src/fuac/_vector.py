@@ -1,0 +1,1321 @@
+"""The compiled backend of :func:`fuac.evaluate_many`: a plan turned into numpy programs.
+
+Exactness. Every number is an ``int64`` array in fixed point: value × 10^scale, with
+the scale of each expression node known when the plan is compiled (an integer
+indicator has scale 0, a decimal indicator the plan's input scale ``K``, a literal
+its own decimals; ``a + b`` aligns scales, ``a * b`` adds them). ``2 - 5 * 0.4`` is
+``20 - 5 * 4 = 0`` at scale 1, exactly. Alongside each array a bound on its
+magnitude is carried (from the actual values of the chunk); an operation whose
+bound could pass 2^62 is refused, and the rule falls back to the single-unit path
+for that chunk. Nothing is ever computed in floating point.
+
+What is not compiled (division, ``%``, ``//``, ``x ** 0``, plugin functions and
+rule kinds, plugin veto checks, comparisons of two text columns, ``in``, and any
+expression whose types are mixed) runs through the single-unit code for each row,
+rule by rule; :attr:`Program.report` says which and why.
+
+The single-unit evaluator (``_evaluate.py``) is the oracle: this module mirrors
+its order and its statuses exactly, and ``tests/test_vector.py`` checks the two
+against each other on random inputs.
+"""
+
+from __future__ import annotations
+
+import ast
+import decimal
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+import numpy as np
+
+from ._expressions import BUILTIN_FUNCTIONS, DECIMAL_CONTEXT, OPERATORS, Expression
+from ._kinds import (
+    Assessment,
+    Inputs,
+    AllOrNothing,
+    Bands,
+    Deduction,
+    Discretionary,
+    Formula,
+    PreparedTest,
+    Requirement,
+    Rule,
+    Shortfall,
+    Target,
+    Threshold,
+    VersusReference,
+    VetoRule,
+)
+from ._loader import Plan, PreparedCondition, PreparedItem, RuleSet
+from ._models import Indicator
+from ._results import STATUSES
+
+#: status codes: the index in :data:`fuac._results.STATUSES`
+S_SCORED, S_VOIDED, S_VETOED, S_MISSING, S_INVALID, S_NA, S_AWAITING = (STATUSES.index(s) for s in (
+    "scored", "voided", "vetoed", "missing_input", "invalid_input", "not_applicable", "awaiting_assessor"))
+#: rank of each status code when the parts of an item are summed up (as ``_evaluate._STATUS_RANK``)
+STATUS_RANK = np.array([0, 0, 0, 2, 3, 0, 1], dtype=np.int8)
+
+#: sentinel of an absent number (points None) in an int64 column
+NULL = np.iinfo(np.int64).min
+#: the largest magnitude an intermediate value may reach
+LIMIT = 1 << 62
+#: input values beyond this magnitude (scaled) are left to the single-unit path
+INPUT_LIMIT = 10**15
+#: at least this many decimals for decimal indicators
+MIN_INPUT_SCALE = 4
+MAX_SCALE = 18
+
+
+class Unvectorizable(Exception):
+    """This expression or rule cannot be computed exactly in fixed point; use the single-unit path."""
+
+
+def decimals(d: Decimal) -> int:
+    """How many decimals ``d`` needs (0 for whole numbers)."""
+    if not d.is_finite():
+        raise Unvectorizable("not a finite number")
+    exp = d.normalize().as_tuple().exponent
+    assert isinstance(exp, int)
+    return max(0, -exp)
+
+
+def to_scaled(d: Decimal, scale: int) -> int:
+    """``d`` × 10^scale as an exact Python int (``d`` must have at most ``scale`` decimals)."""
+    with decimal.localcontext(DECIMAL_CONTEXT) as ctx:
+        ctx.prec = 80
+        v = d.scaleb(scale)
+        if v != v.to_integral_value():
+            raise Unvectorizable(f"{d} has more than {scale} decimals")
+        return int(v)
+
+
+def from_scaled(n: int, scale: int) -> Decimal:
+    return Decimal(int(n)).scaleb(-scale)
+
+
+# ---------------------------------------------------------------------------
+# the environment of one chunk
+
+
+@dataclass(slots=True)
+class Col:
+    """One indicator's validated values in a chunk."""
+
+    kind: str  # "dec", "bool", "str"
+    values: np.ndarray  # int64 scaled | bool | int codes into ``choices``
+    scale: int = 0
+    bound: int = 0
+    choices: tuple[str, ...] | None = None
+    missing: np.ndarray | None = None  # no value given
+    invalid: np.ndarray | None = None  # a value given, and rejected
+
+
+@dataclass(slots=True)
+class AssessCol:
+    """Assessors' entries for one rule key, validated."""
+
+    present: np.ndarray  # bool: a valid entry is there
+    values: np.ndarray  # int64 scaled (discretionary) or bool (requirement)
+    scale: int = 0
+
+
+@dataclass
+class Env:
+    n: int
+    cols: dict[str, Col]
+    params: Mapping[str, Any]
+    assess: dict[str, AssessCol] = field(default_factory=dict)
+    _blocked: dict[frozenset[str], tuple[np.ndarray | None, np.ndarray | None]] = field(default_factory=dict)
+
+    def blocked(self, reads: frozenset[str]) -> tuple[np.ndarray | None, np.ndarray | None]:
+        """(missing, invalid) masks over ``reads``: rows where a read value is absent or rejected."""
+        hit = self._blocked.get(reads)
+        if hit is None:
+            miss: np.ndarray | None = None
+            bad: np.ndarray | None = None
+            for name in reads:
+                c = self.cols[name]
+                if c.missing is not None:
+                    miss = c.missing.copy() if miss is None else (miss | c.missing)
+                if c.invalid is not None:
+                    bad = c.invalid.copy() if bad is None else (bad | c.invalid)
+            hit = (miss, bad)
+            self._blocked[reads] = hit
+        return hit
+
+
+# ---------------------------------------------------------------------------
+# expressions
+
+
+@dataclass(slots=True)
+class Node:
+    """A compiled expression node. ``fn`` is None for a constant (``value``)."""
+
+    kind: str  # "dec" (Decimal), "int" (a Python int, from arithmetic on booleans), "bool", "str"
+    scale: int = 0
+    fn: Callable[[Env], tuple[Any, int]] | None = None
+    value: Any = None
+    choices: tuple[str, ...] | None = None
+
+    @property
+    def const(self) -> bool:
+        return self.fn is None
+
+
+def _const(v: Any) -> Node:
+    if isinstance(v, bool):
+        return Node("bool", value=v)
+    if isinstance(v, int):
+        return Node("int", value=v)
+    if isinstance(v, Decimal):
+        return Node("dec", decimals(v), value=v)
+    if isinstance(v, str):
+        return Node("str", value=v)
+    raise Unvectorizable(f"a value of type {type(v).__name__}")
+
+
+def _check(bound: int) -> int:
+    if bound >= LIMIT:
+        raise Unvectorizable("numbers too large for exact fixed point")
+    return bound
+
+
+def _numeric(node: Node, scale: int | None = None) -> Callable[[Env], tuple[Any, int]]:
+    """A function giving ``node`` as scaled ints at ``scale`` (default: its own)."""
+    if node.kind == "str":
+        raise Unvectorizable("text used as a number")
+    s = node.scale if scale is None else scale
+    if s < node.scale:  # pragma: no cover - callers only scale up
+        raise AssertionError("cannot scale down")
+    if s > MAX_SCALE:
+        raise Unvectorizable(f"more than {MAX_SCALE} decimals")
+    f = 10 ** (s - node.scale)
+    if node.fn is None:
+        v = node.value
+        iv = int(v) if isinstance(v, (bool, int)) else to_scaled(v, node.scale)
+        iv *= f
+        b = _check(abs(iv))
+        return lambda env: (iv, b)
+    fn = node.fn
+    if node.kind == "bool":
+        return lambda env: (fn(env)[0].astype(np.int64) * f if f != 1 else fn(env)[0].astype(np.int64), f)
+    if f == 1:
+        return fn
+
+    def scaled(env: Env) -> tuple[Any, int]:
+        a, b = fn(env)
+        return a * f, _check(b * f)
+
+    return scaled
+
+
+def _truth(node: Node) -> Callable[[Env], Any]:
+    """A function giving the truth value of ``node`` (a bool array, or a Python bool)."""
+    if node.fn is None:
+        t = bool(node.value)
+        return lambda env: t
+    fn = node.fn
+    if node.kind == "bool":
+        return lambda env: fn(env)[0]
+    if node.kind == "str":
+        assert node.choices is not None
+        table = np.array([bool(c) for c in node.choices] + [False], dtype=bool)
+        return lambda env: table[fn(env)[0]]
+    return lambda env: fn(env)[0] != 0
+
+
+_CMP_NP: dict[type, Callable[[Any, Any], Any]] = {
+    ast.Eq: lambda a, b: a == b,
+    ast.NotEq: lambda a, b: a != b,
+    ast.Lt: lambda a, b: a < b,
+    ast.LtE: lambda a, b: a <= b,
+    ast.Gt: lambda a, b: a > b,
+    ast.GtE: lambda a, b: a >= b,
+}
+_CMP_NAME = {">=": ast.GtE, ">": ast.Gt, "<=": ast.LtE, "<": ast.Lt, "==": ast.Eq, "!=": ast.NotEq}
+
+
+def _fold(fn: Callable[..., Any], *args: Any) -> Node:
+    try:
+        with decimal.localcontext(DECIMAL_CONTEXT):
+            return _const(fn(*args))
+    except (ArithmeticError, TypeError, ValueError) as exc:
+        raise Unvectorizable(f"a constant part fails: {exc}") from None
+
+
+def compare(op: type, left: Node, right: Node) -> Node:
+    """``left op right`` as a bool node."""
+    if left.const and right.const:
+        return _fold(OPERATORS[op], left.value, right.value)
+    if op not in _CMP_NP:
+        raise Unvectorizable("'in' is not compiled")
+    cmp = _CMP_NP[op]
+    if left.kind == "str" or right.kind == "str":
+        if left.kind != right.kind:
+            if op in (ast.Eq, ast.NotEq):  # text never equals a number or a boolean
+                return Node("bool", value=op is ast.NotEq)
+            raise Unvectorizable("text compared with a number")
+        if not left.const and not right.const:
+            raise Unvectorizable("two text columns compared")
+        col, const = (left, right) if right.const else (right, left)
+        assert col.choices is not None and col.fn is not None
+        if col is left:
+            table = np.array([bool(cmp(c, const.value)) for c in col.choices] + [False], dtype=bool)
+        else:
+            table = np.array([bool(cmp(const.value, c)) for c in col.choices] + [False], dtype=bool)
+        f = col.fn
+        return Node("bool", fn=lambda env: (table[f(env)[0]], 1))
+    if left.kind == "bool" and right.kind == "bool":
+        lf = left.fn or (lambda env, v=left.value: (v, 1))
+        rf = right.fn or (lambda env, v=right.value: (v, 1))
+        return Node("bool", fn=lambda env: (cmp(lf(env)[0], rf(env)[0]), 1))
+    s = max(left.scale, right.scale)
+    lf = _numeric(left, s)
+    rf = _numeric(right, s)
+    return Node("bool", fn=lambda env: (cmp(lf(env)[0], rf(env)[0]), 1))
+
+
+def _arith(op: type, left: Node, right: Node) -> Node:
+    if left.kind == "str" or right.kind == "str":
+        raise Unvectorizable("arithmetic on text")
+    if left.const and right.const:
+        return _fold(OPERATORS[op], left.value, right.value)
+    kind = "dec" if "dec" in (left.kind, right.kind) else "int"
+    if op in (ast.Add, ast.Sub):
+        s = max(left.scale, right.scale)
+        lf, rf = _numeric(left, s), _numeric(right, s)
+        if op is ast.Add:
+            def add(env: Env) -> tuple[Any, int]:
+                a, ba = lf(env)
+                b, bb = rf(env)
+                return a + b, _check(ba + bb)
+            return Node(kind, s, add)
+
+        def sub(env: Env) -> tuple[Any, int]:
+            a, ba = lf(env)
+            b, bb = rf(env)
+            return a - b, _check(ba + bb)
+        return Node(kind, s, sub)
+    if op is ast.Mult:
+        s = left.scale + right.scale
+        if s > MAX_SCALE:
+            raise Unvectorizable(f"more than {MAX_SCALE} decimals")
+        lf, rf = _numeric(left), _numeric(right)
+
+        def mul(env: Env) -> tuple[Any, int]:
+            a, ba = lf(env)
+            b, bb = rf(env)
+            _check(ba * bb)
+            return a * b, ba * bb
+        return Node(kind, s, mul)
+    raise Unvectorizable({ast.Div: "division", ast.FloorDiv: "'//'", ast.Mod: "'%'"}.get(op, "this operator")
+                         + " is not compiled")
+
+
+def _where(t: Any, a: Any, b: Any) -> Any:
+    if isinstance(t, (bool, np.bool_)):
+        return a if t else b
+    return np.where(t, a, b)
+
+
+def _select(test: Callable[[Env], Any], body: Node, orelse: Node) -> Node:
+    """``body if test else orelse`` (the value; both sides must have the same kind)."""
+    if body.kind != orelse.kind or body.kind == "str":
+        raise Unvectorizable("a choice between values of different kinds")
+    if body.kind == "bool":
+        bf, of = _truth(body), _truth(orelse)
+        return Node("bool", fn=lambda env: (_where(test(env), bf(env), of(env)), 1))
+    s = max(body.scale, orelse.scale)
+    bf, of = _numeric(body, s), _numeric(orelse, s)
+
+    def sel(env: Env) -> tuple[Any, int]:
+        a, ba = bf(env)
+        b, bb = of(env)
+        return _where(test(env), a, b), max(ba, bb)
+    return Node(body.kind, s, sel)
+
+
+class ExprCompiler:
+    """Compiles a checked :class:`~fuac._expressions.Expression` against a plan's inputs."""
+
+    def __init__(self, kinds: Mapping[str, tuple[str, int, tuple[str, ...] | None]],
+                 params: Mapping[str, Any], functions: Mapping[str, Callable[..., Any]]) -> None:
+        self.kinds = kinds  # indicator name -> (kind, scale, choices)
+        self.params = params
+        self.functions = functions
+
+    def truth(self, expr: Expression) -> Callable[[Env], Any]:
+        return self._truth_of(expr.tree)
+
+    def value(self, expr: Expression) -> Node:
+        return self.node(expr.tree)
+
+    def _truth_of(self, n: ast.AST) -> Callable[[Env], Any]:
+        if isinstance(n, ast.BoolOp):
+            parts = [self._truth_of(v) for v in n.values]
+            if isinstance(n.op, ast.And):
+                def all_(env: Env) -> Any:
+                    out = parts[0](env)
+                    for p in parts[1:]:
+                        out = out & p(env)
+                    return out
+                return all_
+
+            def any_(env: Env) -> Any:
+                out = parts[0](env)
+                for p in parts[1:]:
+                    out = out | p(env)
+                return out
+            return any_
+        if isinstance(n, ast.IfExp):
+            t, b, o = self._truth_of(n.test), self._truth_of(n.body), self._truth_of(n.orelse)
+            return lambda env: _where(t(env), b(env), o(env))
+        if isinstance(n, ast.UnaryOp) and isinstance(n.op, ast.Not):
+            inner = self._truth_of(n.operand)
+
+            def not_(env: Env) -> Any:
+                v = inner(env)
+                return (not v) if isinstance(v, bool) else np.logical_not(v)
+            return not_
+        return _truth(self.node(n))
+
+    def node(self, n: ast.AST) -> Node:  # noqa: C901 - one branch per node type
+        if isinstance(n, ast.Constant):
+            return _const(n.value)
+        if isinstance(n, ast.Name):
+            if n.id in self.kinds:
+                kind, scale, choices = self.kinds[n.id]
+                name = n.id
+
+                def col(env: Env) -> tuple[Any, int]:
+                    c = env.cols[name]
+                    return c.values, c.bound
+                return Node(kind, scale, col, choices=choices)
+            if n.id in self.params:
+                return _const(self.params[n.id])
+            raise Unvectorizable(f"name {n.id!r} has no value")
+        if isinstance(n, ast.BinOp):
+            left, right = self.node(n.left), self.node(n.right)
+            if isinstance(n.op, ast.Pow):
+                return self._power(left, n.right)
+            return _arith(type(n.op), left, right)
+        if isinstance(n, ast.UnaryOp):
+            inner = self.node(n.operand)
+            if inner.const:
+                return _fold(OPERATORS[type(n.op)], inner.value)
+            if isinstance(n.op, ast.Not):
+                t = _truth(inner)
+                return Node("bool", fn=lambda env: (np.logical_not(t(env)), 1))
+            if inner.kind == "str":
+                raise Unvectorizable("sign of a text")
+            kind = "int" if inner.kind == "bool" else inner.kind
+            f = _numeric(inner)
+            if isinstance(n.op, ast.USub):
+                return Node(kind, inner.scale, lambda env: (lambda ab: (-ab[0], ab[1]))(f(env)))
+            return Node(kind, inner.scale, f)
+        if isinstance(n, ast.Compare):
+            left = self.node(n.left)
+            nodes = [left] + [self.node(c) for c in n.comparators]
+            tests = [compare(type(o), nodes[i], nodes[i + 1]) for i, o in enumerate(n.ops)]
+            if len(tests) == 1:
+                return tests[0]
+            fs = [_truth(t) for t in tests]
+
+            def chain(env: Env) -> tuple[Any, int]:
+                out = fs[0](env)
+                for f in fs[1:]:
+                    out = out & f(env)
+                return out, 1
+            if all(t.const for t in tests):
+                return _const(all(bool(t.value) for t in tests))
+            return Node("bool", fn=chain)
+        if isinstance(n, ast.BoolOp):
+            values = [self.node(v) for v in n.values]
+            out = values[-1]
+            for v in reversed(values[:-1]):
+                t = _truth(v)
+                if v.const:
+                    keep = bool(v.value) if isinstance(n.op, ast.Or) else not bool(v.value)
+                    out = v if keep else out
+                    continue
+                out = _select(t, v, out) if isinstance(n.op, ast.Or) else _select(t, out, v)
+            return out
+        if isinstance(n, ast.IfExp):
+            test = self.node(n.test)
+            body, orelse = self.node(n.body), self.node(n.orelse)
+            if test.const:
+                return body if test.value else orelse
+            return _select(_truth(test), body, orelse)
+        if isinstance(n, ast.Call):
+            return self._call(n)
+        raise Unvectorizable(f"{type(n).__name__} is not compiled")
+
+    def _power(self, base: Node, exp_node: ast.AST) -> Node:
+        if not isinstance(exp_node, ast.Constant):  # pragma: no cover - checked at compile time
+            raise Unvectorizable("power with a variable exponent")
+        k = int(exp_node.value)
+        if base.const:
+            return _fold(OPERATORS[ast.Pow], base.value, Decimal(k))
+        if k == 0 or base.kind == "str":
+            raise Unvectorizable("'** 0' is not compiled")
+        b = Node("dec", base.scale, _numeric(base)) if base.kind != "dec" else base
+        out = b
+        for _ in range(k - 1):
+            out = _arith(ast.Mult, out, b)
+        return out
+
+    def _call(self, n: ast.Call) -> Node:
+        assert isinstance(n.func, ast.Name)
+        name = n.func.id
+        fn = self.functions.get(name)
+        if fn is None or BUILTIN_FUNCTIONS.get(name) is not fn:
+            raise Unvectorizable(f"function {name!r} is not compiled")
+        args = [self.node(a) for a in n.args]
+        if all(a.const for a in args):
+            return _fold(fn, *(a.value for a in args))
+        if any(a.kind == "str" for a in args):
+            raise Unvectorizable(f"{name}() of a text")
+        if name == "count_true":
+            ts = [_truth(a) for a in args]
+
+            def count(env: Env) -> tuple[Any, int]:
+                out = np.zeros(env.n, dtype=np.int64)
+                for t in ts:
+                    out = out + t(env)
+                return out, len(ts)
+            return Node("dec", 0, count)
+        if name in ("min", "max"):
+            if not args:
+                raise Unvectorizable("min()/max() of nothing")
+            kinds = {a.kind for a in args}
+            if len(kinds) != 1:
+                raise Unvectorizable(f"{name}() of values of different kinds")
+            kind = kinds.pop()
+            red = np.minimum if name == "min" else np.maximum
+            if kind == "bool":
+                fs = [_truth(a) for a in args]
+
+                def mm_bool(env: Env) -> tuple[Any, int]:
+                    out = fs[0](env)
+                    for f in fs[1:]:
+                        out = red(out, f(env))
+                    return np.broadcast_to(out, (env.n,)) if np.ndim(out) == 0 else out, 1
+                return Node("bool", fn=mm_bool)
+            s = max(a.scale for a in args)
+            nfs = [_numeric(a, s) for a in args]
+
+            def mm(env: Env) -> tuple[Any, int]:
+                out, b = nfs[0](env)
+                for f in nfs[1:]:
+                    v, bv = f(env)
+                    out, b = red(out, v), max(b, bv)
+                return out, b
+            return Node(kind, s, mm)
+        # the rest convert their arguments with _d(): numbers and booleans become Decimal
+        dec = [a if a.kind == "dec" else Node("dec", 0, _numeric(a)) if not a.const else _const(Decimal(int(a.value)))
+               for a in args]
+        if name == "abs":
+            if len(dec) != 1:
+                raise Unvectorizable("abs() takes one argument")
+            f = _numeric(dec[0])
+            return Node("dec", dec[0].scale, lambda env: (lambda ab: (np.abs(ab[0]), ab[1]))(f(env)))
+        if name in ("floor", "ceil"):
+            if len(dec) != 1:
+                raise Unvectorizable(f"{name}() takes one argument")
+            x = dec[0]
+            f = _numeric(x)
+            q = 10**x.scale
+            if name == "floor":
+                return Node("dec", 0, lambda env: (lambda ab: (ab[0] // q, ab[1] // q + 1))(f(env)))
+            return Node("dec", 0, lambda env: (lambda ab: (-((-ab[0]) // q), ab[1] // q + 1))(f(env)))
+        if name == "round":
+            if len(dec) not in (1, 2) or (len(dec) == 2 and not dec[1].const):
+                raise Unvectorizable("round() with a variable number of places")
+            places = int(dec[1].value) if len(dec) == 2 else 0
+            if not 0 <= places <= 10:
+                raise Unvectorizable("round(): places out of range")
+            x = dec[0]
+            f = _numeric(x)
+            if places >= x.scale:
+                return Node("dec", x.scale, f)
+            q = 10 ** (x.scale - places)
+            h = q // 2
+
+            def rnd(env: Env) -> tuple[Any, int]:
+                a, b = f(env)
+                r = (np.abs(a) + h) // q
+                return np.where(a < 0, -r, r), b // q + 1
+            return Node("dec", places, rnd)
+        if name == "clamp":
+            if len(dec) != 3:
+                raise Unvectorizable("clamp() takes three arguments")
+            s = max(a.scale for a in dec)
+            x, lo, hi = (_numeric(a, s) for a in dec)
+
+            def clamp(env: Env) -> tuple[Any, int]:
+                a, ba = x(env)
+                lv, bl = lo(env)
+                hv, bh = hi(env)
+                return np.minimum(np.maximum(a, lv), hv), max(ba, bl, bh)
+            return Node("dec", s, clamp)
+        raise Unvectorizable(f"function {name!r} is not compiled")  # pragma: no cover
+
+
+# ---------------------------------------------------------------------------
+# rules
+
+
+@dataclass(slots=True)
+class RuleOut:
+    """What a rule gives for every row of a chunk, before rows blocked by missing or invalid input."""
+
+    points: np.ndarray | None  # int64 at the program's scale (0 where ``null``); None: gives no points
+    null: np.ndarray | None  # True where the points are None
+    status: np.ndarray  # int8 status codes
+    met: np.ndarray  # int8: -1 None, 0, 1
+
+
+def _full(v: Any, n: int, dtype: Any) -> np.ndarray:
+    if isinstance(v, np.ndarray):
+        if v.shape != (n,):
+            v = np.broadcast_to(v, (n,))
+        return v.astype(dtype, copy=False)
+    return np.full(n, v, dtype=dtype)
+
+
+def _code(status: str) -> int:
+    try:
+        return STATUSES.index(status)
+    except ValueError:
+        raise Unvectorizable(f"status {status!r} is not one of the known statuses") from None
+
+
+#: the rule kinds whose ``score`` reads nothing but the values of their ``reads``
+_BUILTIN_KINDS = (AllOrNothing, Threshold, VersusReference, Deduction, Shortfall, Discretionary, VetoRule,
+                  Formula, Bands, Requirement, Target)
+
+
+@dataclass(slots=True)
+class CondSpec:
+    id: str
+    scope: str
+    group: str  # "eligibility" | "veto"
+    pc: PreparedCondition | None = None
+    item: int | None = None  # index of the veto item that gives it
+
+
+class Out:
+    """The result columns of one chunk (items and sections as rows of 2-D arrays)."""
+
+    def __init__(self, n: int, n_items: int, n_secs: int, n_conds: int) -> None:
+        self.n = n
+        self.pts = np.zeros((n_items, n), np.int64)  # NULL where None
+        self.status = np.zeros((n_items, n), np.int8)
+        self.met = np.zeros((n_items, n), np.int8)
+        self.sec = np.zeros((n_secs, n), np.int64)  # NULL for checklist sections
+        self.total = np.zeros(n, np.int64)  # NULL when there is no total
+        self.cond = np.zeros((n_conds, n), np.int8)  # -1 None, 0, 1
+        self.eligible = np.zeros(n, np.int8)
+        self.vetoed = np.zeros(n, bool)
+        self.grade = np.full(n, -1, np.int8)
+        self.complete = np.zeros(n, bool)
+        self.met_count = np.zeros(n, np.int32)
+        self.row_status = np.zeros(n, np.int8)
+        self.failed = np.zeros(n, bool)  # a condition could not be computed
+
+
+class Program:
+    """A compiled plan. ``run(env, full)`` scores a chunk; ``report`` names what runs row by row."""
+
+    def __init__(self, ruleset: RuleSet, plan: Plan, params: Mapping[str, Any], input_scale: int | None = None) -> None:
+        self.ruleset = ruleset
+        self.plan = plan
+        self.params = params
+        self.indicators: dict[str, Indicator] = dict(ruleset.doc.indicators)
+        self.labels = {n: ind.label for n, ind in self.indicators.items()}
+        self.rule_scale = _ruleset_scale(ruleset, plan, params)
+        self.K = max(self.rule_scale, MIN_INPUT_SCALE) if input_scale is None else max(input_scale, self.rule_scale)
+        if self.K > MAX_SCALE:
+            self.K = MAX_SCALE
+        kinds: dict[str, tuple[str, int, tuple[str, ...] | None]] = {}
+        for name, ind in self.indicators.items():
+            if ind.type == "boolean":
+                kinds[name] = ("bool", 0, None)
+            elif ind.type == "choice":
+                kinds[name] = ("str", 0, tuple(ind.choices or ()))
+            else:
+                kinds[name] = ("dec", 0 if ind.type == "integer" else self.K, None)
+        self.kinds = kinds
+        self.ec = ExprCompiler(kinds, params, ruleset.functions)
+        self.S: int | None = None
+        # layout
+        self.sections = plan.sections
+        self.items: list[PreparedItem] = [it for sec in plan.sections for it in sec.items]
+        self.item_index = {it.id: j for j, it in enumerate(self.items)}
+        self.conds: list[CondSpec] = []
+        for pc in plan.eligibility:
+            self.conds.append(CondSpec(pc.cond.id, pc.cond.scope or "eligibility", "eligibility", pc))
+        for pc in plan.vetoes:
+            self.conds.append(CondSpec(pc.cond.id, pc.cond.scope or "outcome", "veto", pc))
+        for j, it in enumerate(self.items):
+            if it.is_veto:
+                self.conds.append(CondSpec(it.id, it.rule.scope, "veto", None, j))  # type: ignore[union-attr]
+        self.grades = sorted(range(len(ruleset.doc.grades)), key=lambda g: ruleset.doc.grades[g].min, reverse=True)
+        # first pass: the scale of each rule's points; then the common scale S; then compile at S
+        self.fallback: dict[str, str] = {}
+        scales = [self.rule_scale]
+        for it in self.items:
+            if it.max is not None:
+                scales.append(decimals(it.max))
+            for key, rule in it.rules:
+                try:
+                    scales.append(self._compile_rule(rule)[1])
+                except Unvectorizable:
+                    pass
+        for g in ruleset.doc.grades:
+            scales.append(decimals(g.min))
+        if ruleset.meta.bonus_cap is not None:
+            scales.append(decimals(ruleset.meta.bonus_cap))
+        if ruleset.meta.precision is not None:
+            scales.append(decimals(ruleset.meta.precision))
+        self.S = min(max(scales), MAX_SCALE)
+        self.rules: dict[str, Callable[[Env], RuleOut] | None] = {}
+        self.voids: dict[str, Callable[[Env], Any] | None] = {}
+        self.cond_fns: dict[str, Callable[[Env], Any] | None] = {}
+        self.whole_row: dict[str, str] = {}  # rule keys that need the whole row through the single path
+        for it in self.items:
+            for key, rule in it.rules:
+                if rule.assessable and type(rule) not in (Discretionary, Requirement):
+                    self.rules[key] = None
+                    self.whole_row[key] = f"assessed rule kind {rule.kind!r}"
+                    continue
+                try:
+                    self.rules[key] = self._compile_rule(rule)[0]
+                except Unvectorizable as exc:
+                    self.rules[key] = None
+                    self.fallback[key] = str(exc)
+            if it.void is not None:
+                try:
+                    self.voids[it.id] = self.ec.truth(it.void)
+                except Unvectorizable as exc:
+                    self.voids[it.id] = None
+                    self.fallback[f"{it.id} (void_when)"] = str(exc)
+        for c in self.conds:
+            if c.pc is None:
+                continue
+            if c.pc.expr is None:
+                self.cond_fns[c.id] = None
+                self.fallback[c.id] = "a plugin veto check"
+                continue
+            try:
+                self.cond_fns[c.id] = self.ec.truth(c.pc.expr)
+            except Unvectorizable as exc:
+                self.cond_fns[c.id] = None
+                self.fallback[c.id] = str(exc)
+        self.chunk_fallbacks: dict[str, int] = {}
+
+    # -- reporting
+    @property
+    def report(self) -> dict[str, Any]:
+        return {
+            "input_scale": self.K,
+            "points_scale": self.S,
+            "compiled": sorted(k for k, f in self.rules.items() if f is not None),
+            "fallback": dict(sorted({**self.fallback, **self.whole_row}.items())),
+            "runtime_fallback": dict(sorted(self.chunk_fallbacks.items())),
+        }
+
+    # -- compiling rules
+    def _f(self, s: int) -> int:
+        """The factor from scale ``s`` to the program's scale."""
+        return 1 if self.S is None else 10 ** (self.S - s)
+
+    def _compile_rule(self, rule: Rule) -> tuple[Callable[[Env], RuleOut], int]:
+        t = type(rule)
+        p: Any = rule.params
+        if t in (AllOrNothing, Threshold, VersusReference):
+            pts = rule.max_points or Decimal(0)
+            s = decimals(pts)
+            ip = to_scaled(pts, s) * self._f(s)
+            ok = self._condition(rule)
+
+            def aon(env: Env) -> RuleOut:
+                t_ = _full(ok(env), env.n, bool)
+                return RuleOut(np.where(t_, ip, 0), None, np.zeros(env.n, np.int8), t_.astype(np.int8))
+            return aon, s
+        if t is VetoRule:
+            hit = self._condition(rule)
+
+            def veto(env: Env) -> RuleOut:
+                h = _full(hit(env), env.n, bool)
+                return RuleOut(np.zeros(env.n, np.int64), None, np.where(h, S_VETOED, S_SCORED).astype(np.int8),
+                               (~h).astype(np.int8))
+            return veto, 0
+        if t is Deduction:
+            return self._deduction(rule)
+        if t is Shortfall:
+            return self._shortfall(rule)
+        if t is Discretionary:
+            return self._discretionary(rule)
+        if t is Formula:
+            node = self.ec.value(rule.expr)  # type: ignore[attr-defined]
+            if node.kind != "dec":
+                raise Unvectorizable("the formula does not always give a decimal number")
+            s = max(node.scale, decimals(p.min_points), decimals(p.max_points))
+            f = _numeric(node, s)
+            k = self._f(s)
+            lo, hi = to_scaled(p.min_points, s), to_scaled(p.max_points, s)
+            _check(max(abs(lo), abs(hi)) * k)
+
+            def formula(env: Env) -> RuleOut:
+                v, _ = f(env)
+                v = np.minimum(np.maximum(_full(v, env.n, np.int64), lo), hi)
+                return RuleOut(v * k if k != 1 else v, None, np.zeros(env.n, np.int8), np.full(env.n, -1, np.int8))
+            return formula, s
+        if t is Bands:
+            return self._bands(rule)
+        if t is Requirement:
+            return self._requirement(rule)
+        if t is Target:
+            ok = self._test(rule.test)  # type: ignore[attr-defined]
+
+            def target(env: Env) -> RuleOut:
+                t_ = _full(ok(env), env.n, bool)
+                return RuleOut(None, None, np.zeros(env.n, np.int8), t_.astype(np.int8))
+            return target, 0
+        raise Unvectorizable(f"rule kind {rule.kind!r} ({t.__name__}) is not compiled")
+
+    def _condition(self, rule: Any) -> Callable[[Env], Any]:
+        if rule.expr is not None:
+            return self.ec.truth(rule.expr)
+        tests = [self._test(pt) for pt in rule.tests]
+
+        def all_tests(env: Env) -> Any:
+            out = tests[0](env)
+            for tf in tests[1:]:
+                out = out & tf(env)
+            return out
+        return all_tests
+
+    def _test(self, pt: PreparedTest) -> Callable[[Env], Any]:
+        t = pt.test
+        left = self.ec.node(ast.Name(id=t.indicator))
+        if t.threshold is not None:
+            right = _const(t.threshold)
+        elif t.parameter is not None:
+            if t.parameter not in self.params:
+                raise Unvectorizable(f"parameter {t.parameter!r} has no value on this date")
+            right = _const(self.params[t.parameter])
+        else:
+            right = self.ec.node(ast.Name(id=t.reference))
+        return _truth(compare(_CMP_NAME[t.comparator], left, right))
+
+    @staticmethod
+    def _floors_itself(rule: Rule) -> bool:
+        return rule.floor == "part" or (rule.floor == "item" and rule.standalone)
+
+    def _deduction(self, rule: Any) -> tuple[Callable[[Env], RuleOut], int]:
+        p = rule.params
+        terms = [_arith(ast.Mult, _const(c.cost), self.ec.node(ast.Name(id=c.indicator))) for c in p.costs]
+        s = max([decimals(p.points), *(t.scale for t in terms)])
+        fs = [_numeric(t, s) for t in terms]
+        pts = to_scaled(p.points, s)
+        k = self._f(s)
+        floors = self._floors_itself(rule)
+
+        def deduction(env: Env) -> RuleOut:
+            taken, b = fs[0](env)
+            for f in fs[1:]:
+                v, bv = f(env)
+                taken = taken + v
+                b = _check(b + bv)
+            _check((abs(pts) + b) * k)
+            raw = pts - _full(taken, env.n, np.int64)
+            got = np.maximum(raw, 0) if floors else raw
+            return RuleOut(got * k if k != 1 else got, None, np.zeros(env.n, np.int8),
+                           (raw == pts).astype(np.int8))
+        return deduction, s
+
+    def _shortfall(self, rule: Any) -> tuple[Callable[[Env], RuleOut], int]:
+        p = rule.params
+        if p.target is not None:
+            target = p.target
+        else:
+            if p.parameter not in self.params:
+                raise Unvectorizable(f"parameter {p.parameter!r} has no value on this date")
+            target = self.params[p.parameter]
+        if isinstance(target, bool) or not isinstance(target, Decimal):
+            raise Unvectorizable("the target is not a number")
+        below = p.comparator in (">=", ">")
+        cmp = _CMP_NP[_CMP_NAME[p.comparator]]
+        vals = [self.ec.node(ast.Name(id=name)) for name in p.indicators]
+        gs = max([decimals(target), decimals(p.step), *(v.scale for v in vals)])  # scale of the gaps
+        if gs > MAX_SCALE:
+            raise Unvectorizable(f"more than {MAX_SCALE} decimals")
+        tgt = to_scaled(target, gs)
+        step = to_scaled(p.step, gs)
+        fs = [_numeric(v, gs) for v in vals]
+        cost_s = decimals(p.cost)
+        if p.partial == "prorata":
+            # gap / step is a finite decimal when step (a whole number at scale gs) divides a power of ten
+            t = 0
+            while (10**t) % step and t <= MAX_SCALE:
+                t += 1
+            if (10**t) % step:
+                raise Unvectorizable(f"prorata steps of {p.step}: the quotient is not a finite decimal")
+            mult, steps_scale = 10**t // step, t
+        else:
+            mult, steps_scale = 1, 0
+        s = max(decimals(p.points), steps_scale + cost_s)
+        if s > MAX_SCALE:
+            raise Unvectorizable(f"more than {MAX_SCALE} decimals")
+        cost = to_scaled(p.cost, cost_s) * 10 ** (s - steps_scale - cost_s)
+        pts = to_scaled(p.points, s)
+        k = self._f(s)
+        floors = self._floors_itself(rule)
+        partial = p.partial
+
+        def shortfall(env: Env) -> RuleOut:
+            taken: Any = 0
+            met: Any = True
+            bt = 0
+            for f in fs:
+                v, bv = f(env)
+                ok = cmp(v, tgt)
+                gap = np.maximum((tgt - v) if below else (v - tgt), 0)
+                bg = _check(bv + abs(tgt))
+                if partial == "floor":
+                    n, bn = gap // step, bg // step + 1
+                elif partial == "ceil":
+                    n, bn = -((-gap) // step), bg // step + 1
+                else:
+                    n, bn = gap * mult, _check(bg * mult)
+                bt = _check(bt + _check(bn * abs(cost)))
+                taken = taken + np.where(ok, 0, n * cost)
+                met = met & ok
+            _check((abs(pts) + bt) * k)
+            raw = pts - _full(taken, env.n, np.int64)
+            got = np.maximum(raw, 0) if floors else raw
+            return RuleOut(got * k if k != 1 else got, None, np.zeros(env.n, np.int8),
+                           _full(met, env.n, np.int8))
+        return shortfall, s
+
+    def _discretionary(self, rule: Any) -> tuple[Callable[[Env], RuleOut], int]:
+        p = rule.params
+        key = rule.id
+        cond = self.ec.truth(rule.expr) if rule.expr is not None else None
+        s = max(decimals(p.points), decimals(p.min), self.K)
+        k = self._f(s)
+        pts = to_scaled(p.points, s)
+        no_cond_met = 0 if cond is not None else -1
+
+        def discretionary(env: Env) -> RuleOut:
+            n = env.n
+            met_cond = _full(cond(env), n, bool) if cond is not None else np.zeros(n, bool)
+            a = env.assess.get(key)
+            if a is not None:
+                av = a.values * 10 ** (s - a.scale) if a.scale != s else a.values
+                present = a.present & ~met_cond
+            else:
+                av, present = np.zeros(n, np.int64), np.zeros(n, bool)
+            points = np.where(met_cond, pts, np.where(present, av, 0))
+            null = ~(met_cond | present)
+            status = np.where(null, S_AWAITING, S_SCORED).astype(np.int8)
+            met = np.where(met_cond, 1, np.where(present, (av == pts).astype(np.int8), no_cond_met)).astype(np.int8)
+            return RuleOut(points * k if k != 1 else points, null, status, met)
+        return discretionary, s
+
+    def _bands(self, rule: Any) -> tuple[Callable[[Env], RuleOut], int]:
+        p = rule.params
+        v = self.ec.node(ast.Name(id=p.indicator))
+        s = max([decimals(p.otherwise), *(decimals(b.points) for b in p.bands)])
+        k = self._f(s)
+        tests = [_truth(compare(_CMP_NAME[b.comparator], v, _const(b.threshold))) for b in p.bands]
+        pts = [to_scaled(b.points, s) * k for b in p.bands]
+        mets = [int(b.points == rule.max_points) for b in p.bands]
+        other = to_scaled(p.otherwise, s) * k
+        other_met = int(p.otherwise == rule.max_points)
+
+        def bands(env: Env) -> RuleOut:
+            conds = [_full(t(env), env.n, bool) for t in tests]
+            points = np.select(conds, pts, other).astype(np.int64)
+            met = np.select(conds, mets, other_met).astype(np.int8)
+            return RuleOut(points, None, np.zeros(env.n, np.int8), met)
+        return bands, s
+
+    def _requirement(self, rule: Any) -> tuple[Callable[[Env], RuleOut], int]:
+        p = rule.params
+        has_points = rule.max_points is not None
+        s = decimals(p.points) if has_points else 0
+        pts = to_scaled(p.points, s) * self._f(s) if has_points else 0
+        if rule.expr is not None:
+            ok = self.ec.truth(rule.expr)
+
+            def req_expr(env: Env) -> RuleOut:
+                t_ = _full(ok(env), env.n, bool)
+                return RuleOut(np.where(t_, pts, 0) if has_points else None, None, np.zeros(env.n, np.int8),
+                               t_.astype(np.int8))
+            return req_expr, s
+        key = rule.id
+
+        def req_assessed(env: Env) -> RuleOut:
+            n = env.n
+            a = env.assess.get(key)
+            if a is None:
+                present, okv = np.zeros(n, bool), np.zeros(n, bool)
+            else:
+                present, okv = a.present, a.values.astype(bool)
+            points = np.where(okv, pts, 0) if has_points else None
+            status = np.where(present, S_SCORED, S_AWAITING).astype(np.int8)
+            met = np.where(present, okv.astype(np.int8), -1).astype(np.int8)
+            return RuleOut(points, ~present if has_points else None, status, met)
+        return req_assessed, s
+
+    # -- running
+    def inputs(self, env: Env, i: int, names: Any = None) -> Inputs:
+        """Row ``i`` as the single-unit path sees it (only ``names``, or every valid value)."""
+        values: dict[str, Any] = {}
+        for name in (self.indicators if names is None else names):
+            c = env.cols[name]
+            if (c.missing is not None and c.missing[i]) or (c.invalid is not None and c.invalid[i]):
+                continue
+            v = c.values[i]
+            if c.kind == "dec":
+                values[name] = from_scaled(int(v), c.scale)
+            elif c.kind == "bool":
+                values[name] = bool(v)
+            else:
+                assert c.choices is not None
+                values[name] = c.choices[int(v)]
+        assessments = {}
+        for key, a in env.assess.items():
+            if a.present[i]:
+                v = a.values[i]
+                assessments[key] = Assessment(from_scaled(int(v), a.scale) if a.values.dtype != bool else bool(v))
+        inp = Inputs(values, self.params, assessments, self.ruleset.functions, {})
+        inp.labels = self.labels
+        return inp
+
+    def _rule(self, env: Env, key: str, rule: Rule, full: np.ndarray) -> RuleOut:
+        n = env.n
+        miss, bad = env.blocked(rule.reads)
+        fn = self.rules.get(key)
+        ro: RuleOut | None = None
+        if fn is not None:
+            try:
+                ro = fn(env)
+            except Unvectorizable as exc:
+                self.chunk_fallbacks[key] = self.chunk_fallbacks.get(key, 0) + 1
+                self.fallback.setdefault(f"{key} (some chunks)", str(exc))
+        if ro is None:
+            if key in self.whole_row:
+                full |= True
+                return RuleOut(np.zeros(n, np.int64), None, np.zeros(n, np.int8), np.full(n, -1, np.int8))
+            ro = self._rule_rows(env, rule, full, miss, bad)
+        status, met, null = ro.status, ro.met, ro.null
+        blocked = None
+        if miss is not None or bad is not None:
+            blocked = miss if bad is None else (bad if miss is None else miss | bad)
+            if blocked.any():
+                status = np.where(blocked, S_MISSING, status).astype(np.int8) if bad is None else np.where(
+                    bad, S_INVALID, np.where(blocked, S_MISSING, status)).astype(np.int8)
+                met = np.where(blocked, -1, met).astype(np.int8)
+                if ro.points is not None:
+                    null = blocked if null is None else (null | blocked)
+            else:
+                blocked = None
+        if ro.points is None:
+            null = np.ones(n, bool)
+            points = np.zeros(n, np.int64)
+        else:
+            points = ro.points
+            if null is None:
+                null = np.zeros(n, bool)
+        return RuleOut(points, null, status, met)
+
+    def _rule_rows(self, env: Env, rule: Rule, full: np.ndarray, miss: Any, bad: Any) -> RuleOut:
+        """The single-unit path, row by row, for a rule that is not compiled."""
+        n = env.n
+        S = self.S or 0
+        points = np.zeros(n, np.int64)
+        null = np.zeros(n, bool)
+        status = np.zeros(n, np.int8)
+        met = np.full(n, -1, np.int8)
+        skip = full.copy()
+        if miss is not None:
+            skip |= miss
+        if bad is not None:
+            skip |= bad
+        names = rule.reads if type(rule) in _BUILTIN_KINDS else None
+        for i in np.flatnonzero(~skip):
+            inp = self.inputs(env, int(i), names)
+            with decimal.localcontext(DECIMAL_CONTEXT):
+                try:
+                    o = rule.score(inp)
+                    pts, st, m = o.points, o.status, o.met
+                except (ArithmeticError, TypeError, ValueError):
+                    pts, st, m = None, "invalid_input", None
+            try:
+                status[i] = _code(st)
+                if pts is None:
+                    null[i] = True
+                else:
+                    v = to_scaled(pts, S)
+                    _check(abs(v))
+                    points[i] = v
+            except Unvectorizable:
+                full[i] = True
+                continue
+            met[i] = -1 if m is None else int(bool(m))
+        return RuleOut(points, null, status, met)
+
+    def _truth_rows(self, env: Env, rows: np.ndarray, test: Callable[[Inputs], Any], names: Any,
+                    context: bool) -> tuple[np.ndarray, np.ndarray]:
+        """(holds, failed) for ``rows``, one row at a time through the single-unit path."""
+        holds = np.zeros(env.n, bool)
+        failed = np.zeros(env.n, bool)
+        for i in np.flatnonzero(rows):
+            inp = self.inputs(env, int(i), names)
+            try:
+                if context:
+                    with decimal.localcontext(DECIMAL_CONTEXT):
+                        holds[i] = bool(test(inp))
+                else:
+                    holds[i] = bool(test(inp))
+            except (ArithmeticError, TypeError, ValueError):
+                failed[i] = True
+        return holds, failed
+
+    def run(self, env: Env, full: np.ndarray) -> Out:
+        """Score a chunk. ``full`` marks rows left to the single-unit path; more may be added to it."""
+        n = env.n
+        S = self.S or 0
+        out = Out(n, len(self.items), len(self.sections), len(self.conds))
+        rs = self.ruleset
+        # eligibility and veto conditions
+        for ci, c in enumerate(self.conds):
+            if c.pc is None:
+                continue
+            pc = c.pc
+            miss, bad = env.blocked(pc.reads)
+            fn = self.cond_fns.get(c.id)
+            failed = None
+            if fn is not None:
+                h = _full(fn(env), n, bool)
+            else:
+                todo = ~full
+                if miss is not None:
+                    todo &= ~miss
+                if bad is not None:
+                    todo &= ~bad
+                if pc.expr is not None:
+                    expr = pc.expr
+                    h, failed = self._truth_rows(env, todo, lambda inp: inp.eval(expr), pc.reads, False)
+                else:
+                    check = pc.check
+                    assert check is not None
+                    h, failed = self._truth_rows(env, todo, lambda inp: check(inp.values, inp.parameters), None,
+                                                 False)
+            holds = h.astype(np.int8)
+            if failed is not None and failed.any():
+                holds[failed] = -1
+                out.failed |= failed
+            for m in (miss, bad):
+                if m is not None:
+                    holds[m] = -1
+            out.cond[ci] = holds
+        # items
+        j = 0
+        total = np.zeros(n, np.int64) if rs.kind == "points" else None
+        bonus_total = np.zeros(n, np.int64)
+        for si, sec in enumerate(self.sections):
+            sub = np.zeros(n, np.int64) if sec.scoring == "points" else None
+            bonus = np.zeros(n, np.int64)
+            for it in sec.items:
+                pts, null, status, met = self._item(env, it, full)
+                out.pts[j] = np.where(null, NULL, pts)
+                out.status[j] = status
+                out.met[j] = met
+                if sub is not None:
+                    v = np.where(null, 0, pts)
+                    if it.bonus:
+                        bonus += v
+                    else:
+                        sub += v
+                j += 1
+            if sub is not None:
+                if any(r.floor == "section" for it in sec.items for _, r in it.rules):
+                    sub = np.maximum(sub, 0)
+                bonus_total += bonus
+                sub += bonus
+                assert total is not None
+                total += sub
+                out.sec[si] = sub
+            else:
+                out.sec[si] = NULL
+        cap = rs.meta.bonus_cap
+        if total is not None and cap is not None:
+            c = to_scaled(cap, S)
+            total = total - np.maximum(bonus_total - c, 0)
+        # item vetoes
+        for ci, c in enumerate(self.conds):
+            if c.item is not None:
+                st = out.status[c.item]
+                out.cond[ci] = np.where((st == S_MISSING) | (st == S_INVALID), -1, (st == S_VETOED).astype(np.int8))
+        # eligibility, veto, grade, completeness
+        elig = np.ones(n, np.int8)
+        undecided = np.zeros(n, bool)
+        vetoed = np.zeros(n, bool)
+        for ci, c in enumerate(self.conds):
+            h = out.cond[ci]
+            if c.group == "eligibility":
+                elig[h == 0] = 0
+                undecided |= h == -1
+            elif c.scope == "eligibility":
+                elig[h == 1] = 0
+                undecided |= h == -1
+            if c.group == "veto" and c.scope in ("outcome", "eligibility", "cascade"):
+                vetoed |= h == 1
+        out.eligible = np.where(elig == 0, 0, np.where(undecided, -1, 1)).astype(np.int8)
+        out.vetoed = vetoed
+        statuses = out.status
+        any_missing = (statuses == S_MISSING).any(axis=0) if len(self.items) else np.zeros(n, bool)
+        if total is not None:
+            out.total = total
+            if self.grades:
+                grade = np.full(n, -1, np.int8)
+                chosen = any_missing.copy()
+                for g in self.grades:
+                    gm = to_scaled(rs.doc.grades[g].min, S)
+                    hit = ~chosen & (total >= gm)
+                    grade[hit] = g
+                    chosen |= hit
+                out.grade = grade
+        else:
+            out.total = np.full(n, NULL, np.int64)
+        ok = (statuses == S_SCORED) | (statuses == S_VOIDED) | (statuses == S_VETOED) | (statuses == S_NA)
+        out.complete = ok.all(axis=0) if len(self.items) else np.ones(n, bool)
+        counted = [j for j, it in enumerate(self.items) if self._kind(it) != "veto"]
+        out.met_count = (out.met[counted] == 1).sum(axis=0).astype(np.int32) if counted else np.zeros(n, np.int32)
+        return out
+
+    @staticmethod
+    def _kind(it: PreparedItem) -> str:
+        return "parts" if it.parts is not None else (it.rule.kind if it.rule else "")
+
+    def row_status(self, out: Out, input_error: np.ndarray | None) -> np.ndarray:
+        """One status per row: invalid_input, missing_input, awaiting_assessor or scored (see ``_batch.row_status``)."""
+        st = out.status
+        n = out.n
+        undecided = np.zeros(n, bool)
+        for ci, c in enumerate(self.conds):
+            if c.item is None:
+                undecided |= out.cond[ci] == -1
+        invalid = (st == S_INVALID).any(axis=0) | out.failed
+        if input_error is not None:
+            invalid |= input_error
+        missing = (st == S_MISSING).any(axis=0) | (undecided & ~out.failed)
+        awaiting = (st == S_AWAITING).any(axis=0)
+        return np.where(invalid, S_INVALID, np.where(missing, S_MISSING, np.where(awaiting, S_AWAITING, S_SCORED))
+                        ).astype(np.int8)
+
+    def _item(self, env: Env, it: PreparedItem, full: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray,
+                                                                              np.ndarray]:
+        n = env.n
+        if it.parts is None:
+            assert it.rule is not None
+            ro = self._rule(env, it.id, it.rule, full)
+            pts, null, status, met = ro.points, ro.null, ro.status, ro.met
+            assert pts is not None and null is not None
+        else:
+            outs = [self._rule(env, p.key, p.rule, full) for p in it.parts]
+            best = np.full(n, -1, np.int8)
+            status = np.zeros(n, np.int8)
+            pts = np.zeros(n, np.int64)
+            anyscored = np.zeros(n, bool)
+            met_none = np.zeros(n, bool)
+            met_all = np.ones(n, bool)
+            for ro in outs:
+                rank = STATUS_RANK[ro.status]
+                better = rank > best
+                status = np.where(better, ro.status, status)
+                best = np.maximum(best, rank)
+                assert ro.null is not None and ro.points is not None
+                pts = pts + np.where(ro.null, 0, ro.points)
+                anyscored |= ~ro.null
+                met_none |= ro.met == -1
+                met_all &= ro.met == 1
+            null = np.zeros(n, bool) if it.max is not None else ~anyscored
+            if any(p.rule.floor == "item" for p in it.parts):
+                pts = np.where(~null & (pts < 0), 0, pts)
+            met = np.where(met_none, -1, met_all.astype(np.int8)).astype(np.int8)
+            status = status.astype(np.int8)
+        if it.void is not None:
+            miss, bad = env.blocked(it.void_reads)
+            fn = self.voids.get(it.id)
+            failed = None
+            if fn is not None:
+                voided = _full(fn(env), n, bool)
+            else:
+                todo = ~full
+                if miss is not None:
+                    todo &= ~miss
+                if bad is not None:
+                    todo &= ~bad
+                expr = it.void
+                voided, failed = self._truth_rows(env, todo, lambda inp: inp.eval(expr), it.void_reads, True)
+            void_null = it.max is None
+            pts = np.where(voided, 0, pts)
+            null = np.where(voided, void_null, null)
+            status = np.where(voided, S_VOIDED, status).astype(np.int8)
+            met = np.where(voided, 0, met).astype(np.int8)
+            for mask, code in ((failed, S_INVALID), (miss, S_MISSING), (bad, S_INVALID)):
+                if mask is not None and mask.any():
+                    null = null | mask
+                    status = np.where(mask, code, status).astype(np.int8)
+                    met = np.where(mask, -1, met).astype(np.int8)
+        return pts, null, status, met
+
+
+def _ruleset_scale(ruleset: RuleSet, plan: Plan, params: Mapping[str, Any]) -> int:
+    """The most decimals any number written in the rule set (or in force as a parameter) has."""
+    out = 0
+
+    def see(v: Any) -> None:
+        nonlocal out
+        if isinstance(v, Decimal) and v.is_finite():
+            out = max(out, decimals(v))
+        elif isinstance(v, Mapping):
+            for x in v.values():
+                see(x)
+        elif isinstance(v, (list, tuple)):
+            for x in v:
+                see(x)
+        elif hasattr(type(v), "model_fields"):
+            for name in type(v).model_fields:
+                see(getattr(v, name))
+
+    def see_expr(e: Any) -> None:
+        if isinstance(e, Expression):
+            for node in ast.walk(e.tree):
+                if isinstance(node, ast.Constant):
+                    see(node.value)
+
+    for ind in ruleset.doc.indicators.values():
+        see(ind.min)
+        see(ind.max)
+    see(dict(params))
+    for sec in plan.sections:
+        for it in sec.items:
+            see(it.max)
+            see_expr(it.void)
+            for _, rule in it.rules:
+                see(rule.params)
+                see_expr(getattr(rule, "expr", None))
+    for pc in (*plan.eligibility, *plan.vetoes):
+        see_expr(pc.expr)
+    return min(out, MAX_SCALE)

@@ -1,0 +1,255 @@
+"""The compiled backend against its oracle, the single-unit evaluator.
+
+Random records (``batchgen.py``) put values at and around every number a rule set
+writes, exactly at regional averages, missing, of the wrong type, NaN, infinite and
+out of range; both backends must report the same points, statuses, flags and errors,
+exactly (Decimal for Decimal).
+"""
+
+from __future__ import annotations
+
+import math
+from decimal import Decimal
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import fuac
+from batchgen import records
+
+DATA = Path(__file__).parent / "data"
+ON = "2023-10-01"
+
+
+def _targets() -> list[tuple[str, str | None]]:
+    out: list[tuple[str, str | None]] = []
+    refs = [*fuac.rulesets(), str(DATA / "mini.toml"), str(DATA / "batch-kinds.toml")]
+    refs += [str(DATA / f) for f in ("bonus.toml", "floors.toml", "tiers.toml") if (DATA / f).is_file()]
+    for ref in refs:
+        rs = fuac.load(Path(ref) if ref.endswith(".toml") else ref)
+        for tier in rs.plans:
+            out.append((ref, tier))
+    return out
+
+
+TARGETS = _targets()
+SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+
+
+def load(ref: str) -> fuac.RuleSet:
+    return fuac.load(Path(ref) if ref.endswith(".toml") else ref)
+
+
+def same(a: fuac.BatchResults, b: fuac.BatchResults) -> None:
+    assert a.columns == b.columns
+    for c in a.columns:
+        x, y = a.column(c, exact=True), b.column(c, exact=True)
+        assert len(x) == len(y)
+        for i, (u, v) in enumerate(zip(x.tolist(), y.tolist())):
+            assert u == v or (_nan(u) and _nan(v)), (c, i, u, v, a.record(i))
+
+
+def _nan(v: object) -> bool:
+    return isinstance(v, float) and math.isnan(v)
+
+
+@pytest.mark.parametrize(("ref", "tier"), TARGETS, ids=[f"{Path(r).stem}-{t}" for r, t in TARGETS])
+def test_vector_equals_single_unit(ref: str, tier: str | None) -> None:
+    rs = load(ref)
+
+    @SETTINGS
+    @given(st.lists(records(rs, tier), min_size=1, max_size=16))
+    def check(recs: list[dict]) -> None:
+        a = fuac.evaluate_many(rs, recs, tier=tier, on=ON, backend="python")
+        b = fuac.evaluate_many(rs, recs, tier=tier, on=ON, backend="vector", chunk_size=7)
+        same(a, b)
+        assert b.backend == "vector" and a.backend == "python"
+
+    check()
+
+
+@pytest.mark.parametrize(("ref", "tier"), TARGETS[:4], ids=[f"{Path(r).stem}-{t}" for r, t in TARGETS[:4]])
+def test_rows_are_what_evaluate_gives(ref: str, tier: str | None) -> None:
+    rs = load(ref)
+
+    @settings(max_examples=10, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+    @given(st.lists(records(rs, tier), min_size=1, max_size=6))
+    def check(recs: list[dict]) -> None:
+        res = fuac.evaluate_many(rs, recs, tier=tier, on=ON)
+        for i in range(len(recs)):
+            rec = res.record(i)
+            direct = fuac.evaluate(rs, rec["data"], tier=tier, on=fuac._api._date(ON), context=rec["context"],
+                                   assessments=rec["assessments"])
+            assert res.evaluation(i).to_dict() == direct.to_dict()
+            ev = direct
+            assert res.column("total_exact", exact=True)[i] == ev.total
+            assert res.column("total", exact=True)[i] == ev.reported_total
+            for it in ev.items:
+                assert res.column(f"item.{it.id}", exact=True)[i] == it.points
+                assert res.column(f"item.{it.id}.status")[i] == it.status
+            assert res.column("vetoed")[i] == ev.vetoed
+            assert res.column("eligible")[i] == ev.eligible
+
+    check()
+
+
+def _typed_columns(rs: fuac.RuleSet, recs: list[dict]) -> dict[str, list]:
+    """Keep, per column, only values of one plain type (as a DataFrame column would hold)."""
+    cols: dict[str, list] = {}
+    keys = {k for r in recs for k in r}
+    for k in sorted(keys):
+        vals = [r.get(k) for r in recs]
+        kinds = {type(v) for v in vals if v is not None}
+        for t in (float, int, bool):
+            if t in kinds:
+                cols[k] = [v if type(v) is t else None for v in vals]
+                break
+    return cols
+
+
+@pytest.mark.parametrize(("ref", "tier"), TARGETS, ids=[f"{Path(r).stem}-{t}" for r, t in TARGETS])
+def test_typed_frames(ref: str, tier: str | None) -> None:
+    pd = pytest.importorskip("pandas")
+    pl = pytest.importorskip("polars")
+    rs = load(ref)
+
+    @settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+    @given(st.lists(records(rs, tier), min_size=2, max_size=12))
+    def check(recs: list[dict]) -> None:
+        cols = _typed_columns(rs, recs)
+        frames = [pd.DataFrame(cols), pl.DataFrame(cols, strict=False)]
+        arrays = {}
+        for k, v in cols.items():
+            if all(x is not None for x in v):
+                arrays[k] = np.array(v)
+        frames.append(arrays)
+        for frame in frames:
+            a = fuac.evaluate_many(rs, frame, tier=tier, on=ON, backend="python")
+            b = fuac.evaluate_many(rs, frame, tier=tier, on=ON, backend="vector", chunk_size=5)
+            same(a, b)
+
+    check()
+
+
+# ---------------------------------------------------------------------------
+# exactness, by hand
+
+EXACT = """
+[scheme]
+id = "exact"
+version = "1"
+kind = "points"
+title = { zh = "精确", en = "Exact" }
+issuer = { zh = "测试", en = "Test" }
+issued = 2023-01-01
+valid_from = 2023-01-01
+total = 4
+precision = 0.1
+jurisdiction = [{ code = "45", level = "province" }]
+
+[indicators.complaints]
+type = "integer"
+unit = "persons"
+min = 0
+label = { zh = "投诉", en = "Complaints" }
+
+[indicators.rate]
+type = "decimal"
+unit = "percent"
+label = { zh = "率", en = "Rate" }
+
+[[sections]]
+id = "A"
+title = { zh = "甲", en = "A" }
+max = 4
+
+[[sections.items]]
+id = "1"
+max = 2
+kind = "deduction"
+points = 2
+costs = [{ indicator = "complaints", cost = 0.4 }]
+floor = "none"
+
+[[sections.items]]
+id = "2"
+max = 2
+kind = "formula"
+expression = "rate * 0.1 + rate * 0.2 - rate * 0.3"
+max_points = 2
+min_points = -2
+"""
+
+
+def test_two_minus_five_times_point_four_is_zero() -> None:
+    rs = fuac.loads(EXACT)
+    res = fuac.evaluate_many(rs, [{"complaints": 5, "rate": 1}, {"complaints": 6, "rate": 0.1}], on="2023-05-01")
+    assert res.backend_report["fallback"] == {}
+    pts = res.column("item.1", exact=True)
+    assert pts[0] == Decimal(0) and pts[1] == Decimal("-0.4")
+    assert res.column("item.2", exact=True)[0] == 0 and res.column("item.2", exact=True)[1] == 0
+    assert res.column("item.1")[0] == 0.0  # not 1e-16
+
+
+def test_values_with_more_decimals_than_fixed_point_go_through_the_single_unit_path() -> None:
+    rs = fuac.loads(EXACT)
+    recs = [{"complaints": 1, "rate": 0.1 + 0.2}, {"complaints": 1, "rate": Decimal("0.123456789")}, {"rate": 3}]
+    a = fuac.evaluate_many(rs, recs, on="2023-05-01", backend="python")
+    b = fuac.evaluate_many(rs, recs, on="2023-05-01")
+    same(a, b)
+    assert b.backend_report["rows_single_unit"] == 2
+    # 0.30000000000000004 × (0.1 + 0.2 − 0.3) is 0 exactly, whatever the float says
+    assert b.column("item.2", exact=True)[0] == 0
+
+
+def test_at_the_threshold_and_at_the_average() -> None:
+    rs = fuac.load(DATA / "mini.toml")
+    recs = [
+        {"mmr": 16.5, "places": 3.5, "places_avg": 3.5, "falsified": False},  # ≤ 16.5 holds; > average does not
+        {"mmr": Decimal("16.50"), "places": Decimal("3.5000001"), "places_avg": 3.5, "falsified": False},
+        {"mmr": 16.500001, "places": 3, "places_avg": {"value": 2.5, "source": "2022 yearbook"}, "falsified": False},
+    ]
+    res = fuac.evaluate_many(rs, recs, on="2023-05-01")
+    assert res.column("item.6", exact=True).tolist() == [2, 2, 0]
+    assert res.column("item.5", exact=True).tolist() == [0, 2, 2]
+    same(res, fuac.evaluate_many(rs, recs, on="2023-05-01", backend="python"))
+
+
+def test_fallback_is_reported() -> None:
+    res = fuac.evaluate_many(DATA / "batch-kinds.toml", [{"count": 3, "rate": 50, "rate2": 40}], on="2023-05-01")
+    fb = res.backend_report["fallback"]
+    assert "division" in fb["4"] and "'%'" in fb["7"] and "finite decimal" in fb["9"]
+    assert "1" in res.backend_report["compiled"]
+    # item 9's prorata steps of 3 give a non-terminating decimal: kept exactly, as Decimal
+    ev = res.evaluation(0)
+    assert res.column("item.9", exact=True)[0] == ev.item("9").points
+    assert res.backend_report["rows_not_fixed_point"] == 0  # 50 − 50 = 0: no step
+
+
+def test_non_terminating_points_are_kept_exactly() -> None:
+    recs = [{"count": 3, "rate": 49, "rate2": 40}]
+    res = fuac.evaluate_many(DATA / "batch-kinds.toml", recs, on="2023-05-01")
+    assert res.backend_report["rows_not_fixed_point"] == 1
+    ev = fuac.evaluate(DATA / "batch-kinds.toml", {"count": 3, "rate": 49, "rate2": 40}, on=fuac._api._date(ON))
+    assert res.column("item.9", exact=True)[0] == ev.item("9").points
+    assert res.column("total_exact", exact=True)[0] == ev.total
+    assert res.column("total", exact=True)[0] == ev.reported_total
+
+
+def test_nan_and_infinity_are_rejected_but_pandas_nan_is_missing() -> None:
+    pd = pytest.importorskip("pandas")
+    pl = pytest.importorskip("polars")
+    rs = fuac.load(DATA / "mini.toml")
+    recs = [{"awareness": float("nan")}, {"awareness": float("inf")}, {"awareness": None}, {"awareness": 95.0}]
+    res = fuac.evaluate_many(rs, recs, on="2023-05-01")
+    assert res.column("errors").tolist()[:2] == ["awareness: not_finite", "awareness: not_finite"]
+    assert res.column("status").tolist()[:2] == ["invalid_input", "invalid_input"]
+    frame = pd.DataFrame({"awareness": [float("nan"), float("inf"), None, 95.0]})
+    res = fuac.evaluate_many(rs, frame, on="2023-05-01")
+    assert res.column("errors").tolist() == [None, "awareness: not_finite", None, None]
+    polars = pl.DataFrame({"awareness": [float("nan"), float("inf"), None, 95.0]})
+    res = fuac.evaluate_many(rs, polars, on="2023-05-01")
+    assert res.column("errors").tolist() == ["awareness: not_finite", "awareness: not_finite", None, None]

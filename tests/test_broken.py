@@ -57,11 +57,11 @@ CASES = [
      ["missing required key 'partial'"]),
     ("missing_floor.toml", RulesetSchemaError, 81, "3: sections[0].items[2].floor", ["missing required key 'floor'"]),
     # a check across keys of one item is reported on the item's first line, with its id
-    ("unit_mismatch.toml", RulesetCheckError, 57, "1", ["'permille'", "'percent'"]),
+    ("unit_mismatch.toml", RulesetCheckError, 65, "1", ["'permille'", "'percent'"]),
     ("unknown_kind.toml", RulesetCheckError, 60, "1",
      ["unknown rule kind 'thresold'", "known kinds: all_or_nothing", "threshold, versus_reference, veto"]),
     ("unknown_tier.toml", RulesetCheckError, 21, "indicators.rate.tiers", ["unknown tier 'village'", "none declared"]),
-    ("reference_not_reference.toml", RulesetCheckError, 94, "4",
+    ("reference_not_reference.toml", RulesetCheckError, 101, "4",
      ["'satisfaction' is not declared as a reference value"]),
     ("parameter_key_not_date.toml", RulesetSchemaError, 50, "parameters.target.values",
      ["'from-2023'", "YYYY-MM-DD"]),

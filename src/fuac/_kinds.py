@@ -91,6 +91,19 @@ def with_unit(value: Any, unit: str | None) -> tuple[str, str]:
     return f"{n}{zh}", f"{n}{en}"
 
 
+class RuleError(ValueError):
+    """A static problem of a rule, with the key (relative to the rule's table) it is about,
+    so that the loader can point at that key's line."""
+
+    def __init__(self, message: str, *key: str | int) -> None:
+        super().__init__(message)
+        self.key: tuple[str | int, ...] = key
+
+    def under(self, *prefix: str | int) -> RuleError:
+        self.key = (*prefix, *self.key)
+        return self
+
+
 # ---------------------------------------------------------------------------
 # the objects a rule sees
 
@@ -258,37 +271,47 @@ class PreparedTest:
     __slots__ = ("cmp", "ind", "label", "reads", "ref_label", "test", "unit")
 
     def __init__(self, test: Test, ctx: RuleContext) -> None:
-        ind = ctx.indicator(test.indicator)
+        try:
+            ind = ctx.indicator(test.indicator)
+        except ValueError as exc:
+            raise RuleError(str(exc), "indicator") from None
         self.test = test
         self.ind = ind
         self.cmp = _CMP[test.comparator]
         self.unit = ind.unit
         reads = {test.indicator}
         if test.unit is not None and test.unit != ind.unit:
-            raise ValueError(
-                f"test on {test.indicator!r} is in unit {test.unit!r} but the indicator is in {ind.unit!r}"
+            raise RuleError(
+                f"test on {test.indicator!r} is in unit {test.unit!r} but the indicator is in {ind.unit!r}", "unit"
             )
         if ind.type in ("integer", "decimal") and test.threshold is not None and test.unit is None:
-            raise ValueError(f"test on {test.indicator!r}: give 'unit' (the unit the threshold is written in)")
+            raise RuleError(f"test on {test.indicator!r}: give 'unit' (the unit the threshold is written in)", "unit")
         if test.threshold is not None:
             t = test.threshold
             if ind.type == "boolean" and not isinstance(t, bool):
-                raise ValueError(f"{test.indicator!r} is boolean: its threshold must be true or false")
+                raise RuleError(f"{test.indicator!r} is boolean: its threshold must be true or false", "threshold")
             if ind.type in ("integer", "decimal") and not isinstance(t, Decimal):
                 raise ValueError(
                     f"{test.indicator!r} is a number: its threshold must be a number "
                     "(use 'parameter' to name a parameter)"
                 )
             if ind.type == "choice" and t not in (ind.choices or []):
-                raise ValueError(f"{t!r} is not one of the choices of {test.indicator!r}")
+                raise RuleError(f"{t!r} is not one of the choices of {test.indicator!r}", "threshold")
         if test.parameter is not None and test.parameter not in ctx.parameters:
-            raise ValueError(f"unknown parameter {test.parameter!r}")
+            raise RuleError(f"unknown parameter {test.parameter!r}", "parameter")
         if test.reference is not None:
-            ref = ctx.indicator(test.reference)
+            try:
+                ref = ctx.indicator(test.reference)
+            except ValueError as exc:
+                raise RuleError(str(exc), "reference") from None
             if not ref.reference:
-                raise ValueError(f"{test.reference!r} is not declared as a reference value (reference = true)")
+                raise RuleError(
+                    f"{test.reference!r} is not declared as a reference value (reference = true)", "reference"
+                )
             if ref.unit != ind.unit:
-                raise ValueError(f"{test.reference!r} is in {ref.unit!r} but {test.indicator!r} in {ind.unit!r}")
+                raise RuleError(
+                    f"{test.reference!r} is in {ref.unit!r} but {test.indicator!r} in {ind.unit!r}", "reference"
+                )
             reads.add(test.reference)
         self.reads = frozenset(reads)
         self.label = ctx.label(test.indicator)
@@ -321,8 +344,15 @@ class PreparedTest:
 
 
 
-def _prepare_tests(tests: list[Test], ctx: RuleContext) -> list[PreparedTest]:
-    return [PreparedTest(t, ctx) for t in tests]
+def _prepare_tests(tests: list[Test], ctx: RuleContext, *, listed: bool = True) -> list[PreparedTest]:
+    """Prepare tests; ``listed``: they are written as ``tests = [...]`` (errors say which one)."""
+    out = []
+    for i, t in enumerate(tests):
+        try:
+            out.append(PreparedTest(t, ctx))
+        except RuleError as exc:
+            raise (exc.under("tests", i) if listed else exc) from None
+    return out
 
 
 def _pts_zh(p: Decimal) -> str:
@@ -355,12 +385,14 @@ class AllOrNothing(Rule):
 
     kind = "all_or_nothing"
     Params = AllOrNothingParams
+    #: False for kinds that build their one test from their own keys
+    tests_listed: ClassVar[bool] = True
 
     def __init__(self, rule_id: str, params: Any, ctx: RuleContext) -> None:
         super().__init__(rule_id, params, ctx)
         self.max_points = params.points
         self.expr = ctx.expression(params.condition) if params.condition else None
-        self.tests = _prepare_tests(params.tests, ctx) if params.tests else []
+        self.tests = _prepare_tests(params.tests, ctx, listed=self.tests_listed) if params.tests else []
         reads: set[str] = set()
         if self.expr:
             reads |= self.names_of(self.expr)
@@ -401,6 +433,7 @@ class Threshold(AllOrNothing):
 
     kind = "threshold"
     Params = ThresholdParams
+    tests_listed = False
 
     def __init__(self, rule_id: str, params: Any, ctx: RuleContext) -> None:
         inner = AllOrNothingParams(
@@ -440,6 +473,7 @@ class VersusReference(AllOrNothing):
 
     kind = "versus_reference"
     Params = VersusReferenceParams
+    tests_listed = False
 
     def __init__(self, rule_id: str, params: Any, ctx: RuleContext) -> None:
         inner = AllOrNothingParams(
@@ -491,12 +525,18 @@ class Deduction(Rule):
         super().__init__(rule_id, params, ctx)
         if not params.costs:
             raise ValueError("'costs' needs at least one entry")
-        for c in params.costs:
-            ind = ctx.indicator(c.indicator)
+        for i, c in enumerate(params.costs):
+            try:
+                ind = ctx.indicator(c.indicator)
+            except ValueError as exc:
+                raise RuleError(str(exc), "costs", i, "indicator") from None
             if ind.type not in ("integer", "decimal"):
-                raise ValueError(f"{c.indicator!r} counts occurrences: it must be an integer or decimal indicator")
+                raise RuleError(
+                    f"{c.indicator!r} counts occurrences: it must be an integer or decimal indicator",
+                    "costs", i, "indicator",
+                )
             if c.cost < 0:
-                raise ValueError("a cost is the points taken per occurrence: it must not be negative")
+                raise RuleError("a cost is the points taken per occurrence: it must not be negative", "costs", i, "cost")
         self.max_points = params.points
         self.floor = params.floor
         self.reads = frozenset(c.indicator for c in params.costs)
@@ -570,14 +610,17 @@ class Shortfall(Rule):
         super().__init__(rule_id, params, ctx)
         if not params.indicators:
             raise ValueError("'indicators' needs at least one indicator")
-        for name in params.indicators:
-            ind = ctx.indicator(name)
+        for i, name in enumerate(params.indicators):
+            try:
+                ind = ctx.indicator(name)
+            except ValueError as exc:
+                raise RuleError(str(exc), "indicators", i) from None
             if ind.type not in ("integer", "decimal"):
-                raise ValueError(f"{name!r} must be a number indicator")
+                raise RuleError(f"{name!r} must be a number indicator", "indicators", i)
             if ind.unit != params.unit:
-                raise ValueError(f"{name!r} is in unit {ind.unit!r} but the target is written in {params.unit!r}")
+                raise RuleError(f"{name!r} is in unit {ind.unit!r} but the target is written in {params.unit!r}", "unit")
         if params.parameter is not None and params.parameter not in ctx.parameters:
-            raise ValueError(f"unknown parameter {params.parameter!r}")
+            raise RuleError(f"unknown parameter {params.parameter!r}", "parameter")
         self.max_points = params.points
         self.floor = params.floor
         self.reads = frozenset(params.indicators)
@@ -820,9 +863,12 @@ class Bands(Rule):
 
     def __init__(self, rule_id: str, params: Any, ctx: RuleContext) -> None:
         super().__init__(rule_id, params, ctx)
-        ind = ctx.indicator(params.indicator)
+        try:
+            ind = ctx.indicator(params.indicator)
+        except ValueError as exc:
+            raise RuleError(str(exc), "indicator") from None
         if ind.unit != params.unit:
-            raise ValueError(f"{params.indicator!r} is in {ind.unit!r}, the bands in {params.unit!r}")
+            raise RuleError(f"{params.indicator!r} is in {ind.unit!r}, the bands in {params.unit!r}", "unit")
         if not params.bands:
             raise ValueError("'bands' needs at least one band")
         self.max_points = max([b.points for b in params.bands] + [params.otherwise])

@@ -825,5 +825,6 @@ class _Builder:
                 message = f"{exc.message} in {src[:80]!r}"
                 self.p.add(ExpressionError, message, eloc, key=f"{rule_id}: {format_path(eloc)}")
         except (ValueError, TypeError) as exc:
-            self.p.add(RulesetCheckError, str(exc), loc, key=rule_id)
+            key = getattr(exc, "key", ())
+            self.p.add(RulesetCheckError, str(exc), (*loc, *key), key=rule_id)
         return None

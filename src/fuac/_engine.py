@@ -89,13 +89,18 @@ class Engine:
     def plugin_names(self) -> list[str]:
         return sorted(n for n, _ in self.pm.list_name_plugin())
 
-    def _impls(self, hook: str) -> list[tuple[str, Any]]:
+    def _impls(self, hook: str, **kwargs: Any) -> list[tuple[str, Any]]:
+        """Call each implementation of ``hook`` on its own, so that results keep their owner.
+
+        Like pluggy's own calls, each implementation receives only the arguments it names
+        (hooks may gain arguments later without breaking older plugins).
+        """
         out = []
         caller = getattr(self.pm.hook, hook)
         for impl in reversed(caller.get_hookimpls()):
             name = self.pm.get_name(impl.plugin) or repr(impl.plugin)
             try:
-                result = impl.function()
+                result = impl.function(*(kwargs[a] for a in impl.argnames))
             except Exception as exc:
                 raise PluginError(f"plugin {name}: hook {hook} failed: {type(exc).__name__}: {exc}") from exc
             if result is not None:

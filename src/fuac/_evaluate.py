@@ -112,12 +112,22 @@ def evaluate_plan(
             )
 
     eligible = _eligible(eligibility, vetoes)
+    for it_res in items:
+        it_res.problems = [str(p) for p in problems if it_res.id in p.rules or p.field in it_res.inputs]
+    complete = all(i.status in ("scored", "voided", "vetoed", "not_applicable") for i in items)
     grade = None
-    if ruleset.doc.grades and total is not None and all(i.status != "missing_input" for i in items):
-        for g in sorted(ruleset.doc.grades, key=lambda g: g.min, reverse=True):
+    if ruleset.doc.grades and total is not None and complete:
+        bands = sorted(ruleset.doc.grades, key=lambda g: g.min, reverse=True)
+        caps = {v.cap_tier for v in vetoes if v.holds and v.scope == "tier_cap" and v.cap_tier}
+        for k, g in enumerate(bands):
             if total >= g.min:
-                grade = g.label
+                # a triggered tier_cap veto lowers the grade to at most its cap_tier
+                capped = [bands.index(b) for b in bands if b.id in caps]
+                grade = bands[max([k, *capped])].label
                 break
+    passed = None
+    if ruleset.meta.pass_mark is not None and total is not None and complete:
+        passed = total >= ruleset.meta.pass_mark
     return Evaluation(
         ruleset_id=ruleset.id,
         ruleset_version=ruleset.version,
@@ -138,6 +148,7 @@ def evaluate_plan(
         context=dict(context or {}),
         title=ruleset.title,
         chain=ruleset.chain,
+        passed=passed,
     )
 
 
@@ -241,6 +252,26 @@ def _read(names: frozenset[str], inputs: Inputs) -> dict[str, Any]:
 def _item(it: PreparedItem, inputs: Inputs, invalid: set[str], needed: dict[str, list[str]]) -> ItemResult:
     kind = "parts" if it.parts is not None else (it.rule.kind if it.rule else "")
     read = _read(it.reads | it.void_reads, inputs)
+    if it.applies is not None:
+        for n in it.void_reads:
+            needed.setdefault(n, []).append(it.id)
+        missing, bad = _blocked(frozenset(n for n in it.applies.names if n in inputs.labels), inputs, invalid)
+        if missing or bad:
+            o = _blocked_outcome(missing, bad, inputs)
+            return ItemResult(it.id, it.number, it.section, it.label, None, it.max, o.status, None,
+                              o.reason_zh, o.reason_en, read, it.clause, it.method, kind)
+        try:
+            applies = bool(inputs.eval(it.applies))
+        except (ArithmeticError, TypeError, ValueError) as exc:
+            return ItemResult(it.id, it.number, it.section, it.label, None, it.max, "invalid_input", None,
+                              f"由输入计算失败：{exc}。", f"cannot score: {exc}.", read, it.clause, it.method, kind)
+        if not applies:
+            return ItemResult(
+                it.id, it.number, it.section, it.label, None, it.max, "not_applicable", None,
+                f"本项不适用于该单位（{it.applies.source} 不成立），不计分，也不计入满分。",
+                f"not applicable to this unit ({it.applies.source} does not hold): no points, and not in the maximum.",
+                read, it.clause, it.method, kind,
+            )
     if it.void is not None:
         for n in it.void_reads:
             needed.setdefault(n, []).append(it.id)
@@ -318,7 +349,7 @@ def _condition(
         return ConditionResult(c.id, scope, None, c.label,
                           f"{c.label.zh}：缺少或无效输入（{names}），无法判断。",
                           f"{c.label.en}: cannot tell, missing or invalid {', '.join(missing + bad)}.",
-                          c.clause, read, missing=missing + bad, consequence=c.consequence)
+                          c.clause, read, missing=missing + bad, consequence=c.consequence, cap_tier=c.cap_tier)
     try:
         if pc.expr is not None:
             hit = bool(inputs.eval(pc.expr))
@@ -327,12 +358,12 @@ def _condition(
             hit = bool(pc.check(inputs.values, inputs.parameters))
     except (ArithmeticError, TypeError, ValueError) as exc:
         return ConditionResult(c.id, scope, None, c.label, f"{c.label.zh}：计算失败（{exc}）。",
-                          f"{c.label.en}: could not be checked ({exc}).", c.clause, read, consequence=c.consequence)
+                          f"{c.label.en}: could not be checked ({exc}).", c.clause, read, consequence=c.consequence, cap_tier=c.cap_tier)
     if veto:
         zh = f"{c.label.zh}：{'已发生，一票否决' if hit else '未发生'}。"
         en = f"{c.label.en}: {'occurred, veto' if hit else 'did not occur'}."
-        return ConditionResult(c.id, scope, hit, c.label, zh, en, c.clause, read, consequence=c.consequence)
+        return ConditionResult(c.id, scope, hit, c.label, zh, en, c.clause, read, consequence=c.consequence, cap_tier=c.cap_tier)
     zh = f"{c.label.zh}：{'符合' if hit else '不符合'}。"
     en = f"{c.label.en}: {'met' if hit else 'not met'}."
     # for an eligibility condition, "triggered" means the condition holds
-    return ConditionResult(c.id, scope, hit, c.label, zh, en, c.clause, read, consequence=c.consequence)
+    return ConditionResult(c.id, scope, hit, c.label, zh, en, c.clause, read, consequence=c.consequence, cap_tier=c.cap_tier)

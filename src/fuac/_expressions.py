@@ -24,7 +24,8 @@ import simpleeval
 from .errors import ExpressionError
 
 MAX_EXPRESSION_LENGTH = 2000
-MAX_DEPTH = 32
+MAX_DEPTH = 32  # brackets nested
+MAX_TREE_DEPTH = 100  # parse-tree depth: a sum of n terms is n deep
 MAX_NODES = 400
 MAX_STRING_LITERAL = 200
 MAX_POWER_EXPONENT = 4
@@ -149,7 +150,10 @@ def _round(x: Any, places: Any = 0) -> Decimal:
 
 
 def _clamp(x: Any, lo: Any, hi: Any) -> Decimal:
-    return min(max(_d(x), _d(lo)), _d(hi))
+    lo, hi = _d(lo), _d(hi)
+    if lo > hi:
+        raise ValueError(f"clamp(): the lower bound {lo} is above the upper bound {hi}")
+    return min(max(_d(x), lo), hi)
 
 
 def _min(*xs: Any) -> Any:
@@ -283,8 +287,8 @@ def compile_expression(
         count += 1
         if count > MAX_NODES:
             raise ExpressionError(f"expression has more than {MAX_NODES} parts")
-        if depth > MAX_DEPTH:
-            raise ExpressionError(f"expression nests deeper than {MAX_DEPTH} levels")
+        if depth > MAX_TREE_DEPTH:
+            raise ExpressionError(f"expression nests deeper than {MAX_TREE_DEPTH} levels")
         if not isinstance(node, _ALLOWED_NODES):
             what = _DESCRIBE.get(type(node), type(node).__name__)
             raise ExpressionError(f"{what} not allowed in expressions")

@@ -297,8 +297,15 @@ class PreparedTest:
                 )
             if ind.type == "choice" and t not in (ind.choices or []):
                 raise RuleError(f"{t!r} is not one of the choices of {test.indicator!r}", "threshold")
-        if test.parameter is not None and test.parameter not in ctx.parameters:
-            raise RuleError(f"unknown parameter {test.parameter!r}", "parameter")
+        if test.parameter is not None:
+            if test.parameter not in ctx.parameters:
+                raise RuleError(f"unknown parameter {test.parameter!r}", "parameter")
+            punit = ctx.parameters[test.parameter].unit
+            if punit != ind.unit:
+                raise RuleError(
+                    f"parameter {test.parameter!r} is in unit {punit!r} but {test.indicator!r} in {ind.unit!r}",
+                    "parameter",
+                )
         if test.reference is not None:
             try:
                 ref = ctx.indicator(test.reference)
@@ -619,8 +626,15 @@ class Shortfall(Rule):
                 raise RuleError(f"{name!r} must be a number indicator", "indicators", i)
             if ind.unit != params.unit:
                 raise RuleError(f"{name!r} is in unit {ind.unit!r} but the target is written in {params.unit!r}", "unit")
-        if params.parameter is not None and params.parameter not in ctx.parameters:
-            raise RuleError(f"unknown parameter {params.parameter!r}", "parameter")
+        if params.parameter is not None:
+            if params.parameter not in ctx.parameters:
+                raise RuleError(f"unknown parameter {params.parameter!r}", "parameter")
+            punit = ctx.parameters[params.parameter].unit
+            if punit != params.unit:
+                raise RuleError(
+                    f"parameter {params.parameter!r} is in unit {punit!r} but the target is written in {params.unit!r}",
+                    "parameter",
+                )
         self.max_points = params.points
         self.floor = params.floor
         self.reads = frozenset(params.indicators)
@@ -952,7 +966,7 @@ class TargetParams(Model):
     indicator: Name
     comparator: Comparator
     value: Number | bool
-    unit: str
+    unit: str | None = None
     year: int
     segment: str | None = None
 

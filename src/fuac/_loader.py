@@ -54,8 +54,9 @@ class PreparedItem:
     void_clause: str | None
     bonus: bool
     reads: frozenset[str]
-    void_reads: frozenset[str]
+    void_reads: frozenset[str]  # what the item's guards (void_when, applies_when) read
     note: str | None = None
+    applies: Expression | None = None
 
     @property
     def rules(self) -> list[tuple[str, Rule]]:
@@ -626,6 +627,14 @@ class _Builder:
             loc = (group, i)
             if veto and c.scope is None:
                 self.p.add(RulesetSchemaError, f"veto {c.id!r} needs 'scope'", loc, key=c.id)
+            if not veto and c.check is not None:
+                self.p.add(RulesetCheckError, f"eligibility condition {c.id!r}: a plugin 'check' is a veto check "
+                           "(True means the veto is triggered); use it under [[vetoes]], or write a 'condition'",
+                           (*loc, "check"), key=c.id)
+            if c.cap_tier is not None and c.cap_tier not in {g.id for g in self.doc.grades}:
+                known = ", ".join(g.id for g in self.doc.grades) or "none declared"
+                self.p.add(RulesetCheckError, f"cap_tier {c.cap_tier!r} is not a grade id (grades: {known})",
+                           (*loc, "cap_tier"), key=c.id)
             expr = None
             check = None
             reads: frozenset[str] = frozenset()
@@ -724,6 +733,11 @@ class _Builder:
             void = self.expr(head.void_when, (*loc, "void_when"), head.id)
             if void is not None:
                 void_reads = frozenset(n for n in void.names if n in self.doc.indicators)
+        applies = None
+        if head.applies_when is not None:
+            applies = self.expr(head.applies_when, (*loc, "applies_when"), head.id)
+            if applies is not None:
+                void_reads |= frozenset(n for n in applies.names if n in self.doc.indicators)
         reads: set[str] = set()
         for r in ([rule] if rule else [p.rule for p in parts or []]):
             reads |= r.reads
@@ -745,6 +759,7 @@ class _Builder:
             reads=frozenset(reads),
             void_reads=void_reads,
             note=head.note,
+            applies=applies,
         )
 
     def build_part(self, raw: Any, loc: tuple[Any, ...], item_id: str, scoring: str) -> PreparedPart | None:

@@ -252,7 +252,7 @@ ITEM_COMMON_KEYS = (
     "bonus",
     "note",
     "kind",
-    "assessed_by",
+    "applies_when",
 )
 
 
@@ -273,7 +273,8 @@ class ItemHead(Model):
     bonus: bool = False
     note: str | None = None
     kind: str | None = None
-    assessed_by: str | None = None
+    #: an expression: when it is false the item does not apply to this unit (status not_applicable)
+    applies_when: str | None = None
 
 
 class SectionDoc(Model):

@@ -50,7 +50,10 @@ class Problem:
             "severity": self.severity,
             "message": {"zh": self.message_zh, "en": self.message},
             "rules": list(self.rules),
-            "value": _json(self.value) if isinstance(self.value, (int, Decimal, str, bool)) else repr(self.value),
+            "value": (
+                None if self.value is None
+                else _json(self.value) if isinstance(self.value, (int, Decimal, str, bool)) else repr(self.value)
+            ),
         }
 
     def __str__(self) -> str:
@@ -210,6 +213,7 @@ class ConditionResult:
     inputs: dict[str, Any]
     missing: list[str] = field(default_factory=list)
     consequence: Text | None = None
+    cap_tier: str | None = None
 
     @property
     def triggered(self) -> bool | None:
@@ -257,6 +261,8 @@ class Evaluation:
     title: Text | None = None
     #: the rule sets this one is composed of, base first: id, version, content hash
     chain: list[dict[str, str]] = field(default_factory=list)
+    #: total ≥ the scheme's pass_mark (None: no pass mark, or not every item scored)
+    passed: bool | None = None
 
     # -- summaries
     @property
@@ -280,6 +286,15 @@ class Evaluation:
         if value is None or self.precision is None:
             return value
         return quantize(value, self.precision)
+
+    @property
+    def max_applicable(self) -> Decimal | None:
+        """The maximum without the items that do not apply to this unit (status not_applicable)."""
+        if self.max_total is None:
+            return None
+        return self.max_total - sum(
+            (i.max or Decimal(0) for i in self.items if i.status == "not_applicable" and not i.bonus), Decimal(0)
+        )
 
     @property
     def judgement_points(self) -> Decimal:
@@ -329,6 +344,8 @@ class Evaluation:
             "total": _json(self.reported_total),
             "total_exact": _json(self.total),
             "max_total": _json(self.max_total),
+            "max_applicable": _json(self.max_applicable),
+            "passed": self.passed,
             "precision": _json(self.precision),
             "complete": self.complete,
             "judgement_points": _json(self.judgement_points),

@@ -338,20 +338,20 @@ def cmd_test(args: argparse.Namespace) -> int:
         print("no *.test.toml files found", file=sys.stderr)
         return 1
     results = {}
+    unreadable = 0
     for f in files:
         try:
             results[str(f)] = run_file(f)
-        except FuacError as exc:
+        except FuacError as exc:  # report it, and go on with the other files
             print(f"ERROR {f}: {exc}", file=sys.stderr)
-            results[str(f)] = []
-            return 1
+            unreadable += 1
     for rs in results.values():
         for r in rs:
             if not r.passed or args.verbose:
                 print(r)
     passed, failed = summarize(results)
-    print(f"{passed} passed, {failed} failed")
-    return 1 if failed else 0
+    print(f"{passed} passed, {failed} failed" + (f", {unreadable} file(s) unreadable" if unreadable else ""))
+    return 1 if failed or unreadable else 0
 
 
 def cmd_docs(args: argparse.Namespace) -> int:

@@ -407,6 +407,7 @@ CASE_TABLES = [
     ("[[cases]]", _cases.Case),
     ("[cases.expect]", _cases.Expect),
     ("Expected item or part", _cases.ItemExpect),
+    ("Expected section", _cases.SectionExpect),
 ]
 
 

@@ -23,7 +23,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, ValidationError
 
@@ -41,17 +41,26 @@ class ItemExpect(Model):
     met: bool | None = None
 
 
+class SectionExpect(Model):
+    points: Decimal | None = None
+    completion: Decimal | None = None
+    met: int | None = None
+    open: list[str] | None = None
+
+
 class Expect(Model):
     total: Decimal | None = None
     total_exact: Decimal | None = None
-    eligible: bool | None = None
+    #: true, false, or "undecided" (an input the conditions read is missing)
+    eligible: bool | Literal["undecided"] | None = None
+    passed: bool | None = None
     vetoed: bool | None = None
     complete: bool | None = None
     completion: Decimal | None = None
     grade: str | None = None
     items: dict[str, ItemExpect] = Field(default_factory=dict)
     parts: dict[str, ItemExpect] = Field(default_factory=dict)
-    sections: dict[str, Decimal] = Field(default_factory=dict)
+    sections: dict[str, Decimal | SectionExpect] = Field(default_factory=dict)
     vetoes: dict[str, bool] = Field(default_factory=dict)
     conditions: dict[str, bool] = Field(default_factory=dict)
     problems: list[str] | None = None
@@ -119,7 +128,12 @@ def check_case(ev: Evaluation, exp: Expect) -> list[str]:
 
     cmp("total", ev.reported_total, exp.total)
     cmp("total (exact)", ev.total, exp.total_exact)
-    cmp("eligible", ev.eligible, exp.eligible)
+    if exp.eligible == "undecided":
+        if ev.eligible is not None:
+            out.append(f"eligible: expected undecided, got {ev.eligible}")
+    else:
+        cmp("eligible", ev.eligible, exp.eligible)
+    cmp("passed", ev.passed, exp.passed)
     cmp("vetoed", ev.vetoed, exp.vetoed)
     cmp("complete", ev.complete, exp.complete)
     cmp("completion", ev.completion, exp.completion)
@@ -142,6 +156,13 @@ def check_case(ev: Evaluation, exp: Expect) -> list[str]:
     for key, want in exp.sections.items():
         if key not in secs:
             out.append(f"section {key}: not in the result")
+        elif isinstance(want, SectionExpect):
+            sec = secs[key]
+            cmp(f"section {key} points", sec.points, want.points)
+            cmp(f"section {key} completion", sec.completion, want.completion)
+            cmp(f"section {key} met", sec.met, want.met)
+            if want.open is not None:
+                cmp(f"section {key} open", sorted(i.id for i in sec.open), sorted(want.open))
         else:
             cmp(f"section {key}", secs[key].points, want)
     conds = {c.id: c for c in ev.vetoes}

@@ -23,8 +23,17 @@ MINI = ROOT / "tests" / "data" / "mini.toml"
 EXAMPLE = ROOT / "examples" / "fuac-liunan-local"
 
 FULL = dict(
-    has_doc=True, meetings=2, institutions=8, complaints=0, awareness=95, satisfaction=91.5,
-    mmr=16.5, places=3.1, places_avg=3, falsified=False, accidents=0,
+    has_doc=True,
+    meetings=2,
+    institutions=8,
+    complaints=0,
+    awareness=95,
+    satisfaction=91.5,
+    mmr=16.5,
+    places=3.1,
+    places_avg=3,
+    falsified=False,
+    accidents=0,
 )
 JUNE_2023 = __import__("datetime").date(2023, 6, 1)
 
@@ -36,7 +45,9 @@ def overlay(tmp_path: Path, body: str, name: str = "local.toml") -> Path:
 
 
 def test_overlay_changes_a_threshold_and_keeps_the_rest(tmp_path: Path) -> None:
-    p = overlay(tmp_path, """
+    p = overlay(
+        tmp_path,
+        """
         [scheme]
         id = "mini-local"
         version = "2"
@@ -45,7 +56,8 @@ def test_overlay_changes_a_threshold_and_keeps_the_rest(tmp_path: Path) -> None:
         [[sections.items]]
         id = "6"
         threshold = 15
-    """)
+    """,
+    )
     rs = fuac.load(p)
     assert [link["id"] for link in rs.chain] == ["mini", "mini-local"]
     assert rs.meta.title.zh == "迷你评分表"  # inherited
@@ -54,12 +66,16 @@ def test_overlay_changes_a_threshold_and_keeps_the_rest(tmp_path: Path) -> None:
     ev = fuac.evaluate(rs, FULL, on=JUNE_2023)
     assert ev.total == 18 and ev.item("6").points == 0
     chain = ev.to_dict()["ruleset"]["chain"]
-    assert [c["id"] for c in chain] == ["mini", "mini-local"] and all(c["content_hash"].startswith("sha256:") for c in chain)
+    assert [c["id"] for c in chain] == ["mini", "mini-local"] and all(
+        c["content_hash"].startswith("sha256:") for c in chain
+    )
 
 
 def test_remove_replaces_and_reweight_are_rechecked(tmp_path: Path) -> None:
     # removing item 7 (4 points) leaves section B at 8 of 12: the totals check must catch it
-    p = overlay(tmp_path, """
+    p = overlay(
+        tmp_path,
+        """
         [scheme]
         id = "mini-x"
         version = "2"
@@ -68,12 +84,15 @@ def test_remove_replaces_and_reweight_are_rechecked(tmp_path: Path) -> None:
         [[sections.items]]
         id = "7"
         remove = true
-    """)
+    """,
+    )
     with pytest.raises(RulesetCheckError) as exc:
         fuac.load(p)
     assert "items of section 'B' add up to 8" in str(exc.value)
     # the same removal with the section and total re-weighted composes
-    p = overlay(tmp_path, """
+    p = overlay(
+        tmp_path,
+        """
         [scheme]
         id = "mini-x"
         version = "2"
@@ -84,14 +103,18 @@ def test_remove_replaces_and_reweight_are_rechecked(tmp_path: Path) -> None:
         [[sections.items]]
         id = "7"
         remove = true
-    """, "ok.toml")
+    """,
+        "ok.toml",
+    )
     rs = fuac.load(p)
     assert rs.plan().total == 16 and "7" not in rs.plan().items
     assert fuac.evaluate(rs, FULL, on=JUNE_2023).total == 16
 
 
 def test_errors_point_at_the_overlay_or_the_base(tmp_path: Path) -> None:
-    p = overlay(tmp_path, """
+    p = overlay(
+        tmp_path,
+        """
         [scheme]
         id = "mini-y"
         version = "2"
@@ -101,20 +124,25 @@ def test_errors_point_at_the_overlay_or_the_base(tmp_path: Path) -> None:
         [[sections.items]]
         id = "2"
         floor = "sideways"
-    """)
+    """,
+    )
     with pytest.raises(RulesetError) as exc:
         fuac.load(p)
     msg = str(exc.value)
     line = _line_of(p, 'floor = "sideways"')
     assert f"{p}:{line}:" in msg  # the line of 'floor' in the overlay
-    q = overlay(tmp_path, """
+    q = overlay(
+        tmp_path,
+        """
         [scheme]
         id = "mini-z"
         version = "2"
         [[sections]]
         id = "Q"
         remove = true
-    """, "q.toml")
+    """,
+        "q.toml",
+    )
     section_line = _line_of(q, "[[sections]]")
     with pytest.raises(RulesetCheckError, match=rf"q\.toml:{section_line}:.*cannot remove 'Q'"):
         fuac.load(q)
@@ -143,8 +171,15 @@ def test_compose_with_mappings_and_kind_change_replaces_the_item() -> None:
     rs = fuac.compose(
         MINI,
         {"scheme": {"id": "m1", "version": "1"}},
-        {"scheme": {"id": "m2", "version": "1"},
-         "sections": [{"id": "B", "items": [{"id": "6", "max": 2, "kind": "all_or_nothing", "points": 2, "condition": "has_doc"}]}]},
+        {
+            "scheme": {"id": "m2", "version": "1"},
+            "sections": [
+                {
+                    "id": "B",
+                    "items": [{"id": "6", "max": 2, "kind": "all_or_nothing", "points": 2, "condition": "has_doc"}],
+                }
+            ],
+        },
     )
     assert [c["id"] for c in rs.chain] == ["mini", "m1", "m2"]
     item = rs.plan().items["6"]
@@ -153,7 +188,9 @@ def test_compose_with_mappings_and_kind_change_replaces_the_item() -> None:
 
 
 def test_diff_lists_changes_with_both_clauses(tmp_path: Path) -> None:
-    p = overlay(tmp_path, """
+    p = overlay(
+        tmp_path,
+        """
         [scheme]
         id = "mini-d"
         version = "2"
@@ -163,7 +200,8 @@ def test_diff_lists_changes_with_both_clauses(tmp_path: Path) -> None:
         id = "2"
         costs = [{ indicator = "complaints", cost = 0.5 }]
         clause = "每发现有1人投诉扣0.5分，扣完为止。"
-    """)
+    """,
+    )
     changes = diff(fuac.load(MINI), fuac.load(p))
     assert len(changes) == 1
     c = changes[0]
@@ -215,7 +253,9 @@ def test_rulesets_for_prefers_the_overlay(example_engine: fuac.Engine) -> None:
 def test_fuac_testing_collects_cases(pytester: pytest.Pytester) -> None:
     (pytester.path / "mini.toml").write_text(MINI.read_text(encoding="utf-8"), encoding="utf-8")
     base = "\n".join(f"{k} = {json.dumps(v)}" for k, v in FULL.items())
-    pytester.makefile(".test.toml", mini=textwrap.dedent(f"""
+    pytester.makefile(
+        ".test.toml",
+        mini=textwrap.dedent(f"""
         ruleset = "mini.toml"
         on = 2023-06-01
         [base.data]
@@ -230,7 +270,8 @@ def test_fuac_testing_collects_cases(pytester: pytest.Pytester) -> None:
         [[cases]]
         name = "deliberately wrong"
         expect = {{ total = 19 }}
-    """))
+    """),
+    )
     result = pytester.runpytest("-p", "fuac.testing")
     result.assert_outcomes(passed=2, failed=1)
     result.stdout.fnmatch_lines(["*deliberately wrong*", "*total: expected 19, got 20*"])

@@ -18,8 +18,15 @@ WEB_COPY = SOURCES / "liunan-2023-fertility-friendly-web-copy.txt"
 CASES = REPO / "src" / "fuac" / "rulesets" / "liunan-2023.test.toml"
 EXAMPLE = REPO / "examples" / "data" / "liunan-2023-liunan.toml"
 
-TITLES = ["组织领导保障有力", "人口服务体系健全", "托育服务发展领先", "生育支持政策完备",
-          "优生优育服务优质", "家庭保障措施到位", "生育友好氛围浓厚"]
+TITLES = [
+    "组织领导保障有力",
+    "人口服务体系健全",
+    "托育服务发展领先",
+    "生育支持政策完备",
+    "优生优育服务优质",
+    "家庭保障措施到位",
+    "生育友好氛围浓厚",
+]
 NUMBERS = ["（一）", "（二）", "（三）", "（四）", "（五）", "（六）", "（七）"]
 
 needs_sources = pytest.mark.skipif(not SOURCES.is_dir(), reason="the shared source documents are not here")
@@ -86,7 +93,7 @@ def test_web_copy_keeps_the_work_requirements() -> None:
     web = WEB_COPY.read_text(encoding="utf-8").replace("(", "（").replace(")", "）")
     web = re.sub(r"\s*\n\d+、", "", web)
     assert "工作要求" in web
-    for number, title in zip(NUMBERS, TITLES):
+    for number, title in zip(NUMBERS, TITLES, strict=True):
         assert f"{number}{title}。" in web, title
 
 
@@ -101,8 +108,7 @@ def test_example_unit() -> None:
     from fuac.cli import read_input
 
     doc = read_input(str(EXAMPLE))
-    ev = fuac.evaluate("liunan-2023", doc["data"], context=doc["context"], assessments=doc["assessments"],
-                       on=doc["on"])
+    ev = fuac.evaluate("liunan-2023", doc["data"], context=doc["context"], assessments=doc["assessments"], on=doc["on"])
     assert not ev.problems
     assert ev.complete and not ev.vetoed
     assert ev.reported_total == Decimal("86.1")

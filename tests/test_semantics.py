@@ -5,7 +5,6 @@ and `fuac test` going on past an unreadable case file."""
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -126,21 +125,29 @@ def test_cap_tier_must_be_a_grade() -> None:
 
 
 def test_eligibility_refuses_a_plugin_check() -> None:
-    text = HEAD + """
+    text = (
+        HEAD
+        + """
 [[eligibility]]
 id = "e"
 label = { zh = "条件", en = "Condition" }
 clause = "…"
 check = "whatever"
 """
+    )
     with pytest.raises(RulesetError, match="a plugin 'check' is a veto check"):
         fuac.loads(text, name="elig.toml")
 
 
 def test_target_on_a_boolean_indicator() -> None:
-    text = HEAD.replace('kind = "points"', 'kind = "targets"').replace("total = 10\n", "").replace(
-        "precision = 0.1\npass_mark = 6\n", "")
-    text = text[: text.index("[[grades]]")] + """
+    text = (
+        HEAD.replace('kind = "points"', 'kind = "targets"')
+        .replace("total = 10\n", "")
+        .replace("precision = 0.1\npass_mark = 6\n", "")
+    )
+    text = (
+        text[: text.index("[[grades]]")]
+        + """
 [[sections]]
 id = "T"
 title = { zh = "目标", en = "Targets" }
@@ -152,6 +159,7 @@ comparator = "=="
 value = true
 year = 2024
 """
+    )
     rs = fuac.loads(text, name="targets.toml")
     assert fuac.evaluate(rs, {"ok_a": True}, on=ON).item("t1").met is True
     assert fuac.evaluate(rs, {"ok_a": False}, on=ON).item("t1").met is False

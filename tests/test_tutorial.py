@@ -21,4 +21,6 @@ def test_every_file_shown_in_the_tutorial_is_the_example_file() -> None:
         "src/fuac_liunan_local/liunan-local-2024.test.toml",
     }
     for name, body in blocks:
-        assert body == (EXAMPLE / name).read_text(encoding="utf-8"), f"docs/tutorial-rule-package.md shows an outdated {name}"
+        assert body == (EXAMPLE / name).read_text(encoding="utf-8"), (
+            f"docs/tutorial-rule-package.md shows an outdated {name}"
+        )

@@ -185,7 +185,9 @@ class _Merger:
             if target is not None:
                 k = find(target)
                 if k is None:
-                    self.problems.append(CompositionProblem(f"cannot replace {target!r}: the base has no such id", where))
+                    self.problems.append(
+                        CompositionProblem(f"cannot replace {target!r}: the base has no such id", where)
+                    )
                     continue
                 if find(oid) not in (None, k):
                     self.problems.append(CompositionProblem(f"id {oid!r} is already in the base", where))

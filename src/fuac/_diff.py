@@ -116,8 +116,11 @@ def diff(a: RuleSet, b: RuleSet) -> list[Change]:
         elif sid not in sa:
             changes.append(Change("added", "section", sid, fields={"max": (None, sb[sid].get("max"))}))
         else:
-            f = _fields({k: v for k, v in sa[sid].items() if k != "items"},
-                        {k: v for k, v in sb[sid].items() if k != "items"}, {"title", "number", "clause"})
+            f = _fields(
+                {k: v for k, v in sa[sid].items() if k != "items"},
+                {k: v for k, v in sb[sid].items() if k != "items"},
+                {"title", "number", "clause"},
+            )
             if f:
                 changes.append(Change("changed", "section", sid, fields=f))
 
@@ -133,20 +136,39 @@ def diff(a: RuleSet, b: RuleSet) -> list[Change]:
         new = ib[match][2]
         removed.remove(rid)
         added.remove(match)
-        changes.append(Change(
-            "replaced", "item", rid, new_id=match, section=sec,
-            fields={"max": (old.get("max"), new.get("max"))} if old.get("max") != new.get("max") else {},
-            clause_a=old.get("clause"), clause_b=new.get("clause"),
-            new_inputs=sorted(_reads(b, match) - ind_a),
-        ))
+        changes.append(
+            Change(
+                "replaced",
+                "item",
+                rid,
+                new_id=match,
+                section=sec,
+                fields={"max": (old.get("max"), new.get("max"))} if old.get("max") != new.get("max") else {},
+                clause_a=old.get("clause"),
+                clause_b=new.get("clause"),
+                new_inputs=sorted(_reads(b, match) - ind_a),
+            )
+        )
     for rid in removed:
         sec, _, old = ia[rid]
-        changes.append(Change("removed", "item", rid, section=sec, fields={"max": (old.get("max"), None)},
-                              clause_a=old.get("clause")))
+        changes.append(
+            Change(
+                "removed", "item", rid, section=sec, fields={"max": (old.get("max"), None)}, clause_a=old.get("clause")
+            )
+        )
     for nid in added:
         sec, _, new = ib[nid]
-        changes.append(Change("added", "item", nid, section=sec, fields={"max": (None, new.get("max"))},
-                              clause_b=new.get("clause"), new_inputs=sorted(_reads(b, nid) - ind_a)))
+        changes.append(
+            Change(
+                "added",
+                "item",
+                nid,
+                section=sec,
+                fields={"max": (None, new.get("max"))},
+                clause_b=new.get("clause"),
+                new_inputs=sorted(_reads(b, nid) - ind_a),
+            )
+        )
     for iid in ia:
         if iid not in ib:
             continue
@@ -155,9 +177,18 @@ def diff(a: RuleSet, b: RuleSet) -> list[Change]:
         if sec_a != sec_b:
             f["section"] = (sec_a, sec_b)
         if f:
-            changes.append(Change("changed", "item", iid, section=sec_b, fields=f,
-                                  clause_a=old.get("clause"), clause_b=new.get("clause"),
-                                  new_inputs=sorted(_reads(b, iid) - _reads(a, iid) - ind_a)))
+            changes.append(
+                Change(
+                    "changed",
+                    "item",
+                    iid,
+                    section=sec_b,
+                    fields=f,
+                    clause_a=old.get("clause"),
+                    clause_b=new.get("clause"),
+                    new_inputs=sorted(_reads(b, iid) - _reads(a, iid) - ind_a),
+                )
+            )
 
     for group in ("vetoes", "eligibility"):
         ga = {c["id"]: c for c in da.get(group, [])}
@@ -171,8 +202,16 @@ def diff(a: RuleSet, b: RuleSet) -> list[Change]:
             else:
                 f = _fields(ga[cid], gb[cid], {"label"})
                 if f:
-                    changes.append(Change("changed", what, cid, fields=f, clause_a=ga[cid].get("clause"),
-                                          clause_b=gb[cid].get("clause")))
+                    changes.append(
+                        Change(
+                            "changed",
+                            what,
+                            cid,
+                            fields=f,
+                            clause_a=ga[cid].get("clause"),
+                            clause_b=gb[cid].get("clause"),
+                        )
+                    )
 
     pa, pb = da.get("parameters", {}), db.get("parameters", {})
     for name in dict.fromkeys([*pa, *pb]):
@@ -184,7 +223,9 @@ def diff(a: RuleSet, b: RuleSet) -> list[Change]:
     inda, indb = da.get("indicators", {}), db.get("indicators", {})
     for name in indb:
         if name in inda and inda[name] != indb[name]:
-            changes.append(Change("changed", "indicator", name, fields=_fields(inda[name], indb[name], {"description"})))
+            changes.append(
+                Change("changed", "indicator", name, fields=_fields(inda[name], indb[name], {"description"}))
+            )
         elif name not in inda and name not in used_new:
             changes.append(Change("added", "indicator", name))
     return [c for c in changes if c.fields or c.action != "changed"]
@@ -230,6 +271,6 @@ def replay(a: RuleSet, b: RuleSet, units: Iterable[Mapping[str, Any]]) -> list[R
         eb = evaluate(b, u["data"], **kwargs)
         name = u.get("name") or (u.get("context") or {}).get("name") or f"unit {k + 1}"
         rows.append(Replay(str(name), ea.reported_total, eb.reported_total))
-    for r, ra, rb in zip(rows, _ranks([r.total_a for r in rows]), _ranks([r.total_b for r in rows])):
+    for r, ra, rb in zip(rows, _ranks([r.total_a for r in rows]), _ranks([r.total_b for r in rows]), strict=True):
         r.rank_a, r.rank_b = ra, rb
     return rows

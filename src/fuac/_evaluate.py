@@ -17,7 +17,7 @@ from ._expressions import DECIMAL_CONTEXT
 from ._inputs import read_assessments, validate
 from ._kinds import Assessment, Discretionary, Inputs, Outcome, Requirement, Rule, VetoRule, fmt_points
 from ._loader import Plan, PreparedCondition, PreparedItem, RuleSet
-from ._results import Evaluation, ItemResult, PartResult, Problem, SectionResult, ConditionResult
+from ._results import ConditionResult, Evaluation, ItemResult, PartResult, Problem, SectionResult
 
 ZERO = Decimal(0)
 
@@ -104,7 +104,8 @@ def evaluate_plan(
         if name not in values and name not in invalid:
             problems.append(
                 Problem(
-                    name, "missing",
+                    name,
+                    "missing",
                     f"{indicators[name].label.en}: no value given",
                     f"{indicators[name].label.zh}：未提供数值",
                     rules=sorted(set(rules)),
@@ -172,7 +173,8 @@ def _check_assessments(plan: Plan, entries: dict[str, Assessment], problems: lis
         if rule is None or not rule.assessable:
             problems.append(
                 Problem(
-                    f"assessments.{key}", "unknown_field",
+                    f"assessments.{key}",
+                    "unknown_field",
                     "no item or part of this tier takes an assessor's entry under this key; ignored",
                     "本层级没有以此为键、需评估人评分的项目；已忽略",
                     severity="warning",
@@ -183,21 +185,32 @@ def _check_assessments(plan: Plan, entries: dict[str, Assessment], problems: lis
             v = a.value
             lo, hi = rule.params.min, rule.params.points  # type: ignore[attr-defined]
             if isinstance(v, bool) or not isinstance(v, (int, float, Decimal)):
-                problems.append(_bad_assessment(key, f"expected points between {lo} and {hi}, got {v!r}",
-                                                f"应为{lo}至{hi}之间的分数，实际为 {v!r}"))
+                problems.append(
+                    _bad_assessment(
+                        key,
+                        f"expected points between {lo} and {hi}, got {v!r}",
+                        f"应为{lo}至{hi}之间的分数，实际为 {v!r}",
+                    )
+                )
                 continue
             try:
                 d = Decimal(repr(v)) if isinstance(v, float) else Decimal(v)
             except (ValueError, decimal.InvalidOperation):
                 d = Decimal("NaN")
             if not d.is_finite() or d < lo or d > hi:
-                problems.append(_bad_assessment(key, f"{v!r} is outside the allowed {lo}..{hi}",
-                                                f"{v!r} 超出允许范围 {lo}至{hi}"))
+                problems.append(
+                    _bad_assessment(key, f"{v!r} is outside the allowed {lo}..{hi}", f"{v!r} 超出允许范围 {lo}至{hi}")
+                )
                 continue
             a = Assessment(d, a.rationale, a.assessor)
         elif isinstance(rule, Requirement) and not isinstance(a.value, bool):
-            problems.append(_bad_assessment(key, f"expected true (met) or false (not met), got {a.value!r}",
-                                            f"应为 true（已落实）或 false（未落实），实际为 {a.value!r}"))
+            problems.append(
+                _bad_assessment(
+                    key,
+                    f"expected true (met) or false (not met), got {a.value!r}",
+                    f"应为 true（已落实）或 false（未落实），实际为 {a.value!r}",
+                )
+            )
             continue
         out[key] = a
     return out
@@ -217,12 +230,14 @@ def _blocked(reads: frozenset[str], inputs: Inputs, invalid: set[str]) -> tuple[
 def _blocked_outcome(missing: list[str], bad: list[str], inputs: Inputs) -> Outcome:
     if bad:
         return Outcome(
-            None, "invalid_input",
+            None,
+            "invalid_input",
             f"输入无效，无法评分：{'、'.join(bad)}。",
             f"cannot score: invalid input in {', '.join(bad)}.",
         )
     return Outcome(
-        None, "missing_input",
+        None,
+        "missing_input",
         f"缺少输入，无法评分：{'、'.join(missing)}。",
         f"cannot score: missing {', '.join(missing)}.",
     )
@@ -238,7 +253,8 @@ def _run(rule_id: str, rule: Rule, inputs: Inputs, invalid: set[str], needed: di
         return rule.score(inputs)
     except (ArithmeticError, TypeError, ValueError) as exc:
         return Outcome(
-            None, "invalid_input",
+            None,
+            "invalid_input",
             f"由输入计算失败：{exc}。",
             f"cannot score from these inputs: {type(exc).__name__}: {exc}.",
         )
@@ -258,19 +274,57 @@ def _item(it: PreparedItem, inputs: Inputs, invalid: set[str], needed: dict[str,
         missing, bad = _blocked(frozenset(n for n in it.applies.names if n in inputs.labels), inputs, invalid)
         if missing or bad:
             o = _blocked_outcome(missing, bad, inputs)
-            return ItemResult(it.id, it.number, it.section, it.label, None, it.max, o.status, None,
-                              o.reason_zh, o.reason_en, read, it.clause, it.method, kind)
+            return ItemResult(
+                it.id,
+                it.number,
+                it.section,
+                it.label,
+                None,
+                it.max,
+                o.status,
+                None,
+                o.reason_zh,
+                o.reason_en,
+                read,
+                it.clause,
+                it.method,
+                kind,
+            )
         try:
             applies = bool(inputs.eval(it.applies))
         except (ArithmeticError, TypeError, ValueError) as exc:
-            return ItemResult(it.id, it.number, it.section, it.label, None, it.max, "invalid_input", None,
-                              f"由输入计算失败：{exc}。", f"cannot score: {exc}.", read, it.clause, it.method, kind)
+            return ItemResult(
+                it.id,
+                it.number,
+                it.section,
+                it.label,
+                None,
+                it.max,
+                "invalid_input",
+                None,
+                f"由输入计算失败：{exc}。",
+                f"cannot score: {exc}.",
+                read,
+                it.clause,
+                it.method,
+                kind,
+            )
         if not applies:
             return ItemResult(
-                it.id, it.number, it.section, it.label, None, it.max, "not_applicable", None,
+                it.id,
+                it.number,
+                it.section,
+                it.label,
+                None,
+                it.max,
+                "not_applicable",
+                None,
                 f"本项不适用于该单位（{it.applies.source} 不成立），不计分，也不计入满分。",
                 f"not applicable to this unit ({it.applies.source} does not hold): no points, and not in the maximum.",
-                read, it.clause, it.method, kind,
+                read,
+                it.clause,
+                it.method,
+                kind,
             )
     if it.void is not None:
         for n in it.void_reads:
@@ -278,36 +332,105 @@ def _item(it: PreparedItem, inputs: Inputs, invalid: set[str], needed: dict[str,
         missing, bad = _blocked(it.void_reads, inputs, invalid)
         if missing or bad:
             o = _blocked_outcome(missing, bad, inputs)
-            return ItemResult(it.id, it.number, it.section, it.label, None, it.max, o.status, None,
-                              o.reason_zh, o.reason_en, read, it.clause, it.method, kind)
+            return ItemResult(
+                it.id,
+                it.number,
+                it.section,
+                it.label,
+                None,
+                it.max,
+                o.status,
+                None,
+                o.reason_zh,
+                o.reason_en,
+                read,
+                it.clause,
+                it.method,
+                kind,
+            )
         try:
             voided = bool(inputs.eval(it.void))
         except (ArithmeticError, TypeError, ValueError) as exc:
-            return ItemResult(it.id, it.number, it.section, it.label, None, it.max, "invalid_input", None,
-                              f"由输入计算失败：{exc}。", f"cannot score: {exc}.", read, it.clause, it.method, kind)
+            return ItemResult(
+                it.id,
+                it.number,
+                it.section,
+                it.label,
+                None,
+                it.max,
+                "invalid_input",
+                None,
+                f"由输入计算失败：{exc}。",
+                f"cannot score: {exc}.",
+                read,
+                it.clause,
+                it.method,
+                kind,
+            )
         if voided:
             labels = [inputs_label(n, inputs) for n in sorted(it.void_reads)]
             why_zh = "、".join(lab.zh for lab in labels) or it.void.source
             why_en = ", ".join(lab.en for lab in labels) or it.void.source
             rule_zh = f"（{it.void_clause}）" if it.void_clause else ""
             return ItemResult(
-                it.id, it.number, it.section, it.label, ZERO if it.max is not None else None, it.max, "voided", False,
+                it.id,
+                it.number,
+                it.section,
+                it.label,
+                ZERO if it.max is not None else None,
+                it.max,
+                "voided",
+                False,
                 f"本项作废：{why_zh}{rule_zh}，不论其他情况均记0分。",
                 f"item voided: {why_en}; it gets no points, whatever else it meets.",
-                read, it.clause, it.method, kind,
+                read,
+                it.clause,
+                it.method,
+                kind,
             )
     if it.parts is None:
         assert it.rule is not None
         o = _run(it.id, it.rule, inputs, invalid, needed)
         judgement = o.points if o.judgement else None
-        return ItemResult(it.id, it.number, it.section, it.label, o.points, it.max, o.status, o.met,
-                          o.reason_zh, o.reason_en, read, it.clause, it.method, kind,
-                          judgement_points=judgement, bonus=it.bonus, details=o.details)
+        return ItemResult(
+            it.id,
+            it.number,
+            it.section,
+            it.label,
+            o.points,
+            it.max,
+            o.status,
+            o.met,
+            o.reason_zh,
+            o.reason_en,
+            read,
+            it.clause,
+            it.method,
+            kind,
+            judgement_points=judgement,
+            bonus=it.bonus,
+            details=o.details,
+        )
     parts: list[PartResult] = []
     for p in it.parts:
         o = _run(p.key, p.rule, inputs, invalid, needed)
-        parts.append(PartResult(p.id, p.label, o.points, p.max, o.status, o.met, o.reason_zh, o.reason_en,
-                                _read(p.rule.reads, inputs), p.clause, o.judgement, o.rationale, o.details))
+        parts.append(
+            PartResult(
+                p.id,
+                p.label,
+                o.points,
+                p.max,
+                o.status,
+                o.met,
+                o.reason_zh,
+                o.reason_en,
+                _read(p.rule.reads, inputs),
+                p.clause,
+                o.judgement,
+                o.rationale,
+                o.details,
+            )
+        )
     status = max((pr.status for pr in parts), key=lambda s: _STATUS_RANK.get(s, 0))
     scored = [pr.points for pr in parts if pr.points is not None]
     points: Decimal | None = sum(scored, ZERO) if scored or it.max is not None else None
@@ -317,14 +440,33 @@ def _item(it: PreparedItem, inputs: Inputs, invalid: set[str], needed: dict[str,
         points = ZERO
     mets = [pr.met for pr in parts]
     met = None if any(m is None for m in mets) else all(mets)
-    judgement = sum((pr.points or ZERO for pr in parts if pr.judgement), ZERO) if any(pr.judgement for pr in parts) else None
+    judgement = (
+        sum((pr.points or ZERO for pr in parts if pr.judgement), ZERO) if any(pr.judgement for pr in parts) else None
+    )
     zh = "；".join(f"{pr.id}）{pr.reason_zh.rstrip('。')}" for pr in parts) + "。"
     en = " ".join(f"({pr.id}) {pr.reason_en}" for pr in parts)
     if points is not None and it.max is not None:
         zh += f"本项合计{fmt_points(points)}分。"
         en += f" Item total: {fmt_points(points)} of {fmt_points(it.max)}."
-    return ItemResult(it.id, it.number, it.section, it.label, points, it.max, status, met, zh, en, read,
-                      it.clause, it.method, kind, parts=parts, judgement_points=judgement, bonus=it.bonus)
+    return ItemResult(
+        it.id,
+        it.number,
+        it.section,
+        it.label,
+        points,
+        it.max,
+        status,
+        met,
+        zh,
+        en,
+        read,
+        it.clause,
+        it.method,
+        kind,
+        parts=parts,
+        judgement_points=judgement,
+        bonus=it.bonus,
+    )
 
 
 def inputs_label(name: str, inputs: Inputs) -> Any:
@@ -346,10 +488,19 @@ def _condition(
     read = _read(pc.reads, inputs)
     if missing or bad:
         names = "、".join(missing + bad)
-        return ConditionResult(c.id, scope, None, c.label,
-                          f"{c.label.zh}：缺少或无效输入（{names}），无法判断。",
-                          f"{c.label.en}: cannot tell, missing or invalid {', '.join(missing + bad)}.",
-                          c.clause, read, missing=missing + bad, consequence=c.consequence, cap_tier=c.cap_tier)
+        return ConditionResult(
+            c.id,
+            scope,
+            None,
+            c.label,
+            f"{c.label.zh}：缺少或无效输入（{names}），无法判断。",
+            f"{c.label.en}: cannot tell, missing or invalid {', '.join(missing + bad)}.",
+            c.clause,
+            read,
+            missing=missing + bad,
+            consequence=c.consequence,
+            cap_tier=c.cap_tier,
+        )
     try:
         if pc.expr is not None:
             hit = bool(inputs.eval(pc.expr))
@@ -357,13 +508,27 @@ def _condition(
             assert pc.check is not None
             hit = bool(pc.check(inputs.values, inputs.parameters))
     except (ArithmeticError, TypeError, ValueError) as exc:
-        return ConditionResult(c.id, scope, None, c.label, f"{c.label.zh}：计算失败（{exc}）。",
-                          f"{c.label.en}: could not be checked ({exc}).", c.clause, read, consequence=c.consequence, cap_tier=c.cap_tier)
+        return ConditionResult(
+            c.id,
+            scope,
+            None,
+            c.label,
+            f"{c.label.zh}：计算失败（{exc}）。",
+            f"{c.label.en}: could not be checked ({exc}).",
+            c.clause,
+            read,
+            consequence=c.consequence,
+            cap_tier=c.cap_tier,
+        )
     if veto:
         zh = f"{c.label.zh}：{'已发生，一票否决' if hit else '未发生'}。"
         en = f"{c.label.en}: {'occurred, veto' if hit else 'did not occur'}."
-        return ConditionResult(c.id, scope, hit, c.label, zh, en, c.clause, read, consequence=c.consequence, cap_tier=c.cap_tier)
+        return ConditionResult(
+            c.id, scope, hit, c.label, zh, en, c.clause, read, consequence=c.consequence, cap_tier=c.cap_tier
+        )
     zh = f"{c.label.zh}：{'符合' if hit else '不符合'}。"
     en = f"{c.label.en}: {'met' if hit else 'not met'}."
     # for an eligibility condition, "triggered" means the condition holds
-    return ConditionResult(c.id, scope, hit, c.label, zh, en, c.clause, read, consequence=c.consequence, cap_tier=c.cap_tier)
+    return ConditionResult(
+        c.id, scope, hit, c.label, zh, en, c.clause, read, consequence=c.consequence, cap_tier=c.cap_tier
+    )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from ._kinds import Assessment
@@ -44,7 +44,8 @@ def check_value(name: str, ind: Indicator, raw: Any) -> tuple[Any, Problem | Non
         if isinstance(raw, bool):
             return raw, None
         return None, Problem(
-            name, "invalid_type",
+            name,
+            "invalid_type",
             f"{label.en}: expected true or false, got {_show(raw)}",
             f"{label.zh}：应为是/否（true/false），实际为 {_show(raw)}",
             value=raw,
@@ -53,7 +54,8 @@ def check_value(name: str, ind: Indicator, raw: Any) -> tuple[Any, Problem | Non
         if isinstance(raw, str) and raw in (ind.choices or []):
             return raw, None
         return None, Problem(
-            name, "invalid_choice",
+            name,
+            "invalid_choice",
             f"{label.en}: expected one of {', '.join(ind.choices or [])}, got {_show(raw)}",
             f"{label.zh}：应为 {'、'.join(ind.choices or [])} 之一，实际为 {_show(raw)}",
             value=raw,
@@ -62,35 +64,40 @@ def check_value(name: str, ind: Indicator, raw: Any) -> tuple[Any, Problem | Non
         d = _number(raw)
     except OverflowError:
         return None, Problem(
-            name, "not_finite",
+            name,
+            "not_finite",
             f"{label.en}: {_show(raw)} is not a finite number",
             f"{label.zh}：{_show(raw)} 不是有限数值",
             value=str(raw),
         )
     if d is None:
         return None, Problem(
-            name, "invalid_type",
+            name,
+            "invalid_type",
             f"{label.en}: expected a number, got {_show(raw)}",
             f"{label.zh}：应为数值，实际为 {_show(raw)}",
             value=raw,
         )
     if ind.type == "integer" and d != d.to_integral_value():
         return None, Problem(
-            name, "not_integer",
+            name,
+            "not_integer",
             f"{label.en}: expected a whole number, got {_show(raw)}",
             f"{label.zh}：应为整数，实际为 {_show(raw)}",
             value=d,
         )
     if ind.min is not None and d < ind.min:
         return None, Problem(
-            name, "out_of_range",
+            name,
+            "out_of_range",
             f"{label.en}: {d} is below the minimum {ind.min}",
             f"{label.zh}：{d} 低于下限 {ind.min}",
             value=d,
         )
     if ind.max is not None and d > ind.max:
         return None, Problem(
-            name, "out_of_range",
+            name,
+            "out_of_range",
             f"{label.en}: {d} is above the maximum {ind.max}",
             f"{label.zh}：{d} 高于上限 {ind.max}",
             value=d,
@@ -116,7 +123,8 @@ def validate(
         if ind is None:
             problems.append(
                 Problem(
-                    name, "unknown_field",
+                    name,
+                    "unknown_field",
                     "not an indicator of this rule set; ignored",
                     "不是本规则集的指标，已忽略",
                     severity="warning",
@@ -130,7 +138,8 @@ def validate(
             if extra or "value" not in raw:
                 problems.append(
                     Problem(
-                        name, "invalid_type",
+                        name,
+                        "invalid_type",
                         f"a reference value is a number or {{value, source}}; got keys {sorted(map(str, raw))}",
                         f"参考值应为数值或 {{value, source}}，实际键为 {sorted(map(str, raw))}",
                     )
@@ -167,7 +176,8 @@ def read_assessments(
                 if len(vkeys) != 1 or extra:
                     problems.append(
                         Problem(
-                            f"assessments.{key}", "invalid_type",
+                            f"assessments.{key}",
+                            "invalid_type",
                             "an assessment is a value or a table with one of value/points/met, and rationale, assessor",
                             "评估记录应为数值，或含 value/points/met 之一及 rationale、assessor 的表",
                             rules=[str(key)],

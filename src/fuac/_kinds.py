@@ -350,7 +350,6 @@ class PreparedTest:
         return ok, zh, en
 
 
-
 def _prepare_tests(tests: list[Test], ctx: RuleContext, *, listed: bool = True) -> list[PreparedTest]:
     """Prepare tests; ``listed``: they are written as ``tests = [...]`` (errors say which one)."""
     out = []
@@ -540,10 +539,14 @@ class Deduction(Rule):
             if ind.type not in ("integer", "decimal"):
                 raise RuleError(
                     f"{c.indicator!r} counts occurrences: it must be an integer or decimal indicator",
-                    "costs", i, "indicator",
+                    "costs",
+                    i,
+                    "indicator",
                 )
             if c.cost < 0:
-                raise RuleError("a cost is the points taken per occurrence: it must not be negative", "costs", i, "cost")
+                raise RuleError(
+                    "a cost is the points taken per occurrence: it must not be negative", "costs", i, "cost"
+                )
         self.max_points = params.points
         self.floor = params.floor
         self.reads = frozenset(c.indicator for c in params.costs)
@@ -625,7 +628,9 @@ class Shortfall(Rule):
             if ind.type not in ("integer", "decimal"):
                 raise RuleError(f"{name!r} must be a number indicator", "indicators", i)
             if ind.unit != params.unit:
-                raise RuleError(f"{name!r} is in unit {ind.unit!r} but the target is written in {params.unit!r}", "unit")
+                raise RuleError(
+                    f"{name!r} is in unit {ind.unit!r} but the target is written in {params.unit!r}", "unit"
+                )
         if params.parameter is not None:
             if params.parameter not in ctx.parameters:
                 raise RuleError(f"unknown parameter {params.parameter!r}", "parameter")
@@ -682,8 +687,11 @@ class Shortfall(Rule):
             n = self.steps(gap)
             cost = n * p.cost
             taken += cost
-            gz, ge = with_unit(gap, p.unit) if p.unit != "percent" else (
-                f"{fmt_number(gap)}个百分点", f"{fmt_number(gap)} percentage point{'s' if gap != 1 else ''}")
+            gz, ge = (
+                with_unit(gap, p.unit)
+                if p.unit != "percent"
+                else (f"{fmt_number(gap)}个百分点", f"{fmt_number(gap)} percentage point{'s' if gap != 1 else ''}")
+            )
             dir_zh = "低" if below else "高"
             dir_en = "below" if below else "above"
             zh_parts.append(f"{lab.zh} {vz}，{dir_zh}于 {tz} {gz}，计{fmt_number(n)}档，扣{fmt_points(cost)}分")
@@ -846,8 +854,16 @@ class Formula(Rule):
         if isinstance(v, bool) or not isinstance(v, Decimal):
             raise ValueError(f"formula gave {v!r}, not a number")
         got = min(max(v, p.min_points), p.max_points)
-        clipped_zh = f"（计算值{fmt_number(v)}，限定在{fmt_points(p.min_points)}至{fmt_points(p.max_points)}分）" if got != v else ""
-        clipped_en = f" (computed {fmt_number(v)}, kept within {fmt_points(p.min_points)}..{fmt_points(p.max_points)})" if got != v else ""
+        clipped_zh = (
+            f"（计算值{fmt_number(v)}，限定在{fmt_points(p.min_points)}至{fmt_points(p.max_points)}分）"
+            if got != v
+            else ""
+        )
+        clipped_en = (
+            f" (computed {fmt_number(v)}, kept within {fmt_points(p.min_points)}..{fmt_points(p.max_points)})"
+            if got != v
+            else ""
+        )
         return Outcome(
             got,
             "scored",
@@ -887,7 +903,10 @@ class Bands(Rule):
             raise ValueError("'bands' needs at least one band")
         self.max_points = max([b.points for b in params.bands] + [params.otherwise])
         self.reads = frozenset([params.indicator])
-        self.describe = {"indicator": params.indicator, "bands": [(b.comparator, b.threshold, b.points) for b in params.bands]}
+        self.describe = {
+            "indicator": params.indicator,
+            "bands": [(b.comparator, b.threshold, b.points) for b in params.bands],
+        }
 
     def score(self, inputs: Inputs) -> Outcome:
         p: Any = self.params
@@ -899,13 +918,15 @@ class Bands(Rule):
                 tz, te = with_unit(b.threshold, p.unit)
                 cz, ce = _CMP_WORDS[b.comparator]
                 return Outcome(
-                    b.points, "scored",
+                    b.points,
+                    "scored",
                     f"{lab.zh} {vz} {cz} {tz}，{_pts_zh(b.points)}。",
                     f"{lab.en} {ve} {ce} {te}: {_pts_en(b.points)}.",
                     met=b.points == self.max_points,
                 )
         return Outcome(
-            p.otherwise, "scored",
+            p.otherwise,
+            "scored",
             f"{lab.zh} {vz}，未进入任何档次，{_pts_zh(p.otherwise)}。",
             f"{lab.en} {ve} is in no band: {_pts_en(p.otherwise)}.",
             met=p.otherwise == self.max_points,
@@ -942,7 +963,8 @@ class Requirement(Rule):
             ok = bool(inputs.eval(self.expr))
             got = (pts if ok else ZERO) if pts is not None else None
             return Outcome(
-                got, "scored",
+                got,
+                "scored",
                 f"{'已落实' if ok else '未落实'}（{self.expr.source}）。",
                 f"{'met' if ok else 'not met'} ({self.expr.source}).",
                 met=ok,
@@ -955,10 +977,13 @@ class Requirement(Rule):
         why_zh = f"，理由：{a.rationale}" if a.rationale else ""
         why_en = f"; rationale: {a.rationale}" if a.rationale else ""
         return Outcome(
-            got, "scored",
+            got,
+            "scored",
             f"评估人判断{'已落实' if ok else '未落实'}{why_zh}。",
             f"assessor judged it {'met' if ok else 'not met'}{why_en}.",
-            met=ok, judgement=True, rationale=a.rationale,
+            met=ok,
+            judgement=True,
+            rationale=a.rationale,
         )
 
 
@@ -995,7 +1020,8 @@ class Target(Rule):
         p: Any = self.params
         ok, zh, en = self.test.run(inputs)
         return Outcome(
-            None, "scored",
+            None,
+            "scored",
             f"{p.year}年目标：{zh}，{'已完成' if ok else '未完成'}。",
             f"{p.year} target: {en}: {'achieved' if ok else 'not achieved'}.",
             met=ok,

@@ -14,10 +14,10 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from ._compose import FileOrigins, Origins, compose_docs
 from ._expressions import Expression
 from ._kinds import Rule, RuleContext, VetoRule
 from ._models import ITEM_COMMON_KEYS, LEVEL_DIGITS, Condition, ItemHead, RulesetDoc, Text, Tier
-from ._compose import FileOrigins, Origins, compose_docs
 from ._toml import format_path, read_toml
 from .errors import ExpressionError, RulesetCheckError, RulesetError, RulesetSchemaError
 
@@ -146,9 +146,14 @@ class RuleSet:
         else:
             self.content_hash = "sha256:" + hashlib.sha256(f"{base.content_hash}+{own}".encode()).hexdigest()
         #: every rule set this one is composed of, base first: id, version and content hash
-        self.chain: list[dict[str, str]] = [*(base.chain if base else []), {
-            "id": doc.scheme.id, "version": doc.scheme.version, "content_hash": own,
-        }]
+        self.chain: list[dict[str, str]] = [
+            *(base.chain if base else []),
+            {
+                "id": doc.scheme.id,
+                "version": doc.scheme.version,
+                "content_hash": own,
+            },
+        ]
         self._param_cache: dict[dt.date, dict[str, Any]] = {}
 
     # metadata -------------------------------------------------------------
@@ -188,9 +193,7 @@ class RuleSet:
         if tier is None and None not in self.plans:
             if len(self.plans) == 1:
                 return next(iter(self.plans.values()))
-            raise TierNotFound(
-                f"rule set {self.id!r} has tiers {', '.join(str(t) for t in self.plans)}: pass tier=…"
-            )
+            raise TierNotFound(f"rule set {self.id!r} has tiers {', '.join(str(t) for t in self.plans)}: pass tier=…")
         try:
             return self.plans[tier]
         except KeyError:
@@ -359,15 +362,29 @@ def load_file(
         ref = data.get("extends")
         if base is None:
             if not isinstance(ref, str):
-                raise RulesetSchemaError("'extends' must be a rule-set id or a path", path=name,
-                                         line=lines.line_of(("extends",)), key="extends")
+                raise RulesetSchemaError(
+                    "'extends' must be a rule-set id or a path",
+                    path=name,
+                    line=lines.line_of(("extends",)),
+                    key="extends",
+                )
             if resolve_base is None:
-                raise RulesetCheckError("'extends' cannot be resolved here", path=name,
-                                        line=lines.line_of(("extends",)), key="extends")
+                raise RulesetCheckError(
+                    "'extends' cannot be resolved here", path=name, line=lines.line_of(("extends",)), key="extends"
+                )
             base = resolve_base(ref, Path(name))
         data, origins = compose_onto(base, data, origins, name=name)
-    return build(data, origins, text, name=name, kinds=kinds, functions=functions, veto_checks=veto_checks,
-                 owner=owner, base=base)
+    return build(
+        data,
+        origins,
+        text,
+        name=name,
+        kinds=kinds,
+        functions=functions,
+        veto_checks=veto_checks,
+        owner=owner,
+        base=base,
+    )
 
 
 def load_mapping(
@@ -406,8 +423,9 @@ def compose_onto(
     base: RuleSet, overlay: dict[str, Any], overlay_origins: Origins, *, name: str
 ) -> tuple[dict[str, Any], Origins]:
     """Merge an overlay document onto a loaded base; raise on composition problems."""
-    merged, origins, problems = compose_docs(base.raw, base.origins or FileOrigins(str(base.path), _no_lines()),
-                                             overlay, overlay_origins, name=name)
+    merged, origins, problems = compose_docs(
+        base.raw, base.origins or FileOrigins(str(base.path), _no_lines()), overlay, overlay_origins, name=name
+    )
     errors = []
     for p in problems:
         src, sp = p.origin
@@ -416,8 +434,11 @@ def compose_onto(
     over_id = overlay.get("scheme", {}).get("id") if isinstance(overlay.get("scheme"), dict) else None
     if over_id is None or over_id == base.id:
         path, line = overlay_origins.where(("scheme",))
-        errors.append(RulesetCheckError(f"an overlay of {base.id!r} needs its own [scheme] id", path=path,
-                                        line=line, key="scheme.id"))
+        errors.append(
+            RulesetCheckError(
+                f"an overlay of {base.id!r} needs its own [scheme] id", path=path, line=line, key="scheme.id"
+            )
+        )
     if len(errors) == 1:
         raise errors[0]
     if errors:
@@ -453,8 +474,9 @@ def build(
     builder = _Builder(doc, problems, kinds, functions, veto_checks)
     plans = builder.build_plans()
     problems.raise_if_any()
-    return RuleSet(doc, path=name, text=text, functions=functions, plans=plans, owner=owner, raw=data,
-                   origins=origins, base=base)
+    return RuleSet(
+        doc, path=name, text=text, functions=functions, plans=plans, owner=owner, raw=data, origins=origins, base=base
+    )
 
 
 class _Builder:
@@ -501,7 +523,9 @@ class _Builder:
                 known = ", ".join(self.tier_ids) or "none declared"
                 self.p.add(RulesetCheckError, f"unknown tier {t!r} (tiers: {known})", loc)
 
-    def per_tier(self, value: Decimal | dict[str, Decimal] | None, tier: str | None, loc: tuple[Any, ...]) -> Decimal | None:
+    def per_tier(
+        self, value: Decimal | dict[str, Decimal] | None, tier: str | None, loc: tuple[Any, ...]
+    ) -> Decimal | None:
         if isinstance(value, dict):
             for t in value:
                 if t not in self.tier_ids:
@@ -577,9 +601,19 @@ class _Builder:
             smax = self.per_tier(s.max, tier, ("sections", i, "max"))
             scoring = s.scoring or self.default_scoring
             if scoring == "points" and doc.scheme.kind != "points":
-                self.p.add(RulesetCheckError, f"section {s.id!r} scores points but the scheme's kind is {doc.scheme.kind!r}", ("sections", i, "scoring"), key=s.id)
+                self.p.add(
+                    RulesetCheckError,
+                    f"section {s.id!r} scores points but the scheme's kind is {doc.scheme.kind!r}",
+                    ("sections", i, "scoring"),
+                    key=s.id,
+                )
             if scoring == "checklist" and s.max is not None:
-                self.p.add(RulesetCheckError, f"checklist section {s.id!r} carries no points: remove 'max'", ("sections", i, "max"), key=s.id)
+                self.p.add(
+                    RulesetCheckError,
+                    f"checklist section {s.id!r} carries no points: remove 'max'",
+                    ("sections", i, "max"),
+                    key=s.id,
+                )
             prepared: list[PreparedItem] = []
             item_sum = ZERO
             broken = False  # an item with a problem: its points cannot be counted
@@ -619,7 +653,9 @@ class _Builder:
         elig = self.build_conditions(doc.eligibility, "eligibility", tier, veto=False)
         return Plan(tier, total, sections, vetoes, elig, items)
 
-    def build_conditions(self, conds: list[Condition], group: str, tier: str | None, *, veto: bool) -> list[PreparedCondition]:
+    def build_conditions(
+        self, conds: list[Condition], group: str, tier: str | None, *, veto: bool
+    ) -> list[PreparedCondition]:
         out = []
         for i, c in enumerate(conds):
             if c.tiers is not None and tier not in c.tiers:
@@ -628,13 +664,21 @@ class _Builder:
             if veto and c.scope is None:
                 self.p.add(RulesetSchemaError, f"veto {c.id!r} needs 'scope'", loc, key=c.id)
             if not veto and c.check is not None:
-                self.p.add(RulesetCheckError, f"eligibility condition {c.id!r}: a plugin 'check' is a veto check "
-                           "(True means the veto is triggered); use it under [[vetoes]], or write a 'condition'",
-                           (*loc, "check"), key=c.id)
+                self.p.add(
+                    RulesetCheckError,
+                    f"eligibility condition {c.id!r}: a plugin 'check' is a veto check "
+                    "(True means the veto is triggered); use it under [[vetoes]], or write a 'condition'",
+                    (*loc, "check"),
+                    key=c.id,
+                )
             if c.cap_tier is not None and c.cap_tier not in {g.id for g in self.doc.grades}:
                 known = ", ".join(g.id for g in self.doc.grades) or "none declared"
-                self.p.add(RulesetCheckError, f"cap_tier {c.cap_tier!r} is not a grade id (grades: {known})",
-                           (*loc, "cap_tier"), key=c.id)
+                self.p.add(
+                    RulesetCheckError,
+                    f"cap_tier {c.cap_tier!r} is not a grade id (grades: {known})",
+                    (*loc, "cap_tier"),
+                    key=c.id,
+                )
             expr = None
             check = None
             reads: frozenset[str] = frozenset()
@@ -646,12 +690,22 @@ class _Builder:
                 check = self.veto_checks.get(c.check or "")
                 if check is None:
                     known = ", ".join(sorted(self.veto_checks)) or "none registered"
-                    self.p.add(RulesetCheckError, f"unknown veto check {c.check!r} (registered: {known})", (*loc, "check"), key=c.id)
+                    self.p.add(
+                        RulesetCheckError,
+                        f"unknown veto check {c.check!r} (registered: {known})",
+                        (*loc, "check"),
+                        key=c.id,
+                    )
                 else:
                     reads = frozenset(getattr(check, "reads", ()))
                     bad = [r for r in reads if r not in self.doc.indicators]
                     if bad:
-                        self.p.add(RulesetCheckError, f"veto check {c.check!r} reads undeclared indicator(s) {bad}", (*loc, "check"), key=c.id)
+                        self.p.add(
+                            RulesetCheckError,
+                            f"veto check {c.check!r} reads undeclared indicator(s) {bad}",
+                            (*loc, "check"),
+                            key=c.id,
+                        )
             out.append(PreparedCondition(c, expr, check, reads))
         return out
 
@@ -675,7 +729,9 @@ class _Builder:
         if head.overrides:
             for t in head.overrides:
                 if t not in self.tier_ids:
-                    self.p.add(RulesetCheckError, f"unknown tier {t!r} in overrides", (*loc, "overrides", t), key=head.id)
+                    self.p.add(
+                        RulesetCheckError, f"unknown tier {t!r} in overrides", (*loc, "overrides", t), key=head.id
+                    )
             if tier in head.overrides:
                 params_raw = {**params_raw, **head.overrides[tier]}
         imax = self.per_tier(head.max, tier, (*loc, "max"))
@@ -685,7 +741,12 @@ class _Builder:
         if head.parts is not None:
             if head.kind is not None or params_raw:
                 extra = ", ".join(["kind"] * (head.kind is not None) + sorted(params_raw))
-                self.p.add(RulesetSchemaError, f"an item with 'parts' takes its rules from the parts; remove {extra}", loc, key=head.id)
+                self.p.add(
+                    RulesetSchemaError,
+                    f"an item with 'parts' takes its rules from the parts; remove {extra}",
+                    loc,
+                    key=head.id,
+                )
                 return None
             parts = []
             seen: set[str] = set()
@@ -697,7 +758,12 @@ class _Builder:
                     broken_part = True
                     continue
                 if part.id in seen:
-                    self.p.add(RulesetCheckError, f"duplicate part id {part.id!r} in item {head.id!r}", (*ploc, "id"), key=head.id)
+                    self.p.add(
+                        RulesetCheckError,
+                        f"duplicate part id {part.id!r} in item {head.id!r}",
+                        (*ploc, "id"),
+                        key=head.id,
+                    )
                 seen.add(part.id)
                 parts.append(part)
             if not parts:
@@ -739,7 +805,7 @@ class _Builder:
             if applies is not None:
                 void_reads |= frozenset(n for n in applies.names if n in self.doc.indicators)
         reads: set[str] = set()
-        for r in ([rule] if rule else [p.rule for p in parts or []]):
+        for r in [rule] if rule else [p.rule for p in parts or []]:
             reads |= r.reads
         if imax is None and rule is not None and isinstance(rule, VetoRule):
             imax = ZERO
@@ -785,7 +851,12 @@ class _Builder:
         label = raw.get("label")
         pmax = raw.get("max")
         if pmax is not None and rule.max_points is not None and Decimal(pmax) != rule.max_points:
-            self.p.add(RulesetCheckError, f"part {key!r} is worth {pmax} but its rule gives up to {rule.max_points}", (*loc, "max"), key=key)
+            self.p.add(
+                RulesetCheckError,
+                f"part {key!r} is worth {pmax} but its rule gives up to {rule.max_points}",
+                (*loc, "max"),
+                key=key,
+            )
         try:
             lab = Text.model_validate(label) if label is not None else None
         except ValidationError as exc:
@@ -821,7 +892,10 @@ class _Builder:
                 e.key = f"{rule_id}: {e.key}"
                 if "unknown key" in e.message:
                     allowed = sorted(set(common) | set(cls.Params.model_fields))
-                    e.message = e.message.split("; allowed keys:")[0] + f"; allowed keys for kind {kind!r}: {', '.join(allowed)}"
+                    e.message = (
+                        e.message.split("; allowed keys:")[0]
+                        + f"; allowed keys for kind {kind!r}: {', '.join(allowed)}"
+                    )
                 e.args = (e._render(),)
             # an item is built once per tier: report each of its problems once
             known = {str(e) for e in self.p.items[:before]}

@@ -17,7 +17,7 @@ STATUSES = ("scored", "voided", "vetoed", "missing_input", "invalid_input", "not
 
 def _json(v: Any) -> Any:
     if isinstance(v, Decimal):
-        return format(v.normalize(), "f") if v == v.to_integral_value() else format(v.normalize(), "f")
+        return format(v.normalize(), "f")
     if isinstance(v, (dt.date, dt.datetime)):
         return v.isoformat()
     if isinstance(v, Text):
@@ -51,8 +51,11 @@ class Problem:
             "message": {"zh": self.message_zh, "en": self.message},
             "rules": list(self.rules),
             "value": (
-                None if self.value is None
-                else _json(self.value) if isinstance(self.value, (int, Decimal, str, bool)) else repr(self.value)
+                None
+                if self.value is None
+                else _json(self.value)
+                if isinstance(self.value, (int, Decimal, str, bool))
+                else repr(self.value)
             ),
         }
 

@@ -7,7 +7,6 @@ command could not run (bad arguments, no such rule set or file).
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 import sys
 import unicodedata
@@ -113,7 +112,9 @@ def render_evaluation(ev: Evaluation, lang: str, out: TextIO, *, unit: str | Non
     print("", file=out)
     if ev.scheme_kind == "points":
         flag = "" if ev.complete else ("（未完成评分）" if zh else " (incomplete)")
-        print(f"{'合计' if zh else 'Total'}: {fmt_number(ev.reported_total)}/{fmt_number(ev.max_total)}{flag}", file=out)
+        print(
+            f"{'合计' if zh else 'Total'}: {fmt_number(ev.reported_total)}/{fmt_number(ev.max_total)}{flag}", file=out
+        )
         if ev.judgement_points:
             print(f"  {'其中酌情评分' if zh else 'of which by judgement'}: {fmt_number(ev.judgement_points)}", file=out)
     else:
@@ -127,7 +128,11 @@ def render_evaluation(ev: Evaluation, lang: str, out: TextIO, *, unit: str | Non
         state = {True: "✗", False: "✓", None: "?"}[v.holds]
         print(f"{state} [{v.scope}] {v.reason_zh if zh else v.reason_en}", file=out)
     if ev.eligibility or any(v.scope == "eligibility" for v in ev.vetoes):
-        word = {True: ("具备申报资格", "eligible"), False: ("不具备申报资格", "not eligible"), None: ("资格待定", "eligibility undecided")}[ev.eligible]
+        word = {
+            True: ("具备申报资格", "eligible"),
+            False: ("不具备申报资格", "not eligible"),
+            None: ("资格待定", "eligibility undecided"),
+        }[ev.eligible]
         print(word[0] if zh else word[1], file=out)
     if ev.vetoed:
         print("一票否决" if zh else "VETOED", file=out)
@@ -265,8 +270,11 @@ def evaluate_input(args: argparse.Namespace) -> list[Evaluation]:
     for unit in doc.get("units") or [doc]:
         ev = _evaluate_doc(args, unit)
         if meta.get("ruleset") and meta["ruleset"] != ev.ruleset_id:
-            print(f"fuac: warning: {args.input} was made for rule set {meta['ruleset']!r}, "
-                  f"scored against {ev.ruleset_id!r}", file=sys.stderr)
+            print(
+                f"fuac: warning: {args.input} was made for rule set {meta['ruleset']!r}, "
+                f"scored against {ev.ruleset_id!r}",
+                file=sys.stderr,
+            )
         if unit.get("_cells"):
             from ._workbook import annotate
 
@@ -311,8 +319,9 @@ def cmd_gaps(args: argparse.Namespace) -> int:
 
             annotate(ev, unit["_cells"])
         bad = bad or any(p.severity == "error" for p in ev.problems)
-        gs = ev.gaps(rs, data=unit["data"], assessments=unit.get("assessments"),
-                     assessor=args.assessor or unit.get("assessor"))
+        gs = ev.gaps(
+            rs, data=unit["data"], assessments=unit.get("assessments"), assessor=args.assessor or unit.get("assessor")
+        )
         results.append(gs)
     if args.json:
         out = [g.to_dict() for g in results]
@@ -403,8 +412,14 @@ def cmd_diff(args: argparse.Namespace) -> int:
             "b": {"id": b.id, "version": b.version, "content_hash": b.content_hash},
             "changes": [c.to_dict() for c in changes],
             "replay": [
-                {"name": r.name, "total_a": _str(r.total_a), "total_b": _str(r.total_b),
-                 "delta": _str(r.delta), "rank_a": r.rank_a, "rank_b": r.rank_b}
+                {
+                    "name": r.name,
+                    "total_a": _str(r.total_a),
+                    "total_b": _str(r.total_b),
+                    "delta": _str(r.delta),
+                    "rank_a": r.rank_a,
+                    "rank_b": r.rank_b,
+                }
                 for r in rows
             ],
         }
@@ -427,8 +442,10 @@ def cmd_diff(args: argparse.Namespace) -> int:
         for r in rows:
             d = r.delta
             ds = "—" if d is None else (("+" if d > 0 else "") + fmt_number(d))
-            print(f"{pad(r.name, 24)} {pad(fmt_number(r.total_a), 8)} {pad(fmt_number(r.total_b), 8)} "
-                  f"{pad(ds, 8)} {r.rank_a} → {r.rank_b}")
+            print(
+                f"{pad(r.name, 24)} {pad(fmt_number(r.total_a), 8)} {pad(fmt_number(r.total_b), 8)} "
+                f"{pad(ds, 8)} {r.rank_a} → {r.rank_b}"
+            )
     return 0
 
 
@@ -441,8 +458,11 @@ def read_units(path: str) -> list[dict[str, Any]]:
     p = Path(path)
     if p.suffix.lower() in (".toml", ".json") and p.is_file():
         try:
-            raw = json.loads(p.read_text(encoding="utf-8"), parse_float=_decimal) if p.suffix.lower() == ".json" \
+            raw = (
+                json.loads(p.read_text(encoding="utf-8"), parse_float=_decimal)
+                if p.suffix.lower() == ".json"
                 else read_toml(p)[0]
+            )
         except (ValueError, RulesetError) as exc:
             raise InputError(f"{path}: {exc}") from exc
         if isinstance(raw, dict) and "units" in raw:

@@ -166,17 +166,17 @@ def check_case(ev: Evaluation, exp: Expect) -> list[str]:
         else:
             cmp(f"section {key}", secs[key].points, want)
     conds = {c.id: c for c in ev.vetoes}
-    for key, want in exp.vetoes.items():
+    for key, triggered in exp.vetoes.items():
         if key not in conds:
             out.append(f"veto {key}: not in the result (known: {', '.join(conds) or 'none'})")
         else:
-            cmp(f"veto {key} triggered", conds[key].holds, want)
+            cmp(f"veto {key} triggered", conds[key].holds, triggered)
     elig = {c.id: c for c in ev.eligibility}
-    for key, want in exp.conditions.items():
+    for key, met in exp.conditions.items():
         if key not in elig:
             out.append(f"condition {key}: not in the result (known: {', '.join(elig) or 'none'})")
         else:
-            cmp(f"condition {key} met", elig[key].holds, want)
+            cmp(f"condition {key} met", elig[key].holds, met)
     if exp.problems is not None:
         got = sorted({p.field for p in ev.problems if p.severity == "error"})
         cmp("problems", got, sorted(exp.problems))

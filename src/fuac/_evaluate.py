@@ -169,8 +169,8 @@ def _check_assessments(plan: Plan, entries: dict[str, Assessment], problems: lis
             rules[key] = rule
     out: dict[str, Assessment] = {}
     for key, a in entries.items():
-        rule = rules.get(key)
-        if rule is None or not rule.assessable:
+        found = rules.get(key)
+        if found is None or not found.assessable:
             problems.append(
                 Problem(
                     f"assessments.{key}",
@@ -181,9 +181,9 @@ def _check_assessments(plan: Plan, entries: dict[str, Assessment], problems: lis
                 )
             )
             continue
-        if isinstance(rule, Discretionary):
+        if isinstance(found, Discretionary):
             v = a.value
-            lo, hi = rule.params.min, rule.params.points  # type: ignore[attr-defined]
+            lo, hi = found.params.min, found.params.points  # type: ignore[attr-defined]
             if isinstance(v, bool) or not isinstance(v, (int, float, Decimal)):
                 problems.append(
                     _bad_assessment(
@@ -203,7 +203,7 @@ def _check_assessments(plan: Plan, entries: dict[str, Assessment], problems: lis
                 )
                 continue
             a = Assessment(d, a.rationale, a.assessor)
-        elif isinstance(rule, Requirement) and not isinstance(a.value, bool):
+        elif isinstance(found, Requirement) and not isinstance(a.value, bool):
             problems.append(
                 _bad_assessment(
                     key,

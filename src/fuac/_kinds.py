@@ -390,7 +390,7 @@ class AllOrNothing(Rule):
     """有…得N分，否则不得分: full points when the condition holds, else none."""
 
     kind = "all_or_nothing"
-    Params = AllOrNothingParams
+    Params: ClassVar[type[Model]] = AllOrNothingParams
     #: False for kinds that build their one test from their own keys
     tests_listed: ClassVar[bool] = True
 

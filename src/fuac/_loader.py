@@ -101,7 +101,7 @@ class Plan:
     items: dict[str, PreparedItem] = field(default_factory=dict)
 
 
-class ParametersInForce(dict):  # type: ignore[type-arg]
+class ParametersInForce(dict[str, Any]):
     """Parameter values in force on one date. A rule asking for a parameter that has no value
     yet on that date gets a ValueError, which the evaluator reports as "cannot score"."""
 
@@ -442,7 +442,7 @@ def compose_onto(
     if len(errors) == 1:
         raise errors[0]
     if errors:
-        raise RulesetError("", path=name, line=errors[0].line, key=errors[0].key, problems=errors)
+        raise RulesetError("", path=name, line=errors[0].line, key=errors[0].key, problems=list(errors))
     return merged, origins
 
 
@@ -618,7 +618,7 @@ class _Builder:
             item_sum = ZERO
             broken = False  # an item with a problem: its points cannot be counted
             for j, raw in enumerate(s.items):
-                loc = ("sections", i, "items", j)
+                loc: tuple[Any, ...] = ("sections", i, "items", j)
                 before = self.p.found
                 it = self.build_item(raw, loc, s.id, tier, scoring)
                 broken = broken or self.p.found > before
@@ -911,7 +911,7 @@ class _Builder:
                 self.p.add(ExpressionError, exc.message, loc, key=rule_id)
             else:
                 eloc = (*loc, where)
-                message = f"{exc.message} in {src[:80]!r}"
+                message = f"{exc.message} in {str(src)[:80]!r}"
                 self.p.add(ExpressionError, message, eloc, key=f"{rule_id}: {format_path(eloc)}")
         except (ValueError, TypeError) as exc:
             key = getattr(exc, "key", ())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -39,7 +40,7 @@ class Problem:
     code: str
     message: str
     message_zh: str
-    rules: list[str] = field(default_factory=list)
+    rules: list[str] = dataclasses.field(default_factory=list)
     severity: str = "error"
     value: Any = None
 

@@ -160,6 +160,6 @@ def read_toml(path: str | Path | None = None, *, text: str | None = None) -> tup
     except tomllib.TOMLDecodeError as exc:
         msg = str(exc)
         m = _TOML_POS.search(msg)
-        line = int(m.group(1)) if m else None
-        raise RulesetSyntaxError(f"invalid TOML: {_TOML_POS.sub('', msg).strip()}", path=name, line=line) from exc
+        pos = int(m.group(1)) if m else None
+        raise RulesetSyntaxError(f"invalid TOML: {_TOML_POS.sub('', msg).strip()}", path=name, line=pos) from exc
     return data, LineIndex(text), text

@@ -63,7 +63,7 @@ def references(rs: fuac.RuleSet) -> list[tuple[str, str]]:
 
 
 def number_values(rs: fuac.RuleSet, integer: bool) -> st.SearchStrategy[Any]:
-    base = constants(rs) + [Decimal(0), Decimal(1), Decimal(2), Decimal(3), Decimal(100)]
+    base = [*constants(rs), Decimal(0), Decimal(1), Decimal(2), Decimal(3), Decimal(100)]
     near = set()
     for c in base:
         for d in (Decimal(0), Decimal(1), Decimal("0.1"), Decimal("0.01"), Decimal("0.5")):

@@ -48,7 +48,7 @@ def same(a: fuac.BatchResults, b: fuac.BatchResults) -> None:
     for c in a.columns:
         x, y = a.column(c, exact=True), b.column(c, exact=True)
         assert len(x) == len(y)
-        for i, (u, v) in enumerate(zip(x.tolist(), y.tolist())):
+        for i, (u, v) in enumerate(zip(x.tolist(), y.tolist(), strict=False)):
             assert u == v or (_nan(u) and _nan(v)), (c, i, u, v, a.record(i))
 
 

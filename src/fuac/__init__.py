@@ -11,6 +11,7 @@ from __future__ import annotations
 # attribute of this package, which would replace the function ``fuac.rulesets``.
 from . import rulesets as _builtin_rulesets  # noqa: F401  # isort: skip
 from ._api import Applicable, compose, evaluate, input_schema, load, loads, rulesets, rulesets_for
+from ._batch import BatchResults, evaluate_chunks, evaluate_many, evaluate_partition
 from ._engine import Engine, get_engine, reset_engine
 from ._expressions import Expression, compile_expression
 from ._kinds import Assessment, Inputs, Outcome, Rule, RuleContext
@@ -59,26 +60,3 @@ __all__ = [
     "rulesets_for",
 ]
 
-
-#: Names imported on first use, so that ``import fuac`` does not import numpy.
-_LAZY = {
-    "BatchResults": "._batch",
-    "evaluate_chunks": "._batch",
-    "evaluate_many": "._batch",
-    "evaluate_partition": "._batch",
-}
-
-
-def __getattr__(name: str) -> object:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'fuac' has no attribute {name!r}")
-    import importlib
-
-    value = getattr(importlib.import_module(module, __name__), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))

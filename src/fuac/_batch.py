@@ -27,20 +27,16 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
-import io
 import json
 import math
 import os
-import sys
 import time
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from ._api import _date, load
 from ._evaluate import _check_assessments, evaluate_plan
@@ -50,22 +46,26 @@ from ._kinds import Discretionary, Requirement
 from ._loader import Plan, RuleSet
 from ._models import Indicator
 from ._results import STATUSES, Evaluation
-from ._vector import (
-    NULL,
-    S_AWAITING,
-    S_INVALID,
-    S_MISSING,
-    S_SCORED,
-    AssessCol,
-    Col,
-    Env,
-    Out,
-    Program,
-    Unvectorizable,
-    from_scaled,
-    to_scaled,
-)
 from .errors import InputError
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from ._vector import AssessCol, Col, Env, Out, Program, Unvectorizable, from_scaled, null_of, to_scaled
+
+
+def _load() -> None:
+    """Import numpy and the compiled backend on first use: ``import fuac`` stays light."""
+    g = globals()
+    if "np" in g:
+        return
+    import numpy
+
+    from . import _vector as v
+
+    g.update(np=numpy, AssessCol=v.AssessCol, Col=v.Col, Env=v.Env, Out=v.Out, Program=v.Program,
+             Unvectorizable=v.Unvectorizable, from_scaled=v.from_scaled, null_of=v.null_of, to_scaled=v.to_scaled)
+
 
 DEFAULT_CHUNK_SIZE = 1 << 16
 DEFAULT_CONTEXT_COLUMNS = ("id", "code", "name", "parent")
@@ -220,13 +220,19 @@ class ColumnsSource(Source):
         cols: dict[str, RawCol] = {}
         n = None
         for name, v in columns.items():
-            if isinstance(v, np.ndarray) and v.dtype != object:
-                if v.dtype.kind in "iu":
+            if isinstance(v, np.ndarray) and v.ndim == 1:
+                if v.dtype.kind in "iu" and not (v.dtype.kind == "u" and v.size and v.max() > np.iinfo(np.int64).max):
                     col = RawCol(v.astype(np.int64, copy=False))
                 elif v.dtype.kind == "f":
-                    col = RawCol(v.astype(np.float64, copy=False))
+                    # a numpy float array marks a missing value with NaN (as pandas does)
+                    x = v.astype(np.float64, copy=False)
+                    null = np.isnan(x)
+                    col = RawCol(x, null if null.any() else None)
                 elif v.dtype.kind == "b":
                     col = RawCol(v)
+                elif v.dtype == object:
+                    null = np.equal(v, None)
+                    col = RawCol(v, null if null.any() else None)
                 else:
                     col = _typed(v.tolist())
             else:
@@ -467,7 +473,7 @@ class XlsxSource(Source):
             for row in rows:
                 if row is None or all(v is None for v in row):
                     continue
-                buf.append({h: v for h, v in zip(header, row) if h})
+                buf.append({h: v for h, v in zip(header, row, strict=False) if h})
                 if len(buf) >= size:
                     yield _chunk_from_rows(offset, buf)
                     offset += len(buf)
@@ -480,6 +486,7 @@ class XlsxSource(Source):
 
 def open_source(records: Any, ruleset: RuleSet | None = None) -> Source:
     """A :class:`Source` for whatever ``records`` is."""
+    _load()
     if isinstance(records, Source):
         return records
     if isinstance(records, (str, os.PathLike)):
@@ -534,7 +541,7 @@ class Layout:
     data: list[str]  # indicator and unknown columns, in order
     sources: dict[str, str]  # reference indicator -> its ``.source`` column
     assess: dict[str, dict[str, str]]  # key -> {"value": col, "rationale": col, "assessor": col}
-    context: dict[str, str]  # context name -> column
+    context: dict[str, list[str]]  # context name -> its columns (``name`` and ``context.name``)
     roles: dict[str, tuple[str, ...]] = field(default_factory=dict)  # column -> its role
 
 
@@ -543,7 +550,7 @@ def layout_of(columns: Iterable[str], ruleset: RuleSet, context_columns: Sequenc
     data: list[str] = []
     sources: dict[str, str] = {}
     assess: dict[str, dict[str, str]] = {}
-    context: dict[str, str] = {}
+    context: dict[str, list[str]] = {}
     cols = list(columns)
     colset = set(cols)
     for c in cols:
@@ -560,16 +567,17 @@ def layout_of(columns: Iterable[str], ruleset: RuleSet, context_columns: Sequenc
             else:
                 assess.setdefault(key, {})["value"] = c
         elif c.startswith("context."):
-            context[c[len("context."):]] = c
+            context.setdefault(c[len("context."):], []).append(c)
         elif c in context_columns:
-            context[c] = c
+            context.setdefault(c, []).append(c)
         else:
             data.append(c)
     roles: dict[str, tuple[str, ...]] = {c: ("data",) for c in data}
     for ref, c in sources.items():
         roles[c] = ("source", ref)
-    for name, c in context.items():
-        roles[c] = ("context", name)
+    for name, cs in context.items():
+        for c in cs:
+            roles[c] = ("context", name)
     for key, parts in assess.items():
         for part, c in parts.items():
             roles[c] = ("assess", key, part)
@@ -685,7 +693,8 @@ def _check_objects(name: str, ind: Indicator, raw: RawCol, kind: str, scale: int
 
 
 def check_column(name: str, ind: Indicator, raw: RawCol | None, n: int, kind: str, scale: int,
-                 choices: tuple[str, ...] | None, nan_is_null: bool) -> tuple[Col, np.ndarray | None, np.ndarray | None]:
+                 choices: tuple[str, ...] | None, nan_is_null: bool
+                 ) -> tuple[Col, np.ndarray | None, np.ndarray | None]:
     """Validate one indicator column: (column, problem codes or None, rows for the single-unit path or None)."""
     if raw is None:
         dtype = np.int64 if kind == "dec" else (bool if kind == "bool" else np.int32)
@@ -848,7 +857,8 @@ class BatchResults:
         return self.n
 
     def __repr__(self) -> str:
-        return f"<BatchResults {self.ruleset.id}{' tier=' + self.tier if self.tier else ''}: {self.n} rows, {self.backend}>"
+        tier = f" tier={self.tier}" if self.tier else ""
+        return f"<BatchResults {self.ruleset.id}{tier}: {self.n} rows, {self.backend}>"
 
     # -- records and evaluations
     def _chunk(self, i: int) -> tuple[Chunk, Layout, int]:
@@ -884,8 +894,8 @@ class BatchResults:
     @property
     def columns(self) -> list[str]:
         out = list(self._context)
-        out += ["status", "total", "total_exact", "eligible", "vetoed", "grade", "complete", "met", "counted",
-                "completion"]
+        out += ["status", "total", "total_exact", "eligible", "vetoed", "grade", "passed", "complete", "met",
+                "counted", "completion"]
         out += [f"section.{s.id}" for s in self.plan.sections]
         for it in self._runner.program.items:
             out += [f"item.{it.id}", f"item.{it.id}.status", f"item.{it.id}.met"]
@@ -900,7 +910,8 @@ class BatchResults:
                 getter: Callable[[Evaluation], Decimal | None] | None = None) -> np.ndarray:
         S = self._S
         if exact:
-            out = _obj([None if v == NULL else from_scaled(int(v), S) for v in raw.tolist()])
+            null = null_of(raw)
+            out = _obj([None if v == null else from_scaled(int(v), S) for v in raw.tolist()])
             if precision is not None:
                 from ._expressions import quantize
 
@@ -910,11 +921,12 @@ class BatchResults:
                 dp = _dec_places(precision)
                 q = 10 ** (S - dp) if S > dp else 1
                 h = q // 2
-                r = (np.abs(raw) + h) // q if q > 1 else np.abs(raw)
-                vals = np.where(raw < 0, -r, r).astype(np.float64) / (10.0 ** min(dp, S))
+                raw64 = raw.astype(np.int64)
+                r = (np.abs(raw64) + h) // q if q > 1 else np.abs(raw64)
+                vals = np.where(raw64 < 0, -r, r).astype(np.float64) / (10.0 ** min(dp, S))
             else:
                 vals = raw.astype(np.float64) / (10.0**S)
-            out = np.where(raw == NULL, np.nan, vals)
+            out = np.where(raw == null_of(raw), np.nan, vals)
         if self._overrides and getter is not None:
             from ._expressions import quantize
 
@@ -941,8 +953,8 @@ class BatchResults:
             return self._points(a["total"], exact, prec, lambda ev: ev.total)
         if name == "total_exact":
             return self._points(a["total"], exact, None, lambda ev: ev.total)
-        if name in ("eligible",):
-            return _tristate(a["eligible"])
+        if name in ("eligible", "passed"):
+            return _tristate(a[name])
         if name == "vetoed":
             return a["vetoed"]
         if name == "complete":
@@ -1016,7 +1028,7 @@ class BatchResults:
         data = {}
         for c in self.columns:
             v = self.column(c, exact=exact)
-            if v.dtype == object and c.endswith((".met",)) or c.startswith(("veto.", "eligibility.")) or c == "eligible":
+            if c.endswith(".met") or c.startswith(("veto.", "eligibility.")) or c in ("eligible", "passed"):
                 v = pd.array(v.tolist(), dtype="boolean")
             data[c] = v
         return pd.DataFrame(data)
@@ -1033,7 +1045,7 @@ class BatchResults:
 
     def status_counts(self) -> dict[str, int]:
         codes, counts = np.unique(self._a["row_status"], return_counts=True)
-        return {STATUSES[int(c)]: int(k) for c, k in zip(codes, counts)}
+        return {STATUSES[int(c)]: int(k) for c, k in zip(codes, counts, strict=False)}
 
     # -- ranking
     def select(self, **kwargs: Any) -> Any:
@@ -1066,7 +1078,7 @@ def _dec_places(p: Decimal) -> int:
 
 
 ARRAYS = ("pts", "status", "met", "sec", "total", "cond", "eligible", "vetoed", "grade", "complete", "met_count",
-          "row_status")
+          "row_status", "passed")
 
 
 class Runner:
@@ -1082,6 +1094,7 @@ class Runner:
         self.assessments = assessments
         self.assessor = assessor
         self.context_columns = tuple(context_columns)
+        _load()
         self.params = ruleset.parameters_on(on)
         self.program = Program(ruleset, plan, self.params, input_scale)
         self.S = self.program.S or 0
@@ -1101,7 +1114,8 @@ class Runner:
     def layout(self, chunk: Chunk) -> Layout:
         return layout_of(chunk.cols, self.ruleset, self.context_columns)
 
-    def score(self, chunk: Chunk, cohort_cols: Mapping[str, RawCol] | None = None
+    def score(self, chunk: Chunk, cohort_cols: Mapping[str, RawCol] | None = None,
+              into: tuple[Mapping[str, np.ndarray], int] | None = None
               ) -> tuple[Out, dict[str, np.ndarray], dict[int, list[tuple[str, str]]], dict[int, Evaluation], Layout]:
         n = chunk.n
         lay = self.layout(chunk)
@@ -1121,15 +1135,15 @@ class Runner:
                     if ref not in lay.data:
                         lay.data.append(ref)
         if self.backend == "python":
-            out = Out(n, len(prog.items), len(prog.sections), len(prog.conds))
+            out = prog.new_out(n, into)
             errors: dict[int, list[tuple[str, str]]] = {}
             overrides: dict[int, Evaluation] = {}
             for i in range(n):
                 self._single(chunk, lay, i, out, errors, overrides)
             return out, self._context_cols(chunk, lay), errors, overrides, lay
         checked = self.check(chunk, lay, extra)
-        out = prog.run(checked.env, checked.full)
-        out.row_status = prog.row_status(out, checked.input_error)
+        out = prog.run(checked.env, checked.full, prog.new_out(n, into))
+        out.row_status[...] = prog.row_status(out, checked.input_error)
         errors = {}
         for col in sorted(checked.codes, key=self.field_order):
             codes = checked.codes[col]
@@ -1145,10 +1159,25 @@ class Runner:
 
     def _context_cols(self, chunk: Chunk, lay: Layout) -> dict[str, np.ndarray]:
         out = {}
-        for name, col in lay.context.items():
-            rc = chunk.cols[col]
-            out[name] = _obj([rc.py(i) for i in range(chunk.n)]) if rc.values.dtype != object or rc.null is not None \
-                else rc.values
+        for name, cols in lay.context.items():
+            merged: np.ndarray | None = None
+            null: np.ndarray | None = None
+            for col in cols:
+                rc = chunk.cols[col]
+                if merged is None:
+                    merged, null = rc.values, rc.null
+                    if null is not None:
+                        merged = merged.astype(object)
+                        merged[null] = None
+                    continue
+                if null is None or not null.any():
+                    break
+                take = null if rc.null is None else null & ~rc.null
+                merged = merged.astype(object)
+                merged[take] = rc.values[take]
+                null = null & ~take
+            if merged is not None:
+                out[name] = merged
         return out
 
     def _single(self, chunk: Chunk, lay: Layout, i: int, out: Out, errors: dict[int, list[tuple[str, str]]],
@@ -1186,10 +1215,10 @@ class Runner:
         def sc(v: Decimal | None) -> int:
             nonlocal ok
             if v is None:
-                return int(NULL)
+                return self.program.null
             try:
                 r = to_scaled(v, S)
-                if abs(r) >= 1 << 62:
+                if abs(r) >= -self.program.null - 1:
                     raise Unvectorizable("too large")
                 return r
             except Unvectorizable:
@@ -1222,6 +1251,7 @@ class Runner:
                     out.grade[i] = g
                     break
         out.complete[i] = ev.complete
+        out.passed[i] = -1 if ev.passed is None else int(ev.passed)
         out.met_count[i] = sum(1 for it in ev.items if it.met and it.kind != "veto")
         out.row_status[i] = STATUSES.index(row_status(ev, len(self.plan.vetoes)))
         return ok
@@ -1274,7 +1304,7 @@ class Runner:
         rows = getattr(chunk, "extra_assessments", None)
         per_row = rows is not None or self.assessor is not None
         if not per_row:
-            for key, colmap in lay.assess.items():
+            for colmap in lay.assess.values():
                 raw = chunk.cols[colmap["value"]]
                 if raw.values.dtype == object:
                     per_row = True
@@ -1442,6 +1472,7 @@ def evaluate_chunks(
     must then be a path or a sequence that can be read twice), or given as
     ``cohorts`` (see :func:`cohort_table`).
     """
+    _load()
     rs, plan = _resolve(ruleset, tier)
     when = _when(on, context)
     src = _columns_assessments(assessments, open_source(records, rs))
@@ -1495,6 +1526,7 @@ def evaluate_many(
         inputs that cannot be read twice.
     :param progress: called as ``progress(rows_done, rows_total_or_None)`` after each chunk.
     """
+    _load()
     t0 = time.perf_counter()
     rs, plan = _resolve(ruleset, tier)
     when = _when(on, context)
@@ -1528,6 +1560,8 @@ def _score_chunks(runner: Runner, chunks: Iterable[Chunk], table: Any, t0: float
     kept: list[Chunk] = [] if keep is None else keep
     cohort_info: dict[str, dict[str, list[Any]]] = {}
     total = 0
+    prog = runner.program
+    arrays_all = None if expected is None else prog.allocate(expected)
     for ch in chunks:
         cohort_cols = None
         if table is not None and table.refs:
@@ -1537,7 +1571,10 @@ def _score_chunks(runner: Runner, chunks: Iterable[Chunk], table: Any, t0: float
                 for k in slot:
                     slot[k].extend(d[k])
             ch.cohort_refs = list(cohort_cols)  # type: ignore[attr-defined]
-        out, ctx, errs, ovr, lay = runner.score(ch, cohort_cols)
+        into = None
+        if arrays_all is not None and ch.offset + ch.n <= expected:  # type: ignore[operator]
+            into = (arrays_all, ch.offset)
+        out, ctx, errs, ovr, lay = runner.score(ch, cohort_cols, into)
         off = ch.offset
         for i, e in errs.items():
             errors[off + i] = e
@@ -1545,21 +1582,25 @@ def _score_chunks(runner: Runner, chunks: Iterable[Chunk], table: Any, t0: float
         outs.append(out)
         ctx_parts.append(ctx)
         layouts.append(lay)
-        ch.drop_columns() if False else None
         kept.append(ch)
         total += ch.n
-    if not outs:
-        prog = runner.program
-        outs = [Out(0, len(prog.items), len(prog.sections), len(prog.conds))]
-    arrays = _concat(outs)
+    if arrays_all is not None and total == expected:
+        arrays = arrays_all
+    else:
+        if not outs:
+            outs = [prog.new_out(0)]
+        arrays = _concat(outs)
     names: dict[str, None] = {}
     for part in ctx_parts:
         for k in part:
             names[k] = None
     context: dict[str, np.ndarray] = {}
+    sizes = [o.n for o in outs]
     for k in names:
-        pieces = [part.get(k, np.full(o.n, None, dtype=object)) for part, o in zip(ctx_parts, outs)]
-        context[k] = np.concatenate(pieces) if pieces else np.empty(0, dtype=object)
+        pieces = [part.get(k, np.full(m, None, dtype=object)) for part, m in zip(ctx_parts, sizes, strict=False)]
+        if len({p.dtype for p in pieces}) > 1:
+            pieces = [p.astype(object) for p in pieces]
+        context[k] = pieces[0] if len(pieces) == 1 else np.concatenate(pieces)
     report = {"backend": runner.backend, **runner.program.report, "rows": total,
               "rows_single_unit": runner.rows_single if runner.backend == "vector" else total,
               "rows_not_fixed_point": len(overrides)}
@@ -1608,6 +1649,7 @@ def evaluate_partition(frame: Any, ruleset: Any, *, tier: str | None = None, con
     Reference values computed over a cohort need the whole input: compute them first with
     :func:`cohort_table` (it takes a Dask DataFrame too) and pass them as ``cohorts``.
     """
+    _load()
     res = evaluate_many(ruleset, frame, tier=tier, context=context, on=on, assessor=assessor, backend=backend,
                         context_columns=context_columns, cohorts=cohorts, chunk_size=max(1, min(len(frame) or 1,
                                                                                               DEFAULT_CHUNK_SIZE)))
@@ -1623,4 +1665,3 @@ def _obj_list(values: Iterable[Any]) -> np.ndarray:
     return _obj(list(values))
 
 
-_ = (io, sys, field, S_AWAITING, S_INVALID, S_MISSING, S_SCORED, _obj_list)

@@ -32,13 +32,13 @@ import numpy as np
 
 from ._expressions import BUILTIN_FUNCTIONS, DECIMAL_CONTEXT, OPERATORS, Expression
 from ._kinds import (
-    Assessment,
-    Inputs,
     AllOrNothing,
+    Assessment,
     Bands,
     Deduction,
     Discretionary,
     Formula,
+    Inputs,
     PreparedTest,
     Requirement,
     Rule,
@@ -58,8 +58,17 @@ S_SCORED, S_VOIDED, S_VETOED, S_MISSING, S_INVALID, S_NA, S_AWAITING = (STATUSES
 #: rank of each status code when the parts of an item are summed up (as ``_evaluate._STATUS_RANK``)
 STATUS_RANK = np.array([0, 0, 0, 2, 3, 0, 1], dtype=np.int8)
 
-#: sentinel of an absent number (points None) in an int64 column
+#: statuses that leave an evaluation incomplete (``Evaluation.complete``)
+INCOMPLETE = np.array([False, False, False, True, True, False, True])
+#: a row's status from its worst rank
+ROW_STATUS = np.array([S_SCORED, S_AWAITING, S_MISSING, S_INVALID], dtype=np.int8)
+#: sentinel of an absent number (points None) in an int64 column (in an int32 one: ``null_of``)
 NULL = np.iinfo(np.int64).min
+
+
+def null_of(a: np.ndarray) -> int:
+    """The sentinel of an absent number in an array of ``a``'s type."""
+    return int(np.iinfo(a.dtype).min)
 #: the largest magnitude an intermediate value may reach
 LIMIT = 1 << 62
 #: input values beyond this magnitude (scaled) are left to the single-unit path
@@ -383,7 +392,7 @@ class ExprCompiler:
             return not_
         return _truth(self.node(n))
 
-    def node(self, n: ast.AST) -> Node:  # noqa: C901 - one branch per node type
+    def node(self, n: ast.AST) -> Node:
         if isinstance(n, ast.Constant):
             return _const(n.value)
         if isinstance(n, ast.Name):
@@ -553,6 +562,8 @@ class ExprCompiler:
         if name == "clamp":
             if len(dec) != 3:
                 raise Unvectorizable("clamp() takes three arguments")
+            if not (dec[1].const and dec[2].const) or dec[1].value > dec[2].value:
+                raise Unvectorizable("clamp() with bounds that are not constants in order")
             s = max(a.scale for a in dec)
             x, lo, hi = (_numeric(a, s) for a in dec)
 
@@ -573,10 +584,10 @@ class ExprCompiler:
 class RuleOut:
     """What a rule gives for every row of a chunk, before rows blocked by missing or invalid input."""
 
-    points: np.ndarray | None  # int64 at the program's scale (0 where ``null``); None: gives no points
-    null: np.ndarray | None  # True where the points are None
-    status: np.ndarray  # int8 status codes
-    met: np.ndarray  # int8: -1 None, 0, 1
+    points: np.ndarray | None  # int64 at the program's scale (any value where ``null``); None: gives no points
+    null: np.ndarray | None  # True where the points are None; None: nowhere
+    status: Any  # int8 status codes, or one code for every row
+    met: Any  # int8: -1 None, 0, 1 (an array, or one value for every row)
 
 
 def _full(v: Any, n: int, dtype: Any) -> np.ndarray:
@@ -611,21 +622,56 @@ class CondSpec:
 class Out:
     """The result columns of one chunk (items and sections as rows of 2-D arrays)."""
 
-    def __init__(self, n: int, n_items: int, n_secs: int, n_conds: int) -> None:
+    def __init__(self, n: int, n_items: int, n_secs: int, n_conds: int,
+                 into: tuple[Mapping[str, np.ndarray], int] | None = None, dtype: Any = np.int64) -> None:
         self.n = n
-        self.pts = np.zeros((n_items, n), np.int64)  # NULL where None
-        self.status = np.zeros((n_items, n), np.int8)
-        self.met = np.zeros((n_items, n), np.int8)
-        self.sec = np.zeros((n_secs, n), np.int64)  # NULL for checklist sections
-        self.total = np.zeros(n, np.int64)  # NULL when there is no total
-        self.cond = np.zeros((n_conds, n), np.int8)  # -1 None, 0, 1
-        self.eligible = np.zeros(n, np.int8)
-        self.vetoed = np.zeros(n, bool)
-        self.grade = np.full(n, -1, np.int8)
-        self.complete = np.zeros(n, bool)
-        self.met_count = np.zeros(n, np.int32)
-        self.row_status = np.zeros(n, np.int8)
+        if into is None:
+            arrays = allocate(n, n_items, n_secs, n_conds, dtype)
+            a = 0
+        else:
+            arrays, a = into
+        b = a + n
+        for name, arr in arrays.items():
+            setattr(self, name, arr[..., a:b])
         self.failed = np.zeros(n, bool)  # a condition could not be computed
+        self.worst = np.zeros(n, np.int8)  # the highest status rank of the row's items
+
+    pts: np.ndarray  # NULL where None
+    status: np.ndarray
+    met: np.ndarray
+    sec: np.ndarray  # NULL for checklist sections
+    total: np.ndarray  # NULL when there is no total
+    cond: np.ndarray  # -1 None, 0, 1
+    eligible: np.ndarray
+    vetoed: np.ndarray
+    grade: np.ndarray
+    complete: np.ndarray
+    met_count: np.ndarray
+    row_status: np.ndarray
+    passed: np.ndarray
+
+
+def allocate(n: int, n_items: int, n_secs: int, n_conds: int, dtype: Any = np.int64) -> dict[str, np.ndarray]:
+    """The result arrays of ``n`` rows (items, sections and conditions as rows of 2-D arrays).
+
+    Points are ``dtype``: int32 when the rule set bounds every item, section and total
+    tightly enough (see ``Program.points_dtype``), else int64.
+    """
+    return {
+        "pts": np.zeros((n_items, n), dtype),
+        "status": np.zeros((n_items, n), np.int8),
+        "met": np.zeros((n_items, n), np.int8),
+        "sec": np.zeros((n_secs, n), dtype),
+        "total": np.zeros(n, dtype),
+        "cond": np.zeros((n_conds, n), np.int8),
+        "eligible": np.zeros(n, np.int8),
+        "vetoed": np.zeros(n, bool),
+        "grade": np.full(n, -1, np.int8),
+        "complete": np.zeros(n, bool),
+        "met_count": np.zeros(n, np.int32),
+        "row_status": np.zeros(n, np.int8),
+        "passed": np.full(n, -1, np.int8),
+    }
 
 
 class Program:
@@ -671,7 +717,7 @@ class Program:
         for it in self.items:
             if it.max is not None:
                 scales.append(decimals(it.max))
-            for key, rule in it.rules:
+            for _, rule in it.rules:
                 try:
                     scales.append(self._compile_rule(rule)[1])
                 except Unvectorizable:
@@ -685,6 +731,7 @@ class Program:
         self.S = min(max(scales), MAX_SCALE)
         self.rules: dict[str, Callable[[Env], RuleOut] | None] = {}
         self.voids: dict[str, Callable[[Env], Any] | None] = {}
+        self.applies: dict[str, Callable[[Env], Any] | None] = {}
         self.cond_fns: dict[str, Callable[[Env], Any] | None] = {}
         self.whole_row: dict[str, str] = {}  # rule keys that need the whole row through the single path
         for it in self.items:
@@ -704,6 +751,13 @@ class Program:
                 except Unvectorizable as exc:
                     self.voids[it.id] = None
                     self.fallback[f"{it.id} (void_when)"] = str(exc)
+            applies = getattr(it, "applies", None)
+            if applies is not None:
+                try:
+                    self.applies[it.id] = self.ec.truth(applies)
+                except Unvectorizable as exc:
+                    self.applies[it.id] = None
+                    self.fallback[f"{it.id} (applies_when)"] = str(exc)
         for c in self.conds:
             if c.pc is None:
                 continue
@@ -717,6 +771,8 @@ class Program:
                 self.cond_fns[c.id] = None
                 self.fallback[c.id] = str(exc)
         self.chunk_fallbacks: dict[str, int] = {}
+        self.points_dtype = self._points_dtype()
+        self.null = int(np.iinfo(self.points_dtype).min)
 
     # -- reporting
     @property
@@ -745,15 +801,15 @@ class Program:
 
             def aon(env: Env) -> RuleOut:
                 t_ = _full(ok(env), env.n, bool)
-                return RuleOut(np.where(t_, ip, 0), None, np.zeros(env.n, np.int8), t_.astype(np.int8))
+                return RuleOut(t_ * ip if ip else np.zeros(env.n, np.int64), None, S_SCORED, t_.view(np.int8))
             return aon, s
         if t is VetoRule:
             hit = self._condition(rule)
 
             def veto(env: Env) -> RuleOut:
                 h = _full(hit(env), env.n, bool)
-                return RuleOut(np.zeros(env.n, np.int64), None, np.where(h, S_VETOED, S_SCORED).astype(np.int8),
-                               (~h).astype(np.int8))
+                return RuleOut(np.zeros(env.n, np.int64), None, h.view(np.int8) * np.int8(S_VETOED),
+                               (~h).view(np.int8))
             return veto, 0
         if t is Deduction:
             return self._deduction(rule)
@@ -774,7 +830,7 @@ class Program:
             def formula(env: Env) -> RuleOut:
                 v, _ = f(env)
                 v = np.minimum(np.maximum(_full(v, env.n, np.int64), lo), hi)
-                return RuleOut(v * k if k != 1 else v, None, np.zeros(env.n, np.int8), np.full(env.n, -1, np.int8))
+                return RuleOut(v * k if k != 1 else v, None, S_SCORED, -1)
             return formula, s
         if t is Bands:
             return self._bands(rule)
@@ -785,7 +841,7 @@ class Program:
 
             def target(env: Env) -> RuleOut:
                 t_ = _full(ok(env), env.n, bool)
-                return RuleOut(None, None, np.zeros(env.n, np.int8), t_.astype(np.int8))
+                return RuleOut(None, None, S_SCORED, t_.view(np.int8))
             return target, 0
         raise Unvectorizable(f"rule kind {rule.kind!r} ({t.__name__}) is not compiled")
 
@@ -836,8 +892,7 @@ class Program:
             _check((abs(pts) + b) * k)
             raw = pts - _full(taken, env.n, np.int64)
             got = np.maximum(raw, 0) if floors else raw
-            return RuleOut(got * k if k != 1 else got, None, np.zeros(env.n, np.int8),
-                           (raw == pts).astype(np.int8))
+            return RuleOut(got * k if k != 1 else got, None, S_SCORED, (raw == pts).view(np.int8))
         return deduction, s
 
     def _shortfall(self, rule: Any) -> tuple[Callable[[Env], RuleOut], int]:
@@ -900,8 +955,7 @@ class Program:
             _check((abs(pts) + bt) * k)
             raw = pts - _full(taken, env.n, np.int64)
             got = np.maximum(raw, 0) if floors else raw
-            return RuleOut(got * k if k != 1 else got, None, np.zeros(env.n, np.int8),
-                           _full(met, env.n, np.int8))
+            return RuleOut(got * k if k != 1 else got, None, S_SCORED, _full(met, env.n, np.int8))
         return shortfall, s
 
     def _discretionary(self, rule: Any) -> tuple[Callable[[Env], RuleOut], int]:
@@ -914,18 +968,20 @@ class Program:
         no_cond_met = 0 if cond is not None else -1
 
         def discretionary(env: Env) -> RuleOut:
+            # condition met: full points; else the assessor's value; else awaiting an assessor
             n = env.n
             met_cond = _full(cond(env), n, bool) if cond is not None else np.zeros(n, bool)
             a = env.assess.get(key)
-            if a is not None:
-                av = a.values * 10 ** (s - a.scale) if a.scale != s else a.values
-                present = a.present & ~met_cond
+            if a is None:
+                points = met_cond * pts
+                null = ~met_cond
+                met = met_cond.view(np.int8) if no_cond_met == 0 else np.where(met_cond, 1, -1).astype(np.int8)
             else:
-                av, present = np.zeros(n, np.int64), np.zeros(n, bool)
-            points = np.where(met_cond, pts, np.where(present, av, 0))
-            null = ~(met_cond | present)
-            status = np.where(null, S_AWAITING, S_SCORED).astype(np.int8)
-            met = np.where(met_cond, 1, np.where(present, (av == pts).astype(np.int8), no_cond_met)).astype(np.int8)
+                av = a.values * 10 ** (s - a.scale) if a.scale != s else a.values
+                points = np.where(met_cond, pts, av)
+                null = ~(met_cond | a.present)
+                met = np.where(null, np.int8(no_cond_met), (points == pts).view(np.int8))
+            status = null.view(np.int8) * np.int8(S_AWAITING)
             return RuleOut(points * k if k != 1 else points, null, status, met)
         return discretionary, s
 
@@ -944,7 +1000,7 @@ class Program:
             conds = [_full(t(env), env.n, bool) for t in tests]
             points = np.select(conds, pts, other).astype(np.int64)
             met = np.select(conds, mets, other_met).astype(np.int8)
-            return RuleOut(points, None, np.zeros(env.n, np.int8), met)
+            return RuleOut(points, None, S_SCORED, met)
         return bands, s
 
     def _requirement(self, rule: Any) -> tuple[Callable[[Env], RuleOut], int]:
@@ -957,8 +1013,7 @@ class Program:
 
             def req_expr(env: Env) -> RuleOut:
                 t_ = _full(ok(env), env.n, bool)
-                return RuleOut(np.where(t_, pts, 0) if has_points else None, None, np.zeros(env.n, np.int8),
-                               t_.astype(np.int8))
+                return RuleOut(t_ * pts if has_points else None, None, S_SCORED, t_.view(np.int8))
             return req_expr, s
         key = rule.id
 
@@ -969,9 +1024,9 @@ class Program:
                 present, okv = np.zeros(n, bool), np.zeros(n, bool)
             else:
                 present, okv = a.present, a.values.astype(bool)
-            points = np.where(okv, pts, 0) if has_points else None
-            status = np.where(present, S_SCORED, S_AWAITING).astype(np.int8)
-            met = np.where(present, okv.astype(np.int8), -1).astype(np.int8)
+            points = okv * pts if has_points else None
+            status = (~present).view(np.int8) * np.int8(S_AWAITING)
+            met = np.where(present, okv.view(np.int8), np.int8(-1))
             return RuleOut(points, ~present if has_points else None, status, met)
         return req_assessed, s
 
@@ -1001,6 +1056,7 @@ class Program:
         return inp
 
     def _rule(self, env: Env, key: str, rule: Rule, full: np.ndarray) -> RuleOut:
+        """A rule's outcome with rows blocked by missing or invalid input marked so."""
         n = env.n
         miss, bad = env.blocked(rule.reads)
         fn = self.rules.get(key)
@@ -1014,28 +1070,22 @@ class Program:
         if ro is None:
             if key in self.whole_row:
                 full |= True
-                return RuleOut(np.zeros(n, np.int64), None, np.zeros(n, np.int8), np.full(n, -1, np.int8))
+                return RuleOut(np.zeros(n, np.int64), None, S_SCORED, -1)
             ro = self._rule_rows(env, rule, full, miss, bad)
         status, met, null = ro.status, ro.met, ro.null
-        blocked = None
-        if miss is not None or bad is not None:
-            blocked = miss if bad is None else (bad if miss is None else miss | bad)
-            if blocked.any():
-                status = np.where(blocked, S_MISSING, status).astype(np.int8) if bad is None else np.where(
-                    bad, S_INVALID, np.where(blocked, S_MISSING, status)).astype(np.int8)
-                met = np.where(blocked, -1, met).astype(np.int8)
-                if ro.points is not None:
-                    null = blocked if null is None else (null | blocked)
+        blocked = miss if bad is None else (bad if miss is None else miss | bad)
+        if blocked is not None and blocked.any():
+            if bad is None:
+                status = np.where(blocked, np.int8(S_MISSING), status).astype(np.int8, copy=False)
             else:
-                blocked = None
+                status = np.where(bad, np.int8(S_INVALID), np.where(blocked, np.int8(S_MISSING), status)
+                                  ).astype(np.int8, copy=False)
+            met = np.where(blocked, np.int8(-1), met).astype(np.int8, copy=False)
+            if ro.points is not None:
+                null = blocked if null is None else (null | blocked)
         if ro.points is None:
-            null = np.ones(n, bool)
-            points = np.zeros(n, np.int64)
-        else:
-            points = ro.points
-            if null is None:
-                null = np.zeros(n, bool)
-        return RuleOut(points, null, status, met)
+            return RuleOut(None, None, status, met)
+        return RuleOut(ro.points, null, status, met)
 
     def _rule_rows(self, env: Env, rule: Rule, full: np.ndarray, miss: Any, bad: Any) -> RuleOut:
         """The single-unit path, row by row, for a rule that is not compiled."""
@@ -1090,11 +1140,65 @@ class Program:
                 failed[i] = True
         return holds, failed
 
-    def run(self, env: Env, full: np.ndarray) -> Out:
-        """Score a chunk. ``full`` marks rows left to the single-unit path; more may be added to it."""
+    def new_out(self, n: int, into: tuple[Mapping[str, np.ndarray], int] | None = None) -> Out:
+        return Out(n, len(self.items), len(self.sections), len(self.conds), into, self.points_dtype)
+
+    def allocate(self, n: int) -> dict[str, np.ndarray]:
+        return allocate(n, len(self.items), len(self.sections), len(self.conds), self.points_dtype)
+
+    # -- static bounds of the points, to store them in 32 bits when they fit
+    def _rule_bounds(self, rule: Rule) -> tuple[Decimal, Decimal] | None:
+        t = type(rule)
+        p: Any = rule.params
+        zero = Decimal(0)
+        if t in (AllOrNothing, Threshold, VersusReference, Requirement):
+            m = rule.max_points or zero
+            return (min(zero, m), max(zero, m))
+        if t in (VetoRule, Target):
+            return (zero, zero)
+        if t is Bands:
+            vals = [b.points for b in p.bands] + [p.otherwise]
+            return (min(vals), max(vals))
+        if t is Discretionary:
+            return (min(p.min, zero), max(p.points, zero))
+        if t is Formula:
+            return (p.min_points, p.max_points)
+        if t in (Deduction, Shortfall):
+            if t is Deduction:
+                mins = [self.indicators[c.indicator].min for c in p.costs]
+                reads_nonneg = all(m is not None and m >= 0 for m in mins)
+                costs_nonneg = all(c.cost >= 0 for c in p.costs)
+            else:
+                reads_nonneg, costs_nonneg = True, p.cost >= 0
+            hi = p.points if reads_nonneg and costs_nonneg else None
+            lo = zero if self._floors_itself(rule) else None
+            if hi is None or lo is None:
+                return None
+            return (min(lo, hi), max(lo, hi))
+        return None
+
+    def _points_dtype(self) -> Any:
+        S = self.S or 0
+        total_lo = total_hi = Decimal(0)
+        for it in self.items:
+            lo = hi = Decimal(0)
+            for _, rule in it.rules:
+                b = self._rule_bounds(rule)
+                if b is None:
+                    return np.int64
+                lo, hi = lo + b[0], hi + b[1]
+            if it.void is not None:
+                lo, hi = min(lo, Decimal(0)), max(hi, Decimal(0))
+            total_lo, total_hi = total_lo + min(lo, Decimal(0)), total_hi + max(hi, Decimal(0))
+        limit = Decimal(2**31 - 2).scaleb(-S)
+        return np.int32 if max(abs(total_lo), abs(total_hi)) < limit else np.int64
+
+    def run(self, env: Env, full: np.ndarray, out: Out | None = None) -> Out:
+        """Score a chunk into ``out``. ``full`` marks rows left to the single-unit path; more may be added."""
         n = env.n
         S = self.S or 0
-        out = Out(n, len(self.items), len(self.sections), len(self.conds))
+        if out is None:
+            out = self.new_out(n)
         rs = self.ruleset
         # eligibility and veto conditions
         for ci, c in enumerate(self.conds):
@@ -1114,12 +1218,12 @@ class Program:
                     todo &= ~bad
                 if pc.expr is not None:
                     expr = pc.expr
-                    h, failed = self._truth_rows(env, todo, lambda inp: inp.eval(expr), pc.reads, False)
+                    h, failed = self._truth_rows(env, todo, lambda inp, e=expr: inp.eval(e), pc.reads, False)
                 else:
                     check = pc.check
                     assert check is not None
-                    h, failed = self._truth_rows(env, todo, lambda inp: check(inp.values, inp.parameters), None,
-                                                 False)
+                    h, failed = self._truth_rows(env, todo, lambda inp, f=check: f(inp.values, inp.parameters),
+                                                 None, False)
             holds = h.astype(np.int8)
             if failed is not None and failed.any():
                 holds[failed] = -1
@@ -1129,78 +1233,110 @@ class Program:
                     holds[m] = -1
             out.cond[ci] = holds
         # items
-        j = 0
         total = np.zeros(n, np.int64) if rs.kind == "points" else None
-        bonus_total = np.zeros(n, np.int64)
+        bonus_total = np.zeros(n, np.int64) if any(it.bonus for it in self.items) else None
+        any_missing = np.zeros(n, bool)
+        incomplete = np.zeros(n, bool)
+        worst = np.zeros(n, np.int8)
+        met_count = np.zeros(n, np.int32)
+        j = 0
         for si, sec in enumerate(self.sections):
             sub = np.zeros(n, np.int64) if sec.scoring == "points" else None
-            bonus = np.zeros(n, np.int64)
+            bonus = None
             for it in sec.items:
                 pts, null, status, met = self._item(env, it, full)
-                out.pts[j] = np.where(null, NULL, pts)
+                if pts is None:
+                    out.pts[j] = self.null
+                elif null is None:
+                    out.pts[j] = pts
+                else:
+                    out.pts[j] = np.where(null, self.null, pts)
                 out.status[j] = status
                 out.met[j] = met
-                if sub is not None:
-                    v = np.where(null, 0, pts)
+                if np.ndim(status):
+                    any_missing |= status == S_MISSING
+                    incomplete |= INCOMPLETE[status]
+                    np.maximum(worst, STATUS_RANK[status], out=worst)
+                else:
+                    if status == S_MISSING:
+                        any_missing[:] = True
+                    if INCOMPLETE[status]:
+                        incomplete[:] = True
+                    np.maximum(worst, STATUS_RANK[status], out=worst)
+                if self._kind(it) != "veto":
+                    met_count += (out.met[j] == 1)
+                if sub is not None and pts is not None:
+                    v = pts if null is None else np.where(null, 0, pts)
                     if it.bonus:
-                        bonus += v
+                        bonus = v.copy() if bonus is None else bonus + v
                     else:
                         sub += v
                 j += 1
             if sub is not None:
                 if any(r.floor == "section" for it in sec.items for _, r in it.rules):
-                    sub = np.maximum(sub, 0)
-                bonus_total += bonus
-                sub += bonus
+                    np.maximum(sub, 0, out=sub)
+                if bonus is not None:
+                    assert bonus_total is not None
+                    bonus_total += bonus
+                    sub += bonus
                 assert total is not None
                 total += sub
                 out.sec[si] = sub
             else:
-                out.sec[si] = NULL
+                out.sec[si] = self.null
         cap = rs.meta.bonus_cap
-        if total is not None and cap is not None:
+        if total is not None and cap is not None and bonus_total is not None:
             c = to_scaled(cap, S)
             total = total - np.maximum(bonus_total - c, 0)
         # item vetoes
         for ci, c in enumerate(self.conds):
             if c.item is not None:
                 st = out.status[c.item]
-                out.cond[ci] = np.where((st == S_MISSING) | (st == S_INVALID), -1, (st == S_VETOED).astype(np.int8))
+                out.cond[ci] = np.where((st == S_MISSING) | (st == S_INVALID), np.int8(-1),
+                                        (st == S_VETOED).view(np.int8))
         # eligibility, veto, grade, completeness
-        elig = np.ones(n, np.int8)
+        elig_no = np.zeros(n, bool)
         undecided = np.zeros(n, bool)
         vetoed = np.zeros(n, bool)
         for ci, c in enumerate(self.conds):
             h = out.cond[ci]
             if c.group == "eligibility":
-                elig[h == 0] = 0
+                elig_no |= h == 0
                 undecided |= h == -1
             elif c.scope == "eligibility":
-                elig[h == 1] = 0
+                elig_no |= h == 1
                 undecided |= h == -1
             if c.group == "veto" and c.scope in ("outcome", "eligibility", "cascade"):
                 vetoed |= h == 1
-        out.eligible = np.where(elig == 0, 0, np.where(undecided, -1, 1)).astype(np.int8)
-        out.vetoed = vetoed
-        statuses = out.status
-        any_missing = (statuses == S_MISSING).any(axis=0) if len(self.items) else np.zeros(n, bool)
+        out.eligible[...] = np.where(elig_no, np.int8(0), np.where(undecided, np.int8(-1), np.int8(1)))
+        out.vetoed[...] = vetoed
         if total is not None:
-            out.total = total
+            out.total[...] = total
             if self.grades:
-                grade = np.full(n, -1, np.int8)
-                chosen = any_missing.copy()
-                for g in self.grades:
+                # the first band (by minimum, highest first) the total reaches, lowered to the
+                # cap of any triggered tier_cap veto; only when every item is scored
+                pos = np.full(n, -1, np.int64)
+                for k, g in enumerate(self.grades):
                     gm = to_scaled(rs.doc.grades[g].min, S)
-                    hit = ~chosen & (total >= gm)
-                    grade[hit] = g
-                    chosen |= hit
-                out.grade = grade
+                    pos = np.where((pos < 0) & (total >= gm), k, pos)
+                order = [rs.doc.grades[g].id for g in self.grades]
+                for ci, c in enumerate(self.conds):
+                    pc = c.pc
+                    if pc is None or c.scope != "tier_cap" or not pc.cond.cap_tier:
+                        continue
+                    if pc.cond.cap_tier in order:
+                        capk = order.index(pc.cond.cap_tier)
+                        pos = np.where((pos >= 0) & (out.cond[ci] == 1), np.maximum(pos, capk), pos)
+                gidx = np.array([*self.grades, -1], dtype=np.int8)
+                out.grade[...] = np.where(incomplete, -1, gidx[pos])
+            pm = rs.meta.pass_mark
+            if pm is not None:
+                out.passed[...] = np.where(incomplete, np.int8(-1), (total >= to_scaled(pm, S)).view(np.int8))
         else:
-            out.total = np.full(n, NULL, np.int64)
-        ok = (statuses == S_SCORED) | (statuses == S_VOIDED) | (statuses == S_VETOED) | (statuses == S_NA)
-        out.complete = ok.all(axis=0) if len(self.items) else np.ones(n, bool)
-        counted = [j for j, it in enumerate(self.items) if self._kind(it) != "veto"]
-        out.met_count = (out.met[counted] == 1).sum(axis=0).astype(np.int32) if counted else np.zeros(n, np.int32)
+            out.total[...] = self.null
+        out.complete[...] = ~incomplete
+        out.met_count[...] = met_count
+        out.worst = worst
         return out
 
     @staticmethod
@@ -1209,51 +1345,78 @@ class Program:
 
     def row_status(self, out: Out, input_error: np.ndarray | None) -> np.ndarray:
         """One status per row: invalid_input, missing_input, awaiting_assessor or scored (see ``_batch.row_status``)."""
-        st = out.status
         n = out.n
         undecided = np.zeros(n, bool)
         for ci, c in enumerate(self.conds):
             if c.item is None:
                 undecided |= out.cond[ci] == -1
-        invalid = (st == S_INVALID).any(axis=0) | out.failed
+        rank = out.worst.copy()
+        rank[undecided & ~out.failed] = np.maximum(rank[undecided & ~out.failed], 2)
+        rank[out.failed] = 3
         if input_error is not None:
-            invalid |= input_error
-        missing = (st == S_MISSING).any(axis=0) | (undecided & ~out.failed)
-        awaiting = (st == S_AWAITING).any(axis=0)
-        return np.where(invalid, S_INVALID, np.where(missing, S_MISSING, np.where(awaiting, S_AWAITING, S_SCORED))
-                        ).astype(np.int8)
+            rank[input_error] = 3
+        return ROW_STATUS[rank]
 
-    def _item(self, env: Env, it: PreparedItem, full: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray,
-                                                                              np.ndarray]:
+    def _item(self, env: Env, it: PreparedItem, full: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None,
+                                                                              Any, Any]:
+        """(points or None, null mask or None, status, met) of an item; status and met may be scalars."""
         n = env.n
         if it.parts is None:
             assert it.rule is not None
             ro = self._rule(env, it.id, it.rule, full)
             pts, null, status, met = ro.points, ro.null, ro.status, ro.met
-            assert pts is not None and null is not None
         else:
             outs = [self._rule(env, p.key, p.rule, full) for p in it.parts]
-            best = np.full(n, -1, np.int8)
-            status = np.zeros(n, np.int8)
-            pts = np.zeros(n, np.int64)
-            anyscored = np.zeros(n, bool)
-            met_none = np.zeros(n, bool)
-            met_all = np.ones(n, bool)
-            for ro in outs:
-                rank = STATUS_RANK[ro.status]
-                better = rank > best
-                status = np.where(better, ro.status, status)
-                best = np.maximum(best, rank)
-                assert ro.null is not None and ro.points is not None
-                pts = pts + np.where(ro.null, 0, ro.points)
-                anyscored |= ~ro.null
-                met_none |= ro.met == -1
-                met_all &= ro.met == 1
-            null = np.zeros(n, bool) if it.max is not None else ~anyscored
+            # status: the first part's with the highest rank
+            if all(np.ndim(ro.status) == 0 for ro in outs):
+                ranks = [int(STATUS_RANK[ro.status]) for ro in outs]
+                status = outs[ranks.index(max(ranks))].status
+            else:
+                best = np.full(n, -1, np.int8)
+                status = np.zeros(n, np.int8)
+                for ro in outs:
+                    rank = STATUS_RANK[ro.status] if np.ndim(ro.status) else np.int8(STATUS_RANK[ro.status])
+                    better = rank > best
+                    status = np.where(better, ro.status, status)
+                    best = np.maximum(best, rank)
+                status = status.astype(np.int8, copy=False)
+            # points: the parts' points added up (a part without points counts nothing)
+            scored = [ro for ro in outs if ro.points is not None]
+            pts = None
+            anyscored: np.ndarray | None = None
+            all_given = True
+            for ro in scored:
+                assert ro.points is not None
+                v = ro.points if ro.null is None else np.where(ro.null, 0, ro.points)
+                pts = v if pts is None else pts + v
+                if ro.null is None:
+                    anyscored = np.ones(n, bool)
+                else:
+                    all_given = False
+                    anyscored = ~ro.null if anyscored is None else (anyscored | ~ro.null)
+            if it.max is not None:
+                null = None
+                if pts is None:
+                    pts = np.zeros(n, np.int64)
+            elif pts is None:
+                null = np.ones(n, bool)
+                pts = np.zeros(n, np.int64)
+            else:
+                assert anyscored is not None
+                null = None if all_given or anyscored.all() else ~anyscored
             if any(p.rule.floor == "item" for p in it.parts):
-                pts = np.where(~null & (pts < 0), 0, pts)
-            met = np.where(met_none, -1, met_all.astype(np.int8)).astype(np.int8)
-            status = status.astype(np.int8)
+                pts = np.maximum(pts, 0) if null is None else np.where(~null & (pts < 0), 0, pts)
+            # met: None if any part's is None, else all of them
+            if all(np.ndim(ro.met) == 0 for ro in outs):
+                mets = [int(ro.met) for ro in outs]
+                met = -1 if -1 in mets else int(all(m == 1 for m in mets))
+            else:
+                met_none = np.zeros(n, bool)
+                met_all = np.ones(n, bool)
+                for ro in outs:
+                    met_none |= np.asarray(ro.met) == -1
+                    met_all &= np.asarray(ro.met) == 1
+                met = np.where(met_none, np.int8(-1), met_all.view(np.int8))
         if it.void is not None:
             miss, bad = env.blocked(it.void_reads)
             fn = self.voids.get(it.id)
@@ -1268,16 +1431,49 @@ class Program:
                     todo &= ~bad
                 expr = it.void
                 voided, failed = self._truth_rows(env, todo, lambda inp: inp.eval(expr), it.void_reads, True)
-            void_null = it.max is None
-            pts = np.where(voided, 0, pts)
-            null = np.where(voided, void_null, null)
-            status = np.where(voided, S_VOIDED, status).astype(np.int8)
-            met = np.where(voided, 0, met).astype(np.int8)
+            if voided.any():
+                if pts is None:
+                    pts = np.zeros(n, np.int64)
+                    null = np.ones(n, bool)
+                pts = np.where(voided, 0, pts)
+                if it.max is None:
+                    null = voided if null is None else (null | voided)
+                elif null is not None:
+                    null = null & ~voided
+                status = np.where(voided, np.int8(S_VOIDED), status).astype(np.int8, copy=False)
+                met = np.where(voided, np.int8(0), met).astype(np.int8, copy=False)
             for mask, code in ((failed, S_INVALID), (miss, S_MISSING), (bad, S_INVALID)):
                 if mask is not None and mask.any():
-                    null = null | mask
-                    status = np.where(mask, code, status).astype(np.int8)
-                    met = np.where(mask, -1, met).astype(np.int8)
+                    if pts is not None:
+                        null = mask if null is None else (null | mask)
+                    status = np.where(mask, np.int8(code), status).astype(np.int8, copy=False)
+                    met = np.where(mask, np.int8(-1), met).astype(np.int8, copy=False)
+        applies = getattr(it, "applies", None)
+        if applies is not None:
+            # applies_when is checked first: where it does not hold, nothing else of the item counts
+            reads = frozenset(nm for nm in applies.names if nm in self.indicators)
+            miss, bad = env.blocked(reads)
+            fn = self.applies.get(it.id)
+            failed = None
+            if fn is not None:
+                holds = _full(fn(env), n, bool)
+            else:
+                todo = ~full
+                if miss is not None:
+                    todo &= ~miss
+                if bad is not None:
+                    todo &= ~bad
+                holds, failed = self._truth_rows(env, todo, lambda inp: inp.eval(applies), reads, True)
+                if failed is not None:
+                    holds = holds | failed
+            for mask, code in ((~holds, S_NA), (failed, S_INVALID), (miss, S_MISSING), (bad, S_INVALID)):
+                if mask is not None and mask.any():
+                    if pts is None:
+                        pts, null = np.zeros(n, np.int64), np.ones(n, bool)
+                    else:
+                        null = mask if null is None else (null | mask)
+                    status = np.where(mask, np.int8(code), status).astype(np.int8, copy=False)
+                    met = np.where(mask, np.int8(-1), met).astype(np.int8, copy=False)
         return pts, null, status, met
 
 

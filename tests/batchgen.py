@@ -131,6 +131,14 @@ def records(draw: Any, rs: fuac.RuleSet, tier: str | None, flat_assessments: boo
         v = draw(assessment_value(rule))
         if v is not None:
             rec[f"assessments.{key}"] = v
+    if any(ind.cohort is not None for ind in rs.doc.indicators.values()):
+        # a few regions, so that cohort averages are computed (and some units sit exactly on them)
+        code = draw(st.sampled_from(["450102", "450103", "450104", "450201", "450202", 450102, "45", None, "x"]))
+        if code is not None:
+            rec["code"] = code
+        for _, ref in references(rs):
+            if ref in rec and draw(st.booleans()):
+                del rec[ref]  # mostly computed over the cohort
     return rec
 
 

@@ -34,7 +34,7 @@ CASES = [
      ["unknown key 'colour'", "allowed keys: bonus_cap,", "total, valid_from, valid_until, version"]),
     ("unknown_key_indicator.toml", RulesetSchemaError, 21, "indicators.rate.colour",
      ["unknown key 'colour'",
-      "allowed keys: choices, clause, description, label, max, min, reference, tiers, type, unit"]),
+      "allowed keys: choices, clause, cohort, description, label, max, min, reference, tiers, type, unit"]),
     ("unknown_key_item.toml", RulesetSchemaError, 66, "1: sections[0].items[0].colour",
      ["unknown key 'colour'", "allowed keys for kind 'threshold':", "comparator", "threshold", "void_when"]),
     ("unknown_key_part.toml", RulesetSchemaError, 112, "5.a: sections[1].items[1].parts[0].colour",

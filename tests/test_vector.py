@@ -26,7 +26,7 @@ ON = "2023-10-01"
 
 def _targets() -> list[tuple[str, str | None]]:
     out: list[tuple[str, str | None]] = []
-    refs = [*fuac.rulesets(), str(DATA / "mini.toml"), str(DATA / "batch-kinds.toml")]
+    refs = [*fuac.rulesets(), str(DATA / "mini.toml"), str(DATA / "batch-kinds.toml"), str(DATA / "cohort.toml")]
     refs += [str(DATA / f) for f in ("bonus.toml", "floors.toml", "tiers.toml") if (DATA / f).is_file()]
     for ref in refs:
         rs = fuac.load(Path(ref) if ref.endswith(".toml") else ref)

@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ._api import _date, load
+from ._cohort import supplied
 from ._evaluate import _check_assessments, evaluate_plan
 from ._expressions import DECIMAL_CONTEXT
 from ._inputs import REFERENCE_KEYS, check_value, read_assessments
@@ -874,7 +875,7 @@ class BatchResults:
         data, context, assessments = split_record(c.record(j), lay, self._runner.context)
         for ref, info in self._cohort.items():
             value = info["values"][i]
-            if value is not None and data.get(ref) is None:
+            if value is not None and not supplied(data.get(ref)):
                 data[ref] = {"value": value, "source": info["sources"][i]}
         return {"data": data, "context": context, "assessments": assessments}
 
@@ -1006,10 +1007,10 @@ class BatchResults:
             rest = name[len("cohort."):]
             for ref, info in self._cohort.items():
                 if rest == ref:
-                    return _obj(info["values"]) if exact else _obj(
-                        [None if v is None else float(v) for v in info["values"]])
+                    return info["values"] if exact else np.array(
+                        [np.nan if v is None else float(v) for v in info["values"].tolist()])
                 if rest == f"{ref}.region":
-                    return _obj(info["regions"])
+                    return info["regions"]
                 if rest == f"{ref}.size":
                     return info["sizes"]
         raise KeyError(f"no column {name!r}; columns: {', '.join(self.columns)}")
@@ -1114,26 +1115,14 @@ class Runner:
     def layout(self, chunk: Chunk) -> Layout:
         return layout_of(chunk.cols, self.ruleset, self.context_columns)
 
-    def score(self, chunk: Chunk, cohort_cols: Mapping[str, RawCol] | None = None,
+    def score(self, chunk: Chunk, cohort_cols: Mapping[str, Any] | None = None,
               into: tuple[Mapping[str, np.ndarray], int] | None = None
               ) -> tuple[Out, dict[str, np.ndarray], dict[int, list[tuple[str, str]]], dict[int, Evaluation], Layout]:
         n = chunk.n
         lay = self.layout(chunk)
         prog = self.program
         extra = self._assessment_rows(chunk)
-        if cohort_cols:
-            for ref, rc in cohort_cols.items():
-                if ref in chunk.cols:
-                    given = chunk.cols[ref]
-                    use = given.null if given.null is not None else np.zeros(n, bool)
-                    if given.values.dtype.kind == "f" and chunk.nan_is_null:
-                        use = use | np.isnan(given.values)
-                    merged = _obj([rc.py(i) if use[i] else given.py(i) for i in range(n)])
-                    chunk.cols[ref] = RawCol(merged, np.array([m is None for m in merged], dtype=bool))
-                else:
-                    chunk.cols[ref] = rc
-                    if ref not in lay.data:
-                        lay.data.append(ref)
+        chunk.cohort = dict(cohort_cols or {})  # type: ignore[attr-defined]
         if self.backend == "python":
             out = prog.new_out(n, into)
             errors: dict[int, list[tuple[str, str]]] = {}
@@ -1185,11 +1174,11 @@ class Runner:
         """Row ``i`` through the single-unit evaluator, written into ``out``."""
         flat = chunk.record(i)
         data, context, assessments = split_record(flat, lay, self.context)
-        for ref in self.cohort_refs(chunk):
-            if data.get(ref) is None or (isinstance(data.get(ref), Mapping) and data[ref].get("value") is None):
-                v = chunk.cols[ref].py(i)
-                if v is not None:
-                    data[ref] = v
+        for ref, cc in getattr(chunk, "cohort", {}).items():
+            if not supplied(data.get(ref)):
+                m = cc.mapping(i)
+                if m is not None:
+                    data[ref] = m
         extra = self._extra_assessments(chunk, i)
         if extra:
             assessments = {**assessments, **extra}
@@ -1203,9 +1192,6 @@ class Runner:
             errors.pop(i, None)
         if not self._write(out, i, ev):
             overrides[chunk.offset + i] = ev
-
-    def cohort_refs(self, chunk: Chunk) -> list[str]:
-        return [r for r in getattr(chunk, "cohort_refs", ())]
 
     def _write(self, out: Out, i: int, ev: Evaluation) -> bool:
         """Write an evaluation into row ``i``; False when a number cannot be held in fixed point."""
@@ -1286,6 +1272,9 @@ class Runner:
             if raw is not None and name in lay.sources:
                 raw = _with_source(raw, chunk.cols[lay.sources[name]])
             col, cd, fl = check_column(name, ind, raw, n, kind, scale, choices, chunk.nan_is_null)
+            cc = getattr(chunk, "cohort", {}).get(name)
+            if cc is not None:
+                cd, fl = self._merge_cohort(name, ind, col, cd, fl, cc)
             cols[name] = col
             if cd is not None:
                 codes[name] = cd
@@ -1297,6 +1286,38 @@ class Runner:
         for cd in codes.values():
             input_error |= cd != 0
         return Checked(env, codes, full, input_error)
+
+    def _merge_cohort(self, name: str, ind: Indicator, col: Col, codes: np.ndarray | None, full: np.ndarray | None,
+                      cc: Any) -> tuple[np.ndarray | None, np.ndarray | None]:
+        """Where a row gives no value for a cohort reference, the value computed over its cohort."""
+        n = len(col.values)
+        take = np.ones(n, bool) if col.missing is None else col.missing.copy()
+        if not take.any():
+            return codes, full
+        scaled, missing, nonfixed = cc.arrays(col.scale)
+        bad = np.zeros(n, np.int8)
+        memo: dict[Decimal, int] = {}
+        for i in np.flatnonzero(take & ~missing).tolist():
+            v = cc.values[i]
+            if v not in memo:
+                _, problem = check_value(name, ind, v)
+                memo[v] = 0 if problem is None else _P[problem.code]
+            bad[i] = memo[v]
+        col.values = np.where(take, scaled, col.values)
+        col.missing = take & missing if col.missing is not None else missing & take
+        if not col.missing.any():
+            col.missing = None
+        if bad.any():
+            codes = bad if codes is None else np.where(take, bad, codes).astype(np.int8)
+            inv = bad != 0
+            col.invalid = inv if col.invalid is None else (col.invalid | inv)
+            col.values[inv] = 0
+        nf = take & nonfixed
+        if nf.any():
+            full = nf if full is None else (full | nf)
+            col.values[nf] = 0
+        col.bound = max(col.bound, int(np.abs(col.values).max(initial=0)))
+        return codes, full
 
     def _check_assessments(self, chunk: Chunk, lay: Layout, env: Env, codes: dict[str, np.ndarray],
                            full: np.ndarray) -> None:
@@ -1478,7 +1499,7 @@ def evaluate_chunks(
     src = _columns_assessments(assessments, open_source(records, rs))
     runner = Runner(rs, plan, on=when, context=context, assessments=assessments, assessor=assessor,
                     backend=backend, context_columns=context_columns)
-    table = _cohorts_for(rs, plan, src, chunk_size, context_columns, cohorts)
+    table, src = _cohorts_for(runner, src, chunk_size, cohorts)
     done = 0
     for chunk in src.chunks(chunk_size):
         res = _score_chunks(runner, [chunk], table, 0.0)
@@ -1535,7 +1556,7 @@ def evaluate_many(
     src = _columns_assessments(assessments, open_source(records, rs))
     runner = Runner(rs, plan, on=when, context=context, assessments=assessments, assessor=assessor,
                     backend=backend, context_columns=context_columns)
-    table = _cohorts_for(rs, plan, src, chunk_size, context_columns, cohorts)
+    table, src = _cohorts_for(runner, src, chunk_size, cohorts)
     chunks: list[Chunk] = []
     done = 0
 
@@ -1565,12 +1586,14 @@ def _score_chunks(runner: Runner, chunks: Iterable[Chunk], table: Any, t0: float
     for ch in chunks:
         cohort_cols = None
         if table is not None and table.refs:
-            cohort_cols, info = table.columns_for(ch, runner.context_columns, runner.ruleset)
-            for ref, d in info.items():
+            cohort_cols = table.columns_for(ch, runner)
+            for ref, cc in cohort_cols.items():
+                used = ~_supplied_mask(ch, ref)
                 slot = cohort_info.setdefault(ref, {"values": [], "sources": [], "regions": [], "sizes": []})
-                for k in slot:
-                    slot[k].extend(d[k])
-            ch.cohort_refs = list(cohort_cols)  # type: ignore[attr-defined]
+                slot["values"].append(np.where(used, _obj(list(cc.values)), None))
+                slot["sources"].append(np.where(used, _obj(list(cc.sources)), None))
+                slot["regions"].append(np.where(used, _obj(list(cc.regions)), None))
+                slot["sizes"].append(np.where(used, np.asarray(cc.sizes, dtype=np.int64), 0))
         into = None
         if arrays_all is not None and ch.offset + ch.n <= expected:  # type: ignore[operator]
             into = (arrays_all, ch.offset)
@@ -1606,9 +1629,24 @@ def _score_chunks(runner: Runner, chunks: Iterable[Chunk], table: Any, t0: float
               "rows_not_fixed_point": len(overrides)}
     cohort = None
     if cohort_info:
-        cohort = {ref: {**d, "sizes": np.array(d["sizes"], dtype=np.int64)} for ref, d in cohort_info.items()}
+        cohort = {ref: {k: np.concatenate(v) for k, v in d.items()} for ref, d in cohort_info.items()}
     return BatchResults(runner, total, arrays, context, errors, overrides, kept, layouts, runner.backend, report,
                         cohort, time.perf_counter() - t0 if t0 else 0.0)
+
+
+def _supplied_mask(chunk: Chunk, ref: str) -> np.ndarray:
+    """Rows whose record gives its own value for the reference ``ref``."""
+    if chunk.rows is not None:
+        return np.fromiter((supplied(r.get(ref)) for r in chunk.rows), dtype=bool, count=chunk.n)
+    raw = chunk.cols.get(ref)
+    if raw is None:
+        return np.zeros(chunk.n, bool)
+    given = np.ones(chunk.n, bool) if raw.null is None else ~raw.null
+    if raw.values.dtype == object:
+        given &= np.fromiter((supplied(v) for v in raw.values), dtype=bool, count=chunk.n)
+    elif raw.values.dtype.kind == "f" and chunk.nan_is_null:
+        given &= ~np.isnan(raw.values)
+    return given
 
 
 def _concat(outs: list[Out]) -> dict[str, np.ndarray]:
@@ -1624,16 +1662,31 @@ def _concat(outs: list[Out]) -> dict[str, np.ndarray]:
     return arrays
 
 
-def _cohorts_for(rs: RuleSet, plan: Plan, src: Source, chunk_size: int, context_columns: Sequence[str],
-                 given: Any) -> Any:
+def _cohorts_for(runner: Runner, src: Source, chunk_size: int, given: Any) -> tuple[Any, Source]:
+    """The cohort table (computed in a first pass over ``src``, or as given) and the source to score."""
     from ._cohort import CohortTable, cohort_specs
 
-    specs = cohort_specs(rs)
-    if not specs:
-        return None
+    rs = runner.ruleset
+    if not cohort_specs(rs):
+        return None, src
     if given is not None:
-        return given if isinstance(given, CohortTable) else CohortTable.from_mapping(rs, given)
-    return CohortTable.compute(rs, src, chunk_size, context_columns)
+        if isinstance(given, CohortTable):
+            return given, src
+        return CohortTable.from_mapping(rs, given), src
+    if not src.rereadable:
+        src = _Replay(list(src.chunks(chunk_size)))
+    return CohortTable.compute(rs, src.chunks(chunk_size), runner), src
+
+
+class _Replay(Source):
+    """Chunks read once and kept, for a second pass (cohort statistics over a one-shot iterator)."""
+
+    def __init__(self, chunks: list[Chunk]) -> None:
+        self._chunks = chunks
+        self.n = sum(c.n for c in chunks)
+
+    def chunks(self, size: int) -> Iterator[Chunk]:
+        yield from self._chunks
 
 
 def evaluate_partition(frame: Any, ruleset: Any, *, tier: str | None = None, context: Mapping[str, Any] | None = None,

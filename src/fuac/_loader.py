@@ -555,10 +555,41 @@ class _Builder:
         for name in self.doc.parameters:
             if name in self.doc.indicators:
                 self.p.add(RulesetCheckError, f"{name!r} is both an indicator and a parameter", ("parameters", name))
+        for name, ind in self.doc.indicators.items():
+            if ind.cohort is not None:
+                self.check_cohort(name, ind)
         if self.doc.scheme.kind == "points" and self.doc.tiers:
             for i, t in enumerate(self.doc.tiers):
                 if t.total is None:
                     self.p.add(RulesetSchemaError, f"tier {t.id!r} of a points scheme needs 'total'", ("tiers", i))
+
+    def check_cohort(self, name: str, ind: Any) -> None:
+        """A cohort average: of a number indicator in the reference's unit, weighted by a number."""
+        c = ind.cohort
+        inds = self.doc.indicators
+        of = inds.get(c.of)
+        loc = ("indicators", name, "cohort")
+        if of is None:
+            self.p.add(RulesetCheckError, f"cohort of unknown indicator {c.of!r}", (*loc, "of"), key=name)
+        elif of.type not in ("integer", "decimal") or of.reference:
+            self.p.add(RulesetCheckError, f"a cohort averages a unit's own number: {c.of!r} must be an integer or "
+                       "decimal indicator that is not a reference value", (*loc, "of"), key=name)
+        elif of.unit != ind.unit:
+            self.p.add(RulesetCheckError, f"{c.of!r} is in {of.unit!r} but {name!r} in {ind.unit!r}", (*loc, "of"),
+                       key=name)
+        if c.weight is not None:
+            w = inds.get(c.weight)
+            if w is None:
+                self.p.add(RulesetCheckError, f"cohort weight: unknown indicator {c.weight!r}", (*loc, "weight"),
+                           key=name)
+            elif w.type not in ("integer", "decimal") or w.reference:
+                self.p.add(RulesetCheckError, f"cohort weight {c.weight!r} must be an integer or decimal indicator "
+                           "that is not a reference value", (*loc, "weight"), key=name)
+        levels = {t.level for t in self.doc.tiers} or {j.level for j in self.doc.scheme.jurisdiction}
+        depth = LEVEL_DIGITS[c.parent_level]
+        if all(LEVEL_DIGITS[lv] <= depth for lv in levels):
+            self.p.add(RulesetCheckError, f"cohort parent_level {c.parent_level!r} is not above the units' level "
+                       f"({', '.join(sorted(levels))})", (*loc, "parent_level"), key=name)
 
     def check_unique(self) -> None:
         seen: dict[str, tuple[Any, ...]] = {}

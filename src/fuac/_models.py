@@ -93,6 +93,25 @@ class Scheme(Model):
         return self
 
 
+class Cohort(Model):
+    """A reference value computed over a batch (``fuac.evaluate_many``): the mean of ``of``
+    over the units of the batch in the same region at ``parent_level`` (their region codes
+    share that level's prefix), weighted by ``weight`` when given, rounded half-up to
+    ``precision`` when given (as a published average is). A value given in the input wins."""
+
+    of: Name
+    parent_level: Level
+    weight: Name | None = None
+    precision: Number | None = None
+
+    @field_validator("precision")
+    @classmethod
+    def _power_of_ten(cls, v: Decimal | None) -> Decimal | None:
+        if v is not None and (v <= 0 or v.normalize().as_tuple().digits != (1,)):
+            raise ValueError("'precision' must be a power of ten such as 1, 0.1 or 0.01")
+        return v
+
+
 class Indicator(Model):
     type: Literal["boolean", "integer", "decimal", "choice"]
     label: Text
@@ -104,9 +123,13 @@ class Indicator(Model):
     reference: bool = False
     tiers: list[Id] | None = None
     clause: str | None = None
+    #: a reference value that a batch computes over a cohort of its units (see :class:`Cohort`)
+    cohort: Cohort | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> Indicator:
+        if self.cohort is not None and not (self.reference and self.type == "decimal"):
+            raise ValueError("'cohort' is for reference values: a decimal indicator with reference = true")
         if self.type in ("integer", "decimal") and not self.unit:
             raise ValueError(f"a {self.type} indicator needs 'unit'")
         if self.type == "choice" and not self.choices:

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from ._expressions import DECIMAL_CONTEXT
+from ._expressions import DECIMAL_CONTEXT, Expression
 from ._inputs import read_assessments, validate
 from ._kinds import Assessment, Discretionary, Inputs, Outcome, Requirement, Rule, VetoRule, fmt_points
 from ._loader import Plan, PreparedCondition, PreparedItem, RuleSet
@@ -265,128 +265,75 @@ def _read(names: frozenset[str], inputs: Inputs) -> dict[str, Any]:
     return {n: values[n] for n in sorted(names) if n in values}
 
 
+def _guard(
+    it: PreparedItem, expr: Expression, inputs: Inputs, invalid: set[str], needed: dict[str, list[str]]
+) -> bool | Outcome:
+    """Evaluate one of an item's guards (applies_when, void_when): its value, or why it cannot be told."""
+    names = frozenset(n for n in expr.names if n in inputs.labels)
+    for n in names:
+        needed.setdefault(n, []).append(it.id)
+    missing, bad = _blocked(names, inputs, invalid)
+    if missing or bad:
+        return _blocked_outcome(missing, bad, inputs)
+    try:
+        return bool(inputs.eval(expr))
+    except (ArithmeticError, TypeError, ValueError) as exc:
+        return Outcome(None, "invalid_input", f"由输入计算失败：{exc}。", f"cannot score: {exc}.")
+
+
 def _item(it: PreparedItem, inputs: Inputs, invalid: set[str], needed: dict[str, list[str]]) -> ItemResult:
     kind = "parts" if it.parts is not None else (it.rule.kind if it.rule else "")
     read = _read(it.reads | it.void_reads, inputs)
+
+    def result(o: Outcome) -> ItemResult:
+        return ItemResult(
+            it.id,
+            it.number,
+            it.section,
+            it.label,
+            o.points,
+            it.max,
+            o.status,
+            o.met,
+            o.reason_zh,
+            o.reason_en,
+            read,
+            it.clause,
+            it.method,
+            kind,
+        )
+
     if it.applies is not None:
-        for n in it.void_reads:
-            needed.setdefault(n, []).append(it.id)
-        missing, bad = _blocked(frozenset(n for n in it.applies.names if n in inputs.labels), inputs, invalid)
-        if missing or bad:
-            o = _blocked_outcome(missing, bad, inputs)
-            return ItemResult(
-                it.id,
-                it.number,
-                it.section,
-                it.label,
-                None,
-                it.max,
-                o.status,
-                None,
-                o.reason_zh,
-                o.reason_en,
-                read,
-                it.clause,
-                it.method,
-                kind,
-            )
-        try:
-            applies = bool(inputs.eval(it.applies))
-        except (ArithmeticError, TypeError, ValueError) as exc:
-            return ItemResult(
-                it.id,
-                it.number,
-                it.section,
-                it.label,
-                None,
-                it.max,
-                "invalid_input",
-                None,
-                f"由输入计算失败：{exc}。",
-                f"cannot score: {exc}.",
-                read,
-                it.clause,
-                it.method,
-                kind,
-            )
+        applies = _guard(it, it.applies, inputs, invalid, needed)
+        if isinstance(applies, Outcome):
+            return result(applies)
         if not applies:
-            return ItemResult(
-                it.id,
-                it.number,
-                it.section,
-                it.label,
-                None,
-                it.max,
-                "not_applicable",
-                None,
-                f"本项不适用于该单位（{it.applies.source} 不成立），不计分，也不计入满分。",
-                f"not applicable to this unit ({it.applies.source} does not hold): no points, and not in the maximum.",
-                read,
-                it.clause,
-                it.method,
-                kind,
+            src = it.applies.source
+            return result(
+                Outcome(
+                    None,
+                    "not_applicable",
+                    f"本项不适用于该单位（{src} 不成立），不计分，也不计入满分。",
+                    f"not applicable to this unit ({src} does not hold): no points, and not in the maximum.",
+                )
             )
     if it.void is not None:
-        for n in it.void_reads:
-            needed.setdefault(n, []).append(it.id)
-        missing, bad = _blocked(it.void_reads, inputs, invalid)
-        if missing or bad:
-            o = _blocked_outcome(missing, bad, inputs)
-            return ItemResult(
-                it.id,
-                it.number,
-                it.section,
-                it.label,
-                None,
-                it.max,
-                o.status,
-                None,
-                o.reason_zh,
-                o.reason_en,
-                read,
-                it.clause,
-                it.method,
-                kind,
-            )
-        try:
-            voided = bool(inputs.eval(it.void))
-        except (ArithmeticError, TypeError, ValueError) as exc:
-            return ItemResult(
-                it.id,
-                it.number,
-                it.section,
-                it.label,
-                None,
-                it.max,
-                "invalid_input",
-                None,
-                f"由输入计算失败：{exc}。",
-                f"cannot score: {exc}.",
-                read,
-                it.clause,
-                it.method,
-                kind,
-            )
+        voided = _guard(it, it.void, inputs, invalid, needed)
+        if isinstance(voided, Outcome):
+            return result(voided)
         if voided:
-            labels = [inputs_label(n, inputs) for n in sorted(it.void_reads)]
+            labels = [inputs_label(n, inputs) for n in sorted(it.void.names) if n in inputs.labels]
             why_zh = "、".join(lab.zh for lab in labels) or it.void.source
             why_en = ", ".join(lab.en for lab in labels) or it.void.source
             rule_zh = f"（{it.void_clause}）" if it.void_clause else ""
-            return ItemResult(
-                it.id,
-                it.number,
-                it.section,
-                it.label,
-                ZERO if it.max is not None else None,
-                it.max,
-                "voided",
-                False,
-                f"本项作废：{why_zh}{rule_zh}，不论其他情况均记0分。",
-                f"item voided: {why_en}; it gets no points, whatever else it meets.",
-                read,
-                it.clause,
-                it.method,
-                kind,
+            return result(
+                Outcome(
+                    ZERO if it.max is not None else None,
+                    "voided",
+                    f"本项作废：{why_zh}{rule_zh}，不论其他情况均记0分。",
+                    f"item voided: {why_en}; it gets no points, whatever else it meets.",
+                    met=False,
+                )
             )
     if it.parts is None:
         assert it.rule is not None

@@ -29,7 +29,8 @@ BROKEN = Path(__file__).parent / "broken"
 CASES = [
     ("syntax.toml", RulesetSyntaxError, 64, None, ["invalid TOML"]),
     ("unknown_key_top.toml", RulesetSchemaError, 2, "colour",
-     ["unknown key 'colour'", "allowed keys: calendar, cycle, eligibility", "scheme, sections, tiers, vetoes"]),
+     ["unknown key 'colour'", "allowed keys: calendar, cycle, eligibility",
+      "scheme, sections, selection, tiers, vetoes"]),
     ("unknown_key_scheme.toml", RulesetSchemaError, 13, "scheme.colour",
      ["unknown key 'colour'", "allowed keys: bonus_cap,", "total, valid_from, valid_until, version"]),
     ("unknown_key_indicator.toml", RulesetSchemaError, 21, "indicators.rate.colour",

@@ -135,3 +135,14 @@ def test_static_checks(old: str, new: str, message: str) -> None:
     with pytest.raises(RulesetError) as exc:
         fuac.loads(text)
     assert message in str(exc.value)
+
+
+def test_a_frame_that_gives_every_value_keeps_them() -> None:
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame({"code": ["450102", "450103"], "population": [1, 2], "places": [2.0, 5.0],
+                          "places_avg": [2.0, 1.0], "enrolment": [0.0, 5.0], "enrolment_avg": [0.0, 1.0]})
+    for backend in ("vector", "python"):
+        res = fuac.evaluate_many(RULES, frame, tier="county", on=ON, backend=backend)
+        assert res.column("item.1", exact=True).tolist() == [0, 2]
+        assert res.column("item.2", exact=True).tolist() == [2, 2]
+        assert res.column("cohort.places_avg", exact=True).tolist() == [None, None]

@@ -1015,6 +1015,28 @@ class BatchResults:
                     return info["sizes"]
         raise KeyError(f"no column {name!r}; columns: {', '.join(self.columns)}")
 
+    def indicator(self, name: str) -> list[Any]:
+        """An indicator's valid value in every row (Decimal, bool or text; None where missing or invalid)."""
+        ind = self.ruleset.doc.indicators.get(name)
+        if ind is None:
+            raise KeyError(f"{name!r} is not an indicator of {self.ruleset.id}")
+        out: list[Any] = []
+        for k, ch in enumerate(self._chunks):
+            data_rows = (split_record(ch.record(i), self._layouts[k], {})[0] for i in range(ch.n))
+            for data in data_rows:
+                raw = data.get(name)
+                if isinstance(raw, Mapping) and ind.reference:
+                    raw = raw.get("value")
+                if raw is None:
+                    out.append(None)
+                    continue
+                value, problem = check_value(name, ind, raw)
+                out.append(None if problem is not None else value)
+        if name in self._cohort:
+            info = self._cohort[name]["values"]
+            out = [info[i] if v is None else v for i, v in enumerate(out)]
+        return out
+
     def __getitem__(self, name: str) -> np.ndarray:
         return self.column(name)
 
@@ -1291,7 +1313,7 @@ class Runner:
                       cc: Any) -> tuple[np.ndarray | None, np.ndarray | None]:
         """Where a row gives no value for a cohort reference, the value computed over its cohort."""
         n = len(col.values)
-        take = np.ones(n, bool) if col.missing is None else col.missing.copy()
+        take = np.zeros(n, bool) if col.missing is None else col.missing.copy()
         if not take.any():
             return codes, full
         scaled, missing, nonfixed = cc.arrays(col.scale)

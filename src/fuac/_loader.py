@@ -558,6 +558,10 @@ class _Builder:
         for name, ind in self.doc.indicators.items():
             if ind.cohort is not None:
                 self.check_cohort(name, ind)
+        if self.doc.selection is not None:
+            self.check_selection()
+        for i, q in enumerate(self.doc.quotas):
+            self.check_tiers(q.tiers, ("quotas", i, "tiers"))
         if self.doc.scheme.kind == "points" and self.doc.tiers:
             for i, t in enumerate(self.doc.tiers):
                 if t.total is None:
@@ -590,6 +594,34 @@ class _Builder:
         if all(LEVEL_DIGITS[lv] <= depth for lv in levels):
             self.p.add(RulesetCheckError, f"cohort parent_level {c.parent_level!r} is not above the units' level "
                        f"({', '.join(sorted(levels))})", (*loc, "parent_level"), key=name)
+
+    def check_selection(self) -> None:
+        """Sort keys name something every unit has: its total, completion, a section, an item or an indicator."""
+        sel = self.doc.selection
+        assert sel is not None
+        sections = {s.id for s in self.doc.sections}
+        items = {str(raw.get("id")) for s in self.doc.sections for raw in s.items if isinstance(raw, dict)}
+        for k, key in enumerate(sel.order):
+            name = key.split()[0]
+            loc = ("selection", "order", k)
+            if name in ("total", "completion", "met"):
+                if name == "total" and self.doc.scheme.kind != "points":
+                    self.p.add(RulesetCheckError, "sort key 'total': this scheme has no points total", loc)
+                continue
+            if name.startswith("section."):
+                if name[len("section."):] not in sections:
+                    self.p.add(RulesetCheckError, f"sort key {name!r}: no such section", loc)
+                continue
+            if name.startswith("item."):
+                if name[len("item."):] not in items:
+                    self.p.add(RulesetCheckError, f"sort key {name!r}: no such item", loc)
+                continue
+            ind = self.doc.indicators.get(name)
+            if ind is None:
+                self.p.add(RulesetCheckError, f"sort key {name!r}: not total, completion, met, section.<id>, "
+                           "item.<id> or an indicator", loc)
+            elif ind.type == "choice":
+                self.p.add(RulesetCheckError, f"sort key {name!r}: a choice indicator has no order", loc)
 
     def check_unique(self) -> None:
         seen: dict[str, tuple[Any, ...]] = {}

@@ -205,6 +205,9 @@ class Quota(Model):
     of: Literal["eligible", "all", "applicants"] | None = None
     rounding: Literal["floor", "ceil", "half_up"] | None = None
     bands: list[QuotaBand] | None = None
+    #: the region a per-parent quota counts in (its code's prefix); default: the level just
+    #: below the jurisdiction's (the issuer's own subdivisions, e.g. the cities of a province)
+    parent_level: Level | None = None
 
     @model_validator(mode="after")
     def _params(self) -> Quota:
@@ -222,6 +225,26 @@ class Quota(Model):
         if self.share is not None and not 0 < self.share <= 1:
             raise ValueError("'share' is a fraction between 0 and 1: write 15 % as 0.15")
         return self
+
+
+class Selection(Model):
+    """How units are ranked when a batch is selected (``BatchResults.select``)."""
+
+    #: sort keys, first decides: ``"<key> desc"`` or ``"<key> asc"`` (desc when left out); a key
+    #: is ``total``, ``completion``, ``met``, ``section.<id>``, ``item.<id>`` or an indicator
+    order: list[str] = Field(min_length=1)
+    #: how many units after the last one selected are kept in reserve (备选)
+    reserves: int = Field(default=0, ge=0)
+    clause: str | None = None
+
+    @field_validator("order")
+    @classmethod
+    def _keys(cls, v: list[str]) -> list[str]:
+        for key in v:
+            parts = key.split()
+            if not 1 <= len(parts) <= 2 or (len(parts) == 2 and parts[1] not in ("asc", "desc")):
+                raise ValueError(f"sort key {key!r}: write '<key>', '<key> desc' or '<key> asc'")
+        return v
 
 
 class Cycle(Model):
@@ -326,6 +349,7 @@ class RulesetDoc(Model):
     eligibility: list[Condition] = Field(default_factory=list)
     grades: list[Grade] = Field(default_factory=list)
     quotas: list[Quota] = Field(default_factory=list)
+    selection: Selection | None = None
     cycle: Cycle | None = None
     procedure: list[Event] = Field(default_factory=list)
     calendar: list[Event] = Field(default_factory=list)

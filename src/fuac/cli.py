@@ -475,6 +475,193 @@ def read_units(path: str) -> list[dict[str, Any]]:
     return [doc]
 
 
+# ---------------------------------------------------------------------------
+# batches: fuac batch, fuac rank (see docs/batch.md)
+
+
+class Progress:
+    """A plain-text progress bar on stderr, shown only once a batch has run for ``delay`` seconds."""
+
+    def __init__(self, stream: TextIO | None = None, *, delay: float = 1.0, clock: Any = None,
+                 enabled: bool = True) -> None:
+        import time
+
+        self.stream = stream if stream is not None else sys.stderr
+        self.clock = clock or time.monotonic
+        self.start = self.clock()
+        self.delay = delay
+        self.enabled = enabled
+        self.shown = False
+        self.last = -1.0
+        self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
+
+    def __call__(self, done: int, total: int | None) -> None:
+        now = self.clock()
+        elapsed = now - self.start
+        if not self.enabled or elapsed < self.delay:
+            return
+        if not self.tty and self.shown and now - self.last < 5 and done != total:
+            return  # a log, not a terminal: a line every few seconds
+        self.last = now
+        self.shown = True
+        rate = done / elapsed if elapsed > 0 else 0.0
+        if total:
+            k = int(30 * done / total)
+            line = f"[{'#' * k}{'.' * (30 - k)}] {100 * done // total:3d}% {done:,}/{total:,} rows"
+        else:
+            line = f"{done:,} rows"
+        line += f"  {elapsed:.1f} s  {rate:,.0f} rows/s"
+        self.stream.write(("\r" + line) if self.tty else line + "\n")
+        self.stream.flush()
+
+    def close(self) -> None:
+        if self.shown and self.tty:
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+def _batch_kwargs(args: argparse.Namespace) -> dict[str, Any]:
+    kw: dict[str, Any] = {"tier": args.tier, "on": args.on, "backend": args.backend}
+    if args.chunk_size:
+        kw["chunk_size"] = args.chunk_size
+    return kw
+
+
+def _write_rows(frame: Any, path: str, first: bool, state: dict[str, Any]) -> None:
+    """Append one chunk of result rows to ``path`` (.csv, .jsonl or .parquet)."""
+    suffix = Path(path).suffix.lower()
+    if suffix == ".csv":
+        frame.to_csv(path, mode="w" if first else "a", header=first, index=False)
+    elif suffix in (".jsonl", ".ndjson"):
+        with open(path, "w" if first else "a", encoding="utf-8") as fh:
+            frame.to_json(fh, orient="records", lines=True, force_ascii=False)
+            if len(frame):
+                fh.write("\n")
+    elif suffix in (".parquet", ".pq"):
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        table = pa.Table.from_pandas(frame, preserve_index=False)
+        if first:
+            state["writer"] = pq.ParquetWriter(path, table.schema)
+        state["writer"].write_table(table.cast(state["writer"].schema))
+    else:
+        raise InputError(f"{path}: write results to .csv, .jsonl or .parquet")
+
+
+def cmd_batch(args: argparse.Namespace) -> int:
+    from ._batch import evaluate_chunks
+
+    progress = Progress(enabled=not args.no_progress)
+    counts: dict[str, int] = {}
+    report: dict[str, Any] = {}
+    rows = 0
+    state: dict[str, Any] = {}
+    try:
+        for k, res in enumerate(evaluate_chunks(args.ruleset, args.input, progress=progress, **_batch_kwargs(args))):
+            for st, c in res.status_counts().items():
+                counts[st] = counts.get(st, 0) + c
+            rows += len(res)
+            report = res.backend_report
+            if args.output:
+                _write_rows(res.to_pandas(exact=args.exact), args.output, k == 0, state)
+    finally:
+        progress.close()
+        if "writer" in state:
+            state["writer"].close()
+    summary = {"rows": rows, "statuses": counts, "backend": report.get("backend"),
+               "fallback": report.get("fallback", {}), "output": args.output}
+    if args.json:
+        json.dump(summary, sys.stdout, ensure_ascii=False, indent=2, default=str)
+        print()
+    else:
+        print(f"{rows:,} rows" + (f" → {args.output}" if args.output else ""))
+        for st, c in sorted(counts.items()):
+            zh, en = STATUS_WORDS.get(st, (st, st))
+            print(f"  {pad(zh if args.lang == 'zh' else en, 14)} {c:,}")
+        for key, why in (report.get("fallback") or {}).items():
+            print(f"  single-unit path: {key}: {why}")
+    return 1 if counts.get("invalid_input") else 0
+
+
+def cmd_rank(args: argparse.Namespace) -> int:
+    from ._batch import evaluate_many
+
+    progress = Progress(enabled=not args.no_progress)
+    try:
+        res = evaluate_many(args.ruleset, args.input, progress=progress, **_batch_kwargs(args))
+    finally:
+        progress.close()
+    sel = res.select(reserves=args.reserves, universe=args.universe)
+    if args.json:
+        json.dump(sel.to_dict(), sys.stdout, ensure_ascii=False, indent=2)
+        print()
+        return 0
+    zh = args.lang in ("zh", "both")
+    en = args.lang in ("en", "both")
+    rs = res.ruleset
+    title = f"{rs.id} {rs.version}" + (f"  [{res.tier}]" if res.tier else "")
+    print(title)
+    print("=" * width(title))
+    keys = ", ".join(f"{k} {'desc' if d else 'asc'}" for k, d in sel.order)
+    print(f"{'排序' if zh else 'Order'}: {keys}")
+    for q in sel.quotas:
+        cap = q.cap if q.cap is not None else ", ".join(f"{r}:{c}" for r, c in sorted(q.caps.items()))
+        lab = q.label.zh if zh else q.label.en
+        print(f"{'名额' if zh else 'Quota'} {q.id}: {lab} — {cap}")
+        if q.explanation is not None:
+            print(f"    {q.explanation.zh if zh else q.explanation.en}")
+    for note in sel.notes:
+        print(f"  * {note.zh if zh else note.en}")
+    print()
+    head = "推荐名单" if zh else "Recommended"
+    print(f"{head} ({len(sel.recommended)}):")
+    for p in sel.recommended:
+        print(f"  {p.rank:>4}  {pad(p.unit, 24)} {p.region or '':<8} {_fmt_key(p.key)}")
+    if sel.reserves:
+        print(f"\n{'备选' if zh else 'Reserves'} ({len(sel.reserves)}):")
+        for p in sel.reserves:
+            print(f"  {p.rank:>4}  {pad(p.unit, 24)} {p.region or '':<8} {_fmt_key(p.key)}")
+    if args.all:
+        print(f"\n{'全部单位' if zh else 'Every unit'}:")
+        for p in sel.picks:
+            mark = "✓" if p.selected else ("○" if p.reserve else "✗")
+            print(f"  {mark} {pad(p.unit, 24)} {p.reason.zh if zh else p.reason.en}")
+            if zh and en:
+                print(f"    {'':24} {p.reason.en}")
+    return 0
+
+
+def _fmt_key(key: tuple[Any, ...]) -> str:
+    vals = [key[k + 1] for k in range(0, len(key), 2) if key[k] == 0]
+    return "  ".join(fmt_number(abs(v)) if hasattr(v, "is_finite") else str(v) for v in vals)
+
+
+def _batch_parser(sub: Any) -> None:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("ruleset", help="rule-set id or path to a rule file")
+    common.add_argument("input", help="units: .csv, .jsonl, .xlsx, .parquet or .json (a list of records)")
+    common.add_argument("--tier", help="tier every unit is scored at")
+    common.add_argument("--on", help="date whose parameters apply (YYYY-MM-DD)")
+    common.add_argument("--backend", choices=("auto", "vector", "python"), default="auto",
+                        help="compiled (default) or the single-unit path for every row")
+    common.add_argument("--chunk-size", type=int, default=0, help="rows scored at a time")
+    common.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+    common.add_argument("--json", action="store_true", help="print JSON")
+    common.add_argument("--lang", choices=("zh", "en", "both"), default="zh", help="language (default zh)")
+
+    s = sub.add_parser("batch", parents=[common], help="score many units (a table) and write one row per unit")
+    s.add_argument("-o", "--output", help="write the result rows to .csv, .jsonl or .parquet, chunk by chunk")
+    s.add_argument("--exact", action="store_true", help="points as exact decimals (text) instead of numbers")
+    s.set_defaults(func=cmd_batch)
+
+    s = sub.add_parser("rank", parents=[common], help="score many units, rank them and apply the quotas")
+    s.add_argument("--reserves", type=int, help="how many reserves to name (default: the rule set's)")
+    s.add_argument("--universe", type=int, help="the number of all units a share of all units is taken of")
+    s.add_argument("--all", action="store_true", help="list every unit with the reason it is in or out")
+    s.set_defaults(func=cmd_rank)
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="fuac", description="Score places against advanced-unit evaluation schemes.")
     p.add_argument("--version", action="version", version=f"fuac {__import__('fuac').__version__}")
@@ -541,6 +728,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--json", action="store_true", help="print the list as JSON")
     s.add_argument("--lang", choices=("zh", "en", "both"), default="zh", help="language (default zh)")
     s.set_defaults(func=cmd_gaps)
+
+    _batch_parser(sub)
     return p
 
 

@@ -1,0 +1,457 @@
+"""Ranking a batch and applying the rule set's quotas: ``BatchResults.select()``.
+
+1. Units that cannot be recommended are set aside, each with its reason: invalid
+   input, a triggered veto, not eligible (or eligibility undecided), an incomplete
+   score (missing input, an assessor's entry awaited), below the pass mark.
+2. The others are ranked by the rule set's ``[selection] order`` (default: total,
+   then completion, for a points scheme; completion, then total where there is one,
+   for a checklist); units equal on every key keep their input order, and the
+   tie is said.
+3. In rank order, a unit is selected when every quota that applies to the tier
+   still has room: a share of the eligible (or all, or applying) units, a fixed
+   count, a range, and per parent region a count, a share of its units, or a
+   number that depends on how many units it has. Otherwise it is left out, naming
+   the quota that is full. The first ``reserves`` units left out by a quota are
+   reserves (备选).
+
+Each unit's reason is given in Chinese and English.
+"""
+
+from __future__ import annotations
+
+import decimal
+import itertools
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from ._expressions import DECIMAL_CONTEXT
+from ._kinds import fmt_number
+from ._models import LEVEL_DIGITS, Quota, Text
+
+if TYPE_CHECKING:
+    from ._batch import BatchResults
+
+LEVELS = ("province", "city", "county", "township", "village")
+
+
+@dataclass(slots=True)
+class Pick:
+    """One unit of a selection: its rank among the candidates, whether selected or a reserve, and why."""
+
+    index: int
+    unit: str
+    region: str | None
+    rank: int | None
+    selected: bool
+    reserve: bool
+    reason: Text
+    quota: str | None = None
+    key: tuple[Any, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"index": self.index, "unit": self.unit, "region": self.region, "rank": self.rank,
+                "selected": self.selected, "reserve": self.reserve, "quota": self.quota,
+                "reason": {"zh": self.reason.zh, "en": self.reason.en},
+                "key": [_plain(k) for k in self.key]}
+
+
+def _plain(v: Any) -> Any:
+    if isinstance(v, Decimal):
+        return format(v.normalize(), "f")
+    return v
+
+
+@dataclass(slots=True)
+class QuotaUse:
+    """A quota as applied: what it allows (overall, or per region) and how much of it is used."""
+
+    id: str
+    kind: str
+    per: str
+    label: Text
+    clause: str
+    cap: int | None
+    used: int = 0
+    caps: dict[str, int] = field(default_factory=dict)  # per parent region
+    usage: dict[str, int] = field(default_factory=dict)
+    explanation: Text | None = None
+    min_count: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "kind": self.kind, "per": self.per, "label": {"zh": self.label.zh, "en": self.label.en},
+                "clause": self.clause, "cap": self.cap, "used": self.used, "min_count": self.min_count,
+                "caps": dict(self.caps), "usage": dict(self.usage),
+                "explanation": None if self.explanation is None else {"zh": self.explanation.zh,
+                                                                      "en": self.explanation.en}}
+
+
+@dataclass
+class Selection:
+    """The result of :meth:`BatchResults.select`: every unit, with its rank and reason, in input order."""
+
+    ruleset_id: str
+    tier: str | None
+    order: list[tuple[str, bool]]
+    picks: list[Pick]
+    quotas: list[QuotaUse]
+    notes: list[Text] = field(default_factory=list)
+
+    @property
+    def recommended(self) -> list[Pick]:
+        """The units selected, best first."""
+        return sorted((p for p in self.picks if p.selected), key=lambda p: p.rank or 0)
+
+    @property
+    def reserves(self) -> list[Pick]:
+        return sorted((p for p in self.picks if p.reserve), key=lambda p: p.rank or 0)
+
+    @property
+    def ranked(self) -> list[Pick]:
+        """Every candidate, best first (units set aside have no rank and are left out)."""
+        return sorted((p for p in self.picks if p.rank is not None), key=lambda p: p.rank or 0)
+
+    def __len__(self) -> int:
+        return len(self.picks)
+
+    def __iter__(self) -> Any:
+        return iter(self.picks)
+
+    def to_dicts(self) -> list[dict[str, Any]]:
+        return [p.to_dict() for p in self.picks]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"ruleset": self.ruleset_id, "tier": self.tier,
+                "order": [f"{k} {'desc' if d else 'asc'}" for k, d in self.order],
+                "recommended": [p.index for p in self.recommended], "reserves": [p.index for p in self.reserves],
+                "quotas": [q.to_dict() for q in self.quotas],
+                "notes": [{"zh": n.zh, "en": n.en} for n in self.notes],
+                "units": self.to_dicts()}
+
+    def to_pandas(self) -> Any:
+        import pandas as pd
+
+        return pd.DataFrame([{"index": p.index, "unit": p.unit, "region": p.region, "rank": p.rank,
+                              "selected": p.selected, "reserve": p.reserve, "quota": p.quota,
+                              "reason_zh": p.reason.zh, "reason_en": p.reason.en} for p in self.picks])
+
+
+# ---------------------------------------------------------------------------
+
+
+def _parse_order(order: Sequence[str]) -> list[tuple[str, bool]]:
+    out = []
+    for key in order:
+        parts = key.split()
+        if not 1 <= len(parts) <= 2 or (len(parts) == 2 and parts[1] not in ("asc", "desc")):
+            raise ValueError(f"sort key {key!r}: write '<key>', '<key> desc' or '<key> asc'")
+        out.append((parts[0], len(parts) == 1 or parts[1] == "desc"))
+    return out
+
+
+def default_order(res: BatchResults) -> list[str]:
+    sel = res.ruleset.doc.selection
+    if sel is not None:
+        return list(sel.order)
+    if res.ruleset.kind == "points":
+        return ["total desc", "completion desc"]
+    return ["completion desc"]
+
+
+def _key_values(res: BatchResults, key: str) -> list[Any]:
+    """Exact values of a sort key for every row (None where a unit has none)."""
+    if key == "total":
+        return res.column("total_exact", exact=True).tolist()
+    if key in ("completion", "met"):
+        return [int(m) for m in res.column("met").tolist()]
+    if key.startswith(("section.", "item.")):
+        return res.column(key, exact=True).tolist()
+    return res.indicator(key)
+
+
+def _parent_level(res: BatchResults, q: Quota | None) -> str:
+    if q is not None and q.parent_level is not None:
+        return q.parent_level
+    rs = res.ruleset
+    tier = rs.tier(res.tier) if res.tier else None
+    unit_level = tier.level if tier is not None else rs.meta.jurisdiction[0].level
+    top = min((LEVELS.index(j.level) for j in rs.meta.jurisdiction), default=0)
+    below = LEVELS[min(top + 1, len(LEVELS) - 1)]
+    if LEVELS.index(below) < LEVELS.index(unit_level):
+        return below
+    return LEVELS[max(LEVELS.index(unit_level) - 1, 0)]
+
+
+def _region(code: Any, digits: int) -> str | None:
+    from ._cohort import _code
+
+    c = _code(code)
+    if c is None or len(c) < digits:
+        return None
+    return c[:digits]
+
+
+def _applies(q: Quota, tier: str | None) -> bool:
+    return q.tiers is None or tier in q.tiers
+
+
+def _label(res: BatchResults, i: int, context: Mapping[str, Any]) -> str:
+    for name in ("name", "id", "code"):
+        col = context.get(name)
+        if col is not None and col[i] is not None:
+            return str(col[i])
+    return f"#{i}"
+
+
+def select(
+    res: BatchResults,
+    *,
+    order: Sequence[str] | None = None,
+    quotas: Sequence[str] | None = None,
+    reserves: int | None = None,
+    universe: int | None = None,
+    parent_sizes: Mapping[str, int] | None = None,
+    require_complete: bool = True,
+) -> Selection:
+    """Rank the units of ``res`` and apply the rule set's quotas.
+
+    :param order: sort keys, overriding the rule set's ``[selection] order``.
+    :param quotas: apply only these quota ids (default: every quota of the tier).
+    :param reserves: how many reserves to name (default: the rule set's ``[selection] reserves``).
+    :param universe: the number of all units a share ``of = "all"`` is taken of (default: the batch).
+    :param parent_sizes: the number of units in each parent region (by its code), for
+        ``by_parent_count`` and per-parent shares of all units (default: counted in the batch).
+    :param require_complete: set aside units whose score is not complete (missing input,
+        an assessor's entry awaited); with False they are ranked on what they have.
+    """
+    from . import lifecycle
+
+    rs = res.ruleset
+    n = res.n
+    keys = _parse_order(order if order is not None else default_order(res))
+    sel_doc = rs.doc.selection
+    n_reserves = reserves if reserves is not None else (sel_doc.reserves if sel_doc is not None else 0)
+    context = {name: res.column(name) for name in ("id", "code", "name") if name in res.columns}
+    codes = context.get("code")
+
+    status = res.column("status")
+    vetoed = res.column("vetoed")
+    eligible = res.column("eligible")
+    complete = res.column("complete")
+    passed = res.column("passed")
+    prog = res._runner.program
+    cond_cols = [(c, res.column(f"{'eligibility' if c.group == 'eligibility' else 'veto'}.{c.id}"))
+                 for c in prog.conds]
+
+    # 1. units set aside
+    aside: dict[int, Text] = {}
+    for i in range(n):
+        why = _set_aside(i, status[i], vetoed[i], eligible[i], complete[i], passed[i], cond_cols, rs, prog,
+                         require_complete)
+        if why is not None:
+            aside[i] = why
+    candidates = [i for i in range(n) if i not in aside]
+
+    # 2. rank
+    columns = [_key_values(res, k) for k, _ in keys]
+    def sort_key(i: int) -> tuple[Any, ...]:
+        out: list[Any] = []
+        for (_, desc), col in zip(keys, columns, strict=True):
+            v = col[i]
+            if v is None:
+                out += [1, 0]
+            else:
+                num = Decimal(v) if not isinstance(v, Decimal) else v
+                out += [0, -num if desc else num]
+        return tuple(out)
+
+    with decimal.localcontext(DECIMAL_CONTEXT):
+        keyed = {i: sort_key(i) for i in candidates}
+    ranked = sorted(candidates, key=lambda i: (keyed[i], i))
+    rank_of = {i: r + 1 for r, i in enumerate(ranked)}
+    tied: dict[int, int] = {}
+    for a, b in itertools.pairwise(ranked):
+        if keyed[a] == keyed[b]:
+            tied[b] = tied.get(a, rank_of[a])
+
+    # 3. quotas
+    qs = [q for q in rs.doc.quotas if _applies(q, res.tier) and (quotas is None or q.id in quotas)]
+    if quotas is not None:
+        unknown = set(quotas) - {q.id for q in rs.doc.quotas}
+        if unknown:
+            raise KeyError(f"rule set {rs.id!r} has no quota {sorted(unknown)}")
+    n_eligible = sum(1 for i in range(n) if eligible[i] is True)
+    uses: list[QuotaUse] = []
+    regions_of: dict[str, list[str | None]] = {}
+    notes: list[Text] = []
+    for q in qs:
+        use = QuotaUse(q.id, q.kind, q.per, q.label, q.clause, None, min_count=q.min_count)
+        if q.kind in ("share", "count", "range"):
+            base = None
+            if q.kind == "share":
+                base = {"eligible": n_eligible, "applicants": n, "all": universe if universe is not None else n}[
+                    q.of or "all"]
+                if q.of == "all" and universe is None:
+                    notes.append(Text(zh=f"{q.label.zh}：未给出单位总数，以本批{n}个单位计。",
+                                      en=f"{q.label.en}: the number of all units was not given; the batch's {n} "
+                                         "are taken."))
+            r = lifecycle.quota_count(rs, q.id, base)
+            use.cap = r.count
+            use.explanation = r.reason
+        else:
+            level = _parent_level(res, q)
+            digits = LEVEL_DIGITS[level]
+            regions = [_region(codes[i], digits) if codes is not None else None for i in range(n)]
+            regions_of[q.id] = regions
+            counts: dict[str, int] = {}
+            for i in range(n):
+                r_ = regions[i]
+                if r_ is None:
+                    continue
+                if q.kind == "share_per_parent" and q.of == "eligible" and eligible[i] is not True:
+                    continue
+                counts[r_] = counts.get(r_, 0) + 1
+            for r_ in sorted(counts):
+                size = counts[r_]
+                if parent_sizes is not None and r_ in parent_sizes and (q.kind == "by_parent_count" or q.of == "all"):
+                    size = int(parent_sizes[r_])
+                if q.kind == "count_per_parent":
+                    use.caps[r_] = int(q.count or 0)
+                else:
+                    use.caps[r_] = lifecycle.quota_count(rs, q.id, size).count
+            if parent_sizes is None and (q.kind == "by_parent_count" or q.of == "all"):
+                notes.append(Text(zh=f"{q.label.zh}：各{_LEVEL_ZH[level]}的单位数按本批计。",
+                                  en=f"{q.label.en}: each {level}'s number of units is counted in the batch."))
+        uses.append(use)
+
+    picks: dict[int, Pick] = {}
+    left_by_quota: list[int] = []
+    for i in ranked:
+        full: QuotaUse | None = None
+        region = None
+        for use in uses:
+            if use.cap is not None:
+                if use.used >= use.cap:
+                    full = use
+                    break
+            else:
+                r_ = regions_of[use.id][i]
+                if r_ is None:
+                    full = use
+                    region = None
+                    break
+                if use.usage.get(r_, 0) >= use.caps.get(r_, 0):
+                    full, region = use, r_
+                    break
+        rank = rank_of[i]
+        tie = _tie_words(tied.get(i))
+        if full is None:
+            for use in uses:
+                if use.cap is not None:
+                    use.used += 1
+                else:
+                    r_ = regions_of[use.id][i]
+                    assert r_ is not None
+                    use.usage[r_] = use.usage.get(r_, 0) + 1
+            words = _within(uses)
+            picks[i] = Pick(i, _label(res, i, context), _first_region(regions_of, i), rank, True, False,
+                            Text(zh=f"第{rank}名{tie[0]}，在名额内{words[0]}，入选。",
+                                 en=f"ranked {rank}{tie[1]}, within the quotas{words[1]}: selected."),
+                            None, keyed[i])
+        else:
+            left_by_quota.append(i)
+            if full.cap is None and region is None:
+                zh = f"第{rank}名{tie[0]}，没有地区代码，无法计入“{full.label.zh}”，不予推荐。"
+                en = f"ranked {rank}{tie[1]}, but without a region code it cannot count under “{full.label.en}”: " \
+                     "not recommended."
+            elif full.cap is not None:
+                zh = f"第{rank}名{tie[0]}，“{full.label.zh}”名额（{full.cap}个）已满，未入选。"
+                en = f"ranked {rank}{tie[1]}: “{full.label.en}” is full ({full.cap}): not selected."
+            else:
+                cap = full.caps.get(region or "", 0)
+                zh = f"第{rank}名{tie[0]}，“{full.label.zh}”在{region}的名额（{cap}个）已满，未入选。"
+                en = f"ranked {rank}{tie[1]}: “{full.label.en}” is full in {region} ({cap}): not selected."
+            picks[i] = Pick(i, _label(res, i, context), region or _first_region(regions_of, i), rank, False, False,
+                            Text(zh=zh, en=en), full.id, keyed[i])
+    # reserves: the first units left out by a quota (not for want of a region code)
+    k = 0
+    for i in left_by_quota:
+        if k >= n_reserves:
+            break
+        p = picks[i]
+        if p.region is None and any(u.cap is None for u in uses):
+            continue
+        k += 1
+        p.reserve = True
+        p.reason = Text(zh=p.reason.zh.rstrip("。") + f"；列为备选第{k}位。",
+                        en=p.reason.en.rstrip(".") + f"; reserve no. {k}.")
+    for i, why in aside.items():
+        picks[i] = Pick(i, _label(res, i, context), _first_region(regions_of, i), None, False, False, why)
+    for use in uses:
+        if use.min_count is not None and use.used < use.min_count:
+            notes.append(Text(zh=f"{use.label.zh}：只有{use.used}个单位可推荐，少于下限{use.min_count}个。",
+                              en=f"{use.label.en}: only {use.used} unit(s) can be recommended, fewer than the "
+                                 f"minimum {use.min_count}."))
+    return Selection(rs.id, res.tier, keys, [picks[i] for i in range(n)], uses, notes)
+
+
+_LEVEL_ZH = {"province": "省", "city": "市", "county": "县（市、区）", "township": "乡镇（街道）",
+             "village": "村（社区）"}
+
+
+def _first_region(regions_of: Mapping[str, list[str | None]], i: int) -> str | None:
+    for regions in regions_of.values():
+        if regions[i] is not None:
+            return regions[i]
+    return None
+
+
+def _tie_words(with_rank: int | None) -> tuple[str, str]:
+    if with_rank is None:
+        return "", ""
+    return (f"（与第{with_rank}名各项排序依据均相同，按输入顺序排后）",
+            f" (equal to rank {with_rank} on every sort key; placed after it by input order)")
+
+
+def _within(uses: list[QuotaUse]) -> tuple[str, str]:
+    if not uses:
+        return "（本规则集未规定名额）", " (the rule set sets no quota)"
+    return "", ""
+
+
+def _set_aside(i: int, status: str, vetoed: bool, eligible: bool | None, complete: bool, passed: bool | None,
+               cond_cols: list[tuple[Any, Any]], rs: Any, prog: Any, require_complete: bool) -> Text | None:
+    if status == "invalid_input":
+        return Text(zh="输入无效，不能排名，不予推荐。", en="invalid input: cannot be ranked; not recommended.")
+    if vetoed:
+        labels = [c for c, col in cond_cols if c.group == "veto" and col[i] is True]
+        names_zh = "、".join(_cond_label(c, prog).zh for c in labels)
+        names_en = "; ".join(_cond_label(c, prog).en for c in labels)
+        return Text(zh=f"一票否决（{names_zh}），不予推荐。", en=f"vetoed ({names_en}): never recommended.")
+    if eligible is False:
+        failed = [c for c, col in cond_cols if c.group == "eligibility" and col[i] is False]
+        failed += [c for c, col in cond_cols if c.group == "veto" and c.scope == "eligibility" and col[i] is True]
+        names_zh = "、".join(_cond_label(c, prog).zh for c in failed)
+        names_en = "; ".join(_cond_label(c, prog).en for c in failed)
+        return Text(zh=f"不符合申报条件（{names_zh}），不予推荐。", en=f"not eligible ({names_en}): never recommended.")
+    if eligible is None:
+        return Text(zh="申报资格待定（缺少输入），不予推荐。",
+                    en="eligibility undecided (missing input): not recommended.")
+    if require_complete and not complete:
+        words = {"missing_input": ("缺少输入", "missing input"),
+                 "awaiting_assessor": ("待评估人评分", "awaiting an assessor")}.get(status, (status, status))
+        return Text(zh=f"评分未完成（{words[0]}），不能排名。",
+                    en=f"score not complete ({words[1]}): cannot be ranked.")
+    if passed is False:
+        pm = fmt_number(rs.meta.pass_mark)
+        return Text(zh=f"未达到合格线{pm}分，不予推荐。", en=f"below the pass mark of {pm}: not recommended.")
+    return None
+
+
+def _cond_label(c: Any, prog: Any) -> Text:
+    if c.pc is not None:
+        return c.pc.cond.label
+    rule = prog.items[c.item].rule
+    label = getattr(rule.params, "label", None)
+    return label if isinstance(label, Text) else Text(zh=c.id, en=c.id)

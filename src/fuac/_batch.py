@@ -248,7 +248,7 @@ class ColumnsSource(Source):
 
     def chunks(self, size: int) -> Iterator[Chunk]:
         assert self.n is not None
-        for a in range(0, self.n, size):
+        for a in range(0, max(self.n, 1), size):  # an empty input still has its columns
             b = min(a + size, self.n)
             yield Chunk(a, b - a, {k: RawCol(c.values[a:b], None if c.null is None else c.null[a:b])
                                    for k, c in self.cols.items()})
@@ -299,7 +299,7 @@ class PandasSource(Source):
 
     def chunks(self, size: int) -> Iterator[Chunk]:
         assert self.n is not None
-        for a in range(0, self.n, size):
+        for a in range(0, max(self.n, 1), size):  # an empty frame still has its columns
             b = min(a + size, self.n)
             yield Chunk(a, b - a, {k: RawCol(c.values[a:b], None if c.null is None else c.null[a:b])
                                    for k, c in self.cols.items()}, nan_is_null=True)
@@ -335,7 +335,7 @@ class PolarsSource(Source):
 
     def chunks(self, size: int) -> Iterator[Chunk]:
         assert self.n is not None
-        for a in range(0, self.n, size):
+        for a in range(0, max(self.n, 1), size):  # an empty frame still has its columns
             part = self.frame.slice(a, size)
             yield Chunk(a, part.height, {str(c): _polars_col(part[c]) for c in part.columns})
 
@@ -852,6 +852,8 @@ class BatchResults:
         self.backend_report = report
         self._cohort = cohort or {}
         self.elapsed = elapsed
+        #: the index of the first row in the whole input (``evaluate_chunks`` gives one result per chunk)
+        self.offset = 0
         self._S = runner.S
 
     def __len__(self) -> int:
@@ -1080,7 +1082,7 @@ class BatchResults:
 
 def _plain(v: Any) -> Any:
     if isinstance(v, np.generic):
-        return v.item()
+        v = v.item()
     if isinstance(v, float) and math.isnan(v):
         return None
     return v
@@ -1524,8 +1526,9 @@ def evaluate_chunks(
     table, src = _cohorts_for(runner, src, chunk_size, cohorts)
     done = 0
     for chunk in src.chunks(chunk_size):
+        offset, chunk.offset = chunk.offset, 0  # rows are numbered within the chunk
         res = _score_chunks(runner, [chunk], table, 0.0)
-        res.offset = chunk.offset  # type: ignore[attr-defined]
+        res.offset = offset
         done += chunk.n
         if progress is not None:
             progress(done, src.n)

@@ -30,7 +30,9 @@ import decimal
 import json
 import math
 import os
+import threading
 import time
+import weakref
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -68,7 +70,7 @@ def _load() -> None:
              Unvectorizable=v.Unvectorizable, from_scaled=v.from_scaled, null_of=v.null_of, to_scaled=v.to_scaled)
 
 
-DEFAULT_CHUNK_SIZE = 1 << 16
+DEFAULT_CHUNK_SIZE = 1 << 17
 DEFAULT_CONTEXT_COLUMNS = ("id", "code", "name", "parent")
 #: the codes of the problems a value can have (``_inputs.check_value``)
 PROBLEM_CODES = ("invalid_type", "invalid_choice", "not_finite", "not_integer", "out_of_range", "invalid_assessment")
@@ -715,6 +717,7 @@ def check_column(name: str, ind: Indicator, raw: RawCol | None, n: int, kind: st
     given = ~null if null is not None else None
     codes = None
     full = None
+    extremes: tuple[int, int] | None = None
 
     def flag(mask: np.ndarray, code: str) -> None:
         nonlocal codes
@@ -741,56 +744,77 @@ def check_column(name: str, ind: Indicator, raw: RawCol | None, n: int, kind: st
             flag(np.ones(n, bool), "invalid_type")
         elif dk in "iu":
             vi = v.astype(np.int64, copy=False)
-            if scale == 0:
-                values = vi
-                big = np.abs(vi) >= 10**15
-            else:
-                big = np.abs(vi) >= 10 ** (15 - scale) if scale < 15 else vi != 0
-                values = np.where(big, 0, vi) * 10**scale
-            if lo is not None:
+            vmin, vmax = (int(vi.min()), int(vi.max())) if n else (0, 0)
+            if lo is not None and vmin < lo:
                 flag(vi < lo, "out_of_range")
-            if hi is not None:
+            if hi is not None and vmax > hi:
                 flag(vi > hi, "out_of_range")
-            if big.any():
+            limit = 10 ** (15 - scale) if scale < 15 else 1
+            if vmax >= limit or vmin <= -limit:  # too large for fixed point: the single-unit path
+                big = np.abs(vi) >= limit
                 full = big if given is None else big & given
+                values = np.where(big, 0, vi) * 10**scale
+            else:
+                values = vi * 10**scale if scale else vi
+                extremes = (vmin * 10**scale, vmax * 10**scale)
         else:  # float
             x = v
-            finite = np.isfinite(x)
-            flag(~finite, "not_finite")
-            if ind.type == "integer":
+            # min and max propagate NaN: finite extremes mean every value is finite
+            xmin, xmax = (float(x.min()), float(x.max())) if n else (0.0, 0.0)
+            if math.isfinite(xmin) and math.isfinite(xmax):
+                finite: Any = True
+                xf = x
+            else:
+                finite = np.isfinite(x)
+                flag(~finite, "not_finite")
                 xf = np.where(finite, x, 0.0)
+                xmin, xmax = (float(xf.min()), float(xf.max())) if n else (0.0, 0.0)
+            if ind.type == "integer":
                 integral = np.floor(xf) == xf
-                flag(~integral, "not_integer")
+                if not integral.all():
+                    flag(~integral, "not_integer")
                 small = np.abs(xf) < 10**15
-                values = np.where(small & integral, xf, 0.0).astype(np.int64)
-                ok = finite & integral & small
+                ok = integral & small
+                values = np.where(ok, xf, 0.0).astype(np.int64)
+                ok &= finite
                 if lo is not None:
                     flag(ok & (values < lo), "out_of_range")
                 if hi is not None:
                     flag(ok & (values > hi), "out_of_range")
                 big = finite & integral & ~small
             else:
+                # x is exactly a decimal of `scale` places when its nearest such decimal (below 10^15,
+                # where doubles keep 15 digits) converts back to x itself
                 p = 10.0**scale
-                xf = np.where(finite, x, 0.0)
-                r = np.rint(xf * p)
-                exact = (np.abs(r) < 1e15) & (r / p == xf)
-                values = np.where(exact, r, 0.0).astype(np.int64)
-                if ind.min is not None:
+                r = xf * p
+                np.rint(r, out=r)
+                exact = (r / p) == xf
+                if max(-xmin, xmax) * p >= 1e15:
+                    exact &= np.abs(r) < 1e15
+                if exact.all():
+                    values = r.astype(np.int64)
+                    big = None
+                    # rounding is monotonic: the extremes of the scaled values are the scaled extremes
+                    vmin, vmax = round(xmin * p), round(xmax * p)
+                    extremes = (vmin, vmax)
+                else:
+                    values = np.where(exact, r, 0.0).astype(np.int64)
+                    big = finite & ~exact
+                    vmin, vmax = (int(values.min()), int(values.max())) if n else (0, 0)
+                if ind.min is not None and vmin < to_scaled(ind.min, scale):
                     flag(exact & (values < to_scaled(ind.min, scale)), "out_of_range")
-                if ind.max is not None:
+                if ind.max is not None and vmax > to_scaled(ind.max, scale):
                     flag(exact & (values > to_scaled(ind.max, scale)), "out_of_range")
-                big = finite & ~exact
-            if big.any():
+            if big is not None and big.any():
                 full = big if given is None else big & given
     invalid = None if codes is None else codes != 0
     if kind == "dec":
-        zero = None
-        for m in (invalid, null, full):
-            if m is not None:
-                zero = m if zero is None else zero | m
-        if zero is not None:
-            values = np.where(zero, 0, values)
-        bound = int(np.abs(values).max()) if n else 0
+        # rejected, missing and unrepresentable rows keep whatever value: their results are replaced,
+        # and the bound below covers them (every value here is below 10^15)
+        lo_v, hi_v = extremes if extremes is not None else ((int(values.min()), int(values.max())) if n else (0, 0))
+        bound = max(abs(lo_v), abs(hi_v))
+        if bound >= 10**15:  # pragma: no cover - guarded above
+            raise AssertionError(f"{name}: a value escaped the fixed-point limit")
     else:
         bound = 1
     return Col(kind, values, scale, bound, choices, missing=null, invalid=invalid), codes, full
@@ -1102,6 +1126,36 @@ def _dec_places(p: Decimal) -> int:
 # the runner: one rule set, one tier, one date
 
 
+@dataclass
+class ChunkScore:
+    """What scoring one chunk gives (row numbers local to the chunk, unless ``chunk.offset`` is 0)."""
+
+    chunk: Chunk
+    out: Out
+    context: dict[str, np.ndarray]
+    errors: dict[int, list[tuple[str, str]]]
+    overrides: dict[int, Evaluation]
+    layout: Layout
+    single_rows: int
+    runtime_fallbacks: dict[str, str]
+    cohort: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
+
+
+#: compiled programs, by rule set, tier, date and input scale (a rule set is immutable once loaded)
+_PROGRAMS: weakref.WeakKeyDictionary[RuleSet, dict[tuple[Any, ...], Program]] = weakref.WeakKeyDictionary()
+_PROGRAMS_LOCK = threading.Lock()
+
+
+def _program(ruleset: RuleSet, plan: Plan, on: dt.date, params: Mapping[str, Any], input_scale: int | None) -> Program:
+    key = (plan.tier, on, input_scale)
+    with _PROGRAMS_LOCK:
+        cache = _PROGRAMS.setdefault(ruleset, {})
+        prog = cache.get(key)
+        if prog is None or prog.plan is not plan:
+            prog = cache[key] = Program(ruleset, plan, params, input_scale)
+        return prog
+
+
 ARRAYS = ("pts", "status", "met", "sec", "total", "cond", "eligible", "vetoed", "grade", "complete", "met_count",
           "row_status", "passed")
 
@@ -1121,12 +1175,11 @@ class Runner:
         self.context_columns = tuple(context_columns)
         _load()
         self.params = ruleset.parameters_on(on)
-        self.program = Program(ruleset, plan, self.params, input_scale)
+        self.program = _program(ruleset, plan, on, self.params, input_scale)
         self.S = self.program.S or 0
         if backend not in BACKENDS:
             raise ValueError(f"backend must be one of {', '.join(BACKENDS)}, not {backend!r}")
         self.backend = "python" if backend == "python" else "vector"
-        self.rows_single = 0
         self.assessable = {key: rule for it in plan.items.values() for key, rule in it.rules if rule.assessable}
         order = [*ruleset.doc.indicators, *(f"assessments.{k}" for it in plan.items.values() for k, _ in it.rules)]
         self._field_rank = {name: k for k, name in enumerate(order)}
@@ -1140,35 +1193,33 @@ class Runner:
         return layout_of(chunk.cols, self.ruleset, self.context_columns)
 
     def score(self, chunk: Chunk, cohort_cols: Mapping[str, Any] | None = None,
-              into: tuple[Mapping[str, np.ndarray], int] | None = None
-              ) -> tuple[Out, dict[str, np.ndarray], dict[int, list[tuple[str, str]]], dict[int, Evaluation], Layout]:
+              into: tuple[Mapping[str, np.ndarray], int] | None = None) -> ChunkScore:
+        """Score one chunk (into ``into``, a slice of preallocated result arrays, when given)."""
         n = chunk.n
         lay = self.layout(chunk)
         prog = self.program
-        extra = self._assessment_rows(chunk)
+        self._assessment_rows(chunk)
         chunk.cohort = dict(cohort_cols or {})  # type: ignore[attr-defined]
+        errors: dict[int, list[tuple[str, str]]] = {}
+        overrides: dict[int, Evaluation] = {}
         if self.backend == "python":
             out = prog.new_out(n, into)
-            errors: dict[int, list[tuple[str, str]]] = {}
-            overrides: dict[int, Evaluation] = {}
             for i in range(n):
                 self._single(chunk, lay, i, out, errors, overrides)
-            return out, self._context_cols(chunk, lay), errors, overrides, lay
-        checked = self.check(chunk, lay, extra)
+            return ChunkScore(chunk, out, self._context_cols(chunk, lay), errors, overrides, lay, n, {})
+        checked = self.check(chunk, lay)
         out = prog.run(checked.env, checked.full, prog.new_out(n, into))
         out.row_status[...] = prog.row_status(out, checked.input_error)
-        errors = {}
         for col in sorted(checked.codes, key=self.field_order):
             codes = checked.codes[col]
-            for i in np.flatnonzero(codes):
-                errors.setdefault(int(i), []).append((col, PROBLEM_CODES[int(codes[i]) - 1]))
-        overrides = {}
-        rows = np.flatnonzero(checked.full)
-        self.rows_single += len(rows)
+            for i in np.flatnonzero(codes).tolist():
+                errors.setdefault(i, []).append((col, PROBLEM_CODES[int(codes[i]) - 1]))
+        rows = np.flatnonzero(checked.full).tolist()
         for i in rows:
-            errors.pop(int(i), None)
-            self._single(chunk, lay, int(i), out, errors, overrides)
-        return out, self._context_cols(chunk, lay), errors, overrides, lay
+            errors.pop(i, None)
+            self._single(chunk, lay, i, out, errors, overrides)
+        return ChunkScore(chunk, out, self._context_cols(chunk, lay), errors, overrides, lay, len(rows),
+                          checked.env.runtime_fallbacks)
 
     def _context_cols(self, chunk: Chunk, lay: Layout) -> dict[str, np.ndarray]:
         out = {}
@@ -1284,7 +1335,7 @@ class Runner:
         return rows[i] or None
 
     # -- columnar validation
-    def check(self, chunk: Chunk, lay: Layout, _: Any = None) -> Checked:
+    def check(self, chunk: Chunk, lay: Layout) -> Checked:
         n = chunk.n
         prog = self.program
         cols: dict[str, Col] = {}
@@ -1381,12 +1432,21 @@ class Runner:
                     full |= present & big
                 else:
                     finite = np.isfinite(v)
-                    xf = np.where(finite, v, 0.0)
-                    r = np.rint(xf * 10.0**K)
-                    exact = (np.abs(r) < 1e15) & (r / 10.0**K == xf)
-                    values = np.where(exact, r, 0).astype(np.int64)
-                    bad = present & (~finite | (exact & ((values < to_scaled(lo, K)) | (values > to_scaled(hi, K)))))
-                    full |= present & finite & ~exact
+                    all_finite = bool(finite.all())
+                    xf = v if all_finite else np.where(finite, v, 0.0)
+                    p = 10.0**K
+                    r = xf * p
+                    np.rint(r, out=r)
+                    exact = (r / p) == xf
+                    if n and max(-float(xf.min()), float(xf.max())) * p >= 1e15:
+                        exact &= np.abs(r) < 1e15
+                    all_exact = bool(exact.all())
+                    values = r.astype(np.int64) if all_exact else np.where(exact, r, 0).astype(np.int64)
+                    lo_s, hi_s = to_scaled(lo, K), to_scaled(hi, K)
+                    if n and (not all_finite or int(values.min()) < lo_s or int(values.max()) > hi_s):
+                        bad = present & (~finite | (exact & ((values < lo_s) | (values > hi_s))))
+                    if not all_exact:
+                        full |= present & finite & ~exact
                 ac = AssessCol(present & ~bad, values, K)
             else:
                 assert isinstance(rule, Requirement)
@@ -1593,45 +1653,76 @@ def evaluate_many(
             if progress is not None:
                 progress(done, src.n)
 
-    return _score_chunks(runner, gen(), table, t0, expected=src.n, keep=chunks)
+    return _score_chunks(runner, gen(), table, t0, expected=src.n, keep=chunks, chunk_size=chunk_size)
+
+
+def _score_one(runner: Runner, ch: Chunk, table: Any, arrays_all: Mapping[str, np.ndarray] | None,
+               expected: int | None) -> ChunkScore:
+    cohort_cols = None
+    slots: dict[str, dict[str, np.ndarray]] = {}
+    if table is not None and table.refs:
+        cohort_cols = table.columns_for(ch, runner)
+        for ref, cc in cohort_cols.items():
+            used = ~_supplied_mask(ch, ref)
+            slots[ref] = {"values": np.where(used, _obj(list(cc.values)), None),
+                          "sources": np.where(used, _obj(list(cc.sources)), None),
+                          "regions": np.where(used, _obj(list(cc.regions)), None),
+                          "sizes": np.where(used, np.asarray(cc.sizes, dtype=np.int64), 0)}
+    into = None
+    if arrays_all is not None and expected is not None and ch.offset + ch.n <= expected:
+        into = (arrays_all, ch.offset)
+    sc = runner.score(ch, cohort_cols, into)
+    sc.cohort = slots
+    return sc
+
+
+def _workers(expected: int | None, chunk_size: int, backend: str) -> int:
+    """Threads to score chunks with: numpy releases the GIL, so chunks of a large batch run in parallel."""
+    if expected is None or backend != "vector" or expected < 4 * chunk_size:
+        return 1
+    return max(1, min(os.cpu_count() or 1, 4))
 
 
 def _score_chunks(runner: Runner, chunks: Iterable[Chunk], table: Any, t0: float, expected: int | None = None,
-                  keep: list[Chunk] | None = None) -> BatchResults:
-    outs: list[Out] = []
-    ctx_parts: list[dict[str, np.ndarray]] = []
+                  keep: list[Chunk] | None = None, chunk_size: int = DEFAULT_CHUNK_SIZE) -> BatchResults:
     errors: dict[int, list[tuple[str, str]]] = {}
     overrides: dict[int, Evaluation] = {}
-    layouts: list[Layout] = []
     kept: list[Chunk] = [] if keep is None else keep
-    cohort_info: dict[str, dict[str, list[Any]]] = {}
-    total = 0
     prog = runner.program
     arrays_all = None if expected is None else prog.allocate(expected)
-    for ch in chunks:
-        cohort_cols = None
-        if table is not None and table.refs:
-            cohort_cols = table.columns_for(ch, runner)
-            for ref, cc in cohort_cols.items():
-                used = ~_supplied_mask(ch, ref)
-                slot = cohort_info.setdefault(ref, {"values": [], "sources": [], "regions": [], "sizes": []})
-                slot["values"].append(np.where(used, _obj(list(cc.values)), None))
-                slot["sources"].append(np.where(used, _obj(list(cc.sources)), None))
-                slot["regions"].append(np.where(used, _obj(list(cc.regions)), None))
-                slot["sizes"].append(np.where(used, np.asarray(cc.sizes, dtype=np.int64), 0))
-        into = None
-        if arrays_all is not None and ch.offset + ch.n <= expected:  # type: ignore[operator]
-            into = (arrays_all, ch.offset)
-        out, ctx, errs, ovr, lay = runner.score(ch, cohort_cols, into)
-        off = ch.offset
-        for i, e in errs.items():
+    workers = _workers(expected, chunk_size, runner.backend)
+    scores: list[ChunkScore] = []
+    if workers > 1:
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(workers) as pool:
+            pending: list[Any] = []
+            for ch in chunks:
+                pending.append(pool.submit(_score_one, runner, ch, table, arrays_all, expected))
+                while len(pending) > 2 * workers:
+                    scores.append(pending.pop(0).result())
+            scores.extend(f.result() for f in pending)
+    else:
+        scores = [_score_one(runner, ch, table, arrays_all, expected) for ch in chunks]
+    total = 0
+    single = 0
+    runtime: dict[str, tuple[int, str]] = {}
+    cohort_info: dict[str, dict[str, list[np.ndarray]]] = {}
+    for sc in scores:
+        off = sc.chunk.offset
+        for i, e in sc.errors.items():
             errors[off + i] = e
-        overrides.update(ovr)
-        outs.append(out)
-        ctx_parts.append(ctx)
-        layouts.append(lay)
-        kept.append(ch)
-        total += ch.n
+        overrides.update(sc.overrides)
+        kept.append(sc.chunk)
+        total += sc.chunk.n
+        single += sc.single_rows
+        for key, why in sc.runtime_fallbacks.items():
+            runtime[key] = (runtime.get(key, (0, why))[0] + 1, why)
+        for ref, slot in sc.cohort.items():
+            dst = cohort_info.setdefault(ref, {"values": [], "sources": [], "regions": [], "sizes": []})
+            for k, v in slot.items():
+                dst[k].append(v)
+    outs = [sc.out for sc in scores]
     if arrays_all is not None and total == expected:
         arrays = arrays_all
     else:
@@ -1639,24 +1730,23 @@ def _score_chunks(runner: Runner, chunks: Iterable[Chunk], table: Any, t0: float
             outs = [prog.new_out(0)]
         arrays = _concat(outs)
     names: dict[str, None] = {}
-    for part in ctx_parts:
-        for k in part:
+    for sc in scores:
+        for k in sc.context:
             names[k] = None
     context: dict[str, np.ndarray] = {}
-    sizes = [o.n for o in outs]
     for k in names:
-        pieces = [part.get(k, np.full(m, None, dtype=object)) for part, m in zip(ctx_parts, sizes, strict=False)]
+        pieces = [sc.context.get(k, np.full(sc.chunk.n, None, dtype=object)) for sc in scores]
         if len({p.dtype for p in pieces}) > 1:
             pieces = [p.astype(object) for p in pieces]
         context[k] = pieces[0] if len(pieces) == 1 else np.concatenate(pieces)
-    report = {"backend": runner.backend, **runner.program.report, "rows": total,
-              "rows_single_unit": runner.rows_single if runner.backend == "vector" else total,
-              "rows_not_fixed_point": len(overrides)}
+    report = {"backend": runner.backend, **prog.report(runtime), "rows": total,
+              "rows_single_unit": single if runner.backend == "vector" else total,
+              "rows_not_fixed_point": len(overrides), "threads": workers}
     cohort = None
     if cohort_info:
         cohort = {ref: {k: np.concatenate(v) for k, v in d.items()} for ref, d in cohort_info.items()}
-    return BatchResults(runner, total, arrays, context, errors, overrides, kept, layouts, runner.backend, report,
-                        cohort, time.perf_counter() - t0 if t0 else 0.0)
+    return BatchResults(runner, total, arrays, context, errors, overrides, kept, [sc.layout for sc in scores],
+                        runner.backend, report, cohort, time.perf_counter() - t0 if t0 else 0.0)
 
 
 def _supplied_mask(chunk: Chunk, ref: str) -> np.ndarray:

@@ -137,6 +137,8 @@ class Env:
     cols: dict[str, Col]
     params: Mapping[str, Any]
     assess: dict[str, AssessCol] = field(default_factory=dict)
+    #: rules that fell back to the single-unit path in this chunk, and why
+    runtime_fallbacks: dict[str, str] = field(default_factory=dict)
     _blocked: dict[frozenset[str], tuple[np.ndarray | None, np.ndarray | None]] = field(default_factory=dict)
 
     def blocked(self, reads: frozenset[str]) -> tuple[np.ndarray | None, np.ndarray | None]:
@@ -770,19 +772,20 @@ class Program:
             except Unvectorizable as exc:
                 self.cond_fns[c.id] = None
                 self.fallback[c.id] = str(exc)
-        self.chunk_fallbacks: dict[str, int] = {}
         self.points_dtype = self._points_dtype()
         self.null = int(np.iinfo(self.points_dtype).min)
 
     # -- reporting
-    @property
-    def report(self) -> dict[str, Any]:
+    def report(self, runtime: Mapping[str, tuple[int, str]] | None = None) -> dict[str, Any]:
+        """What is compiled, what runs through the single-unit path and why; ``runtime``: rules that
+        fell back in some chunks (numbers too large for fixed point), with how many chunks."""
         return {
             "input_scale": self.K,
             "points_scale": self.S,
+            "points_dtype": np.dtype(self.points_dtype).name,
             "compiled": sorted(k for k, f in self.rules.items() if f is not None),
             "fallback": dict(sorted({**self.fallback, **self.whole_row}.items())),
-            "runtime_fallback": dict(sorted(self.chunk_fallbacks.items())),
+            "runtime_fallback": {k: {"chunks": c, "why": w} for k, (c, w) in sorted((runtime or {}).items())},
         }
 
     # -- compiling rules
@@ -1065,8 +1068,7 @@ class Program:
             try:
                 ro = fn(env)
             except Unvectorizable as exc:
-                self.chunk_fallbacks[key] = self.chunk_fallbacks.get(key, 0) + 1
-                self.fallback.setdefault(f"{key} (some chunks)", str(exc))
+                env.runtime_fallbacks[key] = str(exc)
         if ro is None:
             if key in self.whole_row:
                 full |= True
@@ -1254,9 +1256,10 @@ class Program:
                 out.status[j] = status
                 out.met[j] = met
                 if np.ndim(status):
-                    any_missing |= status == S_MISSING
-                    incomplete |= INCOMPLETE[status]
-                    np.maximum(worst, STATUS_RANK[status], out=worst)
+                    if status.any():  # most rows of most items are simply scored
+                        any_missing |= status == S_MISSING
+                        incomplete |= INCOMPLETE[status]
+                        np.maximum(worst, STATUS_RANK[status], out=worst)
                 else:
                     if status == S_MISSING:
                         any_missing[:] = True

@@ -222,6 +222,8 @@ def _bad_assessment(key: str, en: str, zh: str) -> Problem:
 
 def _blocked(reads: frozenset[str], inputs: Inputs, invalid: set[str]) -> tuple[list[str], list[str]]:
     values = inputs.values
+    if values.keys() >= reads:  # the usual case: every value is there
+        return [], []
     missing = [n for n in reads if n not in values]
     bad = [n for n in missing if n in invalid]
     return sorted(n for n in missing if n not in invalid), sorted(bad)
@@ -260,9 +262,18 @@ def _run(rule_id: str, rule: Rule, inputs: Inputs, invalid: set[str], needed: di
         )
 
 
+#: names in sorted order, by set of names (the sets of a rule set's items and parts are few)
+_SORTED: dict[frozenset[str], tuple[str, ...]] = {}
+
+
 def _read(names: frozenset[str], inputs: Inputs) -> dict[str, Any]:
     values = inputs.values
-    return {n: values[n] for n in sorted(names) if n in values}
+    order = _SORTED.get(names)
+    if order is None:
+        order = tuple(sorted(names))
+        if len(_SORTED) < 65536:
+            _SORTED[names] = order
+    return {n: values[n] for n in order if n in values}
 
 
 def _guard(
@@ -283,7 +294,7 @@ def _guard(
 
 def _item(it: PreparedItem, inputs: Inputs, invalid: set[str], needed: dict[str, list[str]]) -> ItemResult:
     kind = "parts" if it.parts is not None else (it.rule.kind if it.rule else "")
-    read = _read(it.reads | it.void_reads, inputs)
+    read = _read(it.reads | it.void_reads if it.void_reads else it.reads, inputs)
 
     def result(o: Outcome) -> ItemResult:
         return ItemResult(

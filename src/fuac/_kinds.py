@@ -9,14 +9,17 @@ with a plain message; the loader adds file, line and key.
 
 from __future__ import annotations
 
+import ast
+import decimal
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from typing import Any, ClassVar
 
+import simpleeval
 from pydantic import model_validator
 
-from ._expressions import Expression, compile_expression
+from ._expressions import DECIMAL_CONTEXT, OPERATORS, Expression, compile_expression
 from ._models import Comparator, Floor, Indicator, Model, Name, Number, Parameter, Partial, Text, VetoScope
 from .errors import ExpressionError
 
@@ -67,14 +70,28 @@ _CMP: dict[str, Callable[[Any, Any], bool]] = {
 }
 
 
+#: fmt_number of finite decimals, by value, sign and context precision (equal values print alike)
+_FMT: dict[tuple[Any, ...], str] = {}
+
+
 def fmt_number(value: Any) -> str:
     """A number as people write it: no exponent, no trailing zeros."""
     if isinstance(value, bool):
         return "是" if value else "否"
     if isinstance(value, Decimal):
+        key = None
+        if value.is_finite():
+            key = (value, value.is_signed(), decimal.getcontext().prec)
+            hit = _FMT.get(key)
+            if hit is not None:
+                return hit
         if value == value.to_integral_value():
-            return str(value.quantize(Decimal(1)))
-        return format(value.normalize(), "f")
+            out = str(value.quantize(Decimal(1)))
+        else:
+            out = format(value.normalize(), "f")
+        if key is not None and len(_FMT) < 4096:
+            _FMT[key] = out
+        return out
     return str(value)
 
 
@@ -134,7 +151,7 @@ class Outcome:
 class Inputs:
     """The validated inputs of one evaluation, as rules read them."""
 
-    __slots__ = ("assessments", "env", "functions", "labels", "parameters", "sources", "values")
+    __slots__ = ("_evaluator", "assessments", "env", "functions", "labels", "parameters", "sources", "values")
 
     def __init__(
         self,
@@ -152,12 +169,34 @@ class Inputs:
         self.env = {**parameters, **values}
         #: indicator labels by name, for reasons
         self.labels: Mapping[str, Text] = {}
+        self._evaluator: Any = None
 
     def __getitem__(self, name: str) -> Any:
         return self.env[name]
 
     def eval(self, expr: Expression) -> Any:
-        return expr.evaluate(self.env, self.functions)
+        """``expr`` evaluated on these inputs: what ``expr.evaluate(self.env, self.functions)`` gives.
+
+        A bare name is looked up directly; other expressions share one evaluator per
+        evaluation instead of building one each time (the cost of a unit's evaluation is
+        mostly this), with the same operators, functions, names and decimal context.
+        """
+        tree = expr.tree
+        if type(tree) is ast.Name:
+            try:
+                return self.env[tree.id]
+            except KeyError:
+                pass  # not a value: the evaluator says what it is (a function, or an error)
+        ev = self._evaluator
+        if ev is None or ev.names is not self.env:
+            ev = self._evaluator = simpleeval.SimpleEval(operators=OPERATORS, functions=dict(self.functions),
+                                                         names=self.env)
+        ev.expr = expr.source
+        with decimal.localcontext(DECIMAL_CONTEXT):
+            try:
+                return ev._eval(tree)
+            except simpleeval.InvalidExpression as exc:  # e.g. a name with no value on this date
+                raise ValueError(str(exc)) from None
 
 
 class RuleContext:

@@ -37,6 +37,7 @@ from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -161,7 +162,7 @@ def _flatten(rec: Mapping[str, Any]) -> Mapping[str, Any]:
     return flat
 
 
-def _chunk_from_rows(offset: int, rows: list[Mapping[str, Any]]) -> Chunk:
+def _chunk_from_rows(offset: int, rows: Sequence[Mapping[str, Any]]) -> Chunk:
     flat = [_flatten(r) if isinstance(r, Mapping) else _not_mapping(r) for r in rows]
     keys: dict[str, None] = {}
     for r in flat:
@@ -234,7 +235,7 @@ class ColumnsSource(Source):
                 elif v.dtype.kind == "b":
                     col = RawCol(v)
                 elif v.dtype == object:
-                    null = np.equal(v, None)
+                    null = np.asarray(np.equal(v, None), dtype=bool)  # type: ignore[call-overload]
                     col = RawCol(v, null if null.any() else None)
                 else:
                     col = _typed(v.tolist())
@@ -389,7 +390,7 @@ class CsvSource(Source):
             yield from self._plain_chunks(size)
             return
         with open(self.path, encoding="utf-8-sig", newline="") as fh:
-            header = next(iter(__import__("csv").reader(fh)), [])
+            header: list[str] = next(iter(__import__("csv").reader(fh)), [])
         dtype = {k: v for k, v in self.dtypes.items() if k in header}
         usecols = None if columns is None else [c for c in header if c in columns]
         reader = pd.read_csv(self.path, chunksize=size, dtype=dtype, encoding="utf-8-sig", usecols=usecols)
@@ -706,17 +707,17 @@ def check_column(name: str, ind: Indicator, raw: RawCol | None, n: int, kind: st
     null = raw.null
     dk = v.dtype.kind
     if dk == "O" or (ind.reference and dk not in "biuf"):
-        col, codes, full, missing = _check_objects(name, ind, raw, kind, scale, choices, nan_is_null)
+        col, ocodes, ofull, missing = _check_objects(name, ind, raw, kind, scale, choices, nan_is_null)
         col.missing = missing if missing.any() else None
-        bad = codes != 0
+        bad = ocodes != 0
         if kind == "dec":
-            col.values[bad | missing | full] = 0
+            col.values[bad | missing | ofull] = 0
             col.bound = int(np.abs(col.values).max()) if n else 0
         col.invalid = bad if bad.any() else None
-        return col, (codes if bad.any() else None), (full if full.any() else None)
+        return col, (ocodes if bad.any() else None), (ofull if ofull.any() else None)
     given = ~null if null is not None else None
-    codes = None
-    full = None
+    codes: np.ndarray | None = None
+    full: np.ndarray | None = None
     extremes: tuple[int, int] | None = None
 
     def flag(mask: np.ndarray, code: str) -> None:
@@ -1009,7 +1010,7 @@ class BatchResults:
             sid = name[len("section."):]
             for k, s in enumerate(self.plan.sections):
                 if s.id == sid:
-                    return self._points(a["sec"][k], exact, prec, lambda ev, sid=sid: ev.section(sid).points)
+                    return self._points(a["sec"][k], exact, prec, partial(_section_points, sid=sid))
         if name.startswith("item."):
             rest = name[len("item."):]
             for suffix in ("", ".status", ".met"):
@@ -1020,7 +1021,7 @@ class BatchResults:
                 if j is None:
                     continue
                 if suffix == "":
-                    return self._points(a["pts"][j], exact, None, lambda ev, iid=iid: ev.item(iid).points)
+                    return self._points(a["pts"][j], exact, None, partial(_item_points, iid=iid))
                 if suffix == ".status":
                     return np.array(STATUSES, dtype=object)[a["status"][j]]
                 return _tristate(a["met"][j])
@@ -1102,6 +1103,14 @@ class BatchResults:
         from ._select import select
 
         return select(self, **kwargs)
+
+
+def _section_points(ev: Evaluation, sid: str) -> Decimal | None:
+    return ev.section(sid).points
+
+
+def _item_points(ev: Evaluation, iid: str) -> Decimal | None:
+    return ev.item(iid).points
 
 
 def _plain(v: Any) -> Any:
@@ -1664,9 +1673,9 @@ def _score_one(runner: Runner, ch: Chunk, table: Any, arrays_all: Mapping[str, n
         cohort_cols = table.columns_for(ch, runner)
         for ref, cc in cohort_cols.items():
             used = ~_supplied_mask(ch, ref)
-            slots[ref] = {"values": np.where(used, _obj(list(cc.values)), None),
-                          "sources": np.where(used, _obj(list(cc.sources)), None),
-                          "regions": np.where(used, _obj(list(cc.regions)), None),
+            slots[ref] = {"values": _obj([v if u else None for v, u in zip(cc.values, used, strict=True)]),
+                          "sources": _obj([v if u else None for v, u in zip(cc.sources, used, strict=True)]),
+                          "regions": _obj([v if u else None for v, u in zip(cc.regions, used, strict=True)]),
                           "sizes": np.where(used, np.asarray(cc.sizes, dtype=np.int64), 0)}
     into = None
     if arrays_all is not None and expected is not None and ch.offset + ch.n <= expected:

@@ -217,7 +217,7 @@ class CohortTable:
                                                            int(cnt[k]))
                 else:
                     for j, i in enumerate(idx.tolist()):
-                        by_region.setdefault(regions[i], Sums()).add(  # type: ignore[arg-type]
+                        by_region.setdefault(regions[i], Sums()).add(
                             int(x[j]) * int(w[j]), xcol.scale + ws, int(w[j]), ws, 1)
             for i in np.flatnonzero(use & slow).tolist():
                 xv = _exact(spec.of, inds[spec.of], chunk.cols[spec.of], i)
@@ -227,7 +227,7 @@ class CohortTable:
                     continue
                 xs, ws_ = -min(0, int(xv.as_tuple().exponent)), -min(0, int(wv.as_tuple().exponent))
                 xi, wi = int(xv.scaleb(xs)), int(wv.scaleb(ws_))
-                by_region.setdefault(regions[i], Sums()).add(xi * wi, xs + ws_, wi, ws_, 1)  # type: ignore[arg-type]
+                by_region.setdefault(regions[i], Sums()).add(xi * wi, xs + ws_, wi, ws_, 1)
 
     def merge(self, other: CohortTable) -> CohortTable:
         for ref, by_region in other.sums.items():

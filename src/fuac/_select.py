@@ -232,7 +232,7 @@ def select(
     keys = _parse_order(order if order is not None else default_order(res))
     sel_doc = rs.doc.selection
     n_reserves = reserves if reserves is not None else (sel_doc.reserves if sel_doc is not None else 0)
-    context = {name: res.column(name) for name in ("id", "code", "name") if name in res.columns}
+    context: dict[str, Any] = {name: res.column(name) for name in ("id", "code", "name") if name in res.columns}
     codes = context.get("code")
 
     status = res.column("status")

@@ -26,6 +26,7 @@ import decimal
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -281,8 +282,8 @@ def compare(op: type, left: Node, right: Node) -> Node:
         f = col.fn
         return Node("bool", fn=lambda env: (table[f(env)[0]], 1))
     if left.kind == "bool" and right.kind == "bool":
-        lf = left.fn or (lambda env, v=left.value: (v, 1))
-        rf = right.fn or (lambda env, v=right.value: (v, 1))
+        lf = left.fn or _constant_fn(left.value)
+        rf = right.fn or _constant_fn(right.value)
         return Node("bool", fn=lambda env: (cmp(lf(env)[0], rf(env)[0]), 1))
     s = max(left.scale, right.scale)
     lf = _numeric(left, s)
@@ -323,8 +324,21 @@ def _arith(op: type, left: Node, right: Node) -> Node:
             _check(ba * bb)
             return a * b, ba * bb
         return Node(kind, s, mul)
-    raise Unvectorizable({ast.Div: "division", ast.FloorDiv: "'//'", ast.Mod: "'%'"}.get(op, "this operator")
+    words: dict[type, str] = {ast.Div: "division", ast.FloorDiv: "'//'", ast.Mod: "'%'"}
+    raise Unvectorizable(words.get(op, "this operator")
                          + " is not compiled")
+
+
+def _constant_fn(v: Any) -> Callable[[Env], tuple[Any, int]]:
+    return lambda env: (v, 1)
+
+
+def _eval_on(inp: Inputs, expr: Expression) -> Any:
+    return inp.eval(expr)
+
+
+def _check_on(inp: Inputs, check: Callable[..., Any]) -> Any:
+    return check(inp.values, inp.parameters)
 
 
 def _where(t: Any, a: Any, b: Any) -> Any:
@@ -468,7 +482,7 @@ class ExprCompiler:
     def _power(self, base: Node, exp_node: ast.AST) -> Node:
         if not isinstance(exp_node, ast.Constant):  # pragma: no cover - checked at compile time
             raise Unvectorizable("power with a variable exponent")
-        k = int(exp_node.value)
+        k = int(exp_node.value)  # type: ignore[arg-type]
         if base.const:
             return _fold(OPERATORS[ast.Pow], base.value, Decimal(k))
         if k == 0 or base.kind == "str":
@@ -567,12 +581,12 @@ class ExprCompiler:
             if not (dec[1].const and dec[2].const) or dec[1].value > dec[2].value:
                 raise Unvectorizable("clamp() with bounds that are not constants in order")
             s = max(a.scale for a in dec)
-            x, lo, hi = (_numeric(a, s) for a in dec)
+            xf_, lof, hif = (_numeric(a, s) for a in dec)
 
             def clamp(env: Env) -> tuple[Any, int]:
-                a, ba = x(env)
-                lv, bl = lo(env)
-                hv, bh = hi(env)
+                a, ba = xf_(env)
+                lv, bl = lof(env)
+                hv, bh = hif(env)
                 return np.minimum(np.maximum(a, lv), hv), max(ba, bl, bh)
             return Node("dec", s, clamp)
         raise Unvectorizable(f"function {name!r} is not compiled")  # pragma: no cover
@@ -631,7 +645,7 @@ class Out:
             arrays = allocate(n, n_items, n_secs, n_conds, dtype)
             a = 0
         else:
-            arrays, a = into
+            arrays, a = dict(into[0]), into[1]
         b = a + n
         for name, arr in arrays.items():
             setattr(self, name, arr[..., a:b])
@@ -870,6 +884,7 @@ class Program:
                 raise Unvectorizable(f"parameter {t.parameter!r} has no value on this date")
             right = _const(self.params[t.parameter])
         else:
+            assert t.reference is not None
             right = self.ec.node(ast.Name(id=t.reference))
         return _truth(compare(_CMP_NAME[t.comparator], left, right))
 
@@ -1220,12 +1235,11 @@ class Program:
                     todo &= ~bad
                 if pc.expr is not None:
                     expr = pc.expr
-                    h, failed = self._truth_rows(env, todo, lambda inp, e=expr: inp.eval(e), pc.reads, False)
+                    h, failed = self._truth_rows(env, todo, partial(_eval_on, expr=expr), pc.reads, False)
                 else:
                     check = pc.check
                     assert check is not None
-                    h, failed = self._truth_rows(env, todo, lambda inp, f=check: f(inp.values, inp.parameters),
-                                                 None, False)
+                    h, failed = self._truth_rows(env, todo, partial(_check_on, check=check), None, False)
             holds = h.astype(np.int8)
             if failed is not None and failed.any():
                 holds[failed] = -1
@@ -1289,8 +1303,8 @@ class Program:
                 out.sec[si] = self.null
         cap = rs.meta.bonus_cap
         if total is not None and cap is not None and bonus_total is not None:
-            c = to_scaled(cap, S)
-            total = total - np.maximum(bonus_total - c, 0)
+            cap_s = to_scaled(cap, S)
+            total = total - np.maximum(bonus_total - cap_s, 0)
         # item vetoes
         for ci, c in enumerate(self.conds):
             if c.item is not None:
@@ -1324,11 +1338,11 @@ class Program:
                     pos = np.where((pos < 0) & (total >= gm), k, pos)
                 order = [rs.doc.grades[g].id for g in self.grades]
                 for ci, c in enumerate(self.conds):
-                    pc = c.pc
-                    if pc is None or c.scope != "tier_cap" or not pc.cond.cap_tier:
+                    cap_tier = c.pc.cond.cap_tier if c.pc is not None else None
+                    if c.scope != "tier_cap" or not cap_tier:
                         continue
-                    if pc.cond.cap_tier in order:
-                        capk = order.index(pc.cond.cap_tier)
+                    if cap_tier in order:
+                        capk = order.index(cap_tier)
                         pos = np.where((pos >= 0) & (out.cond[ci] == 1), np.maximum(pos, capk), pos)
                 gidx = np.array([*self.grades, -1], dtype=np.int8)
                 out.grade[...] = np.where(incomplete, -1, gidx[pos])

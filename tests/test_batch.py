@@ -230,3 +230,21 @@ def test_dask_with_a_cohort() -> None:
     whole = fuac.evaluate_many(rules, frame, tier="county", on=ON)
     assert got["item.1"].tolist() == whole.column("item.1").tolist()
     assert got["cohort.places_avg"].tolist() == whole.column("cohort.places_avg").tolist()
+
+
+def test_the_batch_page_links_and_examples() -> None:
+    import re
+
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10
+        import tomli as tomllib
+
+    root = Path(__file__).parents[1]
+    page = (root / "docs" / "batch.md").read_text(encoding="utf-8")
+    for m in re.finditer(r"\]\(([^)#\s]+)(#[^)\s]*)?\)", re.sub(r"```.*?```", "", page, flags=re.S)):
+        target = m.group(1)
+        if not re.match(r"^[a-z]+:", target):
+            assert (root / "docs" / target).resolve().exists(), target
+    for block in re.findall(r"```toml\n(.*?)```", page, flags=re.S):
+        tomllib.loads(block)

@@ -12,12 +12,14 @@ from __future__ import annotations
 from . import rulesets as _builtin_rulesets  # noqa: F401  # isort: skip
 from ._api import Applicable, compose, evaluate, input_schema, load, loads, rulesets, rulesets_for
 from ._batch import BatchResults, evaluate_chunks, evaluate_many, evaluate_partition
+from ._cohort import CohortTable, cohort_table
 from ._engine import Engine, get_engine, reset_engine
 from ._expressions import Expression, compile_expression
 from ._kinds import Assessment, Inputs, Outcome, Rule, RuleContext
 from ._loader import RuleSet
 from ._models import Model, Text
 from ._results import ConditionResult, Evaluation, ItemResult, PartResult, Problem, SectionResult
+from ._select import Pick, QuotaUse, Selection
 from .errors import FuacError
 from .hookspecs import hookimpl
 
@@ -27,6 +29,7 @@ __all__ = [
     "Applicable",
     "Assessment",
     "BatchResults",
+    "CohortTable",
     "ConditionResult",
     "Engine",
     "Evaluation",
@@ -37,13 +40,17 @@ __all__ = [
     "Model",
     "Outcome",
     "PartResult",
+    "Pick",
     "Problem",
+    "QuotaUse",
     "Rule",
     "RuleContext",
     "RuleSet",
     "SectionResult",
+    "Selection",
     "Text",
     "__version__",
+    "cohort_table",
     "compile_expression",
     "compose",
     "evaluate",

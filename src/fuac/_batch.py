@@ -1687,7 +1687,7 @@ def _score_one(runner: Runner, ch: Chunk, table: Any, arrays_all: Mapping[str, n
 
 def _workers(expected: int | None, chunk_size: int, backend: str) -> int:
     """Threads to score chunks with: numpy releases the GIL, so chunks of a large batch run in parallel."""
-    if expected is None or backend != "vector" or expected < 4 * chunk_size:
+    if expected is None or backend != "vector" or expected < 2 * chunk_size:
         return 1
     return max(1, min(os.cpu_count() or 1, 4))
 

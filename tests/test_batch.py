@@ -167,6 +167,10 @@ def test_evaluate_chunks_streams(tmp_path: Path, res: fuac.BatchResults) -> None
     got = [v for p in parts for v in p.column("total_exact", exact=True).tolist()]
     assert got == res.column("total_exact", exact=True).tolist()
     assert parts[2].evaluation(0).to_dict() == res.evaluation(4).to_dict()
+    recs = [{k: v for k, v in r.items() if not k.startswith("assessments.")} for r in RECORDS]
+    apart = [{"7": 3}, {}, {}, {}, {"7": 2.5}]
+    parts = list(fuac.evaluate_chunks(MINI, recs, on=ON, chunk_size=2, assessments=apart))
+    assert [v for p in parts for v in p.column("item.7", exact=True).tolist()][4] == Decimal("2.5")
 
 
 def _csv(path: Path, n: int) -> None:

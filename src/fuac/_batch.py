@@ -1334,7 +1334,8 @@ class Runner:
             return None
         if isinstance(a, Mapping):
             return None  # columns, merged into the chunk by the caller
-        chunk.extra_assessments = [a[chunk.offset + i] for i in range(chunk.n)]  # type: ignore[attr-defined]
+        first = getattr(chunk, "first", chunk.offset)  # the chunk's first row in the whole input
+        chunk.extra_assessments = [a[first + i] for i in range(chunk.n)]  # type: ignore[attr-defined]
         return None
 
     def _extra_assessments(self, chunk: Chunk, i: int) -> Mapping[str, Any] | None:
@@ -1596,6 +1597,7 @@ def evaluate_chunks(
     done = 0
     for chunk in src.chunks(chunk_size):
         offset, chunk.offset = chunk.offset, 0  # rows are numbered within the chunk
+        chunk.first = offset  # type: ignore[attr-defined]
         res = _score_chunks(runner, [chunk], table, 0.0)
         res.offset = offset
         done += chunk.n

@@ -43,7 +43,19 @@ class LineIndex:
     """Maps key paths of a TOML document to the line they are written on."""
 
     def __init__(self, text: str) -> None:
-        self.lines: dict[tuple[Any, ...], int] = {}
+        self._text: str | None = text
+        self._lines: dict[tuple[Any, ...], int] | None = None
+
+    @property
+    def lines(self) -> dict[tuple[Any, ...], int]:
+        """Key path → line number, built on first use (only errors and docs need it)."""
+        if self._lines is None:
+            self._lines = self._scan(self._text or "")
+            self._text = None
+        return self._lines
+
+    def _scan(self, text: str) -> dict[tuple[Any, ...], int]:
+        lines: dict[tuple[Any, ...], int] = {}
         counters: dict[tuple[Any, ...], int] = {}
         # resolved prefix of the current table, with array indices filled in
         table: tuple[Any, ...] = ()
@@ -65,13 +77,14 @@ class LineIndex:
                         counters[resolved] = n
                         resolved = (*resolved, n)
                     table = resolved
-                    self.lines.setdefault(table, lineno)
+                    lines.setdefault(table, lineno)
                     continue
                 m = _KEYLINE.match(line)
                 if m:
                     key = _split_key(m.group(1))
-                    self.lines.setdefault((*table, *key), lineno)
+                    lines.setdefault((*table, *key), lineno)
             depth, in_ml = _scan_brackets(line, depth)
+        return lines
 
     @staticmethod
     def _resolve(key: tuple[str, ...], counters: dict[tuple[Any, ...], int]) -> tuple[Any, ...]:

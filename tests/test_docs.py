@@ -67,6 +67,10 @@ OWN_DOCS = (
     "cli.md",
     "evaluation.md",
     "case-files.md",
+    "batch.md",
+    "composition.md",
+    "reports.md",
+    "tutorial-rule-package.md",
 )
 
 

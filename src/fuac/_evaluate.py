@@ -296,7 +296,7 @@ def _item(it: PreparedItem, inputs: Inputs, invalid: set[str], needed: dict[str,
     kind = "parts" if it.parts is not None else (it.rule.kind if it.rule else "")
     read = _read(it.reads | it.void_reads if it.void_reads else it.reads, inputs)
 
-    def result(o: Outcome) -> ItemResult:
+    def result(o: Outcome, **extra: Any) -> ItemResult:
         return ItemResult(
             it.id,
             it.number,
@@ -312,6 +312,7 @@ def _item(it: PreparedItem, inputs: Inputs, invalid: set[str], needed: dict[str,
             it.clause,
             it.method,
             kind,
+            **extra,
         )
 
     if it.applies is not None:
@@ -350,25 +351,7 @@ def _item(it: PreparedItem, inputs: Inputs, invalid: set[str], needed: dict[str,
         assert it.rule is not None
         o = _run(it.id, it.rule, inputs, invalid, needed)
         judgement = o.points if o.judgement else None
-        return ItemResult(
-            it.id,
-            it.number,
-            it.section,
-            it.label,
-            o.points,
-            it.max,
-            o.status,
-            o.met,
-            o.reason_zh,
-            o.reason_en,
-            read,
-            it.clause,
-            it.method,
-            kind,
-            judgement_points=judgement,
-            bonus=it.bonus,
-            details=o.details,
-        )
+        return result(o, judgement_points=judgement, bonus=it.bonus, details=o.details)
     parts: list[PartResult] = []
     for p in it.parts:
         o = _run(p.key, p.rule, inputs, invalid, needed)

@@ -614,6 +614,16 @@ def _full(v: Any, n: int, dtype: Any) -> np.ndarray:
     return np.full(n, v, dtype=dtype)
 
 
+def _unblocked(full: np.ndarray, miss: np.ndarray | None, bad: np.ndarray | None) -> np.ndarray:
+    """Rows still to be computed: not already decided (``full``), not missing or invalid an input."""
+    todo = ~full
+    if miss is not None:
+        todo &= ~miss
+    if bad is not None:
+        todo &= ~bad
+    return todo
+
+
 def _code(status: str) -> int:
     try:
         return STATUSES.index(status)
@@ -1228,11 +1238,7 @@ class Program:
             if fn is not None:
                 h = _full(fn(env), n, bool)
             else:
-                todo = ~full
-                if miss is not None:
-                    todo &= ~miss
-                if bad is not None:
-                    todo &= ~bad
+                todo = _unblocked(full, miss, bad)
                 if pc.expr is not None:
                     expr = pc.expr
                     h, failed = self._truth_rows(env, todo, partial(_eval_on, expr=expr), pc.reads, False)
@@ -1441,11 +1447,7 @@ class Program:
             if fn is not None:
                 voided = _full(fn(env), n, bool)
             else:
-                todo = ~full
-                if miss is not None:
-                    todo &= ~miss
-                if bad is not None:
-                    todo &= ~bad
+                todo = _unblocked(full, miss, bad)
                 expr = it.void
                 voided, failed = self._truth_rows(env, todo, lambda inp: inp.eval(expr), it.void_reads, True)
             if voided.any():
@@ -1475,11 +1477,7 @@ class Program:
             if fn is not None:
                 holds = _full(fn(env), n, bool)
             else:
-                todo = ~full
-                if miss is not None:
-                    todo &= ~miss
-                if bad is not None:
-                    todo &= ~bad
+                todo = _unblocked(full, miss, bad)
                 holds, failed = self._truth_rows(env, todo, lambda inp: inp.eval(applies), reads, True)
                 if failed is not None:
                     holds = holds | failed

@@ -15,7 +15,7 @@ from ._batch import BatchResults, evaluate_chunks, evaluate_many, evaluate_parti
 from ._cohort import CohortTable, cohort_table
 from ._engine import Engine, get_engine, reset_engine
 from ._expressions import Expression, compile_expression
-from ._kinds import Assessment, Inputs, Outcome, Rule, RuleContext
+from ._kinds import Assessment, Inputs, Outcome, Reason, Rule, RuleContext
 from ._loader import RuleSet
 from ._models import Model, Text
 from ._results import ConditionResult, Evaluation, ItemResult, PartResult, Problem, SectionResult
@@ -43,6 +43,7 @@ __all__ = [
     "Pick",
     "Problem",
     "QuotaUse",
+    "Reason",
     "Rule",
     "RuleContext",
     "RuleSet",

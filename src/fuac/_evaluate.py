@@ -15,7 +15,7 @@ from typing import Any
 
 from ._expressions import DECIMAL_CONTEXT, Expression
 from ._inputs import read_assessments, validate
-from ._kinds import Assessment, Discretionary, Inputs, Outcome, Requirement, Rule, VetoRule, fmt_points
+from ._kinds import Assessment, Discretionary, Inputs, Outcome, Reason, Requirement, Rule, VetoRule, fmt_points
 from ._loader import Plan, PreparedCondition, PreparedItem, RuleSet
 from ._results import ConditionResult, Evaluation, ItemResult, PartResult, Problem, SectionResult
 
@@ -87,8 +87,7 @@ def evaluate_plan(
                             rule.scope,
                             None if res.status in ("missing_input", "invalid_input") else res.status == "vetoed",
                             rule.params.label,  # type: ignore[attr-defined]
-                            res.reason_zh,
-                            res.reason_en,
+                            res.why,
                             it.clause,
                             res.inputs,
                             missing=sorted(it.reads - set(values)),
@@ -292,66 +291,64 @@ def _guard(
         return Outcome(None, "invalid_input", f"由输入计算失败：{exc}。", f"cannot score: {exc}.")
 
 
+def _result(it: PreparedItem, o: Outcome, read: dict[str, Any], kind: str) -> ItemResult:
+    return ItemResult(
+        it.id, it.number, it.section, it.label, o.points, it.max, o.status, o.met, o.why, read,
+        it.clause, it.method, kind,
+    )  # fmt: skip
+
+
 def _item(it: PreparedItem, inputs: Inputs, invalid: set[str], needed: dict[str, list[str]]) -> ItemResult:
-    kind = "parts" if it.parts is not None else (it.rule.kind if it.rule else "")
+    rule = it.rule
+    kind = "parts" if it.parts is not None else (rule.kind if rule else "")
     read = _read(it.reads | it.void_reads if it.void_reads else it.reads, inputs)
-
-    def result(o: Outcome, **extra: Any) -> ItemResult:
-        return ItemResult(
-            it.id,
-            it.number,
-            it.section,
-            it.label,
-            o.points,
-            it.max,
-            o.status,
-            o.met,
-            o.reason_zh,
-            o.reason_en,
-            read,
-            it.clause,
-            it.method,
-            kind,
-            **extra,
-        )
-
     if it.applies is not None:
         applies = _guard(it, it.applies, inputs, invalid, needed)
         if isinstance(applies, Outcome):
-            return result(applies)
+            return _result(it, applies, read, kind)
         if not applies:
             src = it.applies.source
-            return result(
+            return _result(
+                it,
                 Outcome(
                     None,
                     "not_applicable",
                     f"本项不适用于该单位（{src} 不成立），不计分，也不计入满分。",
                     f"not applicable to this unit ({src} does not hold): no points, and not in the maximum.",
-                )
+                ),
+                read,
+                kind,
             )
     if it.void is not None:
         voided = _guard(it, it.void, inputs, invalid, needed)
         if isinstance(voided, Outcome):
-            return result(voided)
+            return _result(it, voided, read, kind)
         if voided:
             labels = [inputs_label(n, inputs) for n in sorted(it.void.names) if n in inputs.labels]
             why_zh = "、".join(lab.zh for lab in labels) or it.void.source
             why_en = ", ".join(lab.en for lab in labels) or it.void.source
             rule_zh = f"（{it.void_clause}）" if it.void_clause else ""
-            return result(
+            return _result(
+                it,
                 Outcome(
                     ZERO if it.max is not None else None,
                     "voided",
                     f"本项作废：{why_zh}{rule_zh}，不论其他情况均记0分。",
                     f"item voided: {why_en}; it gets no points, whatever else it meets.",
                     met=False,
-                )
+                ),
+                read,
+                kind,
             )
     if it.parts is None:
-        assert it.rule is not None
-        o = _run(it.id, it.rule, inputs, invalid, needed)
-        judgement = o.points if o.judgement else None
-        return result(o, judgement_points=judgement, bonus=it.bonus, details=o.details)
+        assert rule is not None
+        o = _run(it.id, rule, inputs, invalid, needed)
+        res = _result(it, o, read, kind)
+        if o.judgement:
+            res.judgement_points = o.points
+        res.bonus = it.bonus
+        res.details = o.details
+        return res
     parts: list[PartResult] = []
     for p in it.parts:
         o = _run(p.key, p.rule, inputs, invalid, needed)
@@ -363,8 +360,7 @@ def _item(it: PreparedItem, inputs: Inputs, invalid: set[str], needed: dict[str,
                 p.max,
                 o.status,
                 o.met,
-                o.reason_zh,
-                o.reason_en,
+                o.why,
                 _read(p.rule.reads, inputs),
                 p.clause,
                 o.judgement,
@@ -384,11 +380,6 @@ def _item(it: PreparedItem, inputs: Inputs, invalid: set[str], needed: dict[str,
     judgement = (
         sum((pr.points or ZERO for pr in parts if pr.judgement), ZERO) if any(pr.judgement for pr in parts) else None
     )
-    zh = "；".join(f"{pr.id}）{pr.reason_zh.rstrip('。')}" for pr in parts) + "。"
-    en = " ".join(f"({pr.id}) {pr.reason_en}" for pr in parts)
-    if points is not None and it.max is not None:
-        zh += f"本项合计{fmt_points(points)}分。"
-        en += f" Item total: {fmt_points(points)} of {fmt_points(it.max)}."
     return ItemResult(
         it.id,
         it.number,
@@ -398,8 +389,7 @@ def _item(it: PreparedItem, inputs: Inputs, invalid: set[str], needed: dict[str,
         it.max,
         status,
         met,
-        zh,
-        en,
+        Reason.later(_say_parts, parts, points, it.max),
         read,
         it.clause,
         it.method,
@@ -408,6 +398,16 @@ def _item(it: PreparedItem, inputs: Inputs, invalid: set[str], needed: dict[str,
         judgement_points=judgement,
         bonus=it.bonus,
     )
+
+
+def _say_parts(parts: list[PartResult], points: Decimal | None, top: Decimal | None) -> tuple[str, str]:
+    """An item's reason: each part's, then the item's total."""
+    zh = "；".join(f"{pr.id}）{pr.reason_zh.rstrip('。')}" for pr in parts) + "。"
+    en = " ".join(f"({pr.id}) {pr.reason_en}" for pr in parts)
+    if points is not None and top is not None:
+        zh += f"本项合计{fmt_points(points)}分。"
+        en += f" Item total: {fmt_points(points)} of {fmt_points(top)}."
+    return zh, en
 
 
 def inputs_label(name: str, inputs: Inputs) -> Any:
@@ -434,8 +434,10 @@ def _condition(
             scope,
             None,
             c.label,
-            f"{c.label.zh}：缺少或无效输入（{names}），无法判断。",
-            f"{c.label.en}: cannot tell, missing or invalid {', '.join(missing + bad)}.",
+            Reason(
+                f"{c.label.zh}：缺少或无效输入（{names}），无法判断。",
+                f"{c.label.en}: cannot tell, missing or invalid {', '.join(missing + bad)}.",
+            ),
             c.clause,
             read,
             missing=missing + bad,
@@ -454,8 +456,7 @@ def _condition(
             scope,
             None,
             c.label,
-            f"{c.label.zh}：计算失败（{exc}）。",
-            f"{c.label.en}: could not be checked ({exc}).",
+            Reason(f"{c.label.zh}：计算失败（{exc}）。", f"{c.label.en}: could not be checked ({exc})."),
             c.clause,
             read,
             consequence=c.consequence,
@@ -465,11 +466,11 @@ def _condition(
         zh = f"{c.label.zh}：{'已发生，一票否决' if hit else '未发生'}。"
         en = f"{c.label.en}: {'occurred, veto' if hit else 'did not occur'}."
         return ConditionResult(
-            c.id, scope, hit, c.label, zh, en, c.clause, read, consequence=c.consequence, cap_tier=c.cap_tier
+            c.id, scope, hit, c.label, Reason(zh, en), c.clause, read, consequence=c.consequence, cap_tier=c.cap_tier
         )
     zh = f"{c.label.zh}：{'符合' if hit else '不符合'}。"
     en = f"{c.label.en}: {'met' if hit else 'not met'}."
     # for an eligibility condition, "triggered" means the condition holds
     return ConditionResult(
-        c.id, scope, hit, c.label, zh, en, c.clause, read, consequence=c.consequence, cap_tier=c.cap_tier
+        c.id, scope, hit, c.label, Reason(zh, en), c.clause, read, consequence=c.consequence, cap_tier=c.cap_tier
     )

@@ -12,7 +12,7 @@ from __future__ import annotations
 import ast
 import decimal
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from typing import Any, ClassVar
 
@@ -134,18 +134,116 @@ class Assessment:
     assessor: str | None = None
 
 
-@dataclass(slots=True)
-class Outcome:
-    """What a rule gives: points (None when it gives no points), status and why."""
+class Reason:
+    """Why, in Chinese and English.
 
-    points: Decimal | None
-    status: str
-    reason_zh: str
-    reason_en: str
-    met: bool | None = None
-    judgement: bool = False
-    rationale: str | None = None
-    details: dict[str, Any] = field(default_factory=dict)
+    Either written out, ``Reason("…", "…")``, or rendered from facts the first time
+    it is read, ``Reason.later(render, *args)`` where ``render(*args)`` returns
+    ``(zh, en)``: scoring then builds no text that nobody reads, and the text is the
+    same whenever it is read. Rendering runs in fuac's decimal context. A renderer
+    that fails gives a reason saying so, never an exception. Pickling and equality
+    use the rendered text.
+    """
+
+    __slots__ = ("_args", "_en", "_render", "_zh")
+
+    def __init__(self, zh: str = "", en: str = "") -> None:
+        self._zh = zh
+        self._en = en
+        self._render: Callable[..., tuple[str, str]] | None = None
+        self._args: tuple[Any, ...] = ()
+
+    @classmethod
+    def later(cls, render: Callable[..., tuple[str, str]], *args: Any) -> Reason:
+        """A reason rendered by ``render(*args)`` on first read."""
+        r = cls.__new__(cls)
+        r._zh = r._en = ""
+        r._render = render
+        r._args = args
+        return r
+
+    def text(self) -> tuple[str, str]:
+        """``(zh, en)``, rendered now if it has not been yet."""
+        render = self._render
+        if render is not None:
+            try:
+                with decimal.localcontext(DECIMAL_CONTEXT):
+                    zh, en = render(*self._args)
+            except Exception as exc:  # a reason must never break reading a result
+                zh = f"（无法生成说明：{type(exc).__name__}: {exc}）"
+                en = f"(the reason could not be written: {type(exc).__name__}: {exc})"
+            # _render last: a thread that sees it cleared sees the text
+            self._zh, self._en, self._args, self._render = zh, en, (), None
+        return self._zh, self._en
+
+    @property
+    def zh(self) -> str:
+        return self.text()[0]
+
+    @property
+    def en(self) -> str:
+        return self.text()[1]
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Reason):
+            return NotImplemented
+        return self.text() == other.text()
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __getstate__(self) -> tuple[str, str]:
+        return self.text()
+
+    def __setstate__(self, state: tuple[str, str]) -> None:
+        self._zh, self._en = state
+        self._render, self._args = None, ()
+
+    def __repr__(self) -> str:
+        zh, en = self.text()
+        return f"Reason(zh={zh!r}, en={en!r})"
+
+
+class Outcome:
+    """What a rule gives: points (None when it gives no points), status and why.
+
+    Give the reason as two strings, ``reason_zh`` and ``reason_en``, or as a
+    :class:`Reason` (``why=Reason.later(render, *facts)``) to have it written only
+    when somebody reads it.
+    """
+
+    __slots__ = ("details", "judgement", "met", "points", "rationale", "status", "why")
+
+    def __init__(
+        self,
+        points: Decimal | None,
+        status: str,
+        reason_zh: str = "",
+        reason_en: str = "",
+        met: bool | None = None,
+        judgement: bool = False,
+        rationale: str | None = None,
+        details: dict[str, Any] | None = None,
+        *,
+        why: Reason | None = None,
+    ) -> None:
+        self.points = points
+        self.status = status
+        self.why = why if why is not None else Reason(reason_zh, reason_en)
+        self.met = met
+        self.judgement = judgement
+        self.rationale = rationale
+        self.details = {} if details is None else details
+
+    @property
+    def reason_zh(self) -> str:
+        return self.why.text()[0]
+
+    @property
+    def reason_en(self) -> str:
+        return self.why.text()[1]
+
+    def __repr__(self) -> str:
+        return f"Outcome(points={self.points!r}, status={self.status!r}, met={self.met!r}, why={self.why!r})"
 
 
 class Inputs:
@@ -371,21 +469,28 @@ class PreparedTest:
             return inputs.parameters[t.parameter]
         return inputs.values[t.reference]  # type: ignore[index]
 
-    def run(self, inputs: Inputs) -> tuple[bool, str, str]:
+    def check(self, inputs: Inputs) -> tuple[bool, Any, Any]:
+        """Whether the test holds, with the value read and the value it was compared with."""
         value = inputs.values[self.test.indicator]
         other = self.against(inputs)
-        ok = self.cmp(value, other)
+        return self.cmp(value, other), value, other
+
+    def say(self, ok: bool, value: Any, other: Any) -> tuple[str, str]:
+        """The test's outcome in words, in Chinese and English."""
         vz, ve = with_unit(value, self.unit)
+        if self.ind.type == "boolean":
+            return f"{self.label.zh}：{vz}", f"{self.label.en}: {ve}"
         oz, oe = with_unit(other, self.unit)
         cz, ce = _CMP_WORDS[self.test.comparator]
         if self.ref_label is not None:
             oz, oe = f"{self.ref_label.zh}{oz}", f"{self.ref_label.en} {oe}"
-        if self.ind.type == "boolean":
-            zh = f"{self.label.zh}：{vz}"
-            en = f"{self.label.en}: {ve}"
-        else:
-            zh = f"{self.label.zh} {vz} {'' if ok else '未满足 '}{cz} {oz}"
-            en = f"{self.label.en} {ve} {'' if ok else 'is not '}{ce} {oe}"
+        zh = f"{self.label.zh} {vz} {'' if ok else '未满足 '}{cz} {oz}"
+        en = f"{self.label.en} {ve} {'' if ok else 'is not '}{ce} {oe}"
+        return zh, en
+
+    def run(self, inputs: Inputs) -> tuple[bool, str, str]:
+        ok, value, other = self.check(inputs)
+        zh, en = self.say(ok, value, other)
         return ok, zh, en
 
 
@@ -450,18 +555,28 @@ class AllOrNothing(Rule):
         pts = self.max_points or ZERO
         if self.expr is not None:
             ok = bool(inputs.eval(self.expr))
-            lab = self.params.label  # type: ignore[attr-defined]
-            what_zh = lab.zh if lab else f"条件 {self.expr.source}"
-            what_en = lab.en if lab else f"condition {self.expr.source}"
-            zh = f"{what_zh}{'成立' if ok else '不成立'}"
-            en = f"{what_en} {'holds' if ok else 'does not hold'}"
-        else:
-            results = [t.run(inputs) for t in self.tests]
-            ok = all(r[0] for r in results)
-            zh = "，".join(r[1] for r in results)
-            en = "; ".join(r[2] for r in results)
+            got = pts if ok else ZERO
+            return Outcome(got, "scored", met=ok, why=Reason.later(self._say_condition, ok, got))
+        checks = [t.check(inputs) for t in self.tests]
+        ok = all(c[0] for c in checks)
         got = pts if ok else ZERO
-        return Outcome(got, "scored", f"{zh}，{_pts_zh(got)}。", f"{en}: {_pts_en(got)}.", met=ok)
+        return Outcome(got, "scored", met=ok, why=Reason.later(self._say_tests, checks, got))
+
+    def _say_condition(self, ok: bool, got: Decimal) -> tuple[str, str]:
+        assert self.expr is not None
+        lab = self.params.label  # type: ignore[attr-defined]
+        what_zh = lab.zh if lab else f"条件 {self.expr.source}"
+        what_en = lab.en if lab else f"condition {self.expr.source}"
+        return (
+            f"{what_zh}{'成立' if ok else '不成立'}，{_pts_zh(got)}。",
+            f"{what_en} {'holds' if ok else 'does not hold'}: {_pts_en(got)}.",
+        )
+
+    def _say_tests(self, checks: list[tuple[bool, Any, Any]], got: Decimal) -> tuple[str, str]:
+        said = [t.say(*c) for t, c in zip(self.tests, checks, strict=True)]
+        zh = "，".join(z for z, _ in said)
+        en = "; ".join(e for _, e in said)
+        return f"{zh}，{_pts_zh(got)}。", f"{en}: {_pts_en(got)}."
 
 
 class ThresholdParams(Model):
@@ -593,26 +708,38 @@ class Deduction(Rule):
 
     def score(self, inputs: Inputs) -> Outcome:
         p: Any = self.params
+        values = inputs.values
         taken = ZERO
-        zh_parts, en_parts = [], []
+        found = []
         for c in p.costs:
-            n = inputs.values[c.indicator]
+            n = values[c.indicator]
             if n:
                 taken += c.cost * n
-                lab = self.label(c.indicator)
-                zh_parts.append(f"{lab.zh}{fmt_number(n)}，每个扣{fmt_points(c.cost)}分")
-                en_parts.append(f"{lab.en}: {fmt_number(n)}, {fmt_points(c.cost)} each")
+                found.append((c, n))
         raw = p.points - taken
         got = self.floored(raw)
-        if not zh_parts:
-            zh = f"未发现扣分情形，{_pts_zh(got)}。"
-            en = f"nothing found to deduct: {_pts_en(got)}."
-        else:
-            floor_zh = "，扣完为止" if got != raw else ""
-            floor_en = ", down to zero" if got != raw else ""
-            zh = f"{'；'.join(zh_parts)}，共扣{fmt_points(taken)}分{floor_zh}，{_pts_zh(got)}。"
-            en = f"{'; '.join(en_parts)}: {fmt_points(taken)} taken{floor_en}, {_pts_en(got)}."
-        return Outcome(got, "scored", zh, en, met=taken == 0, details={"deducted": taken, "raw": raw})
+        return Outcome(
+            got,
+            "scored",
+            met=taken == 0,
+            details={"deducted": taken, "raw": raw},
+            why=Reason.later(self._say, found, taken, raw, got),
+        )
+
+    def _say(self, found: list[tuple[Cost, Decimal]], taken: Decimal, raw: Decimal, got: Decimal) -> tuple[str, str]:
+        if not found:
+            return f"未发现扣分情形，{_pts_zh(got)}。", f"nothing found to deduct: {_pts_en(got)}."
+        zh_parts, en_parts = [], []
+        for c, n in found:
+            lab = self.label(c.indicator)
+            zh_parts.append(f"{lab.zh}{fmt_number(n)}，每个扣{fmt_points(c.cost)}分")
+            en_parts.append(f"{lab.en}: {fmt_number(n)}, {fmt_points(c.cost)} each")
+        floor_zh = "，扣完为止" if got != raw else ""
+        floor_en = ", down to zero" if got != raw else ""
+        return (
+            f"{'；'.join(zh_parts)}，共扣{fmt_points(taken)}分{floor_zh}，{_pts_zh(got)}。",
+            f"{'; '.join(en_parts)}: {fmt_points(taken)} taken{floor_en}, {_pts_en(got)}.",
+        )
 
 
 # ---------------------------------------------------------------------------
@@ -706,26 +833,45 @@ class Shortfall(Rule):
         p: Any = self.params
         target = p.target if p.target is not None else inputs.parameters[p.parameter]
         below = p.comparator in (">=", ">")
+        values = inputs.values
         taken = ZERO
         all_met = True
-        zh_parts, en_parts = [], []
-        tz, te = with_unit(target, p.unit)
-        cz, ce = _CMP_WORDS[p.comparator]
+        seen = []  # (name, value, None) when met, (name, value, (gap, steps, cost)) when not
         for name in p.indicators:
-            v = inputs.values[name]
-            lab = self.label(name)
-            vz, ve = with_unit(v, p.unit)
-            met = self.cmp(v, target)
-            if met:
-                zh_parts.append(f"{lab.zh} {vz} {cz} {tz}")
-                en_parts.append(f"{lab.en} {ve} {ce} {te}")
+            v = values[name]
+            if self.cmp(v, target):
+                seen.append((name, v, None))
                 continue
             all_met = False
-            gap = (target - v) if below else (v - target)
-            gap = max(gap, ZERO)
+            gap = max((target - v) if below else (v - target), ZERO)
             n = self.steps(gap)
             cost = n * p.cost
             taken += cost
+            seen.append((name, v, (gap, n, cost)))
+        raw = p.points - taken
+        got = self.floored(raw)
+        return Outcome(
+            got,
+            "scored",
+            met=all_met,
+            details={"deducted": taken, "raw": raw},
+            why=Reason.later(self._say, seen, target, raw, got),
+        )
+
+    def _say(self, seen: list[tuple[str, Any, Any]], target: Decimal, raw: Decimal, got: Decimal) -> tuple[str, str]:
+        p: Any = self.params
+        below = p.comparator in (">=", ">")
+        tz, te = with_unit(target, p.unit)
+        cz, ce = _CMP_WORDS[p.comparator]
+        zh_parts, en_parts = [], []
+        for name, v, short in seen:
+            lab = self.label(name)
+            vz, ve = with_unit(v, p.unit)
+            if short is None:
+                zh_parts.append(f"{lab.zh} {vz} {cz} {tz}")
+                en_parts.append(f"{lab.en} {ve} {ce} {te}")
+                continue
+            gap, n, cost = short
             gz, ge = (
                 with_unit(gap, p.unit)
                 if p.unit != "percent"
@@ -736,13 +882,12 @@ class Shortfall(Rule):
             zh_parts.append(f"{lab.zh} {vz}，{dir_zh}于 {tz} {gz}，计{fmt_number(n)}档，扣{fmt_points(cost)}分")
             steps_en = f"{fmt_number(n)} step{'s' if n != 1 else ''}"
             en_parts.append(f"{lab.en} {ve}, {ge} {dir_en} {te}: {steps_en}, {fmt_points(cost)} taken")
-        raw = p.points - taken
-        got = self.floored(raw)
         floor_zh = "，扣完为止" if got != raw else ""
         floor_en = " (down to zero)" if got != raw else ""
-        zh = f"{'；'.join(zh_parts)}{floor_zh}，{_pts_zh(got)}。"
-        en = f"{'; '.join(en_parts)}{floor_en}: {_pts_en(got)}."
-        return Outcome(got, "scored", zh, en, met=all_met, details={"deducted": taken, "raw": raw})
+        return (
+            f"{'；'.join(zh_parts)}{floor_zh}，{_pts_zh(got)}。",
+            f"{'; '.join(en_parts)}{floor_en}: {_pts_en(got)}.",
+        )
 
 
 # ---------------------------------------------------------------------------
@@ -779,33 +924,52 @@ class Discretionary(Rule):
     def score(self, inputs: Inputs) -> Outcome:
         p: Any = self.params
         if self.expr is not None and bool(inputs.eval(self.expr)):
-            lab = p.label
-            zh = f"{lab.zh if lab else '条件'}已满足，{_pts_zh(p.points)}。"
-            en = f"{lab.en if lab else 'condition'} met: {_pts_en(p.points)}."
-            return Outcome(p.points, "scored", zh, en, met=True)
+            return Outcome(p.points, "scored", met=True, why=Reason.later(self._say_met))
         a = inputs.assessments.get(self.id)
-        pre_zh = "条件未满足，" if self.expr is not None else ""
-        pre_en = "condition not met; " if self.expr is not None else ""
         if a is None:
             return Outcome(
                 None,
                 "awaiting_assessor",
-                f"{pre_zh}需评估人在{fmt_points(p.min)}至{fmt_points(p.points)}分之间酌情评分。",
-                f"{pre_en}an assessor's score between {fmt_points(p.min)} and {fmt_points(p.points)} is needed.",
                 met=False if self.expr is not None else None,
+                why=Reason.later(self._say_awaited),
             )
+        v = a.value
+        return Outcome(
+            v,
+            "scored",
+            met=v == p.points,
+            judgement=True,
+            rationale=a.rationale,
+            why=Reason.later(self._say_judged, a),
+        )
+
+    def _say_met(self) -> tuple[str, str]:
+        p: Any = self.params
+        lab = p.label
+        return (
+            f"{lab.zh if lab else '条件'}已满足，{_pts_zh(p.points)}。",
+            f"{lab.en if lab else 'condition'} met: {_pts_en(p.points)}.",
+        )
+
+    def _say_awaited(self) -> tuple[str, str]:
+        p: Any = self.params
+        pre_zh = "条件未满足，" if self.expr is not None else ""
+        pre_en = "condition not met; " if self.expr is not None else ""
+        return (
+            f"{pre_zh}需评估人在{fmt_points(p.min)}至{fmt_points(p.points)}分之间酌情评分。",
+            f"{pre_en}an assessor's score between {fmt_points(p.min)} and {fmt_points(p.points)} is needed.",
+        )
+
+    def _say_judged(self, a: Assessment) -> tuple[str, str]:
+        pre_zh = "条件未满足，" if self.expr is not None else ""
+        pre_en = "condition not met; " if self.expr is not None else ""
         v = a.value
         by = f"（{a.assessor}）" if a.assessor else ""
         why_zh = f"，理由：{a.rationale}" if a.rationale else ""
         why_en = f"; rationale: {a.rationale}" if a.rationale else ""
-        return Outcome(
-            v,
-            "scored",
+        return (
             f"{pre_zh}评估人{by}酌情评分{_pts_zh(v)}{why_zh}。",
             f"{pre_en}assessor{' (' + a.assessor + ')' if a.assessor else ''} gave {_pts_en(v)}{why_en}.",
-            met=v == p.points,
-            judgement=True,
-            rationale=a.rationale,
         )
 
 
@@ -850,12 +1014,11 @@ class VetoRule(Rule):
     def triggered(self, inputs: Inputs) -> bool:
         if self.expr is not None:
             return bool(inputs.eval(self.expr))
-        return all(t.run(inputs)[0] for t in self.tests)
+        return all(t.check(inputs)[0] for t in self.tests)
 
     def score(self, inputs: Inputs) -> Outcome:
-        hit = self.triggered(inputs)
         lab = self.params.label  # type: ignore[attr-defined]
-        if hit:
+        if self.triggered(inputs):
             return Outcome(ZERO, "vetoed", f"{lab.zh}：已发生，一票否决。", f"{lab.en}: occurred, veto.", met=False)
         return Outcome(ZERO, "scored", f"{lab.zh}：未发生，不否决。", f"{lab.en}: did not occur, no veto.", met=True)
 
@@ -893,19 +1056,16 @@ class Formula(Rule):
         if isinstance(v, bool) or not isinstance(v, Decimal):
             raise ValueError(f"formula gave {v!r}, not a number")
         got = min(max(v, p.min_points), p.max_points)
-        clipped_zh = (
-            f"（计算值{fmt_number(v)}，限定在{fmt_points(p.min_points)}至{fmt_points(p.max_points)}分）"
-            if got != v
-            else ""
-        )
-        clipped_en = (
-            f" (computed {fmt_number(v)}, kept within {fmt_points(p.min_points)}..{fmt_points(p.max_points)})"
-            if got != v
-            else ""
-        )
-        return Outcome(
-            got,
-            "scored",
+        return Outcome(got, "scored", why=Reason.later(self._say, v, got))
+
+    def _say(self, v: Decimal, got: Decimal) -> tuple[str, str]:
+        p: Any = self.params
+        clipped_zh = clipped_en = ""
+        if got != v:
+            lo, hi = fmt_points(p.min_points), fmt_points(p.max_points)
+            clipped_zh = f"（计算值{fmt_number(v)}，限定在{lo}至{hi}分）"
+            clipped_en = f" (computed {fmt_number(v)}, kept within {lo}..{hi})"
+        return (
             f"按公式 {self.expr.source} 计算{clipped_zh}，{_pts_zh(got)}。",
             f"by the formula {self.expr.source}{clipped_en}: {_pts_en(got)}.",
         )
@@ -950,26 +1110,23 @@ class Bands(Rule):
     def score(self, inputs: Inputs) -> Outcome:
         p: Any = self.params
         v = inputs.values[p.indicator]
-        lab = self.label(p.indicator)
-        vz, ve = with_unit(v, p.unit)
         for b in p.bands:
             if _CMP[b.comparator](v, b.threshold):
-                tz, te = with_unit(b.threshold, p.unit)
-                cz, ce = _CMP_WORDS[b.comparator]
-                return Outcome(
-                    b.points,
-                    "scored",
-                    f"{lab.zh} {vz} {cz} {tz}，{_pts_zh(b.points)}。",
-                    f"{lab.en} {ve} {ce} {te}: {_pts_en(b.points)}.",
-                    met=b.points == self.max_points,
-                )
-        return Outcome(
-            p.otherwise,
-            "scored",
-            f"{lab.zh} {vz}，未进入任何档次，{_pts_zh(p.otherwise)}。",
-            f"{lab.en} {ve} is in no band: {_pts_en(p.otherwise)}.",
-            met=p.otherwise == self.max_points,
-        )
+                return Outcome(b.points, "scored", met=b.points == self.max_points, why=Reason.later(self._say, v, b))
+        return Outcome(p.otherwise, "scored", met=p.otherwise == self.max_points, why=Reason.later(self._say, v, None))
+
+    def _say(self, v: Any, b: Band | None) -> tuple[str, str]:
+        p: Any = self.params
+        lab = self.label(p.indicator)
+        vz, ve = with_unit(v, p.unit)
+        if b is None:
+            return (
+                f"{lab.zh} {vz}，未进入任何档次，{_pts_zh(p.otherwise)}。",
+                f"{lab.en} {ve} is in no band: {_pts_en(p.otherwise)}.",
+            )
+        tz, te = with_unit(b.threshold, p.unit)
+        cz, ce = _CMP_WORDS[b.comparator]
+        return f"{lab.zh} {vz} {cz} {tz}，{_pts_zh(b.points)}。", f"{lab.en} {ve} {ce} {te}: {_pts_en(b.points)}."
 
 
 # ---------------------------------------------------------------------------
@@ -1001,11 +1158,12 @@ class Requirement(Rule):
         if self.expr is not None:
             ok = bool(inputs.eval(self.expr))
             got = (pts if ok else ZERO) if pts is not None else None
+            src = self.expr.source
             return Outcome(
                 got,
                 "scored",
-                f"{'已落实' if ok else '未落实'}（{self.expr.source}）。",
-                f"{'met' if ok else 'not met'} ({self.expr.source}).",
+                f"{'已落实' if ok else '未落实'}（{src}）。",
+                f"{'met' if ok else 'not met'} ({src}).",
                 met=ok,
             )
         a = inputs.assessments.get(self.id)
@@ -1056,14 +1214,16 @@ class Target(Rule):
         }
 
     def score(self, inputs: Inputs) -> Outcome:
+        check = self.test.check(inputs)
+        return Outcome(None, "scored", met=check[0], why=Reason.later(self._say, check))
+
+    def _say(self, check: tuple[bool, Any, Any]) -> tuple[str, str]:
         p: Any = self.params
-        ok, zh, en = self.test.run(inputs)
-        return Outcome(
-            None,
-            "scored",
+        ok = check[0]
+        zh, en = self.test.say(*check)
+        return (
             f"{p.year}年目标：{zh}，{'已完成' if ok else '未完成'}。",
             f"{p.year} target: {en}: {'achieved' if ok else 'not achieved'}.",
-            met=ok,
         )
 
 

@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from ._expressions import quantize
+from ._kinds import Reason
 from ._models import Text
 
 #: Every status an item or part can have.
@@ -73,13 +74,23 @@ class PartResult:
     max: Decimal | None
     status: str
     met: bool | None
-    reason_zh: str
-    reason_en: str
+    #: why, in Chinese and English (``reason_zh``, ``reason_en``)
+    why: Reason
     inputs: dict[str, Any]
     clause: str | None
     judgement: bool = False
     rationale: str | None = None
     details: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def reason_zh(self) -> str:
+        """Why, in Chinese (written on first read)."""
+        return self.why.text()[0]
+
+    @property
+    def reason_en(self) -> str:
+        """Why, in English (written on first read)."""
+        return self.why.text()[1]
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -110,8 +121,8 @@ class ItemResult:
     max: Decimal | None
     status: str
     met: bool | None
-    reason_zh: str
-    reason_en: str
+    #: why, in Chinese and English (``reason_zh``, ``reason_en``)
+    why: Reason
     inputs: dict[str, Any]
     clause: str | None
     method: str | None
@@ -125,7 +136,18 @@ class ItemResult:
 
     @property
     def reason(self) -> Text:
-        return Text(zh=self.reason_zh, en=self.reason_en)
+        zh, en = self.why.text()
+        return Text(zh=zh, en=en)
+
+    @property
+    def reason_zh(self) -> str:
+        """Why, in Chinese (written on first read)."""
+        return self.why.text()[0]
+
+    @property
+    def reason_en(self) -> str:
+        """Why, in English (written on first read)."""
+        return self.why.text()[1]
 
     @property
     def lost(self) -> Decimal | None:
@@ -211,13 +233,23 @@ class ConditionResult:
     scope: str
     holds: bool | None
     label: Text
-    reason_zh: str
-    reason_en: str
+    #: why, in Chinese and English (``reason_zh``, ``reason_en``)
+    why: Reason
     clause: str | None
     inputs: dict[str, Any]
     missing: list[str] = field(default_factory=list)
     consequence: Text | None = None
     cap_tier: str | None = None
+
+    @property
+    def reason_zh(self) -> str:
+        """Why, in Chinese (written on first read)."""
+        return self.why.text()[0]
+
+    @property
+    def reason_en(self) -> str:
+        """Why, in English (written on first read)."""
+        return self.why.text()[1]
 
     @property
     def triggered(self) -> bool | None:

@@ -51,7 +51,7 @@ def evaluate_plan(
     params = ruleset.parameters_on(on)
     inputs = Inputs(values, params, entries, ruleset.functions, sources)
     inputs.labels = {n: ind.label for n, ind in indicators.items()}
-    needed: dict[str, list[str]] = {}
+    needed = _Needs()
 
     eligibility = [_condition(c, inputs, invalid, needed, veto=False) for c in plan.eligibility]
     vetoes = [_condition(c, inputs, invalid, needed, veto=True) for c in plan.vetoes]
@@ -68,7 +68,7 @@ def evaluate_plan(
             floored = False
             if sec.scoring == "points":
                 sub = sum((i.points or ZERO for i in sec_items if not i.bonus), ZERO)
-                if sub < 0 and any(r.floor == "section" for it in sec.items for _, r in it.rules):
+                if sub < 0 and sec.floor_at_zero:
                     sub, floored = ZERO, True
                 bonus = sum((i.points or ZERO for i in sec_items if i.bonus), ZERO)
                 bonus_total += bonus
@@ -76,30 +76,30 @@ def evaluate_plan(
                 assert total is not None
                 total += sub
             sections.append(SectionResult(sec.id, sec.number, sec.title, sub, sec.max, sec_items, floored, sec.scoring))
-            for it in sec.items:
-                if it.is_veto:
-                    res = sec_items[sec.items.index(it)]
-                    rule = it.rule
-                    assert isinstance(rule, VetoRule)
-                    vetoes.append(
-                        ConditionResult(
-                            it.id,
-                            rule.scope,
-                            None if res.status in ("missing_input", "invalid_input") else res.status == "vetoed",
-                            rule.params.label,  # type: ignore[attr-defined]
-                            res.why,
-                            it.clause,
-                            res.inputs,
-                            missing=sorted(it.reads - set(values)),
-                        )
+            for k in sec.veto_at:
+                it, res = sec.items[k], sec_items[k]
+                rule = it.rule
+                assert isinstance(rule, VetoRule)
+                vetoes.append(
+                    ConditionResult(
+                        it.id,
+                        rule.scope,
+                        None if res.status in ("missing_input", "invalid_input") else res.status == "vetoed",
+                        rule.params.label,  # type: ignore[attr-defined]
+                        res.why,
+                        it.clause,
+                        res.inputs,
+                        missing=sorted(it.reads - set(values)),
                     )
+                )
         cap = ruleset.meta.bonus_cap
         if total is not None and cap is not None and bonus_total > cap:
             total -= bonus_total - cap
 
+    by_name = needed.by_name() if problems or needed.blocked else {}
     for p in problems:
-        p.rules = sorted(set(p.rules) | set(needed.get(p.field, [])))
-    for name, rules in needed.items():
+        p.rules = sorted(set(p.rules) | set(by_name.get(p.field, [])))
+    for name, rules in by_name.items():
         if name not in values and name not in invalid:
             problems.append(
                 Problem(
@@ -152,6 +152,25 @@ def evaluate_plan(
     )
 
 
+class _Needs:
+    """Which rule read which indicator, as the evaluation goes (made into a map only when
+    a problem has to name the rules that needed its field)."""
+
+    __slots__ = ("blocked", "pairs")
+
+    def __init__(self) -> None:
+        self.pairs: list[tuple[str, frozenset[str]]] = []
+        #: True once a rule could not run for want of a valid value
+        self.blocked = False
+
+    def by_name(self) -> dict[str, list[str]]:
+        out: dict[str, list[str]] = {}
+        for rule_id, names in self.pairs:
+            for n in sorted(names):
+                out.setdefault(n, []).append(rule_id)
+        return out
+
+
 def _eligible(eligibility: list[ConditionResult], vetoes: list[ConditionResult]) -> bool | None:
     blocking = [v for v in vetoes if v.scope == "eligibility"]
     if any(c.holds is False for c in eligibility) or any(v.holds for v in blocking):
@@ -162,10 +181,7 @@ def _eligible(eligibility: list[ConditionResult], vetoes: list[ConditionResult])
 
 
 def _check_assessments(plan: Plan, entries: dict[str, Assessment], problems: list[Problem]) -> dict[str, Assessment]:
-    rules: dict[str, Rule] = {}
-    for it in plan.items.values():
-        for key, rule in it.rules:
-            rules[key] = rule
+    rules = plan.rules
     out: dict[str, Assessment] = {}
     for key, a in entries.items():
         found = rules.get(key)
@@ -244,10 +260,13 @@ def _blocked_outcome(missing: list[str], bad: list[str], inputs: Inputs) -> Outc
     )
 
 
-def _run(rule_id: str, rule: Rule, inputs: Inputs, invalid: set[str], needed: dict[str, list[str]]) -> Outcome:
-    missing, bad = _blocked(rule.reads, inputs, invalid)
-    for n in rule.reads:
-        needed.setdefault(n, []).append(rule_id)
+def _run(rule_id: str, rule: Rule, inputs: Inputs, invalid: set[str], needed: _Needs) -> Outcome:
+    needed.pairs.append((rule_id, rule.reads))
+    if inputs.values.keys() >= rule.reads:
+        missing, bad = [], []
+    else:
+        missing, bad = _blocked(rule.reads, inputs, invalid)
+        needed.blocked = True
     if missing or bad:
         return _blocked_outcome(missing, bad, inputs)
     try:
@@ -276,14 +295,14 @@ def _read(names: frozenset[str], inputs: Inputs) -> dict[str, Any]:
 
 
 def _guard(
-    it: PreparedItem, expr: Expression, inputs: Inputs, invalid: set[str], needed: dict[str, list[str]]
+    it: PreparedItem, expr: Expression, inputs: Inputs, invalid: set[str], needed: _Needs
 ) -> bool | Outcome:
     """Evaluate one of an item's guards (applies_when, void_when): its value, or why it cannot be told."""
     names = frozenset(n for n in expr.names if n in inputs.labels)
-    for n in names:
-        needed.setdefault(n, []).append(it.id)
+    needed.pairs.append((it.id, names))
     missing, bad = _blocked(names, inputs, invalid)
     if missing or bad:
+        needed.blocked = True
         return _blocked_outcome(missing, bad, inputs)
     try:
         return bool(inputs.eval(expr))
@@ -298,7 +317,7 @@ def _result(it: PreparedItem, o: Outcome, read: dict[str, Any], kind: str) -> It
     )  # fmt: skip
 
 
-def _item(it: PreparedItem, inputs: Inputs, invalid: set[str], needed: dict[str, list[str]]) -> ItemResult:
+def _item(it: PreparedItem, inputs: Inputs, invalid: set[str], needed: _Needs) -> ItemResult:
     rule = it.rule
     kind = "parts" if it.parts is not None else (rule.kind if rule else "")
     read = _read(it.reads | it.void_reads if it.void_reads else it.reads, inputs)
@@ -419,15 +438,15 @@ def inputs_label(name: str, inputs: Inputs) -> Any:
 
 
 def _condition(
-    pc: PreparedCondition, inputs: Inputs, invalid: set[str], needed: dict[str, list[str]], *, veto: bool
+    pc: PreparedCondition, inputs: Inputs, invalid: set[str], needed: _Needs, *, veto: bool
 ) -> ConditionResult:
     c = pc.cond
     scope = c.scope or ("eligibility" if not veto else "outcome")
-    for n in pc.reads:
-        needed.setdefault(n, []).append(c.id)
+    needed.pairs.append((c.id, pc.reads))
     missing, bad = _blocked(pc.reads, inputs, invalid)
     read = _read(pc.reads, inputs)
     if missing or bad:
+        needed.blocked = True
         names = "、".join(missing + bad)
         return ConditionResult(
             c.id,

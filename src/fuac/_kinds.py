@@ -836,7 +836,7 @@ class Shortfall(Rule):
         values = inputs.values
         taken = ZERO
         all_met = True
-        seen = []  # (name, value, None) when met, (name, value, (gap, steps, cost)) when not
+        seen: list[tuple[str, Any, Any]] = []  # (name, value, None | (gap, steps, cost))
         for name in p.indicators:
             v = values[name]
             if self.cmp(v, target):

@@ -79,6 +79,14 @@ class PreparedSection:
     clause: str | None
     items: list[PreparedItem]
     scoring: str = "points"
+    #: positions of the veto items among ``items`` (derived)
+    veto_at: tuple[int, ...] = field(init=False)
+    #: True when a rule of the section floors the section's subtotal at zero (derived)
+    floor_at_zero: bool = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.veto_at = tuple(k for k, it in enumerate(self.items) if it.is_veto)
+        self.floor_at_zero = any(r.floor == "section" for it in self.items for _, r in it.rules)
 
 
 @dataclass(slots=True)
@@ -99,6 +107,11 @@ class Plan:
     vetoes: list[PreparedCondition]
     eligibility: list[PreparedCondition]
     items: dict[str, PreparedItem] = field(default_factory=dict)
+    #: every rule by the key an assessor's entry uses: the item id, or "item.part" (derived)
+    rules: dict[str, Rule] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.rules = {key: rule for it in self.items.values() for key, rule in it.rules}
 
 
 class ParametersInForce(dict[str, Any]):

@@ -261,14 +261,11 @@ def _blocked_outcome(missing: list[str], bad: list[str], inputs: Inputs) -> Outc
 
 
 def _run(rule_id: str, rule: Rule, inputs: Inputs, invalid: set[str], needed: _Needs) -> Outcome:
-    needed.pairs.append((rule_id, rule.reads))
-    if inputs.values.keys() >= rule.reads:
-        missing, bad = [], []
-    else:
-        missing, bad = _blocked(rule.reads, inputs, invalid)
+    reads = rule.reads
+    needed.pairs.append((rule_id, reads))
+    if not inputs.values.keys() >= reads:
         needed.blocked = True
-    if missing or bad:
-        return _blocked_outcome(missing, bad, inputs)
+        return _blocked_outcome(*_blocked(reads, inputs, invalid), inputs)
     try:
         return rule.score(inputs)
     except (ArithmeticError, TypeError, ValueError) as exc:

@@ -50,7 +50,7 @@ def evaluate_plan(
     entries = _check_assessments(plan, entries, problems)
     params = ruleset.parameters_on(on)
     inputs = Inputs(values, params, entries, ruleset.functions, sources)
-    inputs.labels = {n: ind.label for n, ind in indicators.items()}
+    inputs.labels = ruleset.labels
     needed = _Needs()
 
     eligibility = [_condition(c, inputs, invalid, needed, veto=False) for c in plan.eligibility]
@@ -67,10 +67,15 @@ def evaluate_plan(
             sub: Decimal | None = None
             floored = False
             if sec.scoring == "points":
-                sub = sum((i.points or ZERO for i in sec_items if not i.bonus), ZERO)
+                sub, bonus = ZERO, ZERO
+                for i in sec_items:
+                    if i.points is not None:
+                        if i.bonus:
+                            bonus += i.points
+                        else:
+                            sub += i.points
                 if sub < 0 and sec.floor_at_zero:
                     sub, floored = ZERO, True
-                bonus = sum((i.points or ZERO for i in sec_items if i.bonus), ZERO)
                 bonus_total += bonus
                 sub += bonus
                 assert total is not None
@@ -112,8 +117,9 @@ def evaluate_plan(
             )
 
     eligible = _eligible(eligibility, vetoes)
-    for it_res in items:
-        it_res.problems = [str(p) for p in problems if it_res.id in p.rules or p.field in it_res.inputs]
+    if problems:
+        for it_res in items:
+            it_res.problems = [str(p) for p in problems if it_res.id in p.rules or p.field in it_res.inputs]
     complete = all(i.status in ("scored", "voided", "vetoed", "not_applicable") for i in items)
     grade = None
     if ruleset.doc.grades and total is not None and complete:
@@ -307,21 +313,27 @@ def _guard(
         return Outcome(None, "invalid_input", f"由输入计算失败：{exc}。", f"cannot score: {exc}.")
 
 
-def _result(it: PreparedItem, o: Outcome, read: dict[str, Any], kind: str) -> ItemResult:
+def _result(it: PreparedItem, o: Outcome, read: dict[str, Any]) -> ItemResult:
     return ItemResult(
         it.id, it.number, it.section, it.label, o.points, it.max, o.status, o.met, o.why, read,
-        it.clause, it.method, kind,
+        it.clause, it.method, it.kind,
     )  # fmt: skip
 
 
 def _item(it: PreparedItem, inputs: Inputs, invalid: set[str], needed: _Needs) -> ItemResult:
+    values = inputs.values
+    read = {n: values[n] for n in it.read_order if n in values}
+    if it.plain:  # one rule, no guard
+        o = _run(it.id, it.rule, inputs, invalid, needed)  # type: ignore[arg-type]
+        return ItemResult(
+            it.id, it.number, it.section, it.label, o.points, it.max, o.status, o.met, o.why, read,
+            it.clause, it.method, it.kind, [], o.points if o.judgement else None, it.bonus, [], o.details,
+        )  # fmt: skip
     rule = it.rule
-    kind = "parts" if it.parts is not None else (rule.kind if rule else "")
-    read = _read(it.reads | it.void_reads if it.void_reads else it.reads, inputs)
     if it.applies is not None:
         applies = _guard(it, it.applies, inputs, invalid, needed)
         if isinstance(applies, Outcome):
-            return _result(it, applies, read, kind)
+            return _result(it, applies, read)
         if not applies:
             src = it.applies.source
             return _result(
@@ -333,12 +345,11 @@ def _item(it: PreparedItem, inputs: Inputs, invalid: set[str], needed: _Needs) -
                     f"not applicable to this unit ({src} does not hold): no points, and not in the maximum.",
                 ),
                 read,
-                kind,
             )
     if it.void is not None:
         voided = _guard(it, it.void, inputs, invalid, needed)
         if isinstance(voided, Outcome):
-            return _result(it, voided, read, kind)
+            return _result(it, voided, read)
         if voided:
             labels = [inputs_label(n, inputs) for n in sorted(it.void.names) if n in inputs.labels]
             why_zh = "、".join(lab.zh for lab in labels) or it.void.source
@@ -354,18 +365,22 @@ def _item(it: PreparedItem, inputs: Inputs, invalid: set[str], needed: _Needs) -
                     met=False,
                 ),
                 read,
-                kind,
             )
     if it.parts is None:
         assert rule is not None
         o = _run(it.id, rule, inputs, invalid, needed)
-        res = _result(it, o, read, kind)
+        res = _result(it, o, read)
         if o.judgement:
             res.judgement_points = o.points
         res.bonus = it.bonus
         res.details = o.details
         return res
     parts: list[PartResult] = []
+    status, rank = "scored", -1  # the worst status of the parts (the first of equal ones)
+    points: Decimal | None = ZERO
+    any_scored = any_judged = undecided = False
+    met = True
+    judged = ZERO
     for p in it.parts:
         o = _run(p.key, p.rule, inputs, invalid, needed)
         parts.append(
@@ -377,25 +392,31 @@ def _item(it: PreparedItem, inputs: Inputs, invalid: set[str], needed: _Needs) -
                 o.status,
                 o.met,
                 o.why,
-                _read(p.rule.reads, inputs),
+                {n: values[n] for n in p.read_order if n in values},
                 p.clause,
                 o.judgement,
                 o.rationale,
                 o.details,
             )
         )
-    status = max((pr.status for pr in parts), key=lambda s: _STATUS_RANK.get(s, 0))
-    scored = [pr.points for pr in parts if pr.points is not None]
-    points: Decimal | None = sum(scored, ZERO) if scored or it.max is not None else None
-    if it.max is None and not scored:
+        r = _STATUS_RANK.get(o.status, 0)
+        if r > rank:
+            status, rank = o.status, r
+        if o.points is not None:
+            points += o.points  # type: ignore[operator]
+            any_scored = True
+        if o.met is None:
+            undecided = True
+        elif not o.met:
+            met = False
+        if o.judgement:
+            any_judged = True
+            judged += o.points or ZERO
+    if not any_scored and it.max is None:
         points = None
-    if points is not None and points < 0 and any(p.rule.floor == "item" for p in it.parts):
+    if points is not None and points < 0 and it.floor_item:
         points = ZERO
-    mets = [pr.met for pr in parts]
-    met = None if any(m is None for m in mets) else all(mets)
-    judgement = (
-        sum((pr.points or ZERO for pr in parts if pr.judgement), ZERO) if any(pr.judgement for pr in parts) else None
-    )
+    judgement = judged if any_judged else None
     return ItemResult(
         it.id,
         it.number,
@@ -404,12 +425,12 @@ def _item(it: PreparedItem, inputs: Inputs, invalid: set[str], needed: _Needs) -
         points,
         it.max,
         status,
-        met,
+        None if undecided else met,
         Reason.later(_say_parts, parts, points, it.max),
         read,
         it.clause,
         it.method,
-        kind,
+        it.kind,
         parts=parts,
         judgement_points=judgement,
         bonus=it.bonus,

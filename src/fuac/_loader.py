@@ -37,6 +37,11 @@ class PreparedPart:
     clause: str | None
     max: Decimal | None
     rule: Rule
+    #: the names the part reads, sorted (derived)
+    read_order: tuple[str, ...] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.read_order = tuple(sorted(self.rule.reads))
 
 
 @dataclass(slots=True)
@@ -57,6 +62,20 @@ class PreparedItem:
     void_reads: frozenset[str]  # what the item's guards (void_when, applies_when) read
     note: str | None = None
     applies: Expression | None = None
+    #: the names recorded as the item's inputs, sorted (derived)
+    read_order: tuple[str, ...] = field(init=False)
+    #: the item's kind as results show it: its rule's kind, or "parts" (derived)
+    kind: str = field(init=False)
+    #: True for an item with one rule and no guard (applies_when, void_when): the usual case (derived)
+    plain: bool = field(init=False)
+    #: True when a part's rule floors the item's points at zero (derived)
+    floor_item: bool = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.floor_item = any(p.rule.floor == "item" for p in self.parts or ())
+        self.read_order = tuple(sorted(self.reads | self.void_reads))
+        self.kind = "parts" if self.parts is not None else (self.rule.kind if self.rule else "")
+        self.plain = self.parts is None and self.rule is not None and self.void is None and self.applies is None
 
     @property
     def rules(self) -> list[tuple[str, Rule]]:
@@ -148,6 +167,8 @@ class RuleSet:
         self.owner = owner
         self.functions = dict(functions)
         self.plans = plans
+        #: indicator labels by name (for reasons)
+        self.labels: dict[str, Text] = {n: ind.label for n, ind in doc.indicators.items()}
         #: the document as merged, before validation, and where each key came from
         self.raw = raw if raw is not None else {}
         self.origins = origins

@@ -123,6 +123,30 @@ def _show(v: Any) -> str:
     return r if len(r) <= 40 else r[:37] + "..."
 
 
+_BOOL, _NUMBER, _INT = "boolean", "number", "integer"
+
+#: fast-path specs by indicator mapping: id → (the mapping, {name: (kind, min, max)})
+_SPECS: dict[int, tuple[Mapping[str, Indicator], dict[str, tuple[str, Any, Any]]]] = {}
+
+
+def _fast_specs(indicators: Mapping[str, Indicator]) -> dict[str, tuple[str, Any, Any]]:
+    """What the fast path of :func:`validate` checks, per plain indicator (not reference values,
+    which may come with their source, nor choices)."""
+    hit = _SPECS.get(id(indicators))
+    if hit is not None and hit[0] is indicators:
+        return hit[1]
+    specs: dict[str, tuple[str, Any, Any]] = {}
+    for name, ind in indicators.items():
+        if ind.reference or ind.type == "choice":
+            continue
+        kind = _BOOL if ind.type == "boolean" else _INT if ind.type == "integer" else _NUMBER
+        specs[name] = (kind, ind.min, ind.max)
+    if len(_SPECS) >= 256:
+        _SPECS.clear()
+    _SPECS[id(indicators)] = (indicators, specs)
+    return specs
+
+
 def validate(
     indicators: Mapping[str, Indicator], data: Mapping[str, Any]
 ) -> tuple[dict[str, Any], dict[str, str], list[Problem]]:
@@ -130,8 +154,29 @@ def validate(
     values: dict[str, Any] = {}
     sources: dict[str, str] = {}
     problems: list[Problem] = []
+    fast = _fast_specs(indicators)
     for key, raw in data.items():
-        name = str(key)
+        name = key if type(key) is str else str(key)
+        spec = fast.get(name)
+        if spec is not None:  # the usual values, checked without building anything
+            kind, lo, hi = spec
+            t = type(raw)
+            if kind is _BOOL:
+                if t is bool:
+                    values[name] = raw
+                    continue
+            elif t is int or t is float:
+                d = None
+                if t is int:
+                    d = Decimal(raw)
+                elif raw - raw == 0.0:  # finite
+                    d = Decimal(repr(raw))
+                    if kind is _INT and d != d.to_integral_value():
+                        d = None
+                if d is not None and (lo is None or d >= lo) and (hi is None or d <= hi):
+                    values[name] = d
+                    continue
+            # anything else takes the full path below, which says what is wrong
         ind = indicators.get(name)
         if ind is None:
             problems.append(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import decimal
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
@@ -286,15 +287,36 @@ class Inputs:
             except KeyError:
                 pass  # not a value: the evaluator says what it is (a function, or an error)
         ev = self._evaluator
-        if ev is None or ev.names is not self.env:
-            ev = self._evaluator = simpleeval.SimpleEval(operators=OPERATORS, functions=dict(self.functions),
-                                                         names=self.env)
-        ev.expr = expr.source
-        with decimal.localcontext(DECIMAL_CONTEXT):
-            try:
+        if ev is None:
+            ev = self._evaluator = _evaluator_for(self.functions)
+        before = ev.names, ev.expr  # restored after: a function may itself evaluate another unit
+        ev.names, ev.expr = self.env, expr.source
+        try:
+            with decimal.localcontext(DECIMAL_CONTEXT):
                 return ev._eval(tree)
-            except simpleeval.InvalidExpression as exc:  # e.g. a name with no value on this date
-                raise ValueError(str(exc)) from None
+        except simpleeval.InvalidExpression as exc:  # e.g. a name with no value on this date
+            raise ValueError(str(exc)) from None
+        finally:
+            ev.names, ev.expr = before
+
+
+_EVALUATORS = threading.local()
+
+
+def _evaluator_for(functions: Mapping[str, Callable[..., Any]]) -> Any:
+    """This thread's expression evaluator for a set of functions (building one costs more than
+    a whole item's scoring); each call of :meth:`Inputs.eval` gives it its names."""
+    cache: dict[int, tuple[Any, Any]] | None = getattr(_EVALUATORS, "cache", None)
+    if cache is None:
+        cache = _EVALUATORS.cache = {}
+    hit = cache.get(id(functions))
+    if hit is not None and hit[0] is functions:
+        return hit[1]
+    ev = simpleeval.SimpleEval(operators=OPERATORS, functions=dict(functions), names={})
+    if len(cache) >= 64:
+        cache.clear()
+    cache[id(functions)] = (functions, ev)
+    return ev
 
 
 class RuleContext:

@@ -1,0 +1,261 @@
+"""Reasons written on first read (``fuac.Reason``), and the shortcuts the evaluator takes on
+the usual inputs: each must give exactly what the long way gives."""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import pickle
+import threading
+from decimal import Decimal
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import fuac
+from fuac._inputs import check_value, validate
+
+ON = dt.date(2023, 10, 1)
+
+
+def test_a_reason_is_rendered_once_from_its_facts() -> None:
+    calls: list[tuple[Any, ...]] = []
+
+    def render(n: Decimal, unit: str) -> tuple[str, str]:
+        calls.append((n, unit))
+        return f"共{n}{unit}", f"{n} in all"
+
+    r = fuac.Reason.later(render, Decimal("2.50"), "个")
+    assert calls == []  # nothing written yet
+    assert (r.zh, r.en) == ("共2.50个", "2.50 in all")
+    assert r.text() == ("共2.50个", "2.50 in all")
+    assert calls == [(Decimal("2.50"), "个")]  # written once, kept
+    assert r == fuac.Reason("共2.50个", "2.50 in all")
+    assert r != fuac.Reason("共2.50个", "2.5 in all")
+
+
+def test_a_failing_renderer_gives_a_reason_saying_so() -> None:
+    def render() -> tuple[str, str]:
+        raise KeyError("label")
+
+    r = fuac.Reason.later(render)
+    assert r.zh == "（无法生成说明：KeyError: 'label'）"
+    assert r.en == "(the reason could not be written: KeyError: 'label')"
+
+
+def test_rendering_uses_fuacs_decimal_context_not_the_callers() -> None:
+    """A reason read later, under a caller's 3-digit context, says what it said at once."""
+    rs = fuac.load("liunan-2023")
+    data, assessments = _liunan_unit()
+    data.update(resident_coverage_rate=96.8125, key_data_accuracy_rate=94.9)
+    first = fuac.evaluate(rs, data, assessments=assessments, on=ON)
+    expected = [(i.reason_zh, i.reason_en) for i in first.items]
+    later = fuac.evaluate(rs, data, assessments=assessments, on=ON)
+    with decimal.localcontext(decimal.Context(prec=3, rounding=decimal.ROUND_DOWN)):
+        got = [(i.reason_zh, i.reason_en) for i in later.items]
+    assert got == expected
+    # item 8 (a): both rates must reach 95 %; 94.9 % does not, so a) gives 0 and b) (91.2 % ≥ 90 %) 2
+    it8 = later.item("8")
+    assert it8.points == Decimal(2)
+    assert it8.reason_zh == (
+        "a）全员人口库常住人口覆盖率 96.8125% ≥ 95%，全员人口库主要数据项准确率 94.9% 未满足 ≥ 95%，不得分；"
+        "b）实时上报率（最低一项） 91.2% ≥ 90%，得2分。本项合计2分。"
+    )
+
+
+def test_reasons_of_the_example_unit() -> None:
+    """The example 柳南区 unit: reasons written from the inputs, checked by hand."""
+    data, assessments = _liunan_unit()
+    ev = fuac.evaluate("liunan-2023", data, assessments=assessments, on=ON)
+    # 17: 2 points, 0.4 per complaint; one complaint → 1.6
+    assert ev.item("17").points == Decimal("1.6")
+    assert ev.item("17").reason_zh == "休假制度投诉人数1，每个扣0.4分，共扣0.4分，得1.6分。"
+    assert ev.item("17").reason_en == (
+        "Persons complaining about leave entitlements: 1, 0.4 each: 0.4 taken, 1.6 points."
+    )
+    # 35: satisfaction 89.6 % is 0.4 points under 90 %: one started step of 1 point, 0.5 taken → 1.5
+    assert ev.item("35").points == Decimal("1.5")
+    assert ev.item("35").reason_en == (
+        "Public awareness rate 92.4% ≥ 90%; Public satisfaction rate 89.6%, 0.4 percentage points below 90%: "
+        "1 step, 0.5 taken: 1.5 points."
+    )
+    # 5: a) met (2), b) by the assessor (1.5) → 3.5 of 4, each part's reason then the total
+    it5 = ev.item("5")
+    assert it5.points == Decimal("3.5")
+    assert it5.parts[1].reason_zh == (
+        "条件未满足，评估人（self）酌情评分得1.5分，理由：工作机制和职责分工已明确，个别社区工作经费未单列。"
+    )
+    assert it5.reason_zh.startswith("a）乡村两级有机构人员或专人负责已满足，得2分；b）条件未满足")
+    assert it5.reason_zh.endswith("本项合计3.5分。")
+    assert it5.reason_en.endswith("Item total: 3.5 of 4.")
+    assert it5.reason.zh == it5.reason_zh  # the Text form
+
+
+def test_an_evaluation_pickles_with_its_reasons_written_out() -> None:
+    data, assessments = _liunan_unit()
+    ev = fuac.evaluate("liunan-2023", data, assessments=assessments, on=ON)
+    back = pickle.loads(pickle.dumps(ev))
+    assert [(i.id, i.points, i.reason_zh, i.reason_en) for i in back.items] == [
+        (i.id, i.points, i.reason_zh, i.reason_en) for i in ev.items
+    ]
+    assert back.to_dict() == ev.to_dict()
+
+
+def test_reasons_read_from_many_threads_agree() -> None:
+    data, assessments = _liunan_unit()
+    ev = fuac.evaluate("liunan-2023", data, assessments=assessments, on=ON)
+    seen: list[list[str]] = []
+
+    def read() -> None:
+        seen.append([i.reason_en for i in ev.items])
+
+    threads = [threading.Thread(target=read) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(seen) == 8 and all(s == seen[0] for s in seen)
+
+
+NESTED = """\
+[scheme]
+id = "nested"
+version = "1"
+kind = "points"
+title = { zh = "嵌套", en = "Nested" }
+issuer = { zh = "测试", en = "Test" }
+issued = 2023-01-01
+valid_from = 2023-01-01
+total = 4
+precision = 0.1
+jurisdiction = [{ code = "450204", level = "county" }]
+
+[indicators.done]
+type = "integer"
+unit = "count"
+min = 0
+label = { zh = "已完成", en = "Done" }
+
+[indicators.planned]
+type = "integer"
+unit = "count"
+min = 1
+label = { zh = "计划数", en = "Planned" }
+
+[[sections]]
+id = "A"
+title = { zh = "甲", en = "A" }
+max = 4
+
+[[sections.items]]
+id = "1"
+max = 4
+kind = "formula"
+expression = "peek(done) + done / planned * 4"
+max_points = 4
+min_points = 0
+"""
+
+
+def test_a_function_that_scores_another_unit_does_not_disturb_the_outer_expression() -> None:
+    """Expression evaluators are kept per thread; a plugin function evaluating another unit of
+    the same rule set in the middle of an expression must leave the outer names in place."""
+    held: list[fuac.RuleSet] = []
+
+    def peek(x: Decimal) -> Decimal:
+        if x > 0:  # the inner unit: done 0 of 1
+            inner = fuac.evaluate(held[0], {"done": 0, "planned": 1}, on=ON)
+            assert inner.item("1").points == 0
+        return Decimal(0)
+
+    mod = _plugin("peeker", fuac_functions={"peek": peek})
+    eng = fuac.Engine(plugins=[mod], load_entry_points=False)
+    held.append(eng.load_text(NESTED, name="nested.toml"))
+    ev = fuac.evaluate(held[0], {"done": 3, "planned": 4}, on=ON)
+    assert ev.item("1").points == Decimal(3)  # 0 + 3 / 4 × 4, read from the outer unit
+
+
+# -- validation's shortcut for plain ints, floats and booleans gives what the full check gives
+
+_RAW = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(10**30), max_value=10**30),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.sampled_from([0, 1, 100, 0.0, 100.0, 99.99, 100.01, -0.0, 2.5, 3.0, 1e-7, 1e22]),
+    st.decimals(allow_nan=True, allow_infinity=True, places=3),
+    st.text(max_size=3),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(data=st.fixed_dictionaries({}, optional={name: _RAW for name in (
+    "leading_group_meetings_per_year", "resident_coverage_rate", "leading_group_established",
+    "sampled_employers_noncompliant", "childcare_places_per_1000_regional_avg", "other")}))
+def test_validation_shortcut_equals_the_full_check(data: dict[str, Any]) -> None:
+    rs = fuac.load("liunan-2023")
+    inds = rs.doc.indicators
+    values, _, problems = validate(inds, data)
+    for name, raw in data.items():
+        if name not in inds:
+            assert any(p.field == name and p.code == "unknown_field" for p in problems)
+            continue
+        if raw is None:
+            assert name not in values
+            continue
+        value, problem = check_value(name, inds[name], raw)
+        if problem is None:
+            assert values[name] == value and type(values[name]) is type(value), name
+            assert str(values[name]) == str(value)  # same digits, not just an equal number
+        else:
+            assert name not in values
+            (got,) = [p for p in problems if p.field == name]
+            assert (got.code, got.message, got.message_zh) == (problem.code, problem.message, problem.message_zh)
+
+
+def test_the_indicators_the_shortcut_property_reads_are_of_each_kind() -> None:
+    inds = fuac.load("liunan-2023").doc.indicators
+    kinds = {n: (inds[n].type, inds[n].min, inds[n].max, inds[n].reference) for n in (
+        "leading_group_meetings_per_year", "resident_coverage_rate", "leading_group_established",
+        "sampled_employers_noncompliant", "childcare_places_per_1000_regional_avg")}
+    assert kinds == {
+        "leading_group_meetings_per_year": ("integer", 0, None, False),
+        "resident_coverage_rate": ("decimal", 0, 100, False),
+        "leading_group_established": ("boolean", None, None, False),
+        "sampled_employers_noncompliant": ("integer", 0, 3, False),
+        "childcare_places_per_1000_regional_avg": ("decimal", 0, None, True),
+    }
+
+
+# -- helpers
+
+
+def _n(d: Decimal | None) -> str:
+    from fuac._kinds import fmt_number
+
+    return fmt_number(d)
+
+
+def _plugin(name: str, **hooks: Any) -> Any:
+    import types
+
+    mod = types.ModuleType(name)
+    for hook, value in hooks.items():
+
+        def impl(value: Any = value) -> Any:
+            return value
+
+        impl.__name__ = hook
+        setattr(mod, hook, fuac.hookimpl(impl))
+    return mod
+
+
+def _liunan_unit() -> tuple[dict[str, Any], dict[str, Any]]:
+    """The bundled example unit (柳南区): its data and assessors' entries."""
+    from pathlib import Path
+
+    from fuac._toml import read_toml
+
+    doc, _, _ = read_toml(Path(__file__).parents[1] / "examples" / "data" / "liunan-2023-liunan.toml")
+    return dict(doc["data"]), dict(doc["assessments"])

@@ -71,28 +71,31 @@ _CMP: dict[str, Callable[[Any, Any], bool]] = {
 }
 
 
-#: fmt_number of finite decimals, by value, sign and context precision (equal values print alike)
-_FMT: dict[tuple[Any, ...], str] = {}
+#: fmt_number of non-zero finite decimals, by value (equal values print alike)
+_FMT: dict[Decimal, str] = {}
 
 
 def fmt_number(value: Any) -> str:
-    """A number as people write it: no exponent, no trailing zeros."""
+    """A number as people write it: every digit it has, no exponent, no trailing zeros.
+
+    Exact and independent of the decimal context (nothing is rounded).
+    """
+    if type(value) is Decimal:
+        if not value.is_finite():
+            return str(value)
+        hit = _FMT.get(value) if value else None
+        if hit is not None:
+            return hit
+        out = format(value, "f")
+        if "." in out:
+            out = out.rstrip("0").rstrip(".")
+        if value and len(_FMT) < 8192:
+            _FMT[value] = out
+        return out
     if isinstance(value, bool):
         return "是" if value else "否"
     if isinstance(value, Decimal):
-        key = None
-        if value.is_finite():
-            key = (value, value.is_signed(), decimal.getcontext().prec)
-            hit = _FMT.get(key)
-            if hit is not None:
-                return hit
-        if value == value.to_integral_value():
-            out = str(value.quantize(Decimal(1)))
-        else:
-            out = format(value.normalize(), "f")
-        if key is not None and len(_FMT) < 4096:
-            _FMT[key] = out
-        return out
+        return fmt_number(Decimal(value))
     return str(value)
 
 
@@ -141,9 +144,10 @@ class Reason:
     Either written out, ``Reason("…", "…")``, or rendered from facts the first time
     it is read, ``Reason.later(render, *args)`` where ``render(*args)`` returns
     ``(zh, en)``: scoring then builds no text that nobody reads, and the text is the
-    same whenever it is read. Rendering runs in fuac's decimal context. A renderer
-    that fails gives a reason saying so, never an exception. Pickling and equality
-    use the rendered text.
+    same whenever it is read. A renderer formats, it does not compute: do the
+    arithmetic in ``score`` (in fuac's decimal context) and pass the results;
+    :func:`fmt_number` is exact whatever the context. A renderer that fails gives a
+    reason saying so, never an exception. Pickling and equality use the rendered text.
     """
 
     __slots__ = ("_args", "_en", "_render", "_zh")
@@ -168,8 +172,7 @@ class Reason:
         render = self._render
         if render is not None:
             try:
-                with decimal.localcontext(DECIMAL_CONTEXT):
-                    zh, en = render(*self._args)
+                zh, en = render(*self._args)
             except Exception as exc:  # a reason must never break reading a result
                 zh = f"（无法生成说明：{type(exc).__name__}: {exc}）"
                 en = f"(the reason could not be written: {type(exc).__name__}: {exc})"
@@ -527,12 +530,26 @@ def _prepare_tests(tests: list[Test], ctx: RuleContext, *, listed: bool = True) 
     return out
 
 
+_PTS: dict[Decimal, tuple[str, str]] = {}
+
+
+def _pts(p: Decimal) -> tuple[str, str]:
+    """"得N分" / "N points" for points given (cached: the values a rule set gives are few)."""
+    hit = _PTS.get(p)
+    if hit is None:
+        n = fmt_points(p)
+        hit = (f"得{n}分" if p != 0 else "不得分", f"{n} point{'s' if p != 1 else ''}")
+        if p and len(_PTS) < 4096:  # 0 and -0 print differently in English
+            _PTS[p] = hit
+    return hit
+
+
 def _pts_zh(p: Decimal) -> str:
-    return f"得{fmt_points(p)}分" if p != 0 else "不得分"
+    return _pts(p)[0]
 
 
 def _pts_en(p: Decimal) -> str:
-    return f"{fmt_points(p)} point{'s' if p != 1 else ''}"
+    return _pts(p)[1]
 
 
 # ---------------------------------------------------------------------------

@@ -162,16 +162,19 @@ class _Needs:
     """Which rule read which indicator, as the evaluation goes (made into a map only when
     a problem has to name the rules that needed its field)."""
 
-    __slots__ = ("blocked", "pairs")
+    __slots__ = ("blocked", "pairs", "rules")
 
     def __init__(self) -> None:
+        #: conditions and guards: (id, names read)
         self.pairs: list[tuple[str, frozenset[str]]] = []
+        #: the rules run, in order (each reads ``rule.reads`` under ``rule.id``)
+        self.rules: list[Rule] = []
         #: True once a rule could not run for want of a valid value
         self.blocked = False
 
     def by_name(self) -> dict[str, list[str]]:
         out: dict[str, list[str]] = {}
-        for rule_id, names in self.pairs:
+        for rule_id, names in [*self.pairs, *((r.id, r.reads) for r in self.rules)]:
             for n in sorted(names):
                 out.setdefault(n, []).append(rule_id)
         return out
@@ -268,7 +271,10 @@ def _blocked_outcome(missing: list[str], bad: list[str], inputs: Inputs) -> Outc
 
 def _run(rule_id: str, rule: Rule, inputs: Inputs, invalid: set[str], needed: _Needs) -> Outcome:
     reads = rule.reads
-    needed.pairs.append((rule_id, reads))
+    if rule.id == rule_id:
+        needed.rules.append(rule)
+    else:  # a rule scored under another key than its own (a plugin's)
+        needed.pairs.append((rule_id, reads))
     if not inputs.values.keys() >= reads:
         needed.blocked = True
         return _blocked_outcome(*_blocked(reads, inputs, invalid), inputs)
@@ -322,7 +328,10 @@ def _result(it: PreparedItem, o: Outcome, read: dict[str, Any]) -> ItemResult:
 
 def _item(it: PreparedItem, inputs: Inputs, invalid: set[str], needed: _Needs) -> ItemResult:
     values = inputs.values
-    read = {n: values[n] for n in it.read_order if n in values}
+    read = {}
+    for n in it.read_order:  # a loop: cheaper than a comprehension for the one or two names of an item
+        if n in values:
+            read[n] = values[n]
     if it.plain:  # one rule, no guard
         o = _run(it.id, it.rule, inputs, invalid, needed)  # type: ignore[arg-type]
         return ItemResult(
@@ -392,7 +401,7 @@ def _item(it: PreparedItem, inputs: Inputs, invalid: set[str], needed: _Needs) -
                 o.status,
                 o.met,
                 o.why,
-                {n: values[n] for n in p.read_order if n in values},
+                _read_of(p.read_order, values),
                 p.clause,
                 o.judgement,
                 o.rationale,
@@ -435,6 +444,14 @@ def _item(it: PreparedItem, inputs: Inputs, invalid: set[str], needed: _Needs) -
         judgement_points=judgement,
         bonus=it.bonus,
     )
+
+
+def _read_of(order: tuple[str, ...], values: Mapping[str, Any]) -> dict[str, Any]:
+    read = {}
+    for n in order:
+        if n in values:
+            read[n] = values[n]
+    return read
 
 
 def _say_parts(parts: list[PartResult], points: Decimal | None, top: Decimal | None) -> tuple[str, str]:

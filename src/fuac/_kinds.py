@@ -158,14 +158,10 @@ class Reason:
         self._render: Callable[..., tuple[str, str]] | None = None
         self._args: tuple[Any, ...] = ()
 
-    @classmethod
-    def later(cls, render: Callable[..., tuple[str, str]], *args: Any) -> Reason:
+    @staticmethod
+    def later(render: Callable[..., tuple[str, str]], *args: Any) -> Reason:
         """A reason rendered by ``render(*args)`` on first read."""
-        r = cls.__new__(cls)
-        r._zh = r._en = ""
-        r._render = render
-        r._args = args
-        return r
+        return _Later(render, args)
 
     def text(self) -> tuple[str, str]:
         """``(zh, en)``, rendered now if it has not been yet."""
@@ -205,6 +201,17 @@ class Reason:
     def __repr__(self) -> str:
         zh, en = self.text()
         return f"Reason(zh={zh!r}, en={en!r})"
+
+
+class _Later(Reason):
+    """A reason not rendered yet (what :meth:`Reason.later` makes)."""
+
+    __slots__ = ()
+
+    def __init__(self, render: Callable[..., tuple[str, str]], args: tuple[Any, ...]) -> None:
+        self._zh = self._en = ""
+        self._render = render
+        self._args = args
 
 
 class Outcome:

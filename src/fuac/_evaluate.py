@@ -456,8 +456,13 @@ def _read_of(order: tuple[str, ...], values: Mapping[str, Any]) -> dict[str, Any
 
 def _say_parts(parts: list[PartResult], points: Decimal | None, top: Decimal | None) -> tuple[str, str]:
     """An item's reason: each part's, then the item's total."""
-    zh = "；".join(f"{pr.id}）{pr.reason_zh.rstrip('。')}" for pr in parts) + "。"
-    en = " ".join(f"({pr.id}) {pr.reason_en}" for pr in parts)
+    zhs, ens = [], []
+    for pr in parts:
+        z, e = pr.why.text()
+        zhs.append(f"{pr.id}）{z.rstrip('。')}")
+        ens.append(f"({pr.id}) {e}")
+    zh = "；".join(zhs) + "。"
+    en = " ".join(ens)
     if points is not None and top is not None:
         zh += f"本项合计{fmt_points(points)}分。"
         en += f" Item total: {fmt_points(points)} of {fmt_points(top)}."

@@ -596,13 +596,16 @@ class AllOrNothing(Rule):
             reads |= t.reads
         self.reads = frozenset(reads)
         self.describe = {"points": params.points, "condition": params.condition}
+        pts = self.max_points or ZERO
+        #: the two reasons of a condition, shared by every unit (written once, on first read)
+        self._why_condition = {True: Reason.later(self._say_condition, True, pts),
+                               False: Reason.later(self._say_condition, False, ZERO)}
 
     def score(self, inputs: Inputs) -> Outcome:
         pts = self.max_points or ZERO
         if self.expr is not None:
             ok = bool(inputs.eval(self.expr))
-            got = pts if ok else ZERO
-            return Outcome(got, "scored", met=ok, why=Reason.later(self._say_condition, ok, got))
+            return Outcome(pts if ok else ZERO, "scored", met=ok, why=self._why_condition[ok])
         checks = [t.check(inputs) for t in self.tests]
         ok = all(c[0] for c in checks)
         got = pts if ok else ZERO
@@ -619,10 +622,14 @@ class AllOrNothing(Rule):
         )
 
     def _say_tests(self, checks: list[tuple[bool, Any, Any]], got: Decimal) -> tuple[str, str]:
-        said = [t.say(*c) for t, c in zip(self.tests, checks, strict=True)]
-        zh = "，".join(z for z, _ in said)
-        en = "; ".join(e for _, e in said)
-        return f"{zh}，{_pts_zh(got)}。", f"{en}: {_pts_en(got)}."
+        if len(checks) == 1:
+            zh, en = self.tests[0].say(*checks[0])
+        else:
+            said = [t.say(*c) for t, c in zip(self.tests, checks, strict=True)]
+            zh = "，".join([z for z, _ in said])
+            en = "; ".join([e for _, e in said])
+        pz, pe = _pts(got)
+        return f"{zh}，{pz}。", f"{en}: {pe}."
 
 
 class ThresholdParams(Model):
@@ -966,19 +973,18 @@ class Discretionary(Rule):
         self.expr = ctx.expression(params.condition) if params.condition else None
         self.reads = self.names_of(self.expr) if self.expr else frozenset()
         self.describe = {"points": params.points, "min": params.min, "condition": params.condition}
+        #: reasons that depend on nothing but the rule, shared by every unit
+        self._why_met = Reason.later(self._say_met)
+        self._why_awaited = Reason.later(self._say_awaited)
 
     def score(self, inputs: Inputs) -> Outcome:
         p: Any = self.params
         if self.expr is not None and bool(inputs.eval(self.expr)):
-            return Outcome(p.points, "scored", met=True, why=Reason.later(self._say_met))
+            return Outcome(p.points, "scored", met=True, why=self._why_met)
         a = inputs.assessments.get(self.id)
         if a is None:
-            return Outcome(
-                None,
-                "awaiting_assessor",
-                met=False if self.expr is not None else None,
-                why=Reason.later(self._say_awaited),
-            )
+            return Outcome(None, "awaiting_assessor", met=False if self.expr is not None else None,
+                           why=self._why_awaited)
         v = a.value
         return Outcome(
             v,
@@ -1056,6 +1062,9 @@ class VetoRule(Rule):
         self.reads = frozenset(reads)
         self.scope = params.scope
         self.describe = {"condition": params.condition, "scope": params.scope}
+        lab = params.label
+        self._why_hit = Reason(f"{lab.zh}：已发生，一票否决。", f"{lab.en}: occurred, veto.")
+        self._why_clear = Reason(f"{lab.zh}：未发生，不否决。", f"{lab.en}: did not occur, no veto.")
 
     def triggered(self, inputs: Inputs) -> bool:
         if self.expr is not None:
@@ -1063,10 +1072,9 @@ class VetoRule(Rule):
         return all(t.check(inputs)[0] for t in self.tests)
 
     def score(self, inputs: Inputs) -> Outcome:
-        lab = self.params.label  # type: ignore[attr-defined]
         if self.triggered(inputs):
-            return Outcome(ZERO, "vetoed", f"{lab.zh}：已发生，一票否决。", f"{lab.en}: occurred, veto.", met=False)
-        return Outcome(ZERO, "scored", f"{lab.zh}：未发生，不否决。", f"{lab.en}: did not occur, no veto.", met=True)
+            return Outcome(ZERO, "vetoed", met=False, why=self._why_hit)
+        return Outcome(ZERO, "scored", met=True, why=self._why_clear)
 
 
 # ---------------------------------------------------------------------------
@@ -1197,6 +1205,9 @@ class Requirement(Rule):
         self.reads = self.names_of(self.expr) if self.expr else frozenset()
         self.max_points = params.points if ctx.scheme_kind == "points" else None
         self.describe = {"condition": params.condition}
+        src = self.expr.source if self.expr is not None else ""
+        self._why_condition = {True: Reason(f"已落实（{src}）。", f"met ({src})."),
+                               False: Reason(f"未落实（{src}）。", f"not met ({src}).")}
 
     def score(self, inputs: Inputs) -> Outcome:
         p: Any = self.params
@@ -1204,14 +1215,7 @@ class Requirement(Rule):
         if self.expr is not None:
             ok = bool(inputs.eval(self.expr))
             got = (pts if ok else ZERO) if pts is not None else None
-            src = self.expr.source
-            return Outcome(
-                got,
-                "scored",
-                f"{'已落实' if ok else '未落实'}（{src}）。",
-                f"{'met' if ok else 'not met'} ({src}).",
-                met=ok,
-            )
+            return Outcome(got, "scored", met=ok, why=self._why_condition[ok])
         a = inputs.assessments.get(self.id)
         if a is None:
             return Outcome(None, "awaiting_assessor", "待评估人判断是否落实。", "awaiting an assessor's judgement.")

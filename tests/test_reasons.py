@@ -15,6 +15,8 @@ from hypothesis import strategies as st
 
 import fuac
 from fuac._inputs import check_value, validate
+from test_expressions import MINI_FORMULA
+from test_plugins import plugin
 
 ON = dt.date(2023, 10, 1)
 
@@ -118,44 +120,8 @@ def test_reasons_read_from_many_threads_agree() -> None:
     assert len(seen) == 8 and all(s == seen[0] for s in seen)
 
 
-NESTED = """\
-[scheme]
-id = "nested"
-version = "1"
-kind = "points"
-title = { zh = "嵌套", en = "Nested" }
-issuer = { zh = "测试", en = "Test" }
-issued = 2023-01-01
-valid_from = 2023-01-01
-total = 4
-precision = 0.1
-jurisdiction = [{ code = "450204", level = "county" }]
-
-[indicators.done]
-type = "integer"
-unit = "count"
-min = 0
-label = { zh = "已完成", en = "Done" }
-
-[indicators.planned]
-type = "integer"
-unit = "count"
-min = 1
-label = { zh = "计划数", en = "Planned" }
-
-[[sections]]
-id = "A"
-title = { zh = "甲", en = "A" }
-max = 4
-
-[[sections.items]]
-id = "1"
-max = 4
-kind = "formula"
-expression = "peek(done) + done / planned * 4"
-max_points = 4
-min_points = 0
-"""
+NESTED = MINI_FORMULA.replace('expression = "done / planned * 4"',
+                             'expression = "peek(done) + done / planned * 4"')
 
 
 def test_a_function_that_scores_another_unit_does_not_disturb_the_outer_expression() -> None:
@@ -165,11 +131,11 @@ def test_a_function_that_scores_another_unit_does_not_disturb_the_outer_expressi
 
     def peek(x: Decimal) -> Decimal:
         if x > 0:  # the inner unit: done 0 of 1
-            inner = fuac.evaluate(held[0], {"done": 0, "planned": 1}, on=ON)
+            inner = fuac.evaluate(held[0], {"done": 0, "planned": 1}, on=ON)  # 0 / 1 × 4
             assert inner.item("1").points == 0
         return Decimal(0)
 
-    mod = _plugin("peeker", fuac_functions={"peek": peek})
+    mod = plugin("peeker", fuac_functions={"peek": peek})
     eng = fuac.Engine(plugins=[mod], load_entry_points=False)
     held.append(eng.load_text(NESTED, name="nested.toml"))
     ev = fuac.evaluate(held[0], {"done": 3, "planned": 4}, on=ON)
@@ -235,20 +201,6 @@ def _n(d: Decimal | None) -> str:
     from fuac._kinds import fmt_number
 
     return fmt_number(d)
-
-
-def _plugin(name: str, **hooks: Any) -> Any:
-    import types
-
-    mod = types.ModuleType(name)
-    for hook, value in hooks.items():
-
-        def impl(value: Any = value) -> Any:
-            return value
-
-        impl.__name__ = hook
-        setattr(mod, hook, fuac.hookimpl(impl))
-    return mod
 
 
 def _liunan_unit() -> tuple[dict[str, Any], dict[str, Any]]:

@@ -214,7 +214,24 @@ class _Later(Reason):
         self._args = args
 
 
-class Outcome:
+class Explained:
+    """Something with a reason (``why``, a :class:`Reason`): gives ``reason_zh`` and ``reason_en``."""
+
+    __slots__ = ()
+    why: Reason
+
+    @property
+    def reason_zh(self) -> str:
+        """Why, in Chinese (written on first read)."""
+        return self.why.text()[0]
+
+    @property
+    def reason_en(self) -> str:
+        """Why, in English (written on first read)."""
+        return self.why.text()[1]
+
+
+class Outcome(Explained):
     """What a rule gives: points (None when it gives no points), status and why.
 
     Give the reason as two strings, ``reason_zh`` and ``reason_en``, or as a
@@ -244,14 +261,6 @@ class Outcome:
         self.judgement = judgement
         self.rationale = rationale
         self.details = {} if details is None else details
-
-    @property
-    def reason_zh(self) -> str:
-        return self.why.text()[0]
-
-    @property
-    def reason_en(self) -> str:
-        return self.why.text()[1]
 
     def __repr__(self) -> str:
         return f"Outcome(points={self.points!r}, status={self.status!r}, met={self.met!r}, why={self.why!r})"

@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from ._expressions import quantize
-from ._kinds import Reason
+from ._kinds import Explained, Reason
 from ._models import Text
 
 #: Every status an item or part can have.
@@ -67,7 +67,7 @@ class Problem:
 
 
 @dataclass(slots=True)
-class PartResult:
+class PartResult(Explained):
     id: str
     label: Text | None
     points: Decimal | None
@@ -81,16 +81,6 @@ class PartResult:
     judgement: bool = False
     rationale: str | None = None
     details: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def reason_zh(self) -> str:
-        """Why, in Chinese (written on first read)."""
-        return self.why.text()[0]
-
-    @property
-    def reason_en(self) -> str:
-        """Why, in English (written on first read)."""
-        return self.why.text()[1]
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -110,7 +100,7 @@ class PartResult:
 
 
 @dataclass(slots=True)
-class ItemResult:
+class ItemResult(Explained):
     """One item's result: points, maximum, status, inputs read, clause, reasons."""
 
     id: str
@@ -138,16 +128,6 @@ class ItemResult:
     def reason(self) -> Text:
         zh, en = self.why.text()
         return Text(zh=zh, en=en)
-
-    @property
-    def reason_zh(self) -> str:
-        """Why, in Chinese (written on first read)."""
-        return self.why.text()[0]
-
-    @property
-    def reason_en(self) -> str:
-        """Why, in English (written on first read)."""
-        return self.why.text()[1]
 
     @property
     def lost(self) -> Decimal | None:
@@ -222,7 +202,7 @@ class SectionResult:
 
 
 @dataclass(slots=True)
-class ConditionResult:
+class ConditionResult(Explained):
     """A veto or an eligibility condition, and whether its condition holds (None: cannot tell).
 
     For a veto, holding means it is triggered (:attr:`triggered`); for an eligibility
@@ -240,16 +220,6 @@ class ConditionResult:
     missing: list[str] = field(default_factory=list)
     consequence: Text | None = None
     cap_tier: str | None = None
-
-    @property
-    def reason_zh(self) -> str:
-        """Why, in Chinese (written on first read)."""
-        return self.why.text()[0]
-
-    @property
-    def reason_en(self) -> str:
-        """Why, in English (written on first read)."""
-        return self.why.text()[1]
 
     @property
     def triggered(self) -> bool | None:

@@ -208,6 +208,12 @@ def _check_assessments(plan: Plan, entries: dict[str, Assessment], problems: lis
         if isinstance(found, Discretionary):
             v = a.value
             lo, hi = found.params.min, found.params.points  # type: ignore[attr-defined]
+            t = type(v)
+            if t is float or t is int:  # the usual entry: checked here, without the checks below
+                d = Decimal(repr(v)) if t is float else Decimal(v)
+                if d.is_finite() and lo <= d <= hi:
+                    out[key] = Assessment(d, a.rationale, a.assessor)
+                    continue
             if isinstance(v, bool) or not isinstance(v, (int, float, Decimal)):
                 problems.append(
                     _bad_assessment(

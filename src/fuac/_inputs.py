@@ -217,6 +217,10 @@ def validate(
     return values, sources, problems
 
 
+#: types of a bare assessor's entry (a value, no rationale or assessor)
+_PLAIN = frozenset({int, float, bool, Decimal, str})
+
+
 def read_assessments(
     raw: Mapping[str, Any] | None, assessor: str | None
 ) -> tuple[dict[str, Assessment], list[Problem]]:
@@ -225,6 +229,9 @@ def read_assessments(
     out: dict[str, Assessment] = {}
     problems: list[Problem] = []
     for key, entry in (raw or {}).items():
+        if type(entry) in _PLAIN and assessor is None:  # the usual entry: a bare value
+            out[key if type(key) is str else str(key)] = Assessment(entry)
+            continue
         entries = entry if isinstance(entry, list) else [entry]
         parsed: list[Assessment] = []
         for e in entries:

@@ -615,10 +615,14 @@ class AllOrNothing(Rule):
         if self.expr is not None:
             ok = bool(inputs.eval(self.expr))
             return Outcome(pts if ok else ZERO, "scored", met=ok, why=self._why_condition[ok])
-        checks = [t.check(inputs) for t in self.tests]
-        ok = all(c[0] for c in checks)
+        if len(self.tests) == 1:  # thresholds and comparisons with a reference
+            c = self.tests[0].check(inputs)
+            ok, checks = c[0], [c]
+        else:
+            checks = [t.check(inputs) for t in self.tests]
+            ok = all(c[0] for c in checks)
         got = pts if ok else ZERO
-        return Outcome(got, "scored", met=ok, why=Reason.later(self._say_tests, checks, got))
+        return Outcome(got, "scored", met=ok, why=_Later(self._say_tests, (checks, got)))
 
     def _say_condition(self, ok: bool, got: Decimal) -> tuple[str, str]:
         assert self.expr is not None
@@ -785,7 +789,7 @@ class Deduction(Rule):
             "scored",
             met=taken == 0,
             details={"deducted": taken, "raw": raw},
-            why=Reason.later(self._say, found, taken, raw, got),
+            why=_Later(self._say, (found, taken, raw, got)),
         )
 
     def _say(self, found: list[tuple[Cost, Decimal]], taken: Decimal, raw: Decimal, got: Decimal) -> tuple[str, str]:
@@ -917,7 +921,7 @@ class Shortfall(Rule):
             "scored",
             met=all_met,
             details={"deducted": taken, "raw": raw},
-            why=Reason.later(self._say, seen, target, raw, got),
+            why=_Later(self._say, (seen, target, raw, got)),
         )
 
     def _say(self, seen: list[tuple[str, Any, Any]], target: Decimal, raw: Decimal, got: Decimal) -> tuple[str, str]:
@@ -1001,7 +1005,7 @@ class Discretionary(Rule):
             met=v == p.points,
             judgement=True,
             rationale=a.rationale,
-            why=Reason.later(self._say_judged, a),
+            why=_Later(self._say_judged, (a,)),
         )
 
     def _say_met(self) -> tuple[str, str]:
@@ -1119,7 +1123,7 @@ class Formula(Rule):
         if isinstance(v, bool) or not isinstance(v, Decimal):
             raise ValueError(f"formula gave {v!r}, not a number")
         got = min(max(v, p.min_points), p.max_points)
-        return Outcome(got, "scored", why=Reason.later(self._say, v, got))
+        return Outcome(got, "scored", why=_Later(self._say, (v, got)))
 
     def _say(self, v: Decimal, got: Decimal) -> tuple[str, str]:
         p: Any = self.params
@@ -1175,8 +1179,8 @@ class Bands(Rule):
         v = inputs.values[p.indicator]
         for b in p.bands:
             if _CMP[b.comparator](v, b.threshold):
-                return Outcome(b.points, "scored", met=b.points == self.max_points, why=Reason.later(self._say, v, b))
-        return Outcome(p.otherwise, "scored", met=p.otherwise == self.max_points, why=Reason.later(self._say, v, None))
+                return Outcome(b.points, "scored", met=b.points == self.max_points, why=_Later(self._say, (v, b)))
+        return Outcome(p.otherwise, "scored", met=p.otherwise == self.max_points, why=_Later(self._say, (v, None)))
 
     def _say(self, v: Any, b: Band | None) -> tuple[str, str]:
         p: Any = self.params
@@ -1274,7 +1278,7 @@ class Target(Rule):
 
     def score(self, inputs: Inputs) -> Outcome:
         check = self.test.check(inputs)
-        return Outcome(None, "scored", met=check[0], why=Reason.later(self._say, check))
+        return Outcome(None, "scored", met=check[0], why=_Later(self._say, (check,)))
 
     def _say(self, check: tuple[bool, Any, Any]) -> tuple[str, str]:
         p: Any = self.params

@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -174,6 +175,175 @@ def test_a_unit_without_a_region_code_cannot_count_under_a_district_quota() -> N
     sel = fuac.evaluate_many("wuhan-2017", units, tier="street", on=ON).select()
     assert picked(sel) == ["u420101001"]
     assert "没有地区代码" in sel.picks[1].reason.zh
+
+
+# ---------------------------------------------------------------------------
+# used=: what earlier rounds of the cycle or year already took
+
+
+def streets(n: int) -> list[dict[str, object]]:
+    """``n`` eligible Wuhan streets, two to a district (420101001, 420101002, 420102001, …), each
+    meeting fewer requirements than the one before: ranked in input order. 21 and 22 requirements
+    met both count 22 (an item of two parts), so 22 is skipped."""
+    mets = [m for m in range(32, 0, -1) if m != 22]
+    return [unit("wuhan-2017", "street", f"420{101 + k // 2:03d}{k % 2 + 1:03d}", mets[k]) for k in range(n)]
+
+
+def street_batch(n: int) -> fuac.BatchResults:
+    res = fuac.evaluate_many("wuhan-2017", streets(n), tier="street", on=ON)
+    assert res.column("eligible").tolist() == [True] * n
+    return res
+
+
+def quota(sel: fuac.Selection, qid: str) -> fuac.QuotaUse:
+    return next(q for q in sel.quotas if q.id == qid)
+
+
+def test_second_year_of_a_cycle_counts_the_streets_named_in_the_first() -> None:
+    res = street_batch(25)  # 13 districts, ≤ 2 streets each: the district caps never bind
+    first = res.select()
+    assert [p.rank for p in first.ranked] == list(range(1, 26)) and len({p.key for p in first.ranked}) == 25
+    assert len(first.recommended) == 20
+    sel = res.select(used={"city_streets": 12})  # 20 − 12 = 8 places left this cycle
+    assert [p.rank for p in sel.recommended] == [1, 2, 3, 4, 5, 6, 7, 8]
+    assert picked(sel) == ["u420101001", "u420101002", "u420102001", "u420102002",
+                           "u420103001", "u420103002", "u420104001", "u420104002"]
+    ninth = sel.ranked[8]
+    assert (ninth.unit, ninth.selected, ninth.reserve, ninth.quota) == ("u420105001", False, False, "city_streets")
+    assert ninth.reason.zh == ("第9名，“每周期市级优质服务先进街(乡)20个”名额（20个）已满"
+                               "（本周期已命名12个，剩余名额8个已用完），未入选。")
+    assert ninth.reason.en == ("ranked 9: “20 city-level advanced streets/townships per cycle” is full "
+                               "(20; 12 already named this cycle, 8 places left, now taken): not selected.")
+    city = quota(sel, "city_streets")
+    assert (city.cap, city.before, city.used) == (20, 12, 20)
+    assert city.history == fuac.Text(zh="本周期已命名12个，剩余名额8个。",
+                                     en="12 already named this cycle, 8 places left.")
+    assert city.to_dict()["before"] == 12 and city.to_dict()["used"] == 20
+    assert quota(first, "city_streets").history is None and quota(first, "city_streets").before == 0
+
+
+def test_a_full_cycle_names_no_more_and_an_overfull_one_is_noted() -> None:
+    res = street_batch(3)
+    full = res.select(used={"city_streets": 20})
+    assert picked(full) == [] and full.notes == []
+    assert "（本周期已命名20个，没有剩余名额）" in full.picks[0].reason.zh
+    assert "(20; 20 already named this cycle, no places left)" in full.picks[0].reason.en
+    over = res.select(used={"city_streets": 23})
+    assert picked(over) == [] and quota(over, "city_streets").used == 23
+    assert [n.zh for n in over.notes] == ["每周期市级优质服务先进街(乡)20个：本周期已命名23个，超过名额20个。"]
+
+
+def test_a_district_that_recommended_earlier_this_year_has_the_rest_of_its_two() -> None:
+    res = street_batch(8)  # districts 420101–420104, two streets each
+    sel = res.select(used={"district_streets": {"420102": 1}})
+    assert picked(sel) == ["u420101001", "u420101002", "u420102001",
+                           "u420103001", "u420103002", "u420104001", "u420104002"]
+    fourth = sel.ranked[3]
+    assert (fourth.unit, fourth.quota, fourth.region) == ("u420102002", "district_streets", "420102")
+    assert fourth.reason.zh == ("第4名，“每个区每年推荐街(乡)不超过2个”在420102的名额（2个）已满"
+                                "（本年已推荐1个，剩余名额1个已用完），未入选。")
+    assert "is full in 420102 (2; 1 already recommended this year, 1 place left, now taken)" in fourth.reason.en
+    per = quota(sel, "district_streets")
+    assert per.usage_before == {"420102": 1}
+    assert per.usage == {"420101": 2, "420102": 2, "420103": 2, "420104": 2}
+    assert per.to_dict()["usage_before"] == {"420102": 1}
+    assert per.history is not None and per.history.zh == "本年已推荐：420102 1个。"
+    # 420102 has used both, 420103 one: 2 + 0 + 1 + 2
+    sel = res.select(used={"district_streets": {"420102": 2, "420103": 1}})
+    assert picked(sel) == ["u420101001", "u420101002", "u420103001", "u420104001", "u420104002"]
+    assert "（本年已推荐2个，没有剩余名额）" in sel.ranked[2].reason.zh
+    # codes may be given as numbers; a quota of another tier is accepted and does not apply
+    assert picked(res.select(used={"district_streets": {420102: 2, 420103: 1}, "city_villages": 7})) == picked(sel)
+
+
+def test_cycle_and_district_rooms_together() -> None:
+    # one place left this cycle; 420101 has used its two this year
+    sel = street_batch(8).select(used={"city_streets": 19, "district_streets": {"420101": 2}}, reserves=2)
+    assert picked(sel) == ["u420102001"]
+    assert [(p.rank, p.quota) for p in sel.ranked[:4]] == [
+        (1, "district_streets"), (2, "district_streets"), (3, None), (4, "city_streets")]
+    assert [p.unit for p in sel.reserves] == ["u420101001", "u420101002"]
+
+
+def test_guangdong_share_and_city_caps_with_earlier_rounds() -> None:
+    # 40 eligible counties: 6 per cycle (40 × 15 %), 4 named already → 2; city 4401 (9 counties) ≤ 3, 2 used → 1
+    units = counties("4401", 9, start_met=30) + counties("4402", 31, start_met=29)
+    res = fuac.evaluate_many("guangdong-2020", units, tier="county", on=ON)
+    sel = res.select(used={"named_share": 4, "city_recommendation": {"4401": 2}})
+    assert picked(sel) == ["u440101", "u440201"]
+    assert [(p.unit, p.quota) for p in sel.ranked[:4]] == [
+        ("u440101", None), ("u440102", "city_recommendation"), ("u440201", None), ("u440103", "named_share")]
+    assert "（本周期已推荐2个，剩余名额1个已用完）" in sel.ranked[1].reason.zh
+    assert "（本周期已命名4个，剩余名额2个已用完）" in sel.ranked[3].reason.zh
+    share = quota(sel, "named_share")
+    assert (share.cap, share.before, share.used) == (6, 4, 6)
+
+
+def test_villages_in_the_second_year_the_worked_example_of_batch_md() -> None:
+    # city: 3,000 × 5 % = 150 a cycle, 143 named → 7 left; 420102: 400 × 2 % = 8 a year, 6 used → 2;
+    # 420103: 300 × 2 % = 6 a year, none used
+    units = ([unit("wuhan-2017", "village", f"420102001{v:03d}", 33 - v) for v in range(1, 11)]
+             + [unit("wuhan-2017", "village", f"420103001{v:03d}", 22 - v) for v in range(1, 11)])
+    res = fuac.evaluate_many("wuhan-2017", units, tier="village", on=ON)
+    sel = res.select(universe=3000, parent_sizes={"420102": 400, "420103": 300},
+                     used={"city_villages": 143, "district_villages": {"420102": 6}})
+    assert [p.rank for p in sel.ranked] == list(range(1, 21)) and len({p.key for p in sel.ranked}) == 20
+    assert [p.rank for p in sel.recommended] == [1, 2, 11, 12, 13, 14, 15]
+    assert [p.quota for p in sel.ranked[2:10]] == ["district_villages"] * 8
+    assert [p.quota for p in sel.ranked[15:]] == ["city_villages"] * 5
+    assert "在420102的名额（8个）已满（本年已推荐6个，剩余名额2个已用完）" in sel.ranked[2].reason.zh
+    assert "名额（150个）已满（本周期已命名143个，剩余名额7个已用完）" in sel.ranked[15].reason.zh
+    city, district = quota(sel, "city_villages"), quota(sel, "district_villages")
+    assert (city.cap, city.before, city.used) == (150, 143, 150)
+    assert district.caps == {"420102": 8, "420103": 6}
+    assert (district.usage_before, district.usage) == ({"420102": 6}, {"420102": 8, "420103": 5})
+
+
+def test_range_minimum_counts_what_was_recommended_earlier_in_the_year() -> None:
+    units = [unit("wuhan-2017", "district", f"420{d:03d}", 30 - d % 100) for d in (101, 102, 103)]
+    sel = fuac.evaluate_many("wuhan-2017", units, tier="district", on=ON).select(used={"province_districts": 1})
+    assert picked(sel) == ["u420101"]  # 1–2 a year, 1 recommended already
+    assert "（本年已推荐1个，剩余名额1个已用完）" in sel.picks[1].reason.zh
+    for u in units:
+        u["one_vote_veto_3y"] = True
+    vetoed = fuac.evaluate_many("wuhan-2017", units, tier="district", on=ON)
+    assert any("少于下限1个" in n.zh for n in vetoed.select().notes)
+    sel = vetoed.select(used={"province_districts": 1})  # 1 + 0 reaches the minimum of 1
+    assert picked(sel) == [] and quota(sel, "province_districts").used == 1 and sel.notes == []
+
+
+def test_range_minimum_short_after_earlier_recommendations() -> None:
+    rs = fuac.compose("wuhan-2017", {"scheme": {"id": "wuhan-3-4"},
+                                     "quotas": [{"id": "province_districts", "min_count": 3, "count": 4}]})
+    units = [unit("wuhan-2017", "district", f"420{d:03d}", 30 - d % 100) for d in (101, 102, 103)]
+    res = fuac.evaluate_many(rs, units, tier="district", on=ON)
+    assert len(res.select(used={"province_districts": 1}).recommended) == 3  # 1 + 3 = 4
+    units[1]["one_vote_veto_3y"] = True
+    units[2]["one_vote_veto_3y"] = True
+    sel = fuac.evaluate_many(rs, units, tier="district", on=ON).select(used={"province_districts": 1})
+    assert picked(sel) == ["u420101"]
+    assert [n.zh for n in sel.notes] == ["每年向省级推荐1-2个区：本年已推荐1个，本批可推荐1个，合计2个，少于下限3个。"]
+    assert sel.notes[0].en.endswith("1 already recommended this year and 1 can be recommended from the batch, "
+                                    "2 in all, fewer than the minimum 3.")
+
+
+@pytest.mark.parametrize(("used", "error", "words"), [
+    ({"city_street": 1}, KeyError, "no quota ['city_street']"),
+    ({"city_streets": -1}, ValueError, "used['city_streets']: -1 is not a count"),
+    ({"city_streets": 2.5}, ValueError, "used['city_streets']: 2.5 is not a count"),
+    ({"city_streets": True}, ValueError, "used['city_streets']: True is not a count"),
+    ({"city_streets": "3"}, ValueError, "used['city_streets']: '3' is not a count"),
+    ({"city_streets": {"420101": 1}}, ValueError, "quota 'city_streets' (count) is over the whole batch"),
+    ({"district_streets": 1}, ValueError, "quota 'district_streets' (count_per_parent) counts per county"),
+    ({"district_streets": {"4201": 1}}, ValueError, "used['district_streets']: '4201' is not the code of a county"),
+    ({"district_streets": {"420101": -2}}, ValueError, "used['district_streets']['420101']: -2 is not a count"),
+    ({"district_streets": {"420101": 1, 420101: 1}}, ValueError, "region 420101 is given twice"),
+])
+def test_used_is_checked(used: Any, error: type[Exception], words: str) -> None:
+    res = street_batch(2)
+    with pytest.raises(error) as info:
+        res.select(used=used)
+    assert words in str(info.value)
 
 
 # ---------------------------------------------------------------------------

@@ -14,6 +14,11 @@
    the quota that is full. The first ``reserves`` units left out by a quota are
    reserves (备选).
 
+A quota runs over a cycle or a year (``per``) while a batch is one round of
+review: ``used=`` says how many units were already named (or recommended) under a
+quota in the current cycle or year, overall or per parent region, and only the
+room left (cap − used) is given out.
+
 Each unit's reason is given in Chinese and English.
 """
 
@@ -21,6 +26,7 @@ from __future__ import annotations
 
 import decimal
 import itertools
+import numbers
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -78,11 +84,31 @@ class QuotaUse:
     usage: dict[str, int] = field(default_factory=dict)
     explanation: Text | None = None
     min_count: int | None = None
+    #: named or recommended before this selection in the current cycle or year (``used=``):
+    #: overall, and per parent region; ``used`` and ``usage`` include them
+    before: int = 0
+    usage_before: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def history(self) -> Text | None:
+        """What was used before this selection, in words (None when nothing was)."""
+        if self.cap is not None:
+            if not self.before:
+                return None
+            words = _before_words(self, self.before, self.cap)
+            return Text(zh=words.zh + "。", en=words.en + ".")
+        period, verb = _period_words(self.per), _verb_words(self)
+        regions = {r: k for r, k in sorted(self.usage_before.items()) if k}
+        if not regions:
+            return None
+        return Text(zh=f"{period[0]}已{verb[0]}：" + "、".join(f"{r} {k}个" for r, k in regions.items()) + "。",
+                    en=f"already {verb[1]} {period[1]}: " + ", ".join(f"{r} {k}" for r, k in regions.items()) + ".")
 
     def to_dict(self) -> dict[str, Any]:
         return {"id": self.id, "kind": self.kind, "per": self.per, "label": {"zh": self.label.zh, "en": self.label.en},
-                "clause": self.clause, "cap": self.cap, "used": self.used, "min_count": self.min_count,
-                "caps": dict(self.caps), "usage": dict(self.usage),
+                "clause": self.clause, "cap": self.cap, "used": self.used, "before": self.before,
+                "min_count": self.min_count, "caps": dict(self.caps), "usage": dict(self.usage),
+                "usage_before": dict(self.usage_before),
                 "explanation": None if self.explanation is None else {"zh": self.explanation.zh,
                                                                       "en": self.explanation.en}}
 
@@ -170,11 +196,10 @@ def _key_values(res: BatchResults, key: str) -> list[Any]:
     return res.indicator(key)
 
 
-def _parent_level(res: BatchResults, q: Quota | None) -> str:
+def _parent_level(rs: Any, tier_id: str | None, q: Quota | None) -> str:
     if q is not None and q.parent_level is not None:
         return q.parent_level
-    rs = res.ruleset
-    tier = rs.tier(res.tier) if res.tier else None
+    tier = rs.tier(tier_id) if tier_id else None
     unit_level = tier.level if tier is not None else rs.meta.jurisdiction[0].level
     top = min((LEVELS.index(j.level) for j in rs.meta.jurisdiction), default=0)
     below = LEVELS[min(top + 1, len(LEVELS) - 1)]
@@ -213,6 +238,7 @@ def select(
     universe: int | None = None,
     parent_sizes: Mapping[str, int] | None = None,
     require_complete: bool = True,
+    used: Mapping[str, int | Mapping[str, int]] | None = None,
 ) -> Selection:
     """Rank the units of ``res`` and apply the rule set's quotas.
 
@@ -224,6 +250,10 @@ def select(
         ``by_parent_count`` and per-parent shares of all units (default: counted in the batch).
     :param require_complete: set aside units whose score is not complete (missing input,
         an assessor's entry awaited); with False they are ranked on what they have.
+    :param used: by quota id, how many units were already named or recommended under it in
+        the current cycle or year (as its ``per`` says): a count for a quota over the whole
+        batch (share, count, range), or parent-region code → count for a per-parent quota;
+        only the room left (cap − used, never below 0) is given out. See :func:`check_used`.
     """
     from . import lifecycle
 
@@ -281,6 +311,7 @@ def select(
         unknown = set(quotas) - {q.id for q in rs.doc.quotas}
         if unknown:
             raise KeyError(f"rule set {rs.id!r} has no quota {sorted(unknown)}")
+    before = check_used(rs, res.tier, used) if used is not None else {}
     n_eligible = sum(1 for i in range(n) if eligible[i] is True)
     uses: list[QuotaUse] = []
     regions_of: dict[str, list[str | None]] = {}
@@ -299,8 +330,11 @@ def select(
             r = lifecycle.quota_count(rs, q.id, base)
             use.cap = r.count
             use.explanation = r.reason
+            given = before.get(q.id)
+            if isinstance(given, int):
+                use.before = use.used = given
         else:
-            level = _parent_level(res, q)
+            level = _parent_level(rs, res.tier, q)
             digits = LEVEL_DIGITS[level]
             regions = [_region(codes[i], digits) if codes is not None else None for i in range(n)]
             regions_of[q.id] = regions
@@ -323,6 +357,11 @@ def select(
             if parent_sizes is None and (q.kind == "by_parent_count" or q.of == "all"):
                 notes.append(Text(zh=f"{q.label.zh}：各{_LEVEL_ZH[level]}的单位数按本批计。",
                                   en=f"{q.label.en}: each {level}'s number of units is counted in the batch."))
+            given = before.get(q.id)
+            if isinstance(given, dict):
+                use.usage_before = dict(given)
+                use.usage = dict(given)
+        notes += _over_cap(use)
         uses.append(use)
 
     picks: dict[int, Pick] = {}
@@ -366,12 +405,14 @@ def select(
                 en = f"ranked {rank}{tie[1]}, but without a region code it cannot count under “{full.label.en}”: " \
                      "not recommended."
             elif full.cap is not None:
-                zh = f"第{rank}名{tie[0]}，“{full.label.zh}”名额（{full.cap}个）已满，未入选。"
-                en = f"ranked {rank}{tie[1]}: “{full.label.en}” is full ({full.cap}): not selected."
+                h = _full_words(full, full.before, full.cap)
+                zh = f"第{rank}名{tie[0]}，“{full.label.zh}”名额（{full.cap}个）已满{h[0]}，未入选。"
+                en = f"ranked {rank}{tie[1]}: “{full.label.en}” is full ({full.cap}{h[1]}): not selected."
             else:
                 cap = full.caps.get(region or "", 0)
-                zh = f"第{rank}名{tie[0]}，“{full.label.zh}”在{region}的名额（{cap}个）已满，未入选。"
-                en = f"ranked {rank}{tie[1]}: “{full.label.en}” is full in {region} ({cap}): not selected."
+                h = _full_words(full, full.usage_before.get(region or "", 0), cap)
+                zh = f"第{rank}名{tie[0]}，“{full.label.zh}”在{region}的名额（{cap}个）已满{h[0]}，未入选。"
+                en = f"ranked {rank}{tie[1]}: “{full.label.en}” is full in {region} ({cap}{h[1]}): not selected."
             picks[i] = Pick(i, _label(res, i, context), region or _first_region(regions_of, i), rank, False, False,
                             Text(zh=zh, en=en), full.id, keyed[i])
     # reserves: the first units left out by a quota (not for want of a region code)
@@ -388,12 +429,113 @@ def select(
                         en=p.reason.en.rstrip(".") + f"; reserve no. {k}.")
     for i, why in aside.items():
         picks[i] = Pick(i, _label(res, i, context), _first_region(regions_of, i), None, False, False, why)
-    for use in uses:
-        if use.min_count is not None and use.used < use.min_count:
+    for use in uses:  # a range's minimum counts what was used before this selection
+        if use.min_count is None or use.used >= use.min_count:
+            continue
+        if not use.before:
             notes.append(Text(zh=f"{use.label.zh}：只有{use.used}个单位可推荐，少于下限{use.min_count}个。",
                               en=f"{use.label.en}: only {use.used} unit(s) can be recommended, fewer than the "
                                  f"minimum {use.min_count}."))
+            continue
+        (pz, pe), (vz, ve) = _period_words(use.per), _verb_words(use)
+        now = use.used - use.before
+        notes.append(Text(zh=f"{use.label.zh}：{pz}已{vz}{use.before}个，本批可{vz}{now}个，合计{use.used}个，"
+                             f"少于下限{use.min_count}个。",
+                          en=f"{use.label.en}: {use.before} already {ve} {pe} and {now} can be {ve} from the "
+                             f"batch, {use.used} in all, fewer than the minimum {use.min_count}."))
     return Selection(rs.id, res.tier, keys, [picks[i] for i in range(n)], uses, notes)
+
+
+_BATCH_WIDE = ("share", "count", "range")
+
+
+def check_used(rs: Any, tier: str | None, used: Mapping[str, Any]) -> dict[str, int | dict[str, int]]:
+    """``used=`` of :meth:`BatchResults.select` checked, by quota id: a count (a whole number
+    ≥ 0) for a quota over the whole batch, a mapping of parent-region code → count for a
+    per-parent quota, the codes of the quota's parent level (for the quotas of ``tier``).
+
+    :raises KeyError: a quota the rule set does not have.
+    :raises ValueError: a count that is not a whole number ≥ 0, a mapping for a quota over the
+        whole batch or a count for a per-parent one, a code that is not one of a parent region.
+    """
+    by_id = {q.id: q for q in rs.doc.quotas}
+    unknown = set(used) - set(by_id)
+    if unknown:
+        raise KeyError(f"used: rule set {rs.id!r} has no quota {sorted(unknown)}")
+    out: dict[str, int | dict[str, int]] = {}
+    for qid, given in used.items():
+        q = by_id[qid]
+        where = f"used[{qid!r}]"
+        if q.kind in _BATCH_WIDE:
+            if isinstance(given, Mapping):
+                raise ValueError(f"{where}: quota {qid!r} ({q.kind}) is over the whole batch: give one count, "
+                                 "not counts by region")
+            out[qid] = _count(where, given)
+            continue
+        level = _parent_level(rs, tier, q)
+        if not isinstance(given, Mapping):
+            raise ValueError(f"{where}: quota {qid!r} ({q.kind}) counts per {level}: give a mapping of "
+                             f"{level} code → count")
+        from ._cohort import _code
+
+        counts: dict[str, int] = {}
+        for key, v in given.items():
+            code = _code(key)
+            if code is None or (_applies(q, tier) and len(code) != LEVEL_DIGITS[level]):
+                raise ValueError(f"{where}: {key!r} is not the code of a {level} "
+                                 f"({LEVEL_DIGITS[level]} digits)")
+            if code in counts:
+                raise ValueError(f"{where}: region {code} is given twice")
+            counts[code] = _count(f"{where}[{key!r}]", v)
+        out[qid] = counts
+    return out
+
+
+def _count(where: str, v: Any) -> int:
+    if isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < 0:
+        shown = v if isinstance(v, Decimal) else repr(v)
+        raise ValueError(f"{where}: {shown} is not a count (a whole number, 0 or more)")
+    return int(v)
+
+
+def _period_words(per: str) -> tuple[str, str]:
+    return {"cycle": ("本周期", "this cycle"), "year": ("本年", "this year")}.get(per, (per, per))
+
+
+def _verb_words(use: QuotaUse) -> tuple[str, str]:
+    """Recommended (推荐) where the quota's text speaks of recommending, else named (命名)."""
+    if "推荐" in use.label.zh or "推荐" in use.clause:
+        return "推荐", "recommended"
+    return "命名", "named"
+
+
+def _places(k: int) -> str:
+    return f"{k} place{'' if k == 1 else 's'}"
+
+
+def _before_words(use: QuotaUse, before: int, cap: int) -> Text:
+    """“本周期已命名12个，剩余名额8个” / “12 already named this cycle, 8 places left”."""
+    (pz, pe), (vz, ve), room = _period_words(use.per), _verb_words(use), max(cap - before, 0)
+    return Text(zh=f"{pz}已{vz}{before}个，" + (f"剩余名额{room}个" if room else "没有剩余名额"),
+                en=f"{before} already {ve} {pe}, " + (f"{_places(room)} left" if room else "no places left"))
+
+
+def _full_words(use: QuotaUse, before: int, cap: int) -> tuple[str, str]:
+    """Why a full quota is full, when some of it was used before this selection."""
+    if not before:
+        return "", ""
+    words, taken = _before_words(use, before, cap), cap > before
+    return f"（{words.zh}{'已用完' if taken else ''}）", f"; {words.en}{', now taken' if taken else ''}"
+
+
+def _over_cap(use: QuotaUse) -> list[Text]:
+    """Notes for a quota (or a region of it) already used beyond its cap before this selection."""
+    (pz, pe), (vz, ve) = _period_words(use.per), _verb_words(use)
+    over = [("", use.before, use.cap)] if use.cap is not None and use.before > use.cap else []
+    over += [(r, k, use.caps[r]) for r, k in sorted(use.usage_before.items()) if r in use.caps and k > use.caps[r]]
+    return [Text(zh=f"{use.label.zh}：{r}{pz}已{vz}{k}个，超过名额{cap}个。",
+                 en=f"{use.label.en}: {k} already {ve} {pe}{' in ' + r if r else ''}, more than its {cap}.")
+            for r, k, cap in over]
 
 
 _LEVEL_ZH = {"province": "省", "city": "市", "county": "县（市、区）", "township": "乡镇（街道）",

@@ -404,6 +404,49 @@ def test_cli_rank(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert doc["recommended"] == [0] and doc["quotas"][0]["cap"] == 1
 
 
+def test_cli_rank_used(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "streets.json"
+    path.write_text(json.dumps(streets(25)), encoding="utf-8")
+    used = tmp_path / "used.toml"
+    used.write_text('city_streets = 12\n\n[district_streets]\n"420101" = 1\n', encoding="utf-8")
+    args = ["rank", "wuhan-2017", str(path), "--tier", "street", "--on", ON, "--used", str(used)]
+    assert main([*args, "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    # 8 places left this cycle; 420101 has room for 1 more: ranks 1, 3–9
+    assert doc["recommended"] == [0, 2, 3, 4, 5, 6, 7, 8]
+    assert [(q["id"], q["before"], q["used"], q["usage_before"]) for q in doc["quotas"]] == [
+        ("city_streets", 12, 20, {}), ("district_streets", 0, 0, {"420101": 1})]
+    assert main([*args, "--lang", "both", "--all"]) == 0
+    out = capsys.readouterr().out
+    assert "推荐名单 (8)" in out and "    本周期已命名12个，剩余名额8个。" in out
+    assert "    本年已推荐：420101 1个。" in out
+    assert "12 already named this cycle, 8 places left, now taken" in out
+    as_json = tmp_path / "used.json"
+    as_json.write_text(json.dumps({"city_streets": 12, "district_streets": {"420101": 1}}), encoding="utf-8")
+    assert main([*args[:-1], str(as_json), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["recommended"] == [0, 2, 3, 4, 5, 6, 7, 8]
+
+
+@pytest.mark.parametrize(("name", "text", "words"), [
+    ("used.toml", "city_street = 12\n", "has no quota ['city_street']"),
+    ("used.json", '{"city_streets": 2.5}', "used['city_streets']: 2.5 is not a count"),
+    ("used.json", '{"district_streets": 1}', "quota 'district_streets' (count_per_parent) counts per county"),
+    ("used.json", "[12]", "must be an object/table"),
+    ("used.json", "{city_streets: 12}", "not valid JSON"),
+    ("used.toml", "city_streets =\n", "invalid TOML"),
+])
+def test_cli_rank_used_errors_name_the_file(tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str,
+                                             text: str, words: str) -> None:
+    used = tmp_path / name
+    used.write_text(text, encoding="utf-8")
+    # checked before the units are read: the input need not exist
+    code = main(["rank", "wuhan-2017", str(tmp_path / "none.json"), "--tier", "street", "--used", str(used)])
+    err = capsys.readouterr().err
+    assert code == 2 and str(used) in err and words in err
+    assert main(["rank", "wuhan-2017", "x.json", "--tier", "street", "--used", str(tmp_path / "no.toml")]) == 2
+    assert "no.toml" in capsys.readouterr().err
+
+
 def test_cli_batch_writes_rows(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     pd = pytest.importorskip("pandas")
     path = tmp_path / "units.csv"

@@ -584,15 +584,31 @@ def cmd_batch(args: argparse.Namespace) -> int:
     return 1 if counts.get("invalid_input") else 0
 
 
+def _read_used(path: str) -> dict[str, Any]:
+    """``fuac rank --used FILE``: by quota id, the units already named under it (TOML or JSON)."""
+    if Path(path).suffix.lower() in (".xlsx", ".xlsm"):
+        raise InputError(f"{path}: --used takes a TOML or JSON file")
+    used: dict[str, Any] = read_input(path)["data"]  # read as a unit's data: errors name the file
+    return used
+
+
 def cmd_rank(args: argparse.Namespace) -> int:
     from ._batch import evaluate_many
+    from ._select import check_used
 
+    rs = _api.load(args.ruleset)
+    used = _read_used(args.used) if args.used else None
+    if used is not None:  # checked before the batch is scored
+        try:
+            check_used(rs, rs.plan(args.tier).tier, used)
+        except (KeyError, ValueError) as exc:
+            raise InputError(f"{args.used}: {exc.args[0]}") from exc
     progress = Progress(enabled=not args.no_progress)
     try:
-        res = evaluate_many(args.ruleset, args.input, progress=progress, **_batch_kwargs(args))
+        res = evaluate_many(rs, args.input, progress=progress, **_batch_kwargs(args))
     finally:
         progress.close()
-    sel = res.select(reserves=args.reserves, universe=args.universe)
+    sel = res.select(reserves=args.reserves, universe=args.universe, used=used)
     if args.json:
         json.dump(sel.to_dict(), sys.stdout, ensure_ascii=False, indent=2)
         print()
@@ -611,6 +627,8 @@ def cmd_rank(args: argparse.Namespace) -> int:
         print(f"{'名额' if zh else 'Quota'} {q.id}: {lab} — {cap}")
         if q.explanation is not None:
             print(f"    {q.explanation.zh if zh else q.explanation.en}")
+        if q.history is not None:
+            print(f"    {q.history.zh if zh else q.history.en}")
     for note in sel.notes:
         print(f"  * {note.zh if zh else note.en}")
     print()
@@ -658,6 +676,8 @@ def _batch_parser(sub: Any) -> None:
     s = sub.add_parser("rank", parents=[common], help="score many units, rank them and apply the quotas")
     s.add_argument("--reserves", type=int, help="how many reserves to name (default: the rule set's)")
     s.add_argument("--universe", type=int, help="the number of all units a share of all units is taken of")
+    s.add_argument("--used", metavar="FILE",
+                   help="TOML or JSON: by quota id, units already named this cycle or year (per region: a table)")
     s.add_argument("--all", action="store_true", help="list every unit with the reason it is in or out")
     s.set_defaults(func=cmd_rank)
 

@@ -85,6 +85,45 @@ def test_city_size_given_rather_than_counted() -> None:
     assert len(res.select(quotas=["city_recommendation"], parent_sizes={"4403": 9}).recommended) == 3
 
 
+def test_sizes_given_for_some_cities_the_others_counted_and_said() -> None:
+    # 3 of 广州's 11 counties applied (> 8 → 3 may be recommended); 韶关 not given: its 2 in the batch → 1
+    units = counties("4401", 3, start_met=30) + counties("4402", 2, start_met=27)
+    res = fuac.evaluate_many("guangdong-2020", units, tier="county", on=ON)
+    sel = res.select(quotas=["city_recommendation"], parent_sizes={"4401": 11})
+    assert picked(sel) == ["u440101", "u440102", "u440103", "u440201"]
+    city = next(q for q in sel.quotas if q.id == "city_recommendation")
+    assert city.caps == {"4401": 3, "4402": 1}
+    (note,) = sel.notes
+    assert "未给出4402的单位数，按本批计" in note.zh
+    assert "the number of units of 4402 was not given; the batch's are counted" in note.en
+    # codes as numbers are codes; every size given: no note
+    both = res.select(quotas=["city_recommendation"], parent_sizes={4401: 11, 4402: 10})
+    assert picked(both) == ["u440101", "u440102", "u440103", "u440201", "u440202"] and both.notes == []
+
+
+@pytest.mark.parametrize(("sizes", "words"), [
+    ({"4401": 2}, "parent_sizes['4401']: 2 units in all, but the batch alone has 3 of 4401"),
+    ({"44011": 9}, "parent_sizes: '44011' is not the code of a city (4 digits)"),
+    ({"4401": -1}, "parent_sizes['4401']: -1 is not a count"),
+    ({"4401": 2.5}, "parent_sizes['4401']: 2.5 is not a count"),
+    ({"4401": True}, "parent_sizes['4401']: True is not a count"),
+    ({"4401": 9, 4401: 9}, "parent_sizes: region 4401 is given twice"),
+])
+def test_parent_sizes_are_checked(sizes: dict[Any, Any], words: str) -> None:
+    res = fuac.evaluate_many("guangdong-2020", counties("4401", 3), tier="county", on=ON)
+    with pytest.raises(ValueError) as info:
+        res.select(parent_sizes=sizes)
+    assert words in str(info.value)
+
+
+def test_universe_smaller_than_the_batch_is_refused() -> None:
+    res = fuac.evaluate_many("guangdong-2020", counties("4401", 3), tier="county", on=ON)
+    with pytest.raises(ValueError, match="universe: 2 units in all, but the batch alone has 3"):
+        res.select(universe=2)
+    with pytest.raises(ValueError, match=r"universe: -5 is not a count"):
+        res.select(universe=-5)
+
+
 def test_share_and_city_caps_together() -> None:
     # 40 eligible counties: 6 named (40 × 15 % = 6); city 4401 (9 counties) ≤ 3, 4402 (31) ≤ 3
     units = counties("4401", 9, start_met=30) + counties("4402", 31, start_met=29)
@@ -445,6 +484,33 @@ def test_cli_rank_used_errors_name_the_file(tmp_path: Path, capsys: pytest.Captu
     assert code == 2 and str(used) in err and words in err
     assert main(["rank", "wuhan-2017", "x.json", "--tier", "street", "--used", str(tmp_path / "no.toml")]) == 2
     assert "no.toml" in capsys.readouterr().err
+
+
+def test_cli_rank_parent_sizes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # 20 eligible counties: 15 % → 3 named. 广州 (4401) has 11 counties, 3 applied and rank 1–3;
+    # 韶关 (4402) 17 here. Counted in the batch 广州 may recommend 1 (3 ≤ 4); given 11, 3.
+    path = tmp_path / "counties.json"
+    path.write_text(json.dumps(counties("4401", 3, start_met=30) + counties("4402", 17, start_met=27)),
+                    encoding="utf-8")
+    args = ["rank", "guangdong-2020", str(path), "--tier", "county", "--on", ON, "--json"]
+    assert main(args) == 0
+    assert json.loads(capsys.readouterr().out)["recommended"] == [0, 3, 4]
+    sizes = tmp_path / "sizes.toml"
+    sizes.write_text('"4401" = 11\n"4402" = 17\n', encoding="utf-8")
+    assert main([*args, "--parent-sizes", str(sizes)]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["recommended"] == [0, 1, 2]
+    assert next(q for q in doc["quotas"] if q["id"] == "city_recommendation")["caps"] == {"4401": 3, "4402": 3}
+    # a bad file names itself, before anything is scored; a size below the batch's count too
+    bad = tmp_path / "bad.toml"
+    bad.write_text('"44011" = 11\n', encoding="utf-8")
+    assert main(["rank", "guangdong-2020", "none.json", "--tier", "county", "--parent-sizes", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert str(bad) in err and "'44011' is not the code of a city" in err
+    small = tmp_path / "small.json"
+    small.write_text('{"4402": 5}', encoding="utf-8")
+    assert main([*args, "--parent-sizes", str(small)]) == 2
+    assert "parent_sizes['4402']: 5 units in all, but the batch alone has 17 of 4402" in capsys.readouterr().err
 
 
 def test_cli_batch_writes_rows(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -312,6 +312,11 @@ def select(
         if unknown:
             raise KeyError(f"rule set {rs.id!r} has no quota {sorted(unknown)}")
     before = check_used(rs, res.tier, used) if used is not None else {}
+    sizes = check_parent_sizes(rs, res.tier, parent_sizes) if parent_sizes is not None else None
+    if universe is not None:
+        universe = _count("universe", universe)
+        if universe < n:
+            raise ValueError(f"universe: {universe} units in all, but the batch alone has {n}")
     n_eligible = sum(1 for i in range(n) if eligible[i] is True)
     uses: list[QuotaUse] = []
     regions_of: dict[str, list[str | None]] = {}
@@ -346,17 +351,28 @@ def select(
                 if q.kind == "share_per_parent" and q.of == "eligible" and eligible[i] is not True:
                     continue
                 counts[r_] = counts.get(r_, 0) + 1
+            sized = q.kind == "by_parent_count" or q.of == "all"  # the cap depends on the region's size
+            counted: list[str] = []  # regions whose size is not given: counted in the batch
             for r_ in sorted(counts):
                 size = counts[r_]
-                if parent_sizes is not None and r_ in parent_sizes and (q.kind == "by_parent_count" or q.of == "all"):
-                    size = int(parent_sizes[r_])
+                if sized and sizes is not None and r_ in sizes:
+                    if sizes[r_] < size:
+                        raise ValueError(f"parent_sizes[{r_!r}]: {sizes[r_]} units in all, but the batch alone "
+                                         f"has {size} of {r_}")
+                    size = sizes[r_]
+                elif sized:
+                    counted.append(r_)
                 if q.kind == "count_per_parent":
                     use.caps[r_] = int(q.count or 0)
                 else:
                     use.caps[r_] = lifecycle.quota_count(rs, q.id, size).count
-            if parent_sizes is None and (q.kind == "by_parent_count" or q.of == "all"):
+            if sized and sizes is None:
                 notes.append(Text(zh=f"{q.label.zh}：各{_LEVEL_ZH[level]}的单位数按本批计。",
                                   en=f"{q.label.en}: each {level}'s number of units is counted in the batch."))
+            elif counted:
+                notes.append(Text(zh=f"{q.label.zh}：未给出{'、'.join(counted)}的单位数，按本批计。",
+                                  en=f"{q.label.en}: the number of units of {', '.join(counted)} was not given; "
+                                     "the batch's are counted."))
             given = before.get(q.id)
             if isinstance(given, dict):
                 use.usage_before = dict(given)
@@ -488,6 +504,32 @@ def check_used(rs: Any, tier: str | None, used: Mapping[str, Any]) -> dict[str, 
                 raise ValueError(f"{where}: region {code} is given twice")
             counts[code] = _count(f"{where}[{key!r}]", v)
         out[qid] = counts
+    return out
+
+
+def check_parent_sizes(rs: Any, tier: str | None, sizes: Mapping[Any, Any]) -> dict[str, int]:
+    """``parent_sizes=`` of :meth:`BatchResults.select` checked: region code → number of units
+    (a whole number ≥ 0), each code of the parent level of a per-region quota of ``tier``.
+
+    :raises ValueError: a code that is not one of a parent region, a region given twice, a size
+        that is not a whole number ≥ 0.
+    """
+    from ._cohort import _code
+
+    if not isinstance(sizes, Mapping):
+        raise ValueError("parent_sizes: give a mapping of parent-region code → number of units")
+    levels = {_parent_level(rs, tier, q) for q in rs.doc.quotas
+              if q.kind not in _BATCH_WIDE and _applies(q, tier)}
+    lengths = sorted({LEVEL_DIGITS[lv] for lv in levels})
+    out: dict[str, int] = {}
+    for key, v in sizes.items():
+        code = _code(key)
+        if code is None or (lengths and len(code) not in lengths):
+            what = " or ".join(f"a {lv} ({LEVEL_DIGITS[lv]} digits)" for lv in sorted(levels)) or "a region"
+            raise ValueError(f"parent_sizes: {key!r} is not the code of {what}")
+        if code in out:
+            raise ValueError(f"parent_sizes: region {code} is given twice")
+        out[code] = _count(f"parent_sizes[{key!r}]", v)
     return out
 
 

@@ -584,31 +584,38 @@ def cmd_batch(args: argparse.Namespace) -> int:
     return 1 if counts.get("invalid_input") else 0
 
 
-def _read_used(path: str) -> dict[str, Any]:
-    """``fuac rank --used FILE``: by quota id, the units already named under it (TOML or JSON)."""
+def _read_mapping(path: str, option: str) -> dict[str, Any]:
+    """A mapping given to ``fuac rank`` in a TOML or JSON file (``--used``, ``--parent-sizes``)."""
     if Path(path).suffix.lower() in (".xlsx", ".xlsm"):
-        raise InputError(f"{path}: --used takes a TOML or JSON file")
-    used: dict[str, Any] = read_input(path)["data"]  # read as a unit's data: errors name the file
-    return used
+        raise InputError(f"{path}: {option} takes a TOML or JSON file")
+    found: dict[str, Any] = read_input(path)["data"]  # read as a unit's data: errors name the file
+    return found
 
 
 def cmd_rank(args: argparse.Namespace) -> int:
     from ._batch import evaluate_many
-    from ._select import check_used
+    from ._select import check_parent_sizes, check_used
 
     rs = _api.load(args.ruleset)
-    used = _read_used(args.used) if args.used else None
-    if used is not None:  # checked before the batch is scored
-        try:
-            check_used(rs, rs.plan(args.tier).tier, used)
-        except (KeyError, ValueError) as exc:
-            raise InputError(f"{args.used}: {exc.args[0]}") from exc
+    tier = rs.plan(args.tier).tier
+    used = _read_mapping(args.used, "--used") if args.used else None
+    sizes = _read_mapping(args.parent_sizes, "--parent-sizes") if args.parent_sizes else None
+    # both checked before the batch is scored
+    for path, given, check in ((args.used, used, check_used), (args.parent_sizes, sizes, check_parent_sizes)):
+        if given is not None:
+            try:
+                check(rs, tier, given)
+            except (KeyError, ValueError) as exc:
+                raise InputError(f"{path}: {exc.args[0]}") from exc
     progress = Progress(enabled=not args.no_progress)
     try:
         res = evaluate_many(rs, args.input, progress=progress, **_batch_kwargs(args))
     finally:
         progress.close()
-    sel = res.select(reserves=args.reserves, universe=args.universe, used=used)
+    try:
+        sel = res.select(reserves=args.reserves, universe=args.universe, used=used, parent_sizes=sizes)
+    except ValueError as exc:  # sizes that contradict the batch
+        raise InputError(str(exc)) from exc
     if args.json:
         json.dump(sel.to_dict(), sys.stdout, ensure_ascii=False, indent=2)
         print()
@@ -678,6 +685,8 @@ def _batch_parser(sub: Any) -> None:
     s.add_argument("--universe", type=int, help="the number of all units a share of all units is taken of")
     s.add_argument("--used", metavar="FILE",
                    help="TOML or JSON: by quota id, units already named this cycle or year (per region: a table)")
+    s.add_argument("--parent-sizes", metavar="FILE",
+                   help="TOML or JSON: parent-region code → its number of units, for caps that depend on it")
     s.add_argument("--all", action="store_true", help="list every unit with the reason it is in or out")
     s.set_defaults(func=cmd_rank)
 

@@ -10,16 +10,28 @@ from decimal import Decimal
 from typing import Any
 
 from ._expressions import quantize
-from ._kinds import Explained, Reason
+from ._kinds import Explained, Reason, fmt_number
 from ._models import Text
 
 #: Every status an item or part can have.
 STATUSES = ("scored", "voided", "vetoed", "missing_input", "invalid_input", "not_applicable", "awaiting_assessor")
 
 
+_PLAIN = frozenset({str, bool, int, type(None)})
+
+
 def _json(v: Any) -> Any:
+    t = type(v)
+    if t in _PLAIN:
+        return v
+    if t is Decimal:
+        return fmt_number(v)  # exact: every digit, no exponent, no trailing zeros
+    if t is dict:
+        return {str(k): _json(x) for k, x in v.items()}
+    if t is list or t is tuple:
+        return [_json(x) for x in v]
     if isinstance(v, Decimal):
-        return format(v.normalize(), "f")
+        return fmt_number(Decimal(v))
     if isinstance(v, (dt.date, dt.datetime)):
         return v.isoformat()
     if isinstance(v, Text):

@@ -150,13 +150,13 @@ class Reason:
     reason saying so, never an exception. Pickling and equality use the rendered text.
     """
 
-    __slots__ = ("_args", "_en", "_render", "_zh")
+    __slots__ = ("_en", "_pending", "_zh")
 
     def __init__(self, zh: str = "", en: str = "") -> None:
         self._zh = zh
         self._en = en
-        self._render: Callable[..., tuple[str, str]] | None = None
-        self._args: tuple[Any, ...] = ()
+        #: (render, args) until the text is written; one attribute, so that a thread reads both at once
+        self._pending: tuple[Callable[..., tuple[str, str]], tuple[Any, ...]] | None = None
 
     @staticmethod
     def later(render: Callable[..., tuple[str, str]], *args: Any) -> Reason:
@@ -165,15 +165,16 @@ class Reason:
 
     def text(self) -> tuple[str, str]:
         """``(zh, en)``, rendered now if it has not been yet."""
-        render = self._render
-        if render is not None:
+        pending = self._pending
+        if pending is not None:
+            render, args = pending
             try:
-                zh, en = render(*self._args)
+                zh, en = render(*args)
             except Exception as exc:  # a reason must never break reading a result
                 zh = f"（无法生成说明：{type(exc).__name__}: {exc}）"
                 en = f"(the reason could not be written: {type(exc).__name__}: {exc})"
-            # _render last: a thread that sees it cleared sees the text
-            self._zh, self._en, self._args, self._render = zh, en, (), None
+            # _pending last: a thread that sees it cleared sees the text
+            self._zh, self._en, self._pending = zh, en, None
         return self._zh, self._en
 
     @property
@@ -196,7 +197,7 @@ class Reason:
 
     def __setstate__(self, state: tuple[str, str]) -> None:
         self._zh, self._en = state
-        self._render, self._args = None, ()
+        self._pending = None
 
     def __repr__(self) -> str:
         zh, en = self.text()
@@ -210,8 +211,7 @@ class _Later(Reason):
 
     def __init__(self, render: Callable[..., tuple[str, str]], args: tuple[Any, ...]) -> None:
         self._zh = self._en = ""
-        self._render = render
-        self._args = args
+        self._pending = (render, args)
 
 
 class Explained:

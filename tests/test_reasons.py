@@ -10,6 +10,7 @@ import threading
 from decimal import Decimal
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -211,3 +212,25 @@ def _liunan_unit() -> tuple[dict[str, Any], dict[str, Any]]:
 
     doc, _, _ = read_toml(Path(__file__).parents[1] / "examples" / "data" / "liunan-2023-liunan.toml")
     return dict(doc["data"]), dict(doc["assessments"])
+
+
+@pytest.mark.parametrize(("value", "text"), [
+    ("96.8125", "96.8125"), ("1.500", "1.5"), ("-0.0", "-0"), ("2E+3", "2000"),
+    ("1E+40", "1" + "0" * 40), ("1E-40", "0." + "0" * 39 + "1"),  # written out up to 10**±40
+    ("1E+41", "1E+41"), ("1.500E+50", "1.5E+50"), ("-2.5E-60", "-2.5E-60"), ("1E+999999", "1E+999999"),
+])
+def test_numbers_are_written_exactly_and_huge_ones_with_an_exponent(value: str, text: str) -> None:
+    from fuac._kinds import fmt_number
+
+    assert fmt_number(Decimal(value)) == text
+
+
+def test_a_hostile_number_does_not_make_a_reason_a_million_digits_long() -> None:
+    """maternal_mortality_ratio has no declared maximum; 1E+999999 is a valid, absurd input."""
+    data, assessments = _liunan_unit()
+    ev = fuac.evaluate("liunan-2023", dict(data, maternal_mortality_ratio=Decimal("1E+999999")),
+                       assessments=assessments, on=ON)
+    it23 = ev.item("23")  # 孕产妇死亡率控制在16.5/10万以下
+    assert it23.points == 0
+    assert it23.reason_zh == "孕产妇死亡率 1E+999999/10万 未满足 ≤ 16.5/10万，不得分。"
+    assert len(ev.to_dict()["items"][22]["reason"]["en"]) < 200

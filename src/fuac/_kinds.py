@@ -76,10 +76,16 @@ _CMP: dict[str, Callable[[Any, Any], bool]] = {
 _FMT: dict[Decimal, str] = {}
 
 
+#: beyond 10**±40, numbers are written with an exponent
+_PLAIN_DIGITS = 40
+
+
 def fmt_number(value: Any) -> str:
     """A number as people write it: every digit it has, no exponent, no trailing zeros.
 
-    Exact and independent of the decimal context (nothing is rounded).
+    Exact and independent of the decimal context (nothing is rounded). Only a number
+    beyond 10**±40, which no scheme's table has, is written with an exponent
+    (``1.5E+50``), so that a hostile input cannot make a reason a million digits long.
     """
     if type(value) is Decimal:
         if not value.is_finite():
@@ -87,6 +93,12 @@ def fmt_number(value: Any) -> str:
         hit = _FMT.get(value) if value else None
         if hit is not None:
             return hit
+        if value and not -_PLAIN_DIGITS <= value.adjusted() <= _PLAIN_DIGITS:
+            # a number no table has (1E+999999 would be a million digits): every digit, with an exponent
+            mant, _, exp = format(value, "E").partition("E")
+            if "." in mant:
+                mant = mant.rstrip("0").rstrip(".")
+            return f"{mant}E{exp}"
         out = format(value, "f")
         if "." in out:
             out = out.rstrip("0").rstrip(".")

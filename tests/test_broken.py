@@ -169,3 +169,72 @@ def test_cli_check_broken_subprocess() -> None:
     assert proc.returncode == 1
     assert proc.stdout.startswith("ok  tests/broken/_valid.toml")
     assert proc.stderr.startswith("tests/broken/duplicate_item.toml:95: [3] duplicate item id '3'")
+
+
+# A schema problem does not hide the semantic problems of the parts that are valid, and
+# reports none that depend on the part that failed. Each case breaks lines of _valid.toml
+# (line number: new text; the line count stays); each group of edits is one problem, and
+# the file with only that group reports exactly that problem, the same message on the
+# same line, as the file with every group: no problem reported depends on another.
+VALID = (BROKEN / "_valid.toml").read_text(encoding="utf-8").split("\n")
+BOTH_STAGES = {
+    # an unknown key in [scheme]; an item names an undeclared indicator
+    "scheme_key_and_item": [
+        ({13: 'colour = "red"'}, [(13, RulesetSchemaError, "scheme.colour", "unknown key 'colour'")]),
+        ({99: 'indicator = "rates"'}, [(99, RulesetCheckError, "4", "unknown indicator 'rates'")]),
+    ],
+    # indicator 'rate' is declared wrongly (items 1, 2 and 4 read it: nothing about them);
+    # part 5.b tests the valid indicator 'satisfaction' in the wrong unit
+    "bad_indicator_and_other_item": [
+        ({15: 'type = "number"'}, [(15, RulesetSchemaError, "indicators.rate.type", "got 'number'")]),
+        ({119: 'unit = "permille"'}, [(119, RulesetCheckError, "5.b", "unit 'permille' but the indicator is in")]),
+    ],
+    # [scheme] total is not a number: no "sections add up to … but the total is …"
+    "invalid_total_and_item": [
+        ({10: 'total = "120"'}, [(10, RulesetSchemaError, "scheme.total", "expected a number, got str '120'")]),
+        ({60: 'kind = "thresold"'}, [(60, RulesetCheckError, "1", "unknown rule kind 'thresold'")]),
+    ],
+    # a check across [scheme]'s keys fails (kind and total are then unknown); vetoes are still checked
+    "scheme_check_and_veto": [
+        ({11: ""}, [(2, RulesetSchemaError, "scheme", "a 'points' scheme needs 'precision'")]),
+        ({125: 'condition = "acidents > 0"'},
+         [(125, ExpressionError, "accident: vetoes[0].condition", "unknown name 'acidents'")]),
+    ],
+    # section A's header is wrong (its items, and what the sections add up to, are unknown);
+    # an item of section B names an undeclared indicator
+    "bad_section_and_other_item": [
+        ({54: 'title = "甲"'}, [(54, RulesetSchemaError, "sections[0].title", "valid dictionary")]),
+        ({99: 'indicator = "rates"'}, [(99, RulesetCheckError, "4", "unknown indicator 'rates'")]),
+    ],
+}
+
+
+def load_edited(edits: dict[int, str]) -> list[RulesetError]:
+    lines = list(VALID)
+    for n, text in edits.items():
+        lines[n - 1] = text
+    with pytest.raises(RulesetError) as info:
+        fuac.loads("\n".join(lines), name="edited.toml")
+    return info.value.problems or [info.value]
+
+
+@pytest.mark.parametrize("case", sorted(BOTH_STAGES))
+def test_schema_problem_hides_no_valid_part(case: str) -> None:
+    groups = BOTH_STAGES[case]
+    everything = load_edited({n: t for edits, _ in groups for n, t in edits.items()})
+    expected = sorted((e for _, exp in groups for e in exp), key=lambda e: e[0])
+    got = [(p.line, type(p), p.key) for p in everything]
+    assert got == [e[:3] for e in expected], "\n".join(map(str, everything))
+    for p, (*_, words) in zip(everything, expected, strict=True):
+        assert words in p.message
+    # fix every other problem: what is left is reported exactly as before
+    for edits, exp in groups:
+        alone = load_edited(edits)
+        assert [str(p) for p in alone] == [str(p) for p in everything if (p.line, type(p), p.key) in
+                                           {e[:3] for e in exp}]
+
+
+def test_problems_are_listed_by_line() -> None:
+    err = load_error("several.toml")
+    lines = [p.line or 0 for p in err.problems]
+    assert lines == sorted(lines) == [60, 95, 111, 121]

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 import types
 import typing
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -17,7 +18,7 @@ from pydantic import BaseModel, ValidationError
 from ._compose import FileOrigins, Origins, compose_docs
 from ._expressions import Expression
 from ._kinds import Rule, RuleContext, VetoRule
-from ._models import ITEM_COMMON_KEYS, LEVEL_DIGITS, Condition, ItemHead, RulesetDoc, Text, Tier
+from ._models import ITEM_COMMON_KEYS, LEVEL_DIGITS, Condition, ItemHead, RulesetDoc, Scheme, Text, Tier
 from ._toml import format_path, read_toml
 from .errors import ExpressionError, RulesetCheckError, RulesetError, RulesetSchemaError
 
@@ -287,12 +288,16 @@ class _Problems:
         self.items: list[RulesetError] = []
         #: problems found so far, repeats included (a problem found again for another tier is listed once)
         self.found = 0
+        #: True while checking something that reads a part that failed: its problems are counted, not listed
+        self.muted = False
 
     def line_of(self, loc: tuple[Any, ...]) -> int | None:
         return self.origins.where(loc)[1]
 
     def add(self, cls: type[RulesetError], message: str, loc: tuple[Any, ...], key: str | None = None) -> None:
         self.found += 1
+        if self.muted:
+            return
         path, line = self.origins.where(loc)
         err = cls(message, path=path, line=line, key=key or format_path(loc))
         if not any(str(e) == str(err) for e in self.items):
@@ -314,6 +319,8 @@ class _Problems:
             self.add(RulesetSchemaError, msg, full)
 
     def raise_if_any(self) -> None:
+        # by file (this one first) and line; a problem without a line keeps its place after those before it
+        self.items.sort(key=lambda e: (e.path != self.path, e.path or "", e.line or 0))
         if len(self.items) == 1:
             raise self.items[0]
         if self.items:
@@ -486,6 +493,100 @@ def _no_lines() -> Any:
     return LineIndex("")
 
 
+# ---------------------------------------------------------------------------
+# a document whose schema failed: what its valid parts can still be checked for
+
+#: item keys that hold prose, not names: a failed name mentioned there does not taint the item
+_PROSE_KEYS = frozenset({"id", "number", "label", "clause", "method", "void_clause", "note"})
+
+
+@dataclass(slots=True)
+class _Salvage:
+    """The valid parts of a document whose schema failed, and what is unknown.
+
+    ``failed`` holds the parts whose content is not (wholly) known: a list part with a
+    failed entry, a table that failed as a whole, and ``scheme.kind``, ``scheme.total``,
+    ``scheme.jurisdiction`` — the fields of ``[scheme]`` the checks read. ``names`` are the
+    indicators and parameters whose declaration failed; ``at`` the position in the file of
+    each entry kept of a list part; ``items`` each section's raw items, by its position."""
+
+    doc: RulesetDoc
+    failed: frozenset[str]
+    names: frozenset[str]
+    at: dict[str, list[int]]
+    items: list[tuple[int, list[Any]]]
+
+
+def _salvage(data: dict[str, Any], exc: ValidationError) -> _Salvage | None:
+    """Drop what failed from ``data``; None when nothing sound is left to check."""
+    fields = RulesetDoc.model_fields
+    bad: dict[str, set[Any]] = {}
+    for err in exc.errors():
+        loc = err["loc"]
+        if not loc or loc[0] not in fields:
+            continue  # an unknown top-level key: nothing reads it
+        sub = loc[1] if len(loc) > 1 and not (len(loc) > 2 and loc[2] == "[key]") else None
+        bad.setdefault(str(loc[0]), set()).add(sub)  # None: the part as a whole (or one of its names)
+    clean = {k: v for k, v in data.items() if k in fields}
+    failed: set[str] = set()
+    names: set[str] = set()
+    at: dict[str, list[int]] = {}
+    for part, subs in bad.items():
+        raw = data.get(part)
+        if part == "scheme":
+            clean[part] = _scheme_salvage(raw, subs, failed)
+            continue
+        failed.add(part)
+        if isinstance(raw, list) and all(isinstance(x, int) for x in subs):  # entries of a list: keep the others
+            at[part] = [i for i in range(len(raw)) if i not in subs]
+            clean[part] = [raw[i] for i in at[part]]
+        elif part in ("indicators", "parameters") and None not in subs and isinstance(raw, dict):
+            names |= {str(s) for s in subs}
+            failed.discard(part)  # only those names are unknown
+            clean[part] = {k: v for k, v in raw.items() if k not in subs}
+        else:
+            clean.pop(part, None)
+            at[part] = []
+    try:  # each part alone: [scheme] as salvaged is not checked again across its keys
+        scheme = clean.pop("scheme")
+        if not isinstance(scheme, Scheme):
+            scheme = _field(RulesetDoc, "scheme", scheme)
+        doc = RulesetDoc.model_construct(scheme=scheme, **{k: _field(RulesetDoc, k, v) for k, v in clean.items()})
+    except ValidationError:  # pragma: no cover - every failed entry was left out
+        return None
+    sections = data.get("sections")
+    items = [
+        (i, s["items"])
+        for i, s in enumerate(sections if isinstance(sections, list) else [])
+        if isinstance(s, dict) and isinstance(s.get("items"), list)
+    ]
+    return _Salvage(doc, frozenset(failed), frozenset(names), at, items)
+
+
+def _scheme_salvage(raw: Any, subs: set[Any], failed: set[str]) -> Scheme:
+    """The fields of ``[scheme]`` the checks read, each validated alone; a failed one is unknown.
+
+    A check across its keys (``None`` in ``subs``) leaves ``kind`` and ``total`` unknown: the fix
+    may be either."""
+    values: dict[str, Any] = {"kind": "", "total": None, "jurisdiction": []}
+    for f in values:
+        try:
+            if not isinstance(raw, dict) or f in subs or (None in subs and f != "jurisdiction"):
+                raise ValueError(f)
+            values[f] = _field(Scheme, f, raw.get(f, Scheme.model_fields[f].default))
+        except (ValueError, ValidationError):
+            failed.add(f"scheme.{f}")
+    return Scheme.model_construct(**values)
+
+
+def _field(model: type[BaseModel], name: str, value: Any) -> Any:
+    """``value`` validated as field ``name`` of ``model``, with the field's own constraints (min_length, …)."""
+    from pydantic import TypeAdapter
+
+    info = model.model_fields[name]
+    ann: Any = typing.Annotated[info.annotation, info]
+    return TypeAdapter(ann).validate_python(value)
+
 def build(
     data: dict[str, Any],
     origins: Origins,
@@ -503,6 +604,9 @@ def build(
         doc = RulesetDoc.model_validate(data)
     except ValidationError as exc:
         problems.from_validation(exc, RulesetDoc)
+        salvage = _salvage(data, exc)
+        if salvage is not None:  # check what the valid parts can tell; the rule set is never built
+            _Builder(salvage.doc, problems, kinds, functions, veto_checks, salvage).build_plans()
         problems.raise_if_any()
         raise  # pragma: no cover
     builder = _Builder(doc, problems, kinds, functions, veto_checks)
@@ -521,6 +625,7 @@ class _Builder:
         kinds: Mapping[str, type[Rule]],
         functions: Mapping[str, Callable[..., Any]],
         veto_checks: Mapping[str, Callable[..., Any]],
+        salvage: _Salvage | None = None,
     ) -> None:
         self.doc = doc
         self.p = problems
@@ -529,8 +634,37 @@ class _Builder:
         self.veto_checks = veto_checks
         self.tier_ids = [t.id for t in doc.tiers]
         self._heads: dict[tuple[int, int], ItemHead] = {}
+        #: what the schema could not read (a file that failed it is checked for the rest): see _Salvage
+        self.failed: frozenset[str] = salvage.failed if salvage else frozenset()
+        self.at: dict[str, list[int]] = salvage.at if salvage else {}
+        self.raw_items = salvage.items if salvage else [(i, s.items) for i, s in enumerate(doc.sections)]
+        names = salvage.names if salvage else frozenset()
+        self._mentions = (
+            re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, sorted(names))) + r")(?!\w)") if names else None
+        )
+        self.tier_at = {t.id: i for i, t in self.each("tiers")}
 
     # -- helpers
+    def each(self, group: str) -> Iterable[tuple[int, Any]]:
+        """The entries of a list part with their positions in the file."""
+        entries = getattr(self.doc, group)
+        at = self.at.get(group)
+        return enumerate(entries) if at is None else zip(at, entries, strict=True)
+
+    def reads_failed(self, value: Any) -> bool:
+        """Whether ``value`` (an item, a part, an expression) may name an indicator or parameter that failed."""
+        if "indicators" in self.failed or "parameters" in self.failed:
+            return True
+        if self._mentions is None:
+            return False
+        if isinstance(value, str):
+            return self._mentions.search(value) is not None
+        if isinstance(value, dict):
+            return any(self.reads_failed(v) for k, v in value.items() if k not in _PROSE_KEYS)
+        if isinstance(value, (list, tuple, set, frozenset)):
+            return any(self.reads_failed(v) for v in value)
+        return False
+
     def ctx(self, rule_id: str, scoring: str | None = None) -> RuleContext:
         return RuleContext(
             rule_id=rule_id,
@@ -552,6 +686,8 @@ class _Builder:
             return None
 
     def check_tiers(self, tiers: list[str] | None, loc: tuple[Any, ...]) -> None:
+        if "tiers" in self.failed:
+            return  # which tiers there are is unknown
         for t in tiers or []:
             if t not in self.tier_ids:
                 known = ", ".join(self.tier_ids) or "none declared"
@@ -562,23 +698,22 @@ class _Builder:
     ) -> Decimal | None:
         if isinstance(value, dict):
             for t in value:
-                if t not in self.tier_ids:
+                if t not in self.tier_ids and "tiers" not in self.failed:
                     self.p.add(RulesetCheckError, f"unknown tier {t!r} in per-tier value", loc)
             return value.get(tier) if tier is not None else None
         return value
 
     # -- the whole
     def build_plans(self) -> dict[str | None, Plan]:
-        doc = self.doc
         self.check_indicators()
         self.check_unique()
-        for i, s in enumerate(doc.sections):
+        for i, s in self.each("sections"):
             self.check_tiers(s.tiers, ("sections", i, "tiers"))
-        for key, group in (("vetoes", doc.vetoes), ("eligibility", doc.eligibility)):
-            for i, c in enumerate(group):
+        for key in ("vetoes", "eligibility"):
+            for i, c in self.each(key):
                 self.check_tiers(c.tiers, (key, i, "tiers"))
         plans: dict[str | None, Plan] = {}
-        tiers: list[str | None] = list(self.tier_ids) or [None]
+        tiers: list[str | None] = list(self.tier_ids) or ([] if "tiers" in self.failed else [None])
         for tier in tiers:
             plans[tier] = self.build_plan(tier)
         return plans
@@ -591,13 +726,15 @@ class _Builder:
                 self.p.add(RulesetCheckError, f"{name!r} is both an indicator and a parameter", ("parameters", name))
         for name, ind in self.doc.indicators.items():
             if ind.cohort is not None:
+                self.p.muted = self.reads_failed([ind.cohort.of, ind.cohort.weight])
                 self.check_cohort(name, ind)
+                self.p.muted = False
         if self.doc.selection is not None:
             self.check_selection()
-        for i, q in enumerate(self.doc.quotas):
+        for i, q in self.each("quotas"):
             self.check_tiers(q.tiers, ("quotas", i, "tiers"))
         if self.doc.scheme.kind == "points" and self.doc.tiers:
-            for i, t in enumerate(self.doc.tiers):
+            for i, t in self.each("tiers"):
                 if t.total is None:
                     self.p.add(RulesetSchemaError, f"tier {t.id!r} of a points scheme needs 'total'", ("tiers", i))
 
@@ -625,7 +762,9 @@ class _Builder:
                            "that is not a reference value", (*loc, "weight"), key=name)
         levels = {t.level for t in self.doc.tiers} or {j.level for j in self.doc.scheme.jurisdiction}
         depth = LEVEL_DIGITS[c.parent_level]
-        if all(LEVEL_DIGITS[lv] <= depth for lv in levels):
+        if self.failed & {"tiers", "scheme.jurisdiction"}:
+            pass  # the units' levels are unknown
+        elif all(LEVEL_DIGITS[lv] <= depth for lv in levels):
             self.p.add(RulesetCheckError, f"cohort parent_level {c.parent_level!r} is not above the units' level "
                        f"({', '.join(sorted(levels))})", (*loc, "parent_level"), key=name)
 
@@ -634,12 +773,14 @@ class _Builder:
         sel = self.doc.selection
         assert sel is not None
         sections = {s.id for s in self.doc.sections}
-        items = {str(raw.get("id")) for s in self.doc.sections for raw in s.items if isinstance(raw, dict)}
+        items = {str(raw.get("id")) for _, its in self.raw_items for raw in its if isinstance(raw, dict)}
         for k, key in enumerate(sel.order):
             name = key.split()[0]
             loc = ("selection", "order", k)
+            if (name.startswith(("section.", "item.")) and "sections" in self.failed) or self.reads_failed(name):
+                continue  # what it names may be in a part that failed
             if name in ("total", "completion", "met"):
-                if name == "total" and self.doc.scheme.kind != "points":
+                if name == "total" and self.doc.scheme.kind != "points" and "scheme.kind" not in self.failed:
                     self.p.add(RulesetCheckError, "sort key 'total': this scheme has no points total", loc)
                 continue
             if name.startswith("section."):
@@ -659,13 +800,13 @@ class _Builder:
 
     def check_unique(self) -> None:
         seen: dict[str, tuple[Any, ...]] = {}
-        for i, s in enumerate(self.doc.sections):
+        for i, s in self.each("sections"):
             if s.id in seen:
                 self.p.add(RulesetCheckError, f"duplicate section id {s.id!r}", ("sections", i, "id"), key=s.id)
             seen[s.id] = ("sections", i)
         items: dict[str, tuple[Any, ...]] = {}
-        for i, s in enumerate(self.doc.sections):
-            for j, raw in enumerate(s.items):
+        for i, its in self.raw_items:
+            for j, raw in enumerate(its):
                 iid = raw.get("id") if isinstance(raw, dict) else None
                 if isinstance(iid, str):
                     if iid in items:
@@ -680,7 +821,7 @@ class _Builder:
                         items[iid] = ("sections", i, "items", j)
         for group in ("vetoes", "eligibility", "grades", "quotas"):
             ids: set[str] = set()
-            for i, c in enumerate(getattr(self.doc, group)):
+            for i, c in self.each(group):
                 if c.id in ids:
                     self.p.add(RulesetCheckError, f"duplicate {group} id {c.id!r}", (group, i, "id"), key=c.id)
                 ids.add(c.id)
@@ -692,7 +833,10 @@ class _Builder:
         tier_def = next((t for t in doc.tiers if t.id == tier), None)
         total = tier_def.total if tier_def and tier_def.total is not None else doc.scheme.total
         section_sum = ZERO
-        for i, s in enumerate(doc.sections):
+        # the items are scored by the scheme's kind, and read names: a file whose [scheme] kind, or all
+        # of whose [indicators] or [parameters], failed has nothing sound to check in them
+        known = not self.failed & {"scheme.kind", "indicators", "parameters"}
+        for i, s in self.each("sections") if known else ():
             if s.tiers is not None and tier not in s.tiers:
                 continue
             smax = self.per_tier(s.max, tier, ("sections", i, "max"))
@@ -717,7 +861,9 @@ class _Builder:
             for j, raw in enumerate(s.items):
                 loc: tuple[Any, ...] = ("sections", i, "items", j)
                 before = self.p.found
+                self.p.muted = self.reads_failed(raw)
                 it = self.build_item(raw, loc, s.id, tier, scoring)
+                self.p.muted = False
                 broken = broken or self.p.found > before
                 if it is None:
                     continue
@@ -738,9 +884,10 @@ class _Builder:
                         key=s.id,
                     )
                 section_sum += smax or ZERO
-        if doc.scheme.kind == "points" and total is not None and section_sum != total:
+        known = known and "sections" not in self.failed  # a section that failed is worth what?
+        if doc.scheme.kind == "points" and total is not None and section_sum != total and known:
             tier_txt = f" for tier {tier!r}" if tier else ""
-            loc = ("tiers", self.tier_ids.index(tier), "total") if tier else ("scheme", "total")
+            loc = ("tiers", self.tier_at[tier], "total") if tier else ("scheme", "total")
             self.p.add(
                 RulesetCheckError,
                 f"sections add up to {section_sum}{tier_txt}, but the total is {total}",
@@ -754,57 +901,61 @@ class _Builder:
         self, conds: list[Condition], group: str, tier: str | None, *, veto: bool
     ) -> list[PreparedCondition]:
         out = []
-        for i, c in enumerate(conds):
+        for i, c in self.each(group):
             if c.tiers is not None and tier not in c.tiers:
                 continue
-            loc = (group, i)
-            if veto and c.scope is None:
-                self.p.add(RulesetSchemaError, f"veto {c.id!r} needs 'scope'", loc, key=c.id)
-            if not veto and c.check is not None:
+            self.p.muted = self.reads_failed(c.condition)
+            out.append(self.build_condition(c, (group, i), veto))
+            self.p.muted = False
+        return out
+
+    def build_condition(self, c: Condition, loc: tuple[Any, ...], veto: bool) -> PreparedCondition:
+        if veto and c.scope is None:
+            self.p.add(RulesetSchemaError, f"veto {c.id!r} needs 'scope'", loc, key=c.id)
+        if not veto and c.check is not None:
+            self.p.add(
+                RulesetCheckError,
+                f"eligibility condition {c.id!r}: a plugin 'check' is a veto check "
+                "(True means the veto is triggered); use it under [[vetoes]], or write a 'condition'",
+                (*loc, "check"),
+                key=c.id,
+            )
+        if c.cap_tier is not None and c.cap_tier not in {g.id for g in self.doc.grades} and "grades" not in self.failed:
+            known = ", ".join(g.id for g in self.doc.grades) or "none declared"
+            self.p.add(
+                RulesetCheckError,
+                f"cap_tier {c.cap_tier!r} is not a grade id (grades: {known})",
+                (*loc, "cap_tier"),
+                key=c.id,
+            )
+        expr = None
+        check = None
+        reads: frozenset[str] = frozenset()
+        if c.condition is not None:
+            expr = self.expr(c.condition, (*loc, "condition"), c.id)
+            if expr is not None:
+                reads = frozenset(n for n in expr.names if n in self.doc.indicators)
+        else:
+            check = self.veto_checks.get(c.check or "")
+            if check is None:
+                known = ", ".join(sorted(self.veto_checks)) or "none registered"
                 self.p.add(
                     RulesetCheckError,
-                    f"eligibility condition {c.id!r}: a plugin 'check' is a veto check "
-                    "(True means the veto is triggered); use it under [[vetoes]], or write a 'condition'",
+                    f"unknown veto check {c.check!r} (registered: {known})",
                     (*loc, "check"),
                     key=c.id,
                 )
-            if c.cap_tier is not None and c.cap_tier not in {g.id for g in self.doc.grades}:
-                known = ", ".join(g.id for g in self.doc.grades) or "none declared"
-                self.p.add(
-                    RulesetCheckError,
-                    f"cap_tier {c.cap_tier!r} is not a grade id (grades: {known})",
-                    (*loc, "cap_tier"),
-                    key=c.id,
-                )
-            expr = None
-            check = None
-            reads: frozenset[str] = frozenset()
-            if c.condition is not None:
-                expr = self.expr(c.condition, (*loc, "condition"), c.id)
-                if expr is not None:
-                    reads = frozenset(n for n in expr.names if n in self.doc.indicators)
             else:
-                check = self.veto_checks.get(c.check or "")
-                if check is None:
-                    known = ", ".join(sorted(self.veto_checks)) or "none registered"
+                reads = frozenset(getattr(check, "reads", ()))
+                bad = [r for r in reads if r not in self.doc.indicators]
+                if bad and not self.reads_failed(bad):
                     self.p.add(
                         RulesetCheckError,
-                        f"unknown veto check {c.check!r} (registered: {known})",
+                        f"veto check {c.check!r} reads undeclared indicator(s) {bad}",
                         (*loc, "check"),
                         key=c.id,
                     )
-                else:
-                    reads = frozenset(getattr(check, "reads", ()))
-                    bad = [r for r in reads if r not in self.doc.indicators]
-                    if bad:
-                        self.p.add(
-                            RulesetCheckError,
-                            f"veto check {c.check!r} reads undeclared indicator(s) {bad}",
-                            (*loc, "check"),
-                            key=c.id,
-                        )
-            out.append(PreparedCondition(c, expr, check, reads))
-        return out
+        return PreparedCondition(c, expr, check, reads)
 
     def build_item(
         self, raw: Any, loc: tuple[Any, ...], section: str, tier: str | None, scoring: str
@@ -825,7 +976,7 @@ class _Builder:
                 return None
         if head.overrides:
             for t in head.overrides:
-                if t not in self.tier_ids:
+                if t not in self.tier_ids and "tiers" not in self.failed:
                     self.p.add(
                         RulesetCheckError, f"unknown tier {t!r} in overrides", (*loc, "overrides", t), key=head.id
                     )

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import csv
+import re
+import sys
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
 from fuac import lifecycle as lc
+from fuac.errors import InputError
 from fuac.lifecycle import Award, Win
 
 GD = "guangdong-2020"
@@ -209,3 +214,235 @@ def test_bonus_errors():
         lc.bonus_points(WH, [Win("national", "district", 2)])
     assert lc.bonus_points(WH, [("municipal", "street", 1)]).total == Decimal("0.5")
     assert lc.bonus_points(GD, []).total == 0
+
+
+# -- title table: every unit of a history (examples/data/wuhan-2017-titles.csv)
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "data"
+TITLES = EXAMPLES / "wuhan-2017-titles.csv"
+
+# (unit, level, state, held_until, may_apply, revoked_previous_cycle), computed by hand from wuhan-2017's
+# [cycle]: cycles of 3 years from 2017 (2017-19, 2020-22, 2023-25, 2026-28), a title lapses at the end of its
+# cycle, won in 2 consecutive cycles at a level it runs 1 more cycle, revoked → barred the next cycle.
+TITLES_2023 = [
+    ("420103001", "municipal", "lapsed", None, True, False),  # 2018 → cycle 2017-19, over
+    ("420102002", "municipal", "extended", 2025, True, False),  # 2018, 2021: two cycles → through 2023-25
+    ("420106003", "municipal", "revoked", None, False, True),  # revoked 2021, in 2020-22: barred in 2023-25
+    ("420111004", "municipal", "held", 2028, True, False),  # 2020, 2023: held, and extended through 2026-28
+    ("420111004", "provincial", "held", 2025, True, False),  # 2023 only
+    ("420115", "provincial", "revoked", None, True, False),  # revoked 2017, two cycles ago: may apply
+    ("420116005001", "municipal", "held", 2025, True, False),
+]
+TITLES_2020 = [
+    ("420103001", "municipal", "lapsed", None, True, False),
+    ("420102002", "municipal", "held", 2025, True, False),  # 2021 is of this cycle, the second in a row
+    ("420106003", "municipal", "held", 2022, True, False),  # not yet revoked in 2020
+    ("420111004", "municipal", "held", 2022, True, False),  # 2023 is not yet won: no extension
+    ("420111004", "provincial", "none", None, True, False),
+    ("420115", "provincial", "revoked", None, False, True),  # revoked 2017, in 2017-19: barred in 2020-22
+    ("420116005001", "municipal", "none", None, True, False),
+]
+
+
+def _lines(table):
+    return [(r.unit, r.level, r.state, r.held_until, r.may_apply, r.revoked_previous_cycle) for r in table]
+
+
+@pytest.mark.parametrize(("year", "expected"), [(2023, TITLES_2023), (2020, TITLES_2020)])
+def test_title_table_of_the_example_history(year, expected):
+    table = lc.title_table(WH, TITLES, year)
+    assert _lines(table) == expected
+    assert table.cycle == ((2023, 2025) if year == 2023 else (2020, 2022))
+    assert not table.errors
+
+
+def test_title_table_lines_carry_the_status_of_title_status():
+    table = lc.title_table(WH, TITLES, 2023)
+    barred = table.unit("420106003")[0]
+    assert barred.rows == (3,)
+    st = lc.title_status(WH, [Award(2021, "municipal", revoked=True)], 2023)
+    assert (barred.reason, barred.clauses, barred.cycle) == (st.reason, st.clauses, st.cycle)
+    assert "被撤销称号的,不得参加下一周期申报和评选。" in barred.clauses
+    assert "上一周期（2020—2022）被撤销称号" in barred.reason.zh
+    assert [r.rows for r in table.unit("420111004")] == [(5, 7, 8), (5, 7, 8)]
+
+
+def test_title_table_street_named_2018_lapsed_in_2020():
+    table = lc.title_table(WH, [{"unit": "420103001", "year": 2018, "level": "municipal"}], 2020)
+    assert _lines(table) == [("420103001", "municipal", "lapsed", None, True, False)]
+
+
+def test_title_table_one_level_and_revocations_at_any_level():
+    rows = [
+        {"unit": "A", "year": 2021, "level": "provincial", "revoked": True, "revoked_year": 2022},
+        {"unit": "A", "year": 2021, "level": "municipal"},
+        {"unit": "B", "year": 2024, "level": "provincial"},
+    ]
+    table = lc.title_table(WH, rows, 2023, level="municipal")
+    # A's municipal title lapsed, but its provincial one was revoked in 2022 (2020-22): barred in 2023-25
+    assert _lines(table) == [
+        ("A", "municipal", "lapsed", None, False, True),
+        ("B", "municipal", "none", None, True, False),
+    ]
+    with pytest.raises(ValueError, match="unknown level 'city'"):
+        lc.title_table(WH, rows, 2023, level="city")
+
+
+def test_title_table_guangdong_revocation_recorded_but_not_barring():
+    # guangdong-2020: cycles 2018-20, 2021-23, 2024-26; no extension; revoked_bars_next = false
+    rows = [
+        {"unit": "440103", "year": 2019, "level": "national", "revoked": "true", "revoked_year": 2020},
+        {"unit": "441900", "year": 2019, "level": "national"},
+        {"unit": "441900", "year": 2021, "level": "national"},
+    ]
+    assert _lines(lc.title_table(GD, rows, 2021)) == [
+        ("440103", "national", "revoked", None, True, True),
+        ("441900", "national", "held", 2023, True, False),
+    ]
+    assert _lines(lc.title_table(GD, rows, 2024)) == [
+        ("440103", "national", "revoked", None, True, False),
+        ("441900", "national", "lapsed", None, True, False),  # two cycles, but Guangdong does not extend
+    ]
+
+
+BAD_ROWS = [
+    ({"year": None}, "year", "missing"),
+    ({"year": "2018.5"}, "year", "not a whole year: '2018.5'"),
+    ({"year": 2018.5}, "year", "not a whole year: 2018.5"),
+    ({"year": True}, "year", "not a whole year: True"),
+    ({"year": 2016}, "year", "2016 is before the first cycle, which starts in 2017"),
+    ({"level": "city"}, "level", "unknown level 'city' (the rule set's levels: national, provincial, municipal)"),
+    ({"level": None}, "level", "missing"),
+    ({"revoked": "maybe"}, "revoked", "not true or false: 'maybe'"),
+    ({"revoked_year": 2017}, "revoked_year", "2017 is before the year the title was awarded, 2018"),
+    ({"revoked_year": "soon"}, "revoked_year", "not a whole year: 'soon'"),
+    ({"revoked": False, "revoked_year": 2019}, "revoked_year", "2019 is given, but revoked is false"),
+]
+
+
+@pytest.mark.parametrize(("change", "column", "message"), BAD_ROWS, ids=[f"{c}-{m[:20]}" for _, c, m in BAD_ROWS])
+def test_a_bad_row_names_row_and_column_and_the_other_units_are_computed(change, column, message):
+    rows = [
+        {"unit": "420103001", "year": 2018, "level": "municipal"},
+        {"unit": "420102002", "year": 2018, "level": "municipal"},
+        {"unit": "420102002", "year": 2021, "level": "municipal"},
+        {"unit": "420102002", "year": 2018, "level": "municipal", **change},
+    ]
+    table = lc.title_table(WH, rows, 2023)
+    assert _lines(table) == [
+        ("420103001", "municipal", "lapsed", None, True, False),
+        ("420102002", None, "error", None, None, None),
+    ]
+    bad = table[1]
+    assert table.errors == [bad]
+    assert bad.errors == (lc.RowError(4, column, message),)
+    assert bad.error == f"row 4, column {column!r}: {message}"
+    assert bad.rows == (2, 3, 4)
+    assert bad.error in bad.reason.en and bad.error in bad.reason.zh
+
+
+def test_every_bad_row_of_a_unit_is_named_and_rows_without_a_unit_too():
+    rows = [
+        {"unit": "A", "year": "twenty", "level": "municipal"},
+        {"unit": "", "year": 2018, "level": "municipal"},
+        {"unit": "A", "year": 2018, "level": "county"},
+        {"unit": "B", "year": 2020, "level": "municipal"},
+    ]
+    table = lc.title_table(WH, rows, 2021)
+    assert [(r.unit, r.state) for r in table] == [("A", "error"), (None, "error"), ("B", "held")]
+    assert [str(e) for e in table[0].errors] == [
+        "row 1, column 'year': not a whole year: 'twenty'",
+        "row 3, column 'level': unknown level 'county' (the rule set's levels: national, provincial, municipal)",
+    ]
+    assert [str(e) for e in table[1].errors] == ["row 2, column 'unit': missing"]
+
+
+def test_a_history_without_a_required_column_is_an_input_error():
+    with pytest.raises(InputError, match=r"no column 'level'"):
+        lc.title_table(WH, [{"unit": "A", "year": 2018, "grade": "municipal"}], 2020)
+    with pytest.raises(ValueError, match="before the first cycle"):
+        lc.title_table(WH, TITLES, 2016)
+    assert len(lc.title_table(WH, [], 2020)) == 0
+
+
+def test_codes_are_read_as_written(tmp_path):
+    pd = pytest.importorskip("pandas")
+    history = tmp_path / "h.csv"
+    history.write_text("unit,year,level\n007,2018,municipal\n420103001,2018.0,municipal\n", encoding="utf-8")
+    assert [(r.unit, r.state) for r in lc.title_table(WH, history, 2018)] == [("007", "held"), ("420103001", "held")]
+    # a code column with a missing cell is read by pandas as floats: 420103001.0 is unit 420103001
+    frame = pd.DataFrame({"unit": [420103001, None], "year": [2018, 2018], "level": ["municipal"] * 2})
+    assert frame["unit"].dtype == "float64"
+    table = lc.title_table(WH, frame, 2018)
+    assert [(r.unit, r.state) for r in table] == [("420103001", "held"), (None, "error")]
+    assert table[1].error == "row 2, column 'unit': missing"
+
+
+def _example_rows():
+    with open(TITLES, encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
+def test_history_from_every_input_kind(tmp_path):
+    pd = pytest.importorskip("pandas")
+    pytest.importorskip("openpyxl")
+    pytest.importorskip("pyarrow")
+    expected = lc.title_table(WH, TITLES, 2023).to_dicts()
+    frame = pd.read_csv(TITLES)  # codes as int64, an empty revoked_year as NaN
+    frame.to_json(tmp_path / "h.jsonl", orient="records", lines=True)
+    frame.to_excel(tmp_path / "h.xlsx", index=False)
+    frame.to_parquet(tmp_path / "h.parquet")
+    for given in (frame, _example_rows(), tmp_path / "h.jsonl", tmp_path / "h.xlsx", str(tmp_path / "h.parquet")):
+        assert lc.title_table(WH, given, 2023).to_dicts() == expected, given
+
+
+def test_to_pandas_and_without_pandas(monkeypatch):
+    pd = pytest.importorskip("pandas")
+    rows = [{"unit": "A", "year": 2018, "level": "municipal"}, {"unit": "B", "year": None, "level": "municipal"}]
+    frame = lc.title_table(WH, rows, 2018).to_pandas()
+    assert list(frame.columns) == list(lc.TABLE_COLUMNS)
+    assert frame["held_until"].tolist() == [2019, pd.NA]
+    assert str(frame["may_apply"].dtype) == "boolean"
+    assert frame["state"].tolist() == ["held", "error"]
+    assert frame["error"].isna().tolist() == [True, False]
+    assert frame["error"][1] == "row 2, column 'year': missing"
+    assert list(lc.title_table(WH, [], 2018).to_pandas().columns) == list(lc.TABLE_COLUMNS)
+    monkeypatch.setitem(sys.modules, "pandas", None)
+    with pytest.raises(ModuleNotFoundError, match=r"pip install 'fuac\[pandas\]'"):
+        lc.title_table(WH, rows, 2018).to_pandas()
+
+
+def test_revoked_previous_cycle_feeds_a_wuhan_batch(recwarn):
+    """The example of docs/evaluation.md: the merge gives title_revoked_previous_cycle, whose veto bars 420106003."""
+    pd = pytest.importorskip("pandas")
+    import fuac
+    from fuac._toml import read_toml
+
+    data = read_toml(EXAMPLES / "wuhan-2017-street.toml")[0]["data"]
+    del data["title_revoked_previous_cycle"]
+    streets = pd.DataFrame([{"code": code, **data} for code in ("420106003", "420103001", "420104009")])
+    table = lc.title_table(WH, TITLES, 2023)
+    assert not table.errors
+    titles = table.to_pandas().drop_duplicates("unit")[["unit", "revoked_previous_cycle"]]
+    streets = streets.merge(titles, how="left", left_on="code", right_on="unit").drop(columns="unit")
+    streets["title_revoked_previous_cycle"] = streets.pop("revoked_previous_cycle").fillna(False).astype(bool)
+    assert streets["title_revoked_previous_cycle"].tolist() == [True, False, False]
+    res = fuac.evaluate_many(WH, streets, tier="street", on="2023-08-31").to_pandas()
+    assert res["veto.revoked_previous_cycle"].tolist() == [True, False, False]
+    assert res["eligible"].tolist() == [False, True, True]
+    assert not [w for w in recwarn if issubclass(w.category, (FutureWarning, DeprecationWarning))]
+
+
+def test_the_examples_of_the_lifecycle_docs_run():
+    """The ``>>>`` examples of docs/evaluation.md's part on fuac.lifecycle give what they show."""
+    import doctest
+
+    text = (Path(__file__).resolve().parents[1] / "docs" / "evaluation.md").read_text(encoding="utf-8")
+    start = text.index("## Cycles, titles, quotas and bonus points")
+    end = text.find("\n## ", start + 1)
+    part = re.sub(r"^```.*$", "", text[start:end if end != -1 else None], flags=re.M)  # a fence ends an output
+    test = doctest.DocTestParser().get_doctest(part, {}, "evaluation.md lifecycle", None, 0)
+    assert len(test.examples) >= 5
+    runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS)
+    runner.run(test)
+    assert runner.summarize(verbose=False).failed == 0

@@ -19,8 +19,9 @@ rounded implicitly.
 from __future__ import annotations
 
 import decimal
+import numbers
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from typing import Any
@@ -30,6 +31,7 @@ from ._expressions import DECIMAL_CONTEXT
 from ._kinds import fmt_number
 from ._loader import RuleSet
 from ._models import Cycle, Incentive, Quota, Text
+from .errors import InputError
 
 __all__ = [
     "Award",
@@ -37,13 +39,18 @@ __all__ = [
     "BonusResult",
     "CycleSpan",
     "QuotaResult",
+    "RowError",
     "TitleStatus",
+    "TitleTable",
+    "UnitTitle",
     "Win",
     "bonus_points",
     "cycle_of",
+    "known_levels",
     "quota_count",
     "recommendation_cap",
     "title_status",
+    "title_table",
 ]
 
 _ROUNDING = {"floor": ROUND_FLOOR, "ceil": ROUND_CEILING, "half_up": ROUND_HALF_UP}
@@ -212,9 +219,7 @@ def title_status(
     k = _index(c, year)
     state, until, zh, en = _state(c, [a for a in awards if a.level == level], year, level)
     clauses = [c.clause] + ([c.revocation_clause or ""] if state == "revoked" else [])
-    barred = c.revoked_bars_next and any(
-        a.revoked_in is not None and a.revoked_in >= c.first_year and _index(c, a.revoked_in) == k - 1 for a in awards
-    )
+    barred = c.revoked_bars_next and _revoked_in_cycle(c, awards, k - 1)
     if barred:
         p = _span(c, k - 1)
         zh += f"上一周期（{p[0]}—{p[1]}）被撤销称号，不得参加本周期申报和评选。"
@@ -222,6 +227,13 @@ def title_status(
         clauses.append(c.revocation_clause or "")
     kept = tuple(dict.fromkeys(x for x in clauses if x))
     return TitleStatus(year, _span(c, k), level, state, until, not barred, Text(zh=zh, en=en), kept)
+
+
+def _revoked_in_cycle(c: Cycle, awards: Iterable[Award], index: int) -> bool:
+    """Whether a title of ``awards`` (any level) was revoked in cycle ``index``."""
+    return any(
+        a.revoked_in is not None and a.revoked_in >= c.first_year and _index(c, a.revoked_in) == index for a in awards
+    )
 
 
 def _state(c: Cycle, mine: list[Award], year: int, level: str | None) -> tuple[str, int | None, str, str]:
@@ -252,6 +264,288 @@ def _state(c: Cycle, mine: list[Award], year: int, level: str | None) -> tuple[s
                 f"the {le} title was revoked in {latest.revoked_in}.")
     return ("lapsed", None, f"{lz}称号已期满自动终止，本周期未再获得。",
             f"the {le} title lapsed at the end of its term and was not won again in this cycle.")
+
+
+# ---------------------------------------------------------------------------
+# title table: the status of every unit of a history of awards
+
+#: the columns of a history table (``revoked`` and ``revoked_year`` are optional)
+TITLE_COLUMNS = ("unit", "year", "level", "revoked", "revoked_year")
+_REQUIRED_COLUMNS = ("unit", "year", "level")
+_YES = ("true", "yes", "y", "1", "是")
+_NO = ("false", "no", "n", "0", "否")
+
+
+@dataclass(frozen=True, slots=True)
+class RowError:
+    """What is wrong with one row of a history: ``row`` counts the records from 1 (a
+    header line is not counted), ``column`` is the column at fault."""
+
+    row: int
+    column: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"row {self.row}, column {self.column!r}: {self.message}"
+
+
+@dataclass(frozen=True, slots=True)
+class UnitTitle:
+    """One line of a :class:`TitleTable`: a unit's title at one level in ``year``.
+
+    The fields of :class:`TitleStatus`, with the ``unit``, ``revoked_previous_cycle``
+    (a title of the unit, at any level, was revoked in the previous cycle: wuhan-2017's
+    indicator ``title_revoked_previous_cycle``), the ``rows`` of the history it was
+    computed from, and the ``errors`` of those rows. A unit with an error has the state
+    "error", and None for what could not be computed.
+    """
+
+    unit: str | None
+    year: int
+    cycle: CycleSpan
+    level: str | None
+    state: str
+    held_until: int | None
+    may_apply: bool | None
+    revoked_previous_cycle: bool | None
+    reason: Text
+    clauses: tuple[str, ...]
+    rows: tuple[int, ...]
+    errors: tuple[RowError, ...] = ()
+
+    @property
+    def held(self) -> bool:
+        return self.state in ("held", "extended")
+
+    @property
+    def error(self) -> str | None:
+        """The errors of the unit's rows, in one line (None when there are none)."""
+        return "; ".join(str(e) for e in self.errors) or None
+
+    def to_dict(self) -> dict[str, Any]:
+        values = (self.unit, self.level, self.year, self.cycle.first_year, self.cycle.last_year, self.state,
+                  self.held_until, self.may_apply, self.revoked_previous_cycle, self.reason.zh, self.reason.en,
+                  list(self.clauses), list(self.rows), self.error)
+        return dict(zip(TABLE_COLUMNS, values, strict=True))
+
+
+#: the columns of :meth:`TitleTable.to_dicts` and :meth:`TitleTable.to_pandas`
+TABLE_COLUMNS = ("unit", "level", "year", "cycle_first_year", "cycle_last_year", "state", "held_until", "may_apply",
+                 "revoked_previous_cycle", "reason_zh", "reason_en", "clauses", "rows", "error")
+
+
+class TitleTable:
+    """The result of :func:`title_table`: one :class:`UnitTitle` per unit (and level), in
+    the order the units first appear in the history."""
+
+    def __init__(self, ruleset_id: str, year: int, cycle: CycleSpan, rows: Iterable[UnitTitle]) -> None:
+        self.ruleset_id = ruleset_id
+        self.year = year
+        self.cycle = cycle
+        self.rows = tuple(rows)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __iter__(self) -> Iterator[UnitTitle]:
+        return iter(self.rows)
+
+    def __getitem__(self, i: int) -> UnitTitle:
+        return self.rows[i]
+
+    def __repr__(self) -> str:
+        return f"<TitleTable {self.ruleset_id} {self.year}: {len(self.rows)} row(s), {len(self.errors)} error(s)>"
+
+    def unit(self, unit: str) -> list[UnitTitle]:
+        """The lines of ``unit`` (one per level)."""
+        return [r for r in self.rows if r.unit == unit]
+
+    @property
+    def errors(self) -> list[UnitTitle]:
+        """The lines of units whose rows have errors."""
+        return [r for r in self.rows if r.errors]
+
+    def to_dicts(self) -> list[dict[str, Any]]:
+        return [r.to_dict() for r in self.rows]
+
+    def to_pandas(self) -> Any:
+        """A pandas DataFrame, one row per line (``held_until`` Int64, the flags nullable booleans)."""
+        try:
+            import pandas as pd
+        except ImportError as exc:  # pragma: no cover - exercised with a simulated import failure
+            raise ModuleNotFoundError("TitleTable.to_pandas() needs pandas: pip install 'fuac[pandas]'",
+                                      name="pandas") from exc
+        frame = pd.DataFrame(self.to_dicts(), columns=list(TABLE_COLUMNS))
+        return frame.astype({"held_until": "Int64", "may_apply": "boolean", "revoked_previous_cycle": "boolean"})
+
+
+def known_levels(ruleset: str | os.PathLike[str] | RuleSet) -> tuple[str, ...]:
+    """The title levels a history may name: national, provincial and municipal (the
+    levels of a cycle's titles), and the ``award`` of each of the rule set's incentives."""
+    rs = _ruleset(ruleset)
+    return tuple(dict.fromkeys([*_LEVEL_WORDS, *(i.award for i in rs.doc.incentives)]))
+
+
+def _missing(v: Any) -> bool:
+    if v is None:
+        return True
+    if isinstance(v, str):
+        return not v.strip()
+    if isinstance(v, float):
+        return v != v  # NaN: pandas' missing value
+    return isinstance(v, Decimal) and v.is_nan()
+
+
+def _whole_number(v: Any) -> int | None:
+    """``v`` as a whole number, or None when it is not one (2018, 2018.0, "2018")."""
+    if isinstance(v, bool):
+        return None
+    if isinstance(v, numbers.Integral):
+        return int(v)
+    if isinstance(v, str):
+        try:
+            v = Decimal(v.strip())
+        except decimal.InvalidOperation:
+            return None
+    if isinstance(v, numbers.Real):
+        v = Decimal(float(v))
+    if isinstance(v, Decimal) and v.is_finite() and v == v.to_integral_value():
+        return int(v)
+    return None
+
+
+def _flag(v: Any) -> bool | None:
+    """A yes/no cell: True, False, or None when it is not one."""
+    if isinstance(v, (bool, numbers.Integral)) and int(v) in (0, 1):
+        return bool(v)
+    if isinstance(v, str):
+        low = v.strip().lower()
+        if low in _YES or low in _NO:
+            return low in _YES
+    return None
+
+
+def _unit_key(v: Any) -> str:
+    n = _whole_number(v) if not isinstance(v, str) else None
+    return str(n) if n is not None else str(v).strip()
+
+
+def _history_row(c: Cycle, levels: tuple[str, ...], row: int,
+                 rec: Mapping[str, Any]) -> tuple[Award | None, list[RowError]]:
+    """The award of one history record, or the errors that keep it from being one."""
+    errors: list[RowError] = []
+
+    def bad(column: str, message: str) -> None:
+        errors.append(RowError(row, column, message))
+
+    raw_year = rec.get("year")
+    year = None if _missing(raw_year) else _whole_number(raw_year)
+    if _missing(raw_year):
+        bad("year", "missing")
+    elif year is None:
+        bad("year", f"not a whole year: {raw_year!r}")
+    elif year < c.first_year:
+        bad("year", f"{year} is before the first cycle, which starts in {c.first_year}")
+    raw_level = rec.get("level")
+    level = raw_level.strip() if isinstance(raw_level, str) else None
+    if _missing(raw_level):
+        bad("level", "missing")
+    elif level not in levels:
+        bad("level", f"unknown level {raw_level!r} (the rule set's levels: {', '.join(levels)})")
+    raw_revoked = rec.get("revoked")
+    revoked = None if _missing(raw_revoked) else _flag(raw_revoked)
+    if not _missing(raw_revoked) and revoked is None:
+        bad("revoked", f"not true or false: {raw_revoked!r}")
+    raw_ry = rec.get("revoked_year")
+    revoked_year = None if _missing(raw_ry) else _whole_number(raw_ry)
+    if not _missing(raw_ry):
+        if revoked_year is None:
+            bad("revoked_year", f"not a whole year: {raw_ry!r}")
+        elif revoked is False:
+            bad("revoked_year", f"{revoked_year} is given, but revoked is false")
+        elif year is not None and revoked_year < year:
+            bad("revoked_year", f"{revoked_year} is before the year the title was awarded, {year}")
+    if errors or year is None or level is None:
+        return None, errors
+    return Award(year, level, bool(revoked) or revoked_year is not None, revoked_year), errors
+
+
+def _history_records(rows: Any) -> Iterator[tuple[int, Mapping[str, Any]]]:
+    """(row number from 1, record) of a history, through fuac's batch readers; an error when
+    a required column is absent."""
+    from ._batch import DEFAULT_CHUNK_SIZE, CsvSource, open_source
+
+    src = open_source(rows)
+    if isinstance(src, CsvSource):  # read the cells as written: codes keep their digits, years are checked here
+        src.dtypes.update(dict.fromkeys(TITLE_COLUMNS, str))
+    seen: set[str] = set()
+    records: list[tuple[int, Mapping[str, Any]]] = []
+    for chunk in src.chunks(DEFAULT_CHUNK_SIZE):
+        seen.update(chunk.cols)
+        records.extend((chunk.offset + i + 1, chunk.record(i)) for i in range(chunk.n))
+    absent = [col for col in _REQUIRED_COLUMNS if col not in seen]
+    if records and absent:
+        raise InputError(f"the history has no column {', '.join(map(repr, absent))} "
+                         f"(columns: {', '.join(sorted(seen)) or 'none'}); it needs unit, year and level")
+    return iter(records)
+
+
+def title_table(
+    ruleset: str | os.PathLike[str] | RuleSet,
+    rows: Any,
+    year: int,
+    *,
+    level: str | None = None,
+) -> TitleTable:
+    """The title status in ``year`` of every unit of a history of awards.
+
+    ``rows`` is an iterable of mappings, a pandas (or polars) DataFrame, or the path of
+    a ``.csv``, ``.jsonl``, ``.xlsx``, ``.parquet`` or ``.json`` file, with the columns
+    ``unit`` (an id or region code), ``year``, ``level``, and optionally ``revoked``
+    (default false) and ``revoked_year`` (default: the year awarded, when revoked).
+    Other columns are ignored.
+
+    Gives one line per unit, in the order units first appear, and per level of the
+    unit's titles (only ``level``'s when given): :func:`title_status` of the unit's
+    rows, with ``revoked_previous_cycle``. A row that cannot be read (a missing or
+    non-integer year, an unknown level, a revocation before the award …) gives its
+    unit one line in the state "error", naming each bad row and column; the other
+    units are computed. A history without a ``unit``, ``year`` or ``level`` column
+    is an :class:`~fuac.errors.InputError`.
+    """
+    rs = _ruleset(ruleset)
+    c = _cycle(rs)
+    k = _index(c, year)
+    levels = known_levels(rs)
+    if level is not None and level not in levels:
+        raise ValueError(f"unknown level {level!r} (the rule set's levels: {', '.join(levels)})")
+    units: dict[str | None, tuple[list[int], list[Award], list[RowError]]] = {}
+    for row, rec in _history_records(rows):
+        raw_unit = rec.get("unit")
+        key = None if _missing(raw_unit) else _unit_key(raw_unit)
+        nums, awards, errors = units.setdefault(key, ([], [], []))
+        nums.append(row)
+        if key is None:
+            errors.append(RowError(row, "unit", "missing"))
+        award, problems = _history_row(c, levels, row, rec)
+        errors.extend(problems)
+        if award is not None:
+            awards.append(award)
+    span = _span(c, k)
+    out: list[UnitTitle] = []
+    for key, (nums, awards, errors) in units.items():
+        if errors:
+            msg = "; ".join(str(e) for e in errors)
+            why = Text(zh=f"历史记录有误，无法判断：{msg}", en=f"the history has errors: {msg}")
+            out.append(UnitTitle(key, year, span, level, "error", None, None, None, why, (), tuple(nums),
+                                 tuple(errors)))
+            continue
+        revoked_before = _revoked_in_cycle(c, awards, k - 1)
+        for lv in [level] if level is not None else list(dict.fromkeys(a.level for a in awards)):
+            st = title_status(rs, awards, year, level=lv)
+            out.append(UnitTitle(key, year, st.cycle, st.level, st.state, st.held_until, st.may_apply,
+                                 revoked_before, st.reason, st.clauses, tuple(nums)))
+    return TitleTable(rs.id, year, span, out)
 
 
 # ---------------------------------------------------------------------------

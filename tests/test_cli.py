@@ -231,3 +231,130 @@ def test_console_script() -> None:
     assert "Total: 18.6/20" in proc.stdout.splitlines()
     proc = subprocess.run([str(script), "--version"], capture_output=True, text=True, timeout=60)
     assert proc.stdout.strip() == f"fuac {fuac.__version__}"
+
+
+# ---------------------------------------------------------------------------
+# fuac titles (the values are computed by hand in tests/test_lifecycle.py)
+
+TITLES = str(Path(__file__).resolve().parents[1] / "examples" / "data" / "wuhan-2017-titles.csv")
+
+
+def test_titles_table(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = cli(capsys, "titles", "wuhan-2017", TITLES, "--year", "2023", "--lang", "en")
+    assert code == 0 and err == ""
+    lines = out.splitlines()
+    assert lines[0] == "wuhan-2017 1.0  2023  cycle 2023–2025"
+    assert lines[2].split() == ["unit", "level", "state", "held", "until", "may", "apply", "reason"]
+    rows = [line.split()[:5] for line in lines[3:]]
+    assert rows == [
+        ["420103001", "municipal", "lapsed", "—", "yes"],
+        ["420102002", "municipal", "extended", "2025", "yes"],
+        ["420106003", "municipal", "revoked", "—", "no"],
+        ["420111004", "municipal", "held", "2028", "yes"],
+        ["420111004", "provincial", "held", "2025", "yes"],
+        ["420115", "provincial", "revoked", "—", "yes"],
+        ["420116005001", "municipal", "held", "2025", "yes"],
+    ]
+    assert "A title was revoked in the previous cycle (2020–2022): may not apply in this cycle." in lines[5]
+
+
+def test_titles_in_chinese_and_both(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = cli(capsys, "titles", "wuhan-2017", TITLES, "--year", "2020", "--level", "municipal")
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0] == "wuhan-2017 1.0  2020  周期 2020–2022"
+    assert [line.split()[:5] for line in lines[3:]] == [
+        ["420103001", "市级", "期满终止", "—", "是"],
+        ["420102002", "市级", "持有", "2025", "是"],
+        ["420106003", "市级", "持有", "2022", "是"],
+        ["420111004", "市级", "持有", "2022", "是"],
+        ["420115", "市级", "无称号", "—", "否"],  # its provincial title was revoked in 2017
+        ["420116005001", "市级", "无称号", "—", "是"],
+    ]
+    code, out, _ = cli(capsys, "titles", "wuhan-2017", TITLES, "--year", "2020", "--lang", "both")
+    assert "上一周期（2017—2019）被撤销称号，不得参加本周期申报和评选。" in out
+    assert "A title was revoked in the previous cycle (2017–2019)" in out
+
+
+def test_titles_json(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = cli(capsys, "titles", "wuhan-2017", TITLES, "--year", "2023", "--json")
+    assert code == 0
+    doc = json.loads(out)
+    assert (doc["ruleset"], doc["year"], doc["cycle"]) == ("wuhan-2017", 2023, [2023, 2025])
+    barred = doc["units"][2]
+    assert (barred["unit"], barred["state"], barred["may_apply"], barred["revoked_previous_cycle"]) == (
+        "420106003", "revoked", False, True)
+    assert barred["rows"] == [3] and barred["error"] is None
+
+
+BAD_HISTORY = """unit,year,level,revoked,revoked_year
+420103001,2018,municipal,,
+420102002,twenty,municipal,,
+420102002,2021,city,,
+420106003,2021,municipal,true,2019
+420111004,2020,municipal,,
+"""
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".jsonl", ".xlsx"])
+def test_titles_bad_rows_exit_1_and_the_others_are_written(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, suffix: str
+) -> None:
+    history = tmp_path / "history.csv"
+    history.write_text(BAD_HISTORY, encoding="utf-8")
+    out_path = tmp_path / f"titles{suffix}"
+    code, out, err = cli(capsys, "titles", "wuhan-2017", str(history), "--year", "2023", "-o", str(out_path))
+    assert code == 1
+    assert out == f"4 rows → {out_path}\n"
+    assert err == f"fuac: 2 unit(s) with errors in {history}\n"
+    if suffix == ".jsonl":
+        rows = [json.loads(line) for line in out_path.read_text(encoding="utf-8").splitlines()]
+    else:
+        pd = pytest.importorskip("pandas")
+        frame = pd.read_csv(out_path, dtype={"unit": str}) if suffix == ".csv" else pd.read_excel(
+            out_path, dtype={"unit": str})
+        rows = frame.astype(object).where(frame.notna(), None).to_dict("records")
+    assert [(r["unit"], r["state"]) for r in rows] == [
+        ("420103001", "lapsed"), ("420102002", "error"), ("420106003", "error"), ("420111004", "lapsed")]
+    assert rows[1]["error"] == (
+        "row 2, column 'year': not a whole year: 'twenty'; "
+        "row 3, column 'level': unknown level 'city' (the rule set's levels: national, provincial, municipal)")
+    assert rows[2]["error"] == "row 4, column 'revoked_year': 2019 is before the year the title was awarded, 2021"
+
+
+def test_titles_errors_in_the_printed_table(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    history = tmp_path / "history.csv"
+    history.write_text(BAD_HISTORY, encoding="utf-8")
+    code, out, _ = cli(capsys, "titles", "wuhan-2017", str(history), "--year", "2023", "--lang", "en")
+    assert code == 1
+    lines = out.splitlines()
+    assert lines[4].split()[:5] == ["420102002", "—", "error", "—", "—"]
+    assert "row 2, column 'year': not a whole year: 'twenty'" in lines[4]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--year", "2023"], "no input file at"),
+        (["--year", "2016"], "2016 is before the first cycle"),
+        (["--year", "2023", "--level", "city"], "unknown level 'city'"),
+        (["--year", "2023", "-o", "titles.parquet"], "write the title table to .csv, .xlsx or .jsonl"),
+    ],
+)
+def test_titles_unusable_input_exits_2(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, args: list[str], message: str
+) -> None:
+    history = TITLES if "no input" not in message else str(tmp_path / "none.csv")
+    args = [a if a != "titles.parquet" else str(tmp_path / a) for a in args]
+    code, out, err = cli(capsys, "titles", "wuhan-2017", history, *args)
+    assert code == 2 and out == ""
+    assert err.startswith("fuac: ") and message in err
+
+
+def test_titles_without_a_level_column_or_a_cycle_exits_2(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    history = tmp_path / "history.csv"
+    history.write_text("unit,year,grade\n420103001,2018,municipal\n", encoding="utf-8")
+    code, _, err = cli(capsys, "titles", "wuhan-2017", str(history), "--year", "2023")
+    assert code == 2 and "the history has no column 'level'" in err
+    code, _, err = cli(capsys, "titles", "longnan-2021", TITLES, "--year", "2023")
+    assert code == 2 and "declares no [cycle]" in err

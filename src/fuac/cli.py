@@ -657,6 +657,103 @@ def cmd_rank(args: argparse.Namespace) -> int:
     return 0
 
 
+# ---------------------------------------------------------------------------
+# fuac titles: the title status of every unit of a history of awards
+
+TITLE_STATE_WORDS = {
+    "held": ("持有", "held"),
+    "extended": ("顺延", "extended"),
+    "lapsed": ("期满终止", "lapsed"),
+    "revoked": ("已撤销", "revoked"),
+    "none": ("无称号", "none"),
+    "error": ("有误", "error"),
+}
+
+
+def cmd_titles(args: argparse.Namespace) -> int:
+    from .lifecycle import title_table
+
+    rs = _api.load(args.ruleset)
+    try:
+        table = title_table(rs, args.history, args.year, level=args.level)
+    except FuacError:
+        raise
+    except ValueError as exc:  # a year before the first cycle, an unknown --level, no [cycle]
+        raise InputError(str(exc)) from exc
+    if args.output:
+        _write_titles(table.to_dicts(), args.output)
+    if args.json:
+        doc = {"ruleset": rs.id, "version": rs.version, "year": table.year,
+               "cycle": [table.cycle.first_year, table.cycle.last_year], "units": table.to_dicts()}
+        json.dump(doc, sys.stdout, ensure_ascii=False, indent=2)
+        print()
+    elif args.output:
+        print(f"{len(table):,} rows → {args.output}")
+    else:
+        _render_titles(table, rs, args.lang)
+    if table.errors:
+        print(f"fuac: {len(table.errors)} unit(s) with errors in {args.history}", file=sys.stderr)
+    return 1 if table.errors else 0
+
+
+def _render_titles(table: Any, rs: Any, lang: str) -> None:
+    from .lifecycle import _LEVEL_WORDS
+
+    zh, en = lang in ("zh", "both"), lang in ("en", "both")
+    span = f"{table.cycle.first_year}–{table.cycle.last_year}"
+    title = f"{rs.id} {rs.version}  {table.year}  " + (f"周期 {span}" if zh else f"cycle {span}")
+    print(title)
+    print("=" * width(title))
+    heads = ("单位", "级别", "状态", "有效期至", "可申报", "理由") if zh else (
+        "unit", "level", "state", "held until", "may apply", "reason")
+    w = 0 if zh else 1
+    cells = []
+    for r in table:
+        state = TITLE_STATE_WORDS.get(r.state, (r.state, r.state))[w]
+        level = _LEVEL_WORDS.get(r.level, (r.level, r.level))[w] if r.level else "—"
+        may = "—" if r.may_apply is None else (("是", "yes") if r.may_apply else ("否", "no"))[w]
+        cells.append((r.unit or "—", level, state, str(r.held_until or "—"), may,
+                      r.reason.zh if zh else r.reason.en, r.reason.en))
+    widths = [max([width(h)] + [width(c[k]) for c in cells]) for k, h in enumerate(heads[:5])]
+    print("  ".join(pad(h, w) for h, w in zip(heads, widths, strict=False)) + "  " + heads[5])
+    for c in cells:
+        line = "  ".join(pad(v, w) for v, w in zip(c, widths, strict=False))
+        print(f"{line}  {c[5]}")
+        if zh and en:
+            print(f"{' ' * width(line)}  {c[6]}")
+
+
+def _write_titles(rows: list[dict[str, Any]], path: str) -> None:
+    """The lines of a title table to ``path``: .csv, .jsonl or .xlsx (clauses one per line)."""
+    from .lifecycle import TABLE_COLUMNS
+
+    suffix = Path(path).suffix.lower()
+    if suffix in (".jsonl", ".ndjson"):
+        with open(path, "w", encoding="utf-8") as fh:
+            fh.writelines(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
+        return
+    flat = [[("\n".join(map(str, v)) if isinstance(v, list) else v) for v in r.values()] for r in rows]
+    if suffix == ".csv":
+        import csv
+
+        with open(path, "w", encoding="utf-8-sig", newline="") as fh:  # with a BOM, as Excel expects
+            w = csv.writer(fh)
+            w.writerow(TABLE_COLUMNS)
+            w.writerows(flat)
+    elif suffix == ".xlsx":
+        from ._workbook import require_openpyxl
+
+        wb = require_openpyxl("an .xlsx title table").Workbook()
+        ws = wb.active
+        ws.title = "titles"
+        ws.append(list(TABLE_COLUMNS))
+        for r in flat:
+            ws.append(r)
+        wb.save(path)
+    else:
+        raise InputError(f"{path}: write the title table to .csv, .xlsx or .jsonl")
+
+
 def _fmt_key(key: tuple[Any, ...]) -> str:
     vals = [key[k + 1] for k in range(0, len(key), 2) if key[k] == 0]
     return "  ".join(fmt_number(abs(v)) if hasattr(v, "is_finite") else str(v) for v in vals)
@@ -759,6 +856,17 @@ def build_parser() -> argparse.ArgumentParser:
     s.set_defaults(func=cmd_gaps)
 
     _batch_parser(sub)
+
+    s = sub.add_parser("titles", help="title status (held, extended, lapsed, revoked) of every unit of a history")
+    s.add_argument("ruleset", help="rule-set id or path to a rule file (with a [cycle])")
+    s.add_argument("history", help="awards, one per row (unit, year, level[, revoked, revoked_year]): "
+                                   ".csv, .jsonl, .xlsx, .parquet or .json")
+    s.add_argument("--year", type=int, required=True, help="the year whose status to give")
+    s.add_argument("--level", help="only this level's titles (default: each level a unit has)")
+    s.add_argument("-o", "--output", metavar="OUT", help="write the table to .csv, .xlsx or .jsonl")
+    s.add_argument("--json", action="store_true", help="print the table as JSON")
+    s.add_argument("--lang", choices=("zh", "en", "both"), default="zh", help="language (default zh)")
+    s.set_defaults(func=cmd_titles)
     return p
 
 

@@ -284,7 +284,7 @@ def test_titles_json(capsys: pytest.CaptureFixture[str]) -> None:
     barred = doc["units"][2]
     assert (barred["unit"], barred["state"], barred["may_apply"], barred["revoked_previous_cycle"]) == (
         "420106003", "revoked", False, True)
-    assert barred["rows"] == [3] and barred["error"] is None
+    assert barred["rows"] == [4] and barred["error"] is None  # line 4 of the file, under its header
 
 
 BAD_HISTORY = """unit,year,level,revoked,revoked_year
@@ -317,9 +317,10 @@ def test_titles_bad_rows_exit_1_and_the_others_are_written(
     assert [(r["unit"], r["state"]) for r in rows] == [
         ("420103001", "lapsed"), ("420102002", "error"), ("420106003", "error"), ("420111004", "lapsed")]
     assert rows[1]["error"] == (
-        "row 2, column 'year': not a whole year: 'twenty'; "
-        "row 3, column 'level': unknown level 'city' (the rule set's levels: national, provincial, municipal)")
-    assert rows[2]["error"] == "row 4, column 'revoked_year': 2019 is before the year the title was awarded, 2021"
+        "row 3, column 'year': not a whole year: 'twenty'; "
+        "row 4, column 'level': unknown level 'city' (the rule set's levels: national, provincial, municipal)")
+    # rows as a spreadsheet shows the file: the header is row 1
+    assert rows[2]["error"] == "row 5, column 'revoked_year': 2019 is before the year the title was awarded, 2021"
 
 
 def test_titles_errors_in_the_printed_table(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
@@ -329,7 +330,7 @@ def test_titles_errors_in_the_printed_table(capsys: pytest.CaptureFixture[str], 
     assert code == 1
     lines = out.splitlines()
     assert lines[4].split()[:5] == ["420102002", "—", "error", "—", "—"]
-    assert "row 2, column 'year': not a whole year: 'twenty'" in lines[4]
+    assert "row 3, column 'year': not a whole year: 'twenty'" in lines[4]
 
 
 @pytest.mark.parametrize(

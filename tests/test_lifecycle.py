@@ -259,12 +259,13 @@ def test_title_table_of_the_example_history(year, expected):
 def test_title_table_lines_carry_the_status_of_title_status():
     table = lc.title_table(WH, TITLES, 2023)
     barred = table.unit("420106003")[0]
-    assert barred.rows == (3,)
+    assert barred.rows == (4,)  # line 4 of the CSV file, under its header
+    assert lc.title_table(WH, _example_rows(), 2023).unit("420106003")[0].rows == (3,)  # the 3rd record
     st = lc.title_status(WH, [Award(2021, "municipal", revoked=True)], 2023)
     assert (barred.reason, barred.clauses, barred.cycle) == (st.reason, st.clauses, st.cycle)
     assert "被撤销称号的,不得参加下一周期申报和评选。" in barred.clauses
     assert "上一周期（2020—2022）被撤销称号" in barred.reason.zh
-    assert [r.rows for r in table.unit("420111004")] == [(5, 7, 8), (5, 7, 8)]
+    assert [r.rows for r in table.unit("420111004")] == [(6, 8, 9), (6, 8, 9)]  # lines of the file
 
 
 def test_title_table_street_named_2018_lapsed_in_2020():
@@ -387,13 +388,15 @@ def test_history_from_every_input_kind(tmp_path):
     pd = pytest.importorskip("pandas")
     pytest.importorskip("openpyxl")
     pytest.importorskip("pyarrow")
-    expected = lc.title_table(WH, TITLES, 2023).to_dicts()
+    as_sheet = lc.title_table(WH, TITLES, 2023).to_dicts()  # rows as the sheet shows them: header row 1
+    expected = [dict(d, rows=[r - 1 for r in d["rows"]]) for d in as_sheet]  # records counted from 1
     frame = pd.read_csv(TITLES)  # codes as int64, an empty revoked_year as NaN
     frame.to_json(tmp_path / "h.jsonl", orient="records", lines=True)
     frame.to_excel(tmp_path / "h.xlsx", index=False)
     frame.to_parquet(tmp_path / "h.parquet")
-    for given in (frame, _example_rows(), tmp_path / "h.jsonl", tmp_path / "h.xlsx", str(tmp_path / "h.parquet")):
+    for given in (frame, _example_rows(), tmp_path / "h.jsonl", str(tmp_path / "h.parquet")):
         assert lc.title_table(WH, given, 2023).to_dicts() == expected, given
+    assert lc.title_table(WH, tmp_path / "h.xlsx", 2023).to_dicts() == as_sheet
 
 
 def test_to_pandas_and_without_pandas(monkeypatch):

@@ -278,8 +278,10 @@ _NO = ("false", "no", "n", "0", "否")
 
 @dataclass(frozen=True, slots=True)
 class RowError:
-    """What is wrong with one row of a history: ``row`` counts the records from 1 (a
-    header line is not counted), ``column`` is the column at fault."""
+    """What is wrong with one row of a history: ``row`` is the row as a spreadsheet shows it
+    in a CSV or XLSX file (the header is row 1, the first record row 2), else the record's
+    place counting from 1 (a list, a DataFrame, JSON Lines, Parquet); ``column`` is the
+    column at fault."""
 
     row: int
     column: str
@@ -471,18 +473,19 @@ def _history_row(c: Cycle, levels: tuple[str, ...], row: int,
 
 
 def _history_records(rows: Any) -> Iterator[tuple[int, Mapping[str, Any]]]:
-    """(row number from 1, record) of a history, through fuac's batch readers; an error when
-    a required column is absent."""
-    from ._batch import DEFAULT_CHUNK_SIZE, CsvSource, open_source
+    """(row number, record) of a history, through fuac's batch readers (see :class:`RowError`
+    for how rows are numbered); an error when a required column is absent."""
+    from ._batch import DEFAULT_CHUNK_SIZE, CsvSource, XlsxSource, open_source
 
     src = open_source(rows)
+    first = 2 if isinstance(src, (CsvSource, XlsxSource)) else 1  # below the header row of a sheet
     if isinstance(src, CsvSource):  # read the cells as written: codes keep their digits, years are checked here
         src.dtypes.update(dict.fromkeys(TITLE_COLUMNS, str))
     seen: set[str] = set()
     records: list[tuple[int, Mapping[str, Any]]] = []
     for chunk in src.chunks(DEFAULT_CHUNK_SIZE):
         seen.update(chunk.cols)
-        records.extend((chunk.offset + i + 1, chunk.record(i)) for i in range(chunk.n))
+        records.extend((chunk.offset + i + first, chunk.record(i)) for i in range(chunk.n))
     absent = [col for col in _REQUIRED_COLUMNS if col not in seen]
     if records and absent:
         raise InputError(f"the history has no column {', '.join(map(repr, absent))} "

@@ -200,6 +200,20 @@ BOTH_STAGES = {
         ({125: 'condition = "acidents > 0"'},
          [(125, ExpressionError, "accident: vetoes[0].condition", "unknown name 'acidents'")]),
     ],
+    # parameter 'target' is declared wrongly (item 2 reads it: nothing about item 2);
+    # part 5.a's condition names an undeclared indicator
+    "bad_parameter_and_other_part": [
+        ({49: "unit = 5"}, [(49, RulesetSchemaError, "parameters.target.unit", "should be a valid string (got 5)")]),
+        ({111: 'condition = "complaint == 0"'},
+         [(111, ExpressionError, "5.a: sections[1].items[1].parts[0].condition", "unknown name 'complaint'")]),
+    ],
+    # an indicator's name is not a name: whatever reads indicators is not checked (items 2 and 5.b
+    # read 'satisfaction', which would otherwise be "unknown"); [scheme] version is not text
+    "bad_indicator_name_and_scheme_value": [
+        ({21: '[indicators."satis faction"]'},
+         [(21, RulesetSchemaError, "indicators.satis faction", "satis faction")]),
+        ({4: "version = 1.0"}, [(4, RulesetSchemaError, "scheme.version", "should be a valid string")]),
+    ],
     # section A's header is wrong (its items, and what the sections add up to, are unknown);
     # an item of section B names an undeclared indicator
     "bad_section_and_other_item": [

@@ -449,3 +449,15 @@ def test_the_examples_of_the_lifecycle_docs_run():
     runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS)
     runner.run(test)
     assert runner.summarize(verbose=False).failed == 0
+
+
+def test_a_title_won_again_after_consecutive_cycles_says_why_it_runs_longer():
+    # municipal 2020 (cycle 2020–22) and 2023 (2023–25): two consecutive cycles, extended by one → 2028
+    st = lc.title_status(WH, [Award(2020, "municipal"), Award(2023, "municipal")], 2023)
+    assert (st.state, st.held_until) == ("held", 2028)
+    assert st.reason.zh == "持有本周期（2023—2025）市级称号，连续2个周期获得，顺延1个周期，至2028年底。"
+    assert st.reason.en == ("holds the municipal title of this cycle (2023–2025), won in 2 consecutive cycles, "
+                            "extended by 1 cycle(s), until the end of 2028.")
+    # won once: no extension said
+    once = lc.title_status(WH, [Award(2023, "municipal")], 2023)
+    assert once.reason.zh == "持有本周期（2023—2025）市级称号，至2025年底。"

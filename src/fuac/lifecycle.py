@@ -250,6 +250,10 @@ def _state(c: Cycle, mine: list[Award], year: int, level: str | None) -> tuple[s
         to_en = f"until the end of {until}" if until is not None else "with no end"
         if any(_index(c, a.year) == k for a, _ in held):
             span = _span(c, k)
+            if until is not None and until > span[1]:  # won again this cycle, after consecutive cycles
+                to_zh = f"连续{c.extension_after}个周期获得，顺延{c.extension_cycles}个周期，{to_zh}"
+                to_en = (f"won in {c.extension_after} consecutive cycles, extended by {c.extension_cycles} "
+                         f"cycle(s), {to_en}")
             return ("held", until, f"持有本周期（{span[0]}—{span[1]}）{lz}称号，{to_zh}。",
                     f"holds the {le} title of this cycle ({span[0]}–{span[1]}), {to_en}.")
         return ("extended", until,

@@ -352,6 +352,14 @@ def test_titles_unusable_input_exits_2(
     assert err.startswith("fuac: ") and message in err
 
 
+def test_titles_output_type_is_checked_before_the_history_is_read(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    code, _, err = cli(capsys, "titles", "wuhan-2017", str(tmp_path / "none.csv"), "--year", "2023",
+                       "-o", str(tmp_path / "titles.parquet"))
+    assert code == 2 and "write the title table to .csv, .xlsx or .jsonl" in err and "no input file" not in err
+
+
 def test_titles_without_a_level_column_or_a_cycle_exits_2(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     history = tmp_path / "history.csv"
     history.write_text("unit,year,grade\n420103001,2018,municipal\n", encoding="utf-8")

@@ -674,6 +674,8 @@ def cmd_titles(args: argparse.Namespace) -> int:
     from .lifecycle import title_table
 
     rs = _api.load(args.ruleset)
+    if args.output and Path(args.output).suffix.lower() not in _TITLE_OUTPUTS:  # before any work
+        raise InputError(f"{args.output}: write the title table to .csv, .xlsx or .jsonl")
     try:
         table = title_table(rs, args.history, args.year, level=args.level)
     except FuacError:
@@ -721,6 +723,9 @@ def _render_titles(table: Any, rs: Any, lang: str) -> None:
         print(f"{line}  {c[5]}")
         if zh and en:
             print(f"{' ' * width(line)}  {c[6]}")
+
+
+_TITLE_OUTPUTS = (".csv", ".xlsx", ".jsonl", ".ndjson")
 
 
 def _write_titles(rows: list[dict[str, Any]], path: str) -> None:

@@ -1563,6 +1563,23 @@ class _MergedSource(Source):
             yield ch
 
 
+def _prepare(ruleset: Any, records: Any, tier: str | None, context: Mapping[str, Any] | None, assessments: Any,
+             assessor: str | None, on: Any, backend: str, chunk_size: int, context_columns: Sequence[str],
+             cohorts: Any) -> tuple[Runner, Any, Source]:
+    """What :func:`evaluate_many` and :func:`evaluate_chunks` score with: the runner, the cohort
+    table (or None) and the source of the records."""
+    _load()
+    rs, plan = _resolve(ruleset, tier)
+    when = _when(on, context)
+    if backend not in BACKENDS:  # before the input is opened
+        raise ValueError(f"backend must be one of {', '.join(BACKENDS)}, not {backend!r}")
+    src = _columns_assessments(assessments, open_source(records, rs))
+    runner = Runner(rs, plan, on=when, context=context, assessments=assessments, assessor=assessor,
+                    backend=backend, context_columns=context_columns)
+    table, src = _cohorts_for(runner, src, chunk_size, cohorts)
+    return runner, table, src
+
+
 def evaluate_chunks(
     ruleset: Any,
     records: Any,
@@ -1587,13 +1604,8 @@ def evaluate_chunks(
     must then be a path or a sequence that can be read twice), or given as
     ``cohorts`` (see :func:`cohort_table`).
     """
-    _load()
-    rs, plan = _resolve(ruleset, tier)
-    when = _when(on, context)
-    src = _columns_assessments(assessments, open_source(records, rs))
-    runner = Runner(rs, plan, on=when, context=context, assessments=assessments, assessor=assessor,
-                    backend=backend, context_columns=context_columns)
-    table, src = _cohorts_for(runner, src, chunk_size, cohorts)
+    runner, table, src = _prepare(ruleset, records, tier, context, assessments, assessor, on, backend,
+                                  chunk_size, context_columns, cohorts)
     done = 0
     for chunk in src.chunks(chunk_size):
         offset, chunk.offset = chunk.offset, 0  # rows are numbered within the chunk
@@ -1643,16 +1655,9 @@ def evaluate_many(
         inputs that cannot be read twice.
     :param progress: called as ``progress(rows_done, rows_total_or_None)`` after each chunk.
     """
-    _load()
     t0 = time.perf_counter()
-    rs, plan = _resolve(ruleset, tier)
-    when = _when(on, context)
-    if backend not in BACKENDS:
-        raise ValueError(f"backend must be one of {', '.join(BACKENDS)}, not {backend!r}")
-    src = _columns_assessments(assessments, open_source(records, rs))
-    runner = Runner(rs, plan, on=when, context=context, assessments=assessments, assessor=assessor,
-                    backend=backend, context_columns=context_columns)
-    table, src = _cohorts_for(runner, src, chunk_size, cohorts)
+    runner, table, src = _prepare(ruleset, records, tier, context, assessments, assessor, on, backend,
+                                  chunk_size, context_columns, cohorts)
     chunks: list[Chunk] = []
     done = 0
 

@@ -809,14 +809,18 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("files", nargs="+", metavar="FILE")
     s.set_defaults(func=cmd_check)
 
-    s = sub.add_parser("evaluate", help="score one unit from a TOML or JSON input file (or the units of a workbook)")
-    s.add_argument("ruleset", help="rule-set id or path to a rule file")
-    s.add_argument("input", help="input file (.toml, .json, or .xlsx from 'fuac template')")
-    s.add_argument("--tier", help="tier to score (district, street, village …)")
-    s.add_argument("--on", help="date whose parameters apply (YYYY-MM-DD)")
-    s.add_argument("--assessor", help="use this assessor's entries (e.g. self, verification)")
+    # what evaluate and gaps read: one unit's input file
+    unit = argparse.ArgumentParser(add_help=False)
+    unit.add_argument("ruleset", help="rule-set id or path to a rule file")
+    unit.add_argument("input", help="input file (.toml, .json, or .xlsx from 'fuac template')")
+    unit.add_argument("--tier", help="tier to score (district, street, village …)")
+    unit.add_argument("--on", help="date whose parameters apply (YYYY-MM-DD)")
+    unit.add_argument("--assessor", help="use this assessor's entries (e.g. self, verification)")
+    unit.add_argument("--lang", choices=("zh", "en", "both"), default="zh", help="language (default zh)")
+
+    s = sub.add_parser("evaluate", parents=[unit],
+                       help="score one unit from a TOML or JSON input file (or the units of a workbook)")
     s.add_argument("--json", action="store_true", help="print the full result as JSON")
-    s.add_argument("--lang", choices=("zh", "en", "both"), default="zh", help="language of the table (default zh)")
     s.add_argument("--report", metavar="FILE", help="also write the score sheet: FILE.html (printable) or FILE.xlsx")
     s.set_defaults(func=cmd_evaluate)
 
@@ -850,14 +854,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--unit", action="append", metavar="NAME", help="a unit's value column (repeat for several)")
     s.set_defaults(func=cmd_template)
 
-    s = sub.add_parser("gaps", help="rectification list: where points were lost and what recovers them")
-    s.add_argument("ruleset", help="rule-set id or path to a rule file")
-    s.add_argument("input", help="input file (.toml, .json or .xlsx)")
-    s.add_argument("--tier", help="tier to score")
-    s.add_argument("--on", help="date whose parameters apply (YYYY-MM-DD)")
-    s.add_argument("--assessor", help="use this assessor's entries")
+    s = sub.add_parser("gaps", parents=[unit], help="rectification list: where points were lost and what recovers them")
     s.add_argument("--json", action="store_true", help="print the list as JSON")
-    s.add_argument("--lang", choices=("zh", "en", "both"), default="zh", help="language (default zh)")
     s.set_defaults(func=cmd_gaps)
 
     _batch_parser(sub)

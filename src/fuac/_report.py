@@ -19,19 +19,10 @@ from decimal import Decimal
 from typing import Any
 
 from ._kinds import fmt_number
-from ._results import ConditionResult, Evaluation, ItemResult, SectionResult
+from ._results import STATUS_WORDS, ConditionResult, Evaluation, ItemResult, SectionResult
 
 ZERO = Decimal(0)
 
-STATUS_WORDS: dict[str, tuple[str, str]] = {
-    "scored": ("已评分", "scored"),
-    "voided": ("作废", "voided"),
-    "vetoed": ("否决", "vetoed"),
-    "missing_input": ("缺少输入", "missing input"),
-    "invalid_input": ("输入无效", "invalid input"),
-    "not_applicable": ("不适用", "not applicable"),
-    "awaiting_assessor": ("待评估", "awaiting assessor"),
-}
 
 _SCOPE_WORDS = {
     "eligibility": ("申报资格否决", "blocks the application"),

@@ -13,8 +13,18 @@ from ._expressions import quantize
 from ._kinds import Explained, Reason, fmt_number
 from ._models import Text
 
+#: Every status an item or part can have, in Chinese and English words.
+STATUS_WORDS: dict[str, tuple[str, str]] = {
+    "scored": ("已评分", "scored"),
+    "voided": ("作废", "voided"),
+    "vetoed": ("否决", "vetoed"),
+    "missing_input": ("缺少输入", "missing input"),
+    "invalid_input": ("输入无效", "invalid input"),
+    "not_applicable": ("不适用", "not applicable"),
+    "awaiting_assessor": ("待评估", "awaiting assessor"),
+}
 #: Every status an item or part can have.
-STATUSES = ("scored", "voided", "vetoed", "missing_input", "invalid_input", "not_applicable", "awaiting_assessor")
+STATUSES = tuple(STATUS_WORDS)
 
 
 _PLAIN = frozenset({str, bool, int, type(None)})

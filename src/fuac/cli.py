@@ -17,19 +17,9 @@ from typing import Any, TextIO
 from . import _api
 from ._cases import find_case_files, registered_case_files, run_file, summarize
 from ._kinds import fmt_number
-from ._results import Evaluation, ItemResult
+from ._results import STATUS_WORDS, Evaluation, ItemResult
 from ._toml import read_toml
 from .errors import FuacError, InputError, RulesetError
-
-STATUS_WORDS = {
-    "scored": ("已评分", "scored"),
-    "voided": ("作废", "voided"),
-    "vetoed": ("否决", "vetoed"),
-    "missing_input": ("缺少输入", "missing input"),
-    "invalid_input": ("输入无效", "invalid input"),
-    "not_applicable": ("不适用", "not applicable"),
-    "awaiting_assessor": ("待评估", "awaiting assessor"),
-}
 
 
 def width(s: str) -> int:

@@ -26,23 +26,11 @@ import pytest
 
 import fuac
 from fuac.errors import InputError
+from test_evaluate import GOOD  # the complete unit of mini.toml whose points are POINTS
 
 MINI = Path(__file__).parent / "data" / "mini.toml"
 ON = dt.date(2023, 6, 1)
 
-GOOD: dict[str, Any] = {
-    "has_doc": True,
-    "meetings": 2,
-    "institutions": 8,
-    "complaints": 1,
-    "awareness": 88.5,
-    "satisfaction": 95,
-    "mmr": 16.5,
-    "places": 3,
-    "places_avg": 2.5,
-    "falsified": False,
-    "accidents": 0,
-}
 POINTS = {k: Decimal(v) for k, v in {"1": 4, "2": "1.6", "3": 1, "4": 4, "5": 2, "6": 2, "7": 4, "8": 0}.items()}
 
 

@@ -337,6 +337,20 @@ def test_grades(complaints: int, rate: int, total: str, grade: str | None) -> No
     assert (ev.grade.en if ev.grade else None) == grade
 
 
+def test_a_bonus_item_that_does_not_apply_stays_a_bonus_item() -> None:
+    """b1 (bonus, 2 points) made to apply only to provincially named units: for a unit that is
+    not, it is not applicable; the maximum that applies stays 10, since bonus points are
+    outside the 10-point total (before, the guard's result lost the bonus flag: 10 − 2 = 8)."""
+    text = (DATA / "bonus.toml").read_text(encoding="utf-8").replace(
+        'condition = "national"\nclause', 'condition = "national"\napplies_when = "provincial"\nclause')
+    rs = fuac.loads(text, name="bonus-applies.toml")
+    data = {"rate": 85, "complaints": 0, "national": False, "provincial": False, "reported": False}
+    ev = fuac.evaluate(rs, data, on=ON)
+    b1 = ev.item("b1")
+    assert (b1.status, b1.bonus, b1.points) == ("not_applicable", True, None)
+    assert (ev.max_total, ev.max_applicable, ev.total) == (D(10), D(10), D(10))  # 8 + 2, no bonus
+
+
 def test_no_grade_while_input_is_missing() -> None:
     ev = fuac.evaluate(DATA / "bonus.toml", {"rate": 85, "national": True, "provincial": False, "reported": False},
                        on=ON)

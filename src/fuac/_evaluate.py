@@ -326,9 +326,10 @@ def _guard(
 
 
 def _result(it: PreparedItem, o: Outcome, read: dict[str, Any]) -> ItemResult:
+    """An item's result from one outcome: its rule's, or a guard's (not applicable, voided, blocked)."""
     return ItemResult(
         it.id, it.number, it.section, it.label, o.points, it.max, o.status, o.met, o.why, read,
-        it.clause, it.method, it.kind,
+        it.clause, it.method, it.kind, [], o.points if o.judgement else None, it.bonus, [], o.details,
     )  # fmt: skip
 
 

@@ -295,20 +295,6 @@ def _run(rule_id: str, rule: Rule, inputs: Inputs, invalid: set[str], needed: _N
         )
 
 
-#: names in sorted order, by set of names (the sets of a rule set's items and parts are few)
-_SORTED: dict[frozenset[str], tuple[str, ...]] = {}
-
-
-def _read(names: frozenset[str], inputs: Inputs) -> dict[str, Any]:
-    values = inputs.values
-    order = _SORTED.get(names)
-    if order is None:
-        order = tuple(sorted(names))
-        if len(_SORTED) < 65536:
-            _SORTED[names] = order
-    return {n: values[n] for n in order if n in values}
-
-
 def _guard(
     it: PreparedItem, expr: Expression, inputs: Inputs, invalid: set[str], needed: _Needs
 ) -> bool | Outcome:
@@ -335,17 +321,7 @@ def _result(it: PreparedItem, o: Outcome, read: dict[str, Any]) -> ItemResult:
 
 def _item(it: PreparedItem, inputs: Inputs, invalid: set[str], needed: _Needs) -> ItemResult:
     values = inputs.values
-    read = {}
-    for n in it.read_order:  # a loop: cheaper than a comprehension for the one or two names of an item
-        if n in values:
-            read[n] = values[n]
-    if it.plain:  # one rule, no guard
-        o = _run(it.id, it.rule, inputs, invalid, needed)  # type: ignore[arg-type]
-        return ItemResult(
-            it.id, it.number, it.section, it.label, o.points, it.max, o.status, o.met, o.why, read,
-            it.clause, it.method, it.kind, [], o.points if o.judgement else None, it.bonus, [], o.details,
-        )  # fmt: skip
-    rule = it.rule
+    read = _read_of(it.read_order, values)
     if it.applies is not None:
         applies = _guard(it, it.applies, inputs, invalid, needed)
         if isinstance(applies, Outcome):
@@ -383,14 +359,8 @@ def _item(it: PreparedItem, inputs: Inputs, invalid: set[str], needed: _Needs) -
                 read,
             )
     if it.parts is None:
-        assert rule is not None
-        o = _run(it.id, rule, inputs, invalid, needed)
-        res = _result(it, o, read)
-        if o.judgement:
-            res.judgement_points = o.points
-        res.bonus = it.bonus
-        res.details = o.details
-        return res
+        assert it.rule is not None
+        return _result(it, _run(it.id, it.rule, inputs, invalid, needed), read)
     parts: list[PartResult] = []
     status, rank = "scored", -1  # the worst status of the parts (the first of equal ones)
     points: Decimal | None = ZERO
@@ -454,6 +424,7 @@ def _item(it: PreparedItem, inputs: Inputs, invalid: set[str], needed: _Needs) -
 
 
 def _read_of(order: tuple[str, ...], values: Mapping[str, Any]) -> dict[str, Any]:
+    """The values read, by name in ``order`` (a loop: cheaper than a comprehension for one or two names)."""
     read = {}
     for n in order:
         if n in values:
@@ -491,7 +462,7 @@ def _condition(
     scope = c.scope or ("eligibility" if not veto else "outcome")
     needed.pairs.append((c.id, pc.reads))
     missing, bad = _blocked(pc.reads, inputs, invalid)
-    read = _read(pc.reads, inputs)
+    read = _read_of(pc.read_order, inputs.values)
     if missing or bad:
         needed.blocked = True
         names = "、".join(missing + bad)

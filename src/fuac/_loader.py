@@ -67,8 +67,6 @@ class PreparedItem:
     read_order: tuple[str, ...] = field(init=False)
     #: the item's kind as results show it: its rule's kind, or "parts" (derived)
     kind: str = field(init=False)
-    #: True for an item with one rule and no guard (applies_when, void_when): the usual case (derived)
-    plain: bool = field(init=False)
     #: True when a part's rule floors the item's points at zero (derived)
     floor_item: bool = field(init=False)
 
@@ -76,7 +74,6 @@ class PreparedItem:
         self.floor_item = any(p.rule.floor == "item" for p in self.parts or ())
         self.read_order = tuple(sorted(self.reads | self.void_reads))
         self.kind = "parts" if self.parts is not None else (self.rule.kind if self.rule else "")
-        self.plain = self.parts is None and self.rule is not None and self.void is None and self.applies is None
 
     @property
     def rules(self) -> list[tuple[str, Rule]]:
@@ -115,6 +112,11 @@ class PreparedCondition:
     expr: Expression | None
     check: Callable[..., Any] | None
     reads: frozenset[str]
+    #: the names it reads, sorted (derived)
+    read_order: tuple[str, ...] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.read_order = tuple(sorted(self.reads))
 
 
 @dataclass(slots=True)

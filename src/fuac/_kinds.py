@@ -542,11 +542,6 @@ class PreparedTest:
         en = f"{self.label.en} {ve} {'' if ok else 'is not '}{ce} {oe}"
         return zh, en
 
-    def run(self, inputs: Inputs) -> tuple[bool, str, str]:
-        ok, value, other = self.check(inputs)
-        zh, en = self.say(ok, value, other)
-        return ok, zh, en
-
 
 def _prepare_tests(tests: list[Test], ctx: RuleContext, *, listed: bool = True) -> list[PreparedTest]:
     """Prepare tests; ``listed``: they are written as ``tests = [...]`` (errors say which one)."""

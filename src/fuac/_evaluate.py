@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from ._expressions import DECIMAL_CONTEXT, Expression
-from ._inputs import read_assessments, validate
+from ._inputs import _number, read_assessments, validate
 from ._kinds import Assessment, Discretionary, Inputs, Outcome, Reason, Requirement, Rule, VetoRule, fmt_points
 from ._loader import Plan, PreparedCondition, PreparedItem, RuleSet
 from ._results import ConditionResult, Evaluation, ItemResult, PartResult, Problem, SectionResult
@@ -208,12 +208,6 @@ def _check_assessments(plan: Plan, entries: dict[str, Assessment], problems: lis
         if isinstance(found, Discretionary):
             v = a.value
             lo, hi = found.params.min, found.params.points  # type: ignore[attr-defined]
-            t = type(v)
-            if t is float or t is int:  # the usual entry: checked here, without the checks below
-                d = Decimal(repr(v)) if t is float else Decimal(v)
-                if d.is_finite() and lo <= d <= hi:
-                    out[key] = Assessment(d, a.rationale, a.assessor)
-                    continue
             if isinstance(v, bool) or not isinstance(v, (int, float, Decimal)):
                 problems.append(
                     _bad_assessment(
@@ -224,10 +218,10 @@ def _check_assessments(plan: Plan, entries: dict[str, Assessment], problems: lis
                 )
                 continue
             try:
-                d = Decimal(repr(v)) if isinstance(v, float) else Decimal(v)
-            except (ValueError, decimal.InvalidOperation):
-                d = Decimal("NaN")
-            if not d.is_finite() or d < lo or d > hi:
+                d = _number(v)
+            except OverflowError:  # NaN or infinite
+                d = None
+            if d is None or d < lo or d > hi:
                 problems.append(
                     _bad_assessment(key, f"{v!r} is outside the allowed {lo}..{hi}", f"{v!r} 超出允许范围 {lo}至{hi}")
                 )

@@ -37,10 +37,6 @@ def _number(v: Any) -> Decimal | None:
     return None
 
 
-#: marks a value that is a number but not a finite one
-_NOT_FINITE = Decimal("NaN")
-
-
 def check_value(name: str, ind: Indicator, raw: Any) -> tuple[Any, Problem | None]:
     """Validate one value. Returns (value, None) or (None, problem)."""
     label = ind.label
@@ -64,18 +60,9 @@ def check_value(name: str, ind: Indicator, raw: Any) -> tuple[Any, Problem | Non
             f"{label.zh}：应为 {'、'.join(ind.choices or [])} 之一，实际为 {_show(raw)}",
             value=raw,
         )
-    t = type(raw)
-    d: Decimal | None
-    if t is int:  # the usual cases first: exact types, no subclass
-        d = Decimal(raw)
-    elif t is float and raw - raw == 0.0:  # finite
-        d = Decimal(repr(raw))
-    else:
-        try:
-            d = _number(raw)
-        except OverflowError:
-            d = _NOT_FINITE
-    if d is _NOT_FINITE:
+    try:
+        d = _number(raw)
+    except OverflowError:
         return None, Problem(
             name,
             "not_finite",
@@ -91,7 +78,7 @@ def check_value(name: str, ind: Indicator, raw: Any) -> tuple[Any, Problem | Non
             f"{label.zh}：应为数值，实际为 {_show(raw)}",
             value=raw,
         )
-    if ind.type == "integer" and t is not int and d != d.to_integral_value():
+    if ind.type == "integer" and d != d.to_integral_value():
         return None, Problem(
             name,
             "not_integer",

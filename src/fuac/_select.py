@@ -492,18 +492,8 @@ def check_used(rs: Any, tier: str | None, used: Mapping[str, Any]) -> dict[str, 
         if not isinstance(given, Mapping):
             raise ValueError(f"{where}: quota {qid!r} ({q.kind}) counts per {level}: give a mapping of "
                              f"{level} code → count")
-        from ._cohort import _code
-
-        counts: dict[str, int] = {}
-        for key, v in given.items():
-            code = _code(key)
-            if code is None or (_applies(q, tier) and len(code) != LEVEL_DIGITS[level]):
-                raise ValueError(f"{where}: {key!r} is not the code of a {level} "
-                                 f"({LEVEL_DIGITS[level]} digits)")
-            if code in counts:
-                raise ValueError(f"{where}: region {code} is given twice")
-            counts[code] = _count(f"{where}[{key!r}]", v)
-        out[qid] = counts
+        digits = LEVEL_DIGITS[level]
+        out[qid] = _by_region(where, given, {digits} if _applies(q, tier) else set(), f"a {level} ({digits} digits)")
     return out
 
 
@@ -514,22 +504,27 @@ def check_parent_sizes(rs: Any, tier: str | None, sizes: Mapping[Any, Any]) -> d
     :raises ValueError: a code that is not one of a parent region, a region given twice, a size
         that is not a whole number ≥ 0.
     """
-    from ._cohort import _code
-
     if not isinstance(sizes, Mapping):
         raise ValueError("parent_sizes: give a mapping of parent-region code → number of units")
     levels = {_parent_level(rs, tier, q) for q in rs.doc.quotas
               if q.kind not in _BATCH_WIDE and _applies(q, tier)}
-    lengths = sorted({LEVEL_DIGITS[lv] for lv in levels})
+    what = " or ".join(f"a {lv} ({LEVEL_DIGITS[lv]} digits)" for lv in sorted(levels)) or "a region"
+    return _by_region("parent_sizes", sizes, {LEVEL_DIGITS[lv] for lv in levels}, what)
+
+
+def _by_region(where: str, given: Mapping[Any, Any], lengths: set[int], what: str) -> dict[str, int]:
+    """Counts by region code (``used=`` of a per-region quota, ``parent_sizes=``): each key a
+    code of one of ``lengths`` digits (any, when empty), given once, each value a count."""
+    from ._cohort import _code
+
     out: dict[str, int] = {}
-    for key, v in sizes.items():
+    for key, v in given.items():
         code = _code(key)
         if code is None or (lengths and len(code) not in lengths):
-            what = " or ".join(f"a {lv} ({LEVEL_DIGITS[lv]} digits)" for lv in sorted(levels)) or "a region"
-            raise ValueError(f"parent_sizes: {key!r} is not the code of {what}")
+            raise ValueError(f"{where}: {key!r} is not the code of {what}")
         if code in out:
-            raise ValueError(f"parent_sizes: region {code} is given twice")
-        out[code] = _count(f"parent_sizes[{key!r}]", v)
+            raise ValueError(f"{where}: region {code} is given twice")
+        out[code] = _count(f"{where}[{key!r}]", v)
     return out
 
 

@@ -336,6 +336,8 @@ def cmd_test(args: argparse.Namespace) -> int:
     if not files:
         print("no *.test.toml files found", file=sys.stderr)
         return 1
+    if args.mutants:
+        return _test_mutants(files)
     results = {}
     unreadable = 0
     for f in files:
@@ -351,6 +353,23 @@ def cmd_test(args: argparse.Namespace) -> int:
     passed, failed = summarize(results)
     print(f"{passed} passed, {failed} failed" + (f", {unreadable} file(s) unreadable" if unreadable else ""))
     return 1 if failed or unreadable else 0
+
+
+def _test_mutants(files: list[Path]) -> int:
+    """``fuac test --mutants``: the changes of each rule file that no case of its case file catches."""
+    from ._mutants import check_mutants
+
+    survived = unreadable = 0
+    for f in files:
+        try:
+            report = check_mutants(f)
+        except FuacError as exc:
+            print(f"ERROR {f}: {exc}", file=sys.stderr)
+            unreadable += 1
+            continue
+        print("\n".join(report.lines()))
+        survived += len(report.survived)
+    return 1 if survived or unreadable else 0
 
 
 def cmd_docs(args: argparse.Namespace) -> int:
@@ -829,6 +848,9 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("test", help="run *.test.toml cases (default: those beside the registered rule sets)")
     s.add_argument("paths", nargs="*", metavar="PATH")
     s.add_argument("-v", "--verbose", action="store_true", help="list passing cases too")
+    s.add_argument("--mutants", action="store_true",
+                   help="change each threshold, comparator and point value of the rule file in turn; "
+                        "list the changes no case catches")
     s.set_defaults(func=cmd_test)
 
     s = sub.add_parser("docs", help="write the Markdown page of a rule set (or of all of them)")

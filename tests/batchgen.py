@@ -1,16 +1,32 @@
 """Random records for a rule set: values at and around every number the rule set writes,
-at regional averages, missing, invalid. Shared by the batch tests (hypothesis strategies)."""
+at regional averages, missing, invalid. Shared by the batch tests (hypothesis strategies).
+
+The values hunt for the records that separate a right scorer from a wrong one: every
+literal of the rule set exactly, one step either side (1, 0.1, 0.01, 0.5), one unit of
+the batch's fixed point either side (0.0001) and one beyond it (0.00001), and one float
+ulp either side; complete units (every value valid, every assessor entry given, so that
+totals, pass marks and grades are reached) as often as incomplete ones; assessor entries
+at their bounds and just beyond them.
+"""
 
 from __future__ import annotations
 
 import ast
+import math
 from decimal import Decimal
 from typing import Any
 
+from hypothesis import settings
 from hypothesis import strategies as st
 
 import fuac
 from fuac._kinds import Discretionary, Requirement, Test, VersusReference
+
+
+def examples(n: int) -> int:
+    """``n`` examples at the pace of 50 a profile: half under ``dev`` (25), four times under ``ci`` (200)."""
+    return max(1, n * settings.default.max_examples // 50)
+
 
 BAD_VALUES = ["x", float("nan"), float("inf"), -float("inf"), [1], {"a": 1}]
 
@@ -62,26 +78,57 @@ def references(rs: fuac.RuleSet) -> list[tuple[str, str]]:
     return sorted(set(pairs))
 
 
-def number_values(rs: fuac.RuleSet, integer: bool) -> st.SearchStrategy[Any]:
+#: one step either side of a literal: a whole unit, the usual precisions of a rate, half a step,
+#: one unit of the batch backend's fixed point (4 decimals)
+STEPS = (Decimal(0), Decimal(1), Decimal("0.1"), Decimal("0.01"), Decimal("0.5"), Decimal("0.0001"))
+#: and, in a "fine" record, one step beyond that fixed point (such rows leave the vector form)
+FINE_STEPS = (*STEPS, Decimal("0.00001"))
+
+
+def ulps(values: list[Decimal]) -> list[float]:
+    """The floats one ulp either side of each value."""
+    out = []
+    for v in values:
+        f = float(v)
+        out += [math.nextafter(f, math.inf), math.nextafter(f, -math.inf)]
+    return out
+
+
+def number_values(rs: fuac.RuleSet, integer: bool, *, valid_only: bool = False, fine: bool = True,
+                  lo: Decimal | None = None, hi: Decimal | None = None) -> st.SearchStrategy[Any]:
+    """Numbers at and around every literal; ``fine``: also one ulp away and finer than 4 decimals."""
     base = [*constants(rs), Decimal(0), Decimal(1), Decimal(2), Decimal(3), Decimal(100)]
-    near = set()
-    for c in base:
-        for d in (Decimal(0), Decimal(1), Decimal("0.1"), Decimal("0.01"), Decimal("0.5")):
-            near.add(c + d)
-            near.add(c - d)
-    pool = sorted(near)
+    pool = sorted({c + sign * d for c in base for d in (FINE_STEPS if fine else STEPS) for sign in (1, -1)})
     ints = sorted({int(v) for v in pool if v == v.to_integral_value()})
+    if valid_only:  # within the indicator's bounds, so that the unit is complete
+        pool = [v for v in pool if (lo is None or v >= lo) and (hi is None or v <= hi)] or [lo or hi or Decimal(0)]
+        ints = [v for v in ints if (lo is None or v >= lo) and (hi is None or v <= hi)]
+        if integer:
+            return st.sampled_from(ints or [int(lo or 0)])
+        return st.one_of(st.sampled_from(pool), st.sampled_from(pool).map(float))
     if integer:
         exact = st.sampled_from(ints)
         return st.one_of(exact, exact.map(float), exact.map(Decimal), st.integers(-3, 12),
                          st.sampled_from(pool).map(float))
     dec = st.sampled_from(pool)
-    return st.one_of(dec, dec.map(float), st.sampled_from(ints),
-                     st.decimals(min_value=-5, max_value=120, places=3, allow_nan=False),
+    three = st.decimals(min_value=-5, max_value=120, places=3, allow_nan=False)
+    if not fine:
+        return st.one_of(dec, dec.map(float), st.sampled_from(ints), three)
+    return st.one_of(dec, dec.map(float), st.sampled_from(ints), st.sampled_from(ulps(base)), three,
                      st.floats(min_value=-5, max_value=120, allow_nan=False, width=64))
 
 
-def value_for(rs: fuac.RuleSet, name: str) -> st.SearchStrategy[Any]:
+def good_value(rs: fuac.RuleSet, name: str, fine: bool = True) -> st.SearchStrategy[Any]:
+    """A valid value of the indicator: what a complete unit has."""
+    ind = rs.doc.indicators[name]
+    if ind.type == "boolean":
+        return st.booleans()
+    if ind.type == "choice":
+        return st.sampled_from(list(ind.choices or []))
+    return number_values(rs, ind.type == "integer", valid_only=True, fine=fine, lo=ind.min, hi=ind.max)
+
+
+def value_for(rs: fuac.RuleSet, name: str, fine: bool = True) -> st.SearchStrategy[Any]:
     ind = rs.doc.indicators[name]
     missing = st.none()
     bad = st.sampled_from(BAD_VALUES)
@@ -92,7 +139,7 @@ def value_for(rs: fuac.RuleSet, name: str) -> st.SearchStrategy[Any]:
         good = st.sampled_from(list(ind.choices or []))
         bad = st.sampled_from([*BAD_VALUES, "not-a-choice", 1])
     else:
-        good = number_values(rs, ind.type == "integer")
+        good = number_values(rs, ind.type == "integer", fine=fine)
         bad = st.sampled_from([*BAD_VALUES, True])
     return st.one_of(good, good, good, good, good, good, missing, bad)
 
@@ -106,29 +153,43 @@ def assessment_keys(rs: fuac.RuleSet, tier: str | None) -> dict[str, Any]:
     return out
 
 
-def assessment_value(rule: Any) -> st.SearchStrategy[Any]:
+def assessment_value(rule: Any, *, valid_only: bool = False) -> st.SearchStrategy[Any]:
+    """An assessor's entry: within the bounds, at them, just beyond them, or not an entry."""
     if isinstance(rule, Discretionary):
         lo, hi = rule.params.min, rule.params.points
         inside = st.decimals(min_value=lo, max_value=hi, places=2)
-        return st.one_of(st.none(), inside, inside.map(float), st.sampled_from([lo, hi, hi + 1, lo - 1]),
+        at = st.sampled_from([lo, hi, hi - Decimal("0.01"), lo + Decimal("0.01")])
+        if valid_only:
+            return st.one_of(inside, inside.map(float), at)
+        beyond = [hi + 1, lo - 1, hi + Decimal("0.01"), lo - Decimal("0.01"), *ulps([hi])[:1], *ulps([lo])[1:]]
+        return st.one_of(st.none(), inside, inside.map(float), at, st.sampled_from(beyond),
                          st.sampled_from(["x", True, float("nan")]))
     if isinstance(rule, Requirement):
+        if valid_only:
+            return st.booleans()
         return st.one_of(st.none(), st.booleans(), st.booleans(), st.sampled_from(["yes", 1]))
     return st.none()
 
 
 @st.composite
 def records(draw: Any, rs: fuac.RuleSet, tier: str | None, flat_assessments: bool = True) -> dict[str, Any]:
+    """A unit's record: complete (every value valid, every entry given) half of the time;
+    with values finer than the batch's fixed point, or a float ulp off a literal, half of the time."""
+    complete = draw(st.sampled_from([True, False]))
+    fine = draw(st.sampled_from([False, True]))
     rec: dict[str, Any] = {}
     for name in rs.doc.indicators:
-        v = draw(value_for(rs, name))
+        if complete:
+            rec[name] = draw(good_value(rs, name, fine))
+            continue
+        v = draw(value_for(rs, name, fine))
         if v is not None or draw(st.booleans()):
             rec[name] = v
     for ind, ref in references(rs):
         if ind in rec and draw(st.integers(0, 2)) == 0:
             rec[ref] = rec[ind]  # exactly at the regional average
     for key, rule in assessment_keys(rs, tier).items():
-        v = draw(assessment_value(rule))
+        v = draw(assessment_value(rule, valid_only=complete))
         if v is not None:
             rec[f"assessments.{key}"] = v
     if any(ind.cohort is not None for ind in rs.doc.indicators.values()):

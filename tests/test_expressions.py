@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import fuac
+from batchgen import examples
 from fuac import compile_expression
 from fuac._expressions import BUILTIN_FUNCTIONS, DECIMAL_CONTEXT
 from fuac.errors import ExpressionError
@@ -356,7 +357,7 @@ ARITH = st.recursive(
 )
 
 
-@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(300), suppress_health_check=[HealthCheck.too_slow])
 @given(ARITH)
 def test_arithmetic_equals_decimal_arithmetic(case: tuple[str, Decimal]) -> None:
     source, expected = case
@@ -379,7 +380,7 @@ JUNK = st.one_of(
 )
 
 
-@settings(max_examples=500)
+@settings(max_examples=examples(500))
 @given(JUNK)
 def test_junk_raises_only_expression_error(source: str) -> None:
     try:

@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import fuac
+from batchgen import examples
 from fuac.cli import main, read_input
 from fuac.errors import InputError
 
@@ -327,7 +328,7 @@ values = st.fixed_dictionaries(
 )
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=examples(60), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=values, judged=st.sampled_from([None, 0, 2, 4]))
 def test_every_change_recovers_what_reevaluation_gives(mini: fuac.RuleSet, data: dict, judged: int | None) -> None:
     assessments = {"7": judged} if judged is not None else None

@@ -15,6 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import fuac
+from batchgen import examples
 from fuac._inputs import check_value, validate
 from test_expressions import MINI_FORMULA
 from test_plugins import plugin
@@ -156,7 +157,7 @@ _RAW = st.one_of(
 )
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(data=st.fixed_dictionaries({}, optional={name: _RAW for name in (
     "leading_group_meetings_per_year", "resident_coverage_rate", "leading_group_established",
     "sampled_employers_noncompliant", "childcare_places_per_1000_regional_avg", "other")}))

@@ -7,6 +7,7 @@ every clause they cite must be in the source text exactly as written.
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,11 @@ import pytest
 
 import fuac
 from fuac._cases import run_file
+
+
+def share(met: int, counted: int) -> Decimal:
+    """met / counted to 34 significant digits, half up: how fuac states a completion."""
+    return decimal.Context(prec=34, rounding=decimal.ROUND_HALF_UP).divide(Decimal(met), Decimal(counted))
 
 RULESETS = Path(fuac.__file__).parent / "rulesets"
 SOURCES = Path(__file__).resolve().parents[2] / "shared" / "sources"
@@ -145,8 +151,8 @@ def test_longnan_completion_per_area_and_open_items() -> None:
     assert per_area == {
         "birth_policy": 1,
         "population_monitoring": 1,
-        "infant_care": Decimal(2) / Decimal(11),      # 3.1.1 and the target 3.3.2
-        "family_support": Decimal(3) / Decimal(13),   # the three coverage targets
+        "infant_care": share(2, 11),      # 3.1.1 and the target 3.3.2
+        "family_support": share(3, 13),   # the three coverage targets
         "service_management": 1,
     }
     assert [i.id for i in ev.section("infant_care").open] == [
@@ -216,14 +222,14 @@ def test_every_item_has_clause_and_labels(rid: str) -> None:
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "data"
 EXAMPLE_FILES = {
     # not met: 3.3, 4.3, 4.7 (和平县); 5.5 at 99.2 % and 6.1 (东莞市)
-    "guangdong-2020-heping.toml": ("guangdong-2020", "county", Decimal(30) / Decimal(33)),
-    "guangdong-2020-dongguan.toml": ("guangdong-2020", "whole_city", Decimal(31) / Decimal(33)),
+    "guangdong-2020-heping.toml": ("guangdong-2020", "county", share(30, 33)),
+    "guangdong-2020-dongguan.toml": ("guangdong-2020", "whole_city", share(31, 33)),
     # not met: 3.3, 5.6, 8.4 (and in the village also 5.2, and 6.2 at 98.5 %)
-    "wuhan-2017-district.toml": ("wuhan-2017", "district", Decimal(29) / Decimal(32)),
-    "wuhan-2017-street.toml": ("wuhan-2017", "street", Decimal(29) / Decimal(32)),
-    "wuhan-2017-village.toml": ("wuhan-2017", "village", Decimal(27) / Decimal(32)),
+    "wuhan-2017-district.toml": ("wuhan-2017", "district", share(29, 32)),
+    "wuhan-2017-street.toml": ("wuhan-2017", "street", share(29, 32)),
+    "wuhan-2017-village.toml": ("wuhan-2017", "village", share(27, 32)),
     # open: 1.2.3, 2.2.3, 3.2.6, 4.3.3 and the family-doctor coverage at 97.8 %
-    "longnan-2021-longnan.toml": ("longnan-2021", None, Decimal(33) / Decimal(38)),
+    "longnan-2021-longnan.toml": ("longnan-2021", None, share(33, 38)),
 }
 
 

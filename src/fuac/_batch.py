@@ -49,7 +49,7 @@ from ._inputs import REFERENCE_KEYS, check_value, read_assessments
 from ._kinds import Discretionary, Requirement
 from ._loader import Plan, RuleSet
 from ._models import Indicator
-from ._results import STATUSES, Evaluation
+from ._results import STATUSES, Evaluation, share
 from .errors import InputError
 
 if TYPE_CHECKING:
@@ -997,9 +997,7 @@ class BatchResults:
         if name == "completion":
             counted = len([it for it in prog.items if prog._kind(it) != "veto"])
             if exact:
-                with decimal.localcontext(DECIMAL_CONTEXT):
-                    return _obj([None if not counted else Decimal(int(m)) / Decimal(counted)
-                                 for m in a["met_count"].tolist()])
+                return _obj([share(int(m), counted) for m in a["met_count"].tolist()])
             return a["met_count"] / counted if counted else np.full(self.n, np.nan)
         if name == "errors":
             out = np.full(self.n, None, dtype=object)

@@ -9,9 +9,16 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from ._expressions import quantize
+from ._expressions import DECIMAL_CONTEXT, quantize
 from ._kinds import Explained, Reason, fmt_number
 from ._models import Text
+
+
+def share(met: int, counted: int) -> Decimal | None:
+    """``met / counted`` (a completion) in fuac's own 34-digit context, whatever the caller's
+    context is; ``None`` when nothing is counted."""
+    return DECIMAL_CONTEXT.divide(Decimal(met), Decimal(counted)) if counted else None
+
 
 #: Every status an item or part can have, in Chinese and English words.
 STATUS_WORDS: dict[str, tuple[str, str]] = {
@@ -204,9 +211,7 @@ class SectionResult:
     @property
     def completion(self) -> Decimal | None:
         counted = [i for i in self.items if i.kind != "veto"]
-        if not counted:
-            return None
-        return Decimal(sum(1 for i in counted if i.met)) / Decimal(len(counted))
+        return share(sum(1 for i in counted if i.met), len(counted))
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -335,9 +340,7 @@ class Evaluation:
         mixes points and checklist sections, only the checklist sections count."""
         checklist = [i for s in self.sections if s.scoring == "checklist" for i in s.items]
         counted = [i for i in (checklist or self.items) if i.kind != "veto"]
-        if not counted:
-            return None
-        return Decimal(sum(1 for i in counted if i.met)) / Decimal(len(counted))
+        return share(sum(1 for i in counted if i.met), len(counted))
 
     def item(self, item_id: str) -> ItemResult:
         for i in self.items:

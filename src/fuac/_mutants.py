@@ -146,6 +146,20 @@ def _value_changes(key: str, raw: str, *, in_part: bool) -> Iterator[tuple[str, 
             yield raw, new
 
 
+def _code(line: str) -> str:
+    """``line`` without its comment (a ``#`` outside a string)."""
+    quote = None
+    for i, ch in enumerate(line):
+        if quote:
+            if ch == quote and not (quote == '"' and line[i - 1] == "\\"):  # \" inside "…" is escaped
+                quote = None
+        elif ch in "\"'":
+            quote = ch
+        elif ch == "#":
+            return line[:i]
+    return line
+
+
 def mutants(text: str) -> list[Mutant]:
     """Every one-place change of the rule file ``text`` (see the module's docstring).
 
@@ -156,8 +170,8 @@ def mutants(text: str) -> list[Mutant]:
     lines = text.splitlines(keepends=True)
     skipping = in_part = dated = False
     for n, line in enumerate(lines):
-        code = line.split("#", 1)[0] if '"' not in line and "'" not in line else line
-        head = _HEADER.match(line)
+        code = _code(line)
+        head = _HEADER.match(code)
         if head:
             name = head.group(1)
             skipping = name.split(".")[0].strip('"') in SKIPPED_TABLES

@@ -28,6 +28,20 @@ def typecheck(session: nox.Session) -> None:
 
 
 @nox.session(default=False)
+def mutants(session: nox.Session) -> None:
+    """Mutation testing of the scoring core with mutmut (slow: hours for the whole core).
+
+    The modules and the tests are set in pyproject's [tool.mutmut]; Hypothesis runs its
+    short "mutation" profile. Prints the survivors; tests/README.md explains the
+    equivalent ones. Arguments go to `mutmut run` (e.g. a mutant name pattern).
+    """
+    session.install("-e", ".[test]", "mutmut>=3.3")
+    env = {"HYPOTHESIS_PROFILE": "mutation"}
+    session.run("mutmut", "run", *session.posargs, env=env)
+    session.run("mutmut", "results", env=env)
+
+
+@nox.session(default=False)
 def cases(session: nox.Session) -> None:
     """Run the *.test.toml cases of the built-in rule sets through the CLI."""
     session.install("-e", ".")

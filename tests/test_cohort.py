@@ -146,3 +146,17 @@ def test_a_frame_that_gives_every_value_keeps_them() -> None:
         assert res.column("item.1", exact=True).tolist() == [0, 2]
         assert res.column("item.2", exact=True).tolist() == [2, 2]
         assert res.column("cohort.places_avg", exact=True).tolist() == [None, None]
+
+
+@pytest.mark.parametrize("people", [1, 10**14], ids=["small", "beyond-int64-products"])
+def test_weighted_mean_the_same_when_products_leave_int64(people: int) -> None:
+    # city 4501: places 2 weighing 1 share, 3.5 weighing 3 shares: (2×1 + 3.5×3) / 4 = 12.5 / 4 = 3.125;
+    # with 10^14 people a share, 3.5 (35000 at 4 decimals) × 3×10^14 × 2 rows passes 2^62: summed as Python ints
+    units = [{"code": "450102", "population": people, "places": 2, "enrolment": 10},
+             {"code": "450103", "population": 3 * people, "places": 3.5, "enrolment": 10}]
+    for backend in ("vector", "python"):
+        res = fuac.evaluate_many(RULES, units, tier="county", on=ON, backend=backend)
+        assert res.column("cohort.places_avg", exact=True).tolist() == [Decimal("3.125")] * 2
+        assert res.column("cohort.places_avg.size").tolist() == [2, 2]
+        # 2 is not above 3.125; 3.5 is
+        assert res.column("item.1", exact=True).tolist() == [0, 2]

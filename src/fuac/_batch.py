@@ -44,7 +44,6 @@ from typing import TYPE_CHECKING, Any
 from ._api import _date, load
 from ._cohort import supplied
 from ._evaluate import _check_assessments, evaluate_plan
-from ._expressions import DECIMAL_CONTEXT
 from ._inputs import REFERENCE_KEYS, check_value, read_assessments
 from ._kinds import Discretionary, Requirement
 from ._loader import Plan, RuleSet

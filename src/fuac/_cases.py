@@ -35,24 +35,19 @@ from ._toml import LineIndex, format_path, read_toml
 from .errors import FuacError, RulesetSchemaError
 
 
-def _share(v: Decimal | str) -> Decimal | str:
-    """A completion is a decimal, or a share written as ``"met/counted"`` (``"32/33"``)."""
+def _share(v: Decimal | str) -> Decimal | None:
+    """A completion is a decimal, or a share written as ``"met/counted"`` (``"32/33"``),
+    read as fuac states a completion."""
     if isinstance(v, str):
         met, sep, counted = v.partition("/")
         if not (sep and met.strip().isdigit() and counted.strip().isdigit() and int(counted) > 0):
             raise ValueError(f"a completion is a number or a share such as \"32/33\", not {v!r}")
+        return share(int(met), int(counted))
     return v
 
 
 #: what a case expects a completion to be
 Completion = Annotated[Decimal | str, AfterValidator(_share)]
-
-
-def _completion(want: Decimal | str | None) -> Decimal | None:
-    if isinstance(want, str):
-        met, _, counted = want.partition("/")
-        return share(int(met), int(counted))
-    return want
 
 
 class ItemExpect(Model):
@@ -156,7 +151,7 @@ def check_case(ev: Evaluation, exp: Expect) -> list[str]:
     cmp("passed", ev.passed, exp.passed)
     cmp("vetoed", ev.vetoed, exp.vetoed)
     cmp("complete", ev.complete, exp.complete)
-    cmp("completion", ev.completion, _completion(exp.completion))
+    cmp("completion", ev.completion, exp.completion)
     if exp.grade is not None:
         cmp("grade", ev.grade.zh if ev.grade else None, exp.grade)
     items = {i.id: i for i in ev.items}
@@ -179,7 +174,7 @@ def check_case(ev: Evaluation, exp: Expect) -> list[str]:
         elif isinstance(want, SectionExpect):
             sec = secs[key]
             cmp(f"section {key} points", sec.points, want.points)
-            cmp(f"section {key} completion", sec.completion, _completion(want.completion))
+            cmp(f"section {key} completion", sec.completion, want.completion)
             cmp(f"section {key} met", sec.met, want.met)
             if want.open is not None:
                 cmp(f"section {key} open", sorted(i.id for i in sec.open), sorted(want.open))

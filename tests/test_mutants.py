@@ -95,3 +95,9 @@ def test_built_in_cases_catch_every_change_of_their_rule_file(ruleset: str) -> N
     report = check_mutants(folder / f"{ruleset}.test.toml")
     assert report.caught, report.lines()
     assert report.survived == [], "\n".join(report.lines())
+
+
+def test_only_a_comment_marks_a_change_equivalent() -> None:
+    text = '[[sections.items]]\ntests = [{ threshold = 2, unit = "# equivalent: text in a string" }]\n'
+    assert [(m.after, m.equivalent) for m in mutants(text)] == [("3", None), ("1", None)]
+    assert {m.equivalent for m in mutants(text.replace("}]\n", "}]  # equivalent: why\n"))} == {"why"}

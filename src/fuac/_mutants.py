@@ -180,7 +180,7 @@ def mutants(text: str) -> list[Mutant]:
             continue
         if skipping or not code.strip():
             continue
-        eq = _EQUIVALENT.search(line)
+        eq = _EQUIVALENT.search(line[len(code):])  # in the comment, not in a string
         for m in (_DATED if dated else _PAIR).finditer(code):
             key, raw = m.group(1), m.group(2)
             for before, after in (((raw, new) for new in _moved(raw)) if dated else

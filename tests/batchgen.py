@@ -12,6 +12,7 @@ at their bounds and just beyond them.
 from __future__ import annotations
 
 import ast
+import functools
 import math
 from decimal import Decimal
 from typing import Any
@@ -94,12 +95,19 @@ def ulps(values: list[Decimal]) -> list[float]:
     return out
 
 
+@functools.cache
+def _pools(rs: fuac.RuleSet, fine: bool) -> tuple[list[Decimal], list[Decimal], list[int]]:
+    """The rule set's literals (and 0, 1, 2, 3, 100), the values around them, the whole ones among
+    those: found once per rule set, not once per value drawn."""
+    base = [*constants(rs), Decimal(0), Decimal(1), Decimal(2), Decimal(3), Decimal(100)]
+    pool = sorted({c + sign * d for c in base for d in (FINE_STEPS if fine else STEPS) for sign in (1, -1)})
+    return base, pool, sorted({int(v) for v in pool if v == v.to_integral_value()})
+
+
 def number_values(rs: fuac.RuleSet, integer: bool, *, valid_only: bool = False, fine: bool = True,
                   lo: Decimal | None = None, hi: Decimal | None = None) -> st.SearchStrategy[Any]:
     """Numbers at and around every literal; ``fine``: also one ulp away and finer than 4 decimals."""
-    base = [*constants(rs), Decimal(0), Decimal(1), Decimal(2), Decimal(3), Decimal(100)]
-    pool = sorted({c + sign * d for c in base for d in (FINE_STEPS if fine else STEPS) for sign in (1, -1)})
-    ints = sorted({int(v) for v in pool if v == v.to_integral_value()})
+    base, pool, ints = _pools(rs, fine)
     if valid_only:  # within the indicator's bounds, so that the unit is complete
         pool = [v for v in pool if (lo is None or v >= lo) and (hi is None or v <= hi)] or [lo or hi or Decimal(0)]
         ints = [v for v in ints if (lo is None or v >= lo) and (hi is None or v <= hi)]
@@ -129,18 +137,14 @@ def good_value(rs: fuac.RuleSet, name: str, fine: bool = True) -> st.SearchStrat
 
 
 def value_for(rs: fuac.RuleSet, name: str, fine: bool = True) -> st.SearchStrategy[Any]:
+    """A value of the indicator: valid (any number, not only one within its bounds), missing, or bad."""
     ind = rs.doc.indicators[name]
     missing = st.none()
-    bad = st.sampled_from(BAD_VALUES)
-    if ind.type == "boolean":
-        good: st.SearchStrategy[Any] = st.booleans()
-        bad = st.sampled_from([*BAD_VALUES, 0, 1])
-    elif ind.type == "choice":
-        good = st.sampled_from(list(ind.choices or []))
-        bad = st.sampled_from([*BAD_VALUES, "not-a-choice", 1])
+    if ind.type in ("boolean", "choice"):
+        good = good_value(rs, name)
     else:
         good = number_values(rs, ind.type == "integer", fine=fine)
-        bad = st.sampled_from([*BAD_VALUES, True])
+    bad = st.sampled_from([*BAD_VALUES, *{"boolean": [0, 1], "choice": ["not-a-choice", 1]}.get(ind.type, [True])])
     return st.one_of(good, good, good, good, good, good, missing, bad)
 
 

@@ -160,3 +160,9 @@ def test_weighted_mean_the_same_when_products_leave_int64(people: int) -> None:
         assert res.column("cohort.places_avg.size").tolist() == [2, 2]
         # 2 is not above 3.125; 3.5 is
         assert res.column("item.1", exact=True).tolist() == [0, 2]
+
+
+def test_values_given_for_a_name_that_is_not_a_cohort_value_are_refused() -> None:
+    # places is an indicator of the units, not a reference value computed over a cohort
+    with pytest.raises(ValueError, match=r"^'places' is not a reference value computed over a cohort in cohort$"):
+        fuac.evaluate_many(RULES, UNITS[:1], tier="county", on=ON, cohorts={"places": {"4501": 2}})

@@ -8,6 +8,7 @@ import decimal
 import pickle
 import threading
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -235,3 +236,35 @@ def test_a_hostile_number_does_not_make_a_reason_a_million_digits_long() -> None
     assert it23.points == 0
     assert it23.reason_zh == "孕产妇死亡率 1E+999999/10万 未满足 ≤ 16.5/10万，不得分。"
     assert len(ev.to_dict()["items"][22]["reason"]["en"]) < 200
+
+
+# ---------------------------------------------------------------------------
+# reasons of the kinds the scoring tests read only as points: bands and targets, word for word
+
+BANDS = Path(__file__).parent / "data" / "batch-kinds.toml"
+
+
+@pytest.mark.parametrize(("rate", "points", "met", "zh", "en"), [
+    # item 2: ≥ 95 → 3, ≥ 90.5 → 2, > 80 → 1.5, otherwise 0; only the top band is the item's maximum
+    (96, 3, True, "比率 96% ≥ 95%，得3分。", "Rate 96% ≥ 95%: 3 points."),
+    (95, 3, True, "比率 95% ≥ 95%，得3分。", "Rate 95% ≥ 95%: 3 points."),
+    (94.9, 2, False, "比率 94.9% ≥ 90.5%，得2分。", "Rate 94.9% ≥ 90.5%: 2 points."),
+    (80.1, "1.5", False, "比率 80.1% > 80%，得1.5分。", "Rate 80.1% > 80%: 1.5 points."),
+    (80, 0, False, "比率 80%，未进入任何档次，不得分。", "Rate 80% is in no band: 0 points."),
+])
+def test_a_band_says_which_band_the_value_is_in(rate: float, points: Any, met: bool, zh: str, en: str) -> None:
+    it = fuac.evaluate(BANDS, {"rate": rate, "count": 1, "rate2": 1}).item("2")
+    assert (it.points, it.met, it.reason_zh, it.reason_en) == (Decimal(str(points)), met, zh, en)
+
+
+@pytest.mark.parametrize(("coverage", "met", "zh", "en"), [
+    # longnan 4.1.1: 联系人制度全覆盖 in 2021 (≥ 100 %)
+    (100, True, "2021年目标：联系人制度覆盖率 100% ≥ 100%，已完成。",
+     "2021 target: Coverage of the contact-person system 100% ≥ 100%: achieved."),
+    (99.9, False, "2021年目标：联系人制度覆盖率 99.9% 未满足 ≥ 100%，未完成。",
+     "2021 target: Coverage of the contact-person system 99.9% is not ≥ 100%: not achieved."),
+])
+def test_a_target_says_its_year_value_and_whether_it_was_reached(coverage: float, met: bool, zh: str,
+                                                                  en: str) -> None:
+    it = fuac.evaluate("longnan-2021", {"contact_person_coverage": coverage}).item("4.1.1")
+    assert (it.met, it.reason_zh, it.reason_en) == (met, zh, en)

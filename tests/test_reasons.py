@@ -268,3 +268,20 @@ def test_a_target_says_its_year_value_and_whether_it_was_reached(coverage: float
                                                                   en: str) -> None:
     it = fuac.evaluate("longnan-2021", {"contact_person_coverage": coverage}).item("4.1.1")
     assert (it.met, it.reason_zh, it.reason_en) == (met, zh, en)
+
+
+@pytest.mark.parametrize(("key", "data", "entry", "zh", "en"), [
+    # liunan item 1 (酌情评分最多得8分, no condition): the assessor's points, with whose and why when given
+    ("1", {}, 6, "评估人酌情评分得6分。", "assessor gave 6 points."),
+    ("1", {}, {"points": 6.5, "rationale": "措施已出台，尚缺配套细则", "assessor": "self"},
+     "评估人（self）酌情评分得6.5分，理由：措施已出台，尚缺配套细则。",
+     "assessor (self) gave 6.5 points; rationale: 措施已出台，尚缺配套细则."),
+    # item 5.a (有…得2分，否则酌情扣分): the condition is not met, so the assessor's 1 point stands
+    ("5.a", {"grassroots_staffing": False}, 1, "条件未满足，评估人酌情评分得1分。",
+     "condition not met; assessor gave 1 point."),
+])
+def test_an_assessors_points_say_who_gave_them_and_why(key: str, data: dict, entry: Any, zh: str, en: str) -> None:
+    ev = fuac.evaluate("liunan-2023", data, assessments={key: entry})
+    item, _, part = key.partition(".")
+    res = ev.item(item) if not part else next(p for p in ev.item(item).parts if p.id == part)
+    assert (res.reason_zh, res.reason_en) == (zh, en)

@@ -83,8 +83,10 @@ def test_vector_equals_single_unit(ref: str, tier: str | None) -> None:
             seen["complete_vector_rows"] += int(sum(1 for c in b.column("complete") if c))
 
     check()
-    # the vector form computed most rows itself (the rest: values beyond its fixed point), complete units included
-    assert seen["vector_rows"] >= seen["rows"] // 2, seen
+    # the vector form computed a good part of the rows itself (the rest: values beyond its fixed point),
+    # complete units included
+    # (a third, not a half: the share drawn for liunan-2023 ran from 43 % to 63 % between runs of the dev profile)
+    assert seen["vector_rows"] * 3 >= seen["rows"], seen
     assert seen["complete_vector_rows"] > 0, seen
 
 

@@ -285,3 +285,67 @@ def test_an_assessors_points_say_who_gave_them_and_why(key: str, data: dict, ent
     item, _, part = key.partition(".")
     res = ev.item(item) if not part else next(p for p in ev.item(item).parts if p.id == part)
     assert (res.reason_zh, res.reason_en) == (zh, en)
+
+
+FORMULA = """
+[scheme]
+id = "formula-words"
+version = "1"
+kind = "points"
+title = { zh = "公式", en = "Formula" }
+issuer = { zh = "测试", en = "Test" }
+issued = 2023-01-01
+valid_from = 2023-01-01
+total = 4
+precision = 0.1
+jurisdiction = [{ code = "45", level = "province" }]
+
+[indicators.x]
+type = "decimal"
+unit = "percent"
+label = { zh = "率", en = "Rate" }
+
+[[sections]]
+id = "A"
+title = { zh = "甲", en = "A" }
+max = 4
+
+[[sections.items]]
+id = "1"
+max = 4
+kind = "formula"
+expression = "x * 2"
+max_points = 4
+min_points = -1
+
+[[sections.items]]
+id = "2"
+max = 0
+kind = "formula"
+expression = "x > 1"
+max_points = 0
+min_points = 0
+"""
+
+
+@pytest.mark.parametrize(("x", "points", "zh", "en"), [
+    (1.5, 3, "按公式 x * 2 计算，得3分。", "by the formula x * 2: 3 points."),
+    # 3 × 2 = 6 is kept at the maximum 4; −1 × 2 = −2 at the minimum −1
+    (3, 4, "按公式 x * 2 计算（计算值6，限定在-1至4分），得4分。",
+     "by the formula x * 2 (computed 6, kept within -1..4): 4 points."),
+    # (negative points are written 得-1分 / -1 points today; how they should read is the wording issue's)
+    (-1, -1, "按公式 x * 2 计算（计算值-2，限定在-1至4分），得-1分。",
+     "by the formula x * 2 (computed -2, kept within -1..4): -1 points."),
+])
+def test_a_formula_says_its_expression_and_when_its_value_was_kept_in_bounds(x: float, points: int, zh: str,
+                                                                             en: str) -> None:
+    it = fuac.evaluate(fuac.loads(FORMULA), {"x": x}).item("1")
+    assert (it.points, it.reason_zh, it.reason_en) == (Decimal(points), zh, en)
+
+
+@pytest.mark.parametrize(("expression", "gave"), [("x > 1", "True"), ("'a' if x > 1 else 'b'", "'a'")])
+def test_a_formula_that_gives_no_number_cannot_score(expression: str, gave: str) -> None:
+    rs = fuac.loads(FORMULA.replace('expression = "x > 1"', f'expression = "{expression}"'))
+    it = fuac.evaluate(rs, {"x": 2}).item("2")
+    assert (it.points, it.status) == (None, "invalid_input")
+    assert it.reason_en == f"cannot score from these inputs: ValueError: formula gave {gave}, not a number."

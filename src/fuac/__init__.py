@@ -23,6 +23,12 @@ from ._select import Pick, QuotaUse, Selection
 from .errors import FuacError
 from .hookspecs import hookimpl
 
+# A result is data; what the layers above do with it is set here (see fuac._results.VIEWS).
+from . import _gaps, _report, _results  # isort: skip
+from ._select import select as _select  # isort: skip
+
+_results.VIEWS.update(gaps=_gaps.gaps, html=_report.evaluation_fragment, pandas=_report.to_pandas, select=_select)
+
 __version__ = "0.1.0"
 
 __all__ = [

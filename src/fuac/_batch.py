@@ -48,7 +48,7 @@ from ._inputs import REFERENCE_KEYS, check_value, read_assessments
 from ._kinds import Discretionary, Requirement
 from ._loader import Plan, RuleSet
 from ._models import Indicator
-from ._results import STATUSES, Evaluation, share
+from ._results import STATUSES, Evaluation, share, view
 from .errors import InputError
 
 if TYPE_CHECKING:
@@ -1097,9 +1097,7 @@ class BatchResults:
     # -- ranking
     def select(self, **kwargs: Any) -> Any:
         """Rank the units and apply the rule set's quotas: see :class:`fuac.Selection`."""
-        from ._select import select
-
-        return select(self, **kwargs)
+        return view("select")(self, **kwargs)
 
 
 def _section_points(ev: Evaluation, sid: str) -> Decimal | None:

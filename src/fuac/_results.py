@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -12,6 +12,19 @@ from typing import Any
 from ._expressions import DECIMAL_CONTEXT, quantize
 from ._kinds import Explained, Reason, fmt_number
 from ._models import Text
+
+# What the layers above a result do with it. A result is data: it imports neither the gap
+# analysis nor the renderers; ``fuac/__init__.py`` sets these when the package is imported
+# (``gaps``, ``html``, ``pandas`` for an Evaluation; ``select`` for a batch's results).
+VIEWS: dict[str, Callable[..., Any]] = {}
+
+
+def view(name: str) -> Callable[..., Any]:
+    """The function a layer above registered as ``name`` (see :data:`VIEWS`)."""
+    try:
+        return VIEWS[name]
+    except KeyError:  # pragma: no cover - set by fuac/__init__.py, which any import of fuac runs
+        raise RuntimeError(f"fuac's {name!r} view is not registered: import fuac first") from None
 
 
 def share(met: int, counted: int) -> Decimal | None:
@@ -411,24 +424,18 @@ class Evaluation:
         :param data: the input data; default: rebuilt from the inputs this result recorded.
         :param assessments: assessors' entries; default: rebuilt from the judgement points.
         """
-        from ._gaps import gaps
-
-        return gaps(self, ruleset, data=data, assessments=assessments, assessor=assessor)
+        return view("gaps")(self, ruleset, data=data, assessments=assessments, assessor=assessor)
 
     def _repr_html_(self) -> str:
         """A readable table in Jupyter: sections, items, points, status and reason."""
-        from ._report import evaluation_fragment
-
-        return evaluation_fragment(self)
+        return view("html")(self)
 
     def to_pandas(self, *, exact: bool = False) -> Any:
         """A pandas DataFrame with one row per item (``exact``: points as Decimal, else float).
 
         Needs the ``pandas`` extra: ``pip install 'fuac[pandas]'``.
         """
-        from ._report import to_pandas
-
-        return to_pandas(self, exact=exact)
+        return view("pandas")(self, exact=exact)
 
     def __repr__(self) -> str:
         if self.scheme_kind == "points":

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 from ._kinds import UNITS, Discretionary, Requirement, fmt_number
 from ._results import Evaluation, Problem
+from ._sheet import condition_state, is_points, row_cells, section_score, total_text, unit_name, verdict
 from .errors import FuacError, InputError
 
 if TYPE_CHECKING:
@@ -697,7 +698,6 @@ def write_report_xlsx(evaluations: Sequence[Evaluation], path: str | os.PathLike
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.page import PageMargins
 
-    from ._report import condition_state, is_points, row_cells, section_score, total_text, unit_name, verdict
 
     en = lang == "en"
     st = _styles(openpyxl)

@@ -793,6 +793,18 @@ def test_veto_scopes(tmp_path: Path) -> None:
           conditions={"veto.i_tier_cap": True})
 
 
+def test_a_condition_without_scope(tmp_path: Path) -> None:
+    """An eligibility condition that names no scope decides eligibility; a veto must name one."""
+    rs = load(tmp_path, VETO)
+    ev = fuac.evaluate(rs, {**BASE, "out_bad": True, "registered": False}, on=DATE)
+    assert [(c.id, c.scope, c.holds) for c in ev.eligibility] == [("reg", "eligibility", False)]
+    assert {c.id: c.scope for c in ev.vetoes}["v_outcome"] == "outcome"
+    assert ev.vetoed is True and ev.eligible is False
+    text = VETO.replace('scope = "outcome"\n', "", 1)  # the rule-set veto v_outcome, now without a scope
+    with pytest.raises(fuac.FuacError, match=r"rules.toml:\d+: \[v_outcome\] veto 'v_outcome' needs 'scope'"):
+        load(tmp_path, text)
+
+
 @pytest.mark.parametrize(("p", "q", "all_", "any_"), [
     (0, 0, False, False),  # neither test holds
     (1, 0, False, True),  # p > 0 only: all2 is not triggered, any2 is

@@ -67,6 +67,9 @@ def test_rendering_uses_fuacs_decimal_context_not_the_callers() -> None:
         "a）全员人口库常住人口覆盖率 96.8125% ≥ 95%，全员人口库主要数据项准确率 94.9% 未满足 ≥ 95%，不得分；"
         "b）实时上报率（最低一项） 91.2% ≥ 90%，得2分。本项合计2分。"
     )
+    # in English: each part's reason after its letter, then the item's total out of its maximum (6)
+    a, b = (p.reason_en for p in it8.parts)
+    assert it8.reason_en == f"(a) {a} (b) {b} Item total: 2 of 6."
 
 
 def test_reasons_of_the_example_unit() -> None:

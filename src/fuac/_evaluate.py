@@ -453,7 +453,7 @@ def _condition(
     pc: PreparedCondition, inputs: Inputs, invalid: set[str], needed: _Needs, *, veto: bool
 ) -> ConditionResult:
     c = pc.cond
-    scope = c.scope or ("eligibility" if not veto else "outcome")
+    scope = c.scope or "eligibility"  # a veto always names its scope: the loader requires one
     needed.pairs.append((c.id, pc.reads))
     missing, bad = _blocked(pc.reads, inputs, invalid)
     read = _read_of(pc.read_order, inputs.values)

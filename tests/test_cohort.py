@@ -9,6 +9,7 @@ import pytest
 
 import fuac
 from fuac._cohort import CohortTable, cohort_table
+from fuac._inputs import as_date
 from fuac.errors import RulesetError
 
 DATA = Path(__file__).parent / "data"
@@ -62,7 +63,7 @@ def test_the_value_used_is_in_the_evaluation(res: fuac.BatchResults) -> None:
     rec = res.record(0)
     assert rec["data"]["places_avg"]["value"] == Decimal("3.5")
     assert "over 3 unit(s) of the batch in region 4501" in rec["data"]["places_avg"]["source"]
-    direct = fuac.evaluate(RULES, rec["data"], tier="county", context=rec["context"], on=fuac._api._date(ON))
+    direct = fuac.evaluate(RULES, rec["data"], tier="county", context=rec["context"], on=as_date(ON))
     assert direct.to_dict() == ev.to_dict()
     if ref is not None:
         assert ref["source"].startswith("cohort:")
@@ -105,7 +106,7 @@ def test_values_given_by_region() -> None:
 
 
 def test_evaluate_alone_does_not_compute_it() -> None:
-    ev = fuac.evaluate(RULES, {"places": 2, "population": 5}, tier="county", on=fuac._api._date(ON))
+    ev = fuac.evaluate(RULES, {"places": 2, "population": 5}, tier="county", on=as_date(ON))
     assert ev.item("1").status == "missing_input"
 
 

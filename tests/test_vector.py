@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 
 import fuac
 from batchgen import examples, records
+from fuac._inputs import as_date
 
 DATA = Path(__file__).parent / "data"
 ON = "2023-10-01"
@@ -100,7 +101,7 @@ def test_rows_are_what_evaluate_gives(ref: str, tier: str | None) -> None:
         res = fuac.evaluate_many(rs, recs, tier=tier, on=ON)
         for i in range(len(recs)):
             rec = res.record(i)
-            direct = fuac.evaluate(rs, rec["data"], tier=tier, on=fuac._api._date(ON), context=rec["context"],
+            direct = fuac.evaluate(rs, rec["data"], tier=tier, on=as_date(ON), context=rec["context"],
                                    assessments=rec["assessments"])
             assert res.evaluation(i).to_dict() == direct.to_dict()
             ev = direct
@@ -252,7 +253,7 @@ def test_non_terminating_points_are_kept_exactly() -> None:
     recs = [{"count": 3, "rate": 49, "rate2": 40}]
     res = fuac.evaluate_many(DATA / "batch-kinds.toml", recs, on="2023-05-01")
     assert res.backend_report["rows_not_fixed_point"] == 1
-    ev = fuac.evaluate(DATA / "batch-kinds.toml", {"count": 3, "rate": 49, "rate2": 40}, on=fuac._api._date(ON))
+    ev = fuac.evaluate(DATA / "batch-kinds.toml", {"count": 3, "rate": 49, "rate2": 40}, on=as_date(ON))
     assert res.column("item.9", exact=True)[0] == ev.item("9").points
     assert res.column("total_exact", exact=True)[0] == ev.total
     assert res.column("total", exact=True)[0] == ev.reported_total

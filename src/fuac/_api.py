@@ -10,10 +10,8 @@ from decimal import Decimal
 from typing import Any
 
 from ._engine import get_engine
-from ._evaluate import evaluate_plan
+from ._evaluate import evaluate as evaluate  # the public function lives with the evaluator
 from ._loader import RuleSet
-from ._results import Evaluation
-from .errors import InputError
 
 RulesetRef = "str | os.PathLike[str] | RuleSet"
 
@@ -52,55 +50,6 @@ def compose(
 def rulesets() -> list[str]:
     """The ids of every registered rule set, sorted."""
     return get_engine().ids()
-
-
-def evaluate(
-    ruleset: str | os.PathLike[str] | RuleSet,
-    data: Mapping[str, Any],
-    *,
-    tier: str | None = None,
-    context: Mapping[str, Any] | None = None,
-    assessments: Mapping[str, Any] | None = None,
-    assessor: str | None = None,
-    on: dt.date | None = None,
-) -> Evaluation:
-    """Score one unit.
-
-    :param ruleset: a rule-set id, a path to a rule file, or a loaded :class:`RuleSet`.
-    :param data: indicator values by name. A reference value (a regional average)
-        may be given with its source: ``{"value": 3.2, "source": "…"}``.
-    :param tier: which tier to score (district / street / village …) when the rule set has several.
-    :param context: facts about the unit recorded in the result (name, region code, …);
-        ``context["on"]`` is the date parameters are taken at, if ``on`` is not given.
-    :param assessments: assessors' entries by item id (or ``item.part``): a value, or
-        ``{points|met|value, rationale, assessor}``, or a list of those.
-    :param assessor: use the entries of this assessor (e.g. ``"self"`` or ``"verification"``).
-    :param on: the date whose parameter values apply; default: ``context["on"]`` or today.
-    """
-    rs = load(ruleset)
-    if not isinstance(data, Mapping):
-        raise InputError(f"data must be a mapping of indicator names to values, not {type(data).__name__}")
-    if assessments is not None and not isinstance(assessments, Mapping):
-        raise InputError(f"assessments must be a mapping, not {type(assessments).__name__}")
-    when = on or _date(context.get("on") if context else None) or dt.date.today()
-    return evaluate_plan(
-        rs, rs.plan(tier), data, on=when, context=context, assessments=assessments, assessor=assessor
-    )
-
-
-def _date(v: Any) -> dt.date | None:
-    if v is None:
-        return None
-    if isinstance(v, dt.datetime):
-        return v.date()
-    if isinstance(v, dt.date):
-        return v
-    if isinstance(v, str):
-        try:
-            return dt.date.fromisoformat(v)
-        except ValueError:
-            raise InputError(f"context 'on' must be a date (YYYY-MM-DD), not {v!r}") from None
-    raise InputError(f"context 'on' must be a date, not {type(v).__name__}")
 
 
 _JSON_TYPES = {"boolean": "boolean", "integer": "integer", "decimal": "number", "choice": "string"}

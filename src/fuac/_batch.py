@@ -41,10 +41,10 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ._api import _date, load
 from ._cohort import supplied
+from ._engine import get_engine
 from ._evaluate import _check_assessments, evaluate_plan
-from ._inputs import REFERENCE_KEYS, check_value, read_assessments
+from ._inputs import REFERENCE_KEYS, as_date, check_value, read_assessments
 from ._kinds import Discretionary, Requirement
 from ._loader import Plan, RuleSet
 from ._models import Indicator
@@ -1516,16 +1516,16 @@ def _with_source(raw: RawCol, src: RawCol) -> RawCol:
 
 
 def _resolve(ruleset: Any, tier: str | None) -> tuple[RuleSet, Plan]:
-    rs = load(ruleset)
+    rs = get_engine().resolve(ruleset)
     return rs, rs.plan(tier)
 
 
 def _when(on: Any, context: Mapping[str, Any] | None) -> dt.date:
     if on is not None:
-        d = _date(on)
+        d = as_date(on)
         assert d is not None
         return d
-    return _date(context.get("on") if context else None) or dt.date.today()
+    return as_date(context.get("on") if context else None) or dt.date.today()
 
 
 def _columns_assessments(assessments: Any, src: Source) -> Source:

@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from ._api import evaluate
 from ._compose import materialize
+from ._evaluate import evaluate
 from ._kinds import fmt_number
 from ._loader import RuleSet
 

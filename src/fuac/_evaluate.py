@@ -9,15 +9,18 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import os
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
+from ._engine import get_engine
 from ._expressions import DECIMAL_CONTEXT, Expression
-from ._inputs import _number, read_assessments, validate
+from ._inputs import _number, as_date, read_assessments, validate
 from ._kinds import Assessment, Discretionary, Inputs, Outcome, Reason, Requirement, Rule, VetoRule, fmt_points
 from ._loader import Plan, PreparedCondition, PreparedItem, RuleSet
 from ._results import ConditionResult, Evaluation, ItemResult, PartResult, Problem, SectionResult
+from .errors import InputError
 
 ZERO = Decimal(0)
 
@@ -30,6 +33,40 @@ _STATUS_RANK = {
     "missing_input": 2,
     "invalid_input": 3,
 }
+
+
+def evaluate(
+    ruleset: str | os.PathLike[str] | RuleSet,
+    data: Mapping[str, Any],
+    *,
+    tier: str | None = None,
+    context: Mapping[str, Any] | None = None,
+    assessments: Mapping[str, Any] | None = None,
+    assessor: str | None = None,
+    on: dt.date | None = None,
+) -> Evaluation:
+    """Score one unit.
+
+    :param ruleset: a rule-set id, a path to a rule file, or a loaded :class:`RuleSet`.
+    :param data: indicator values by name. A reference value (a regional average)
+        may be given with its source: ``{"value": 3.2, "source": "…"}``.
+    :param tier: which tier to score (district / street / village …) when the rule set has several.
+    :param context: facts about the unit recorded in the result (name, region code, …);
+        ``context["on"]`` is the date parameters are taken at, if ``on`` is not given.
+    :param assessments: assessors' entries by item id (or ``item.part``): a value, or
+        ``{points|met|value, rationale, assessor}``, or a list of those.
+    :param assessor: use the entries of this assessor (e.g. ``"self"`` or ``"verification"``).
+    :param on: the date whose parameter values apply; default: ``context["on"]`` or today.
+    """
+    rs = get_engine().resolve(ruleset)
+    if not isinstance(data, Mapping):
+        raise InputError(f"data must be a mapping of indicator names to values, not {type(data).__name__}")
+    if assessments is not None and not isinstance(assessments, Mapping):
+        raise InputError(f"assessments must be a mapping, not {type(assessments).__name__}")
+    when = on or as_date(context.get("on") if context else None) or dt.date.today()
+    return evaluate_plan(
+        rs, rs.plan(tier), data, on=when, context=context, assessments=assessments, assessor=assessor
+    )
 
 
 def evaluate_plan(

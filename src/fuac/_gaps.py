@@ -1070,18 +1070,18 @@ def gaps(
     assessor: str | None = None,
 ) -> Gaps:
     """The rectification list of an evaluation. See :meth:`fuac.Evaluation.gaps`."""
-    from ._api import load
+    from ._engine import get_engine
     from .errors import RulesetNotFound
 
     if ruleset is None:
         try:
-            rs = load(ev.ruleset_id)
+            rs = get_engine().resolve(ev.ruleset_id)
         except RulesetNotFound:
             raise InputError(
                 f"rule set {ev.ruleset_id!r} is not registered: pass the rule set, e.g. ev.gaps(fuac.load(path))"
             ) from None
     else:
-        rs = load(ruleset)
+        rs = get_engine().resolve(ruleset)
     if rs.content_hash != ev.content_hash:
         raise InputError(
             f"this evaluation was made with another version of {ev.ruleset_id!r} "

@@ -7,6 +7,7 @@ the field is left out, so the rules that read it report ``missing_input`` or
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections.abc import Mapping
 from decimal import Decimal
@@ -15,6 +16,7 @@ from typing import Any
 from ._kinds import Assessment
 from ._models import Indicator
 from ._results import Problem
+from .errors import InputError
 
 #: Keys of a reference value given with its source: ``{"value": 3.2, "source": "…"}``.
 REFERENCE_KEYS = frozenset({"value", "source"})
@@ -252,3 +254,18 @@ def read_assessments(
         if parsed:
             out[str(key)] = parsed[-1]
     return out, problems
+
+
+def as_date(v: Any) -> dt.date | None:
+    if v is None:
+        return None
+    if isinstance(v, dt.datetime):
+        return v.date()
+    if isinstance(v, dt.date):
+        return v
+    if isinstance(v, str):
+        try:
+            return dt.date.fromisoformat(v)
+        except ValueError:
+            raise InputError(f"context 'on' must be a date (YYYY-MM-DD), not {v!r}") from None
+    raise InputError(f"context 'on' must be a date, not {type(v).__name__}")

@@ -171,9 +171,9 @@ def write_template(
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.datavalidation import DataValidation
 
-    from ._api import load
+    from ._engine import get_engine
 
-    rs = load(ruleset)
+    rs = get_engine().resolve(ruleset)
     plan = rs.plan(tier)
     tier = plan.tier
     names = list(units) or [DEFAULT_UNIT]

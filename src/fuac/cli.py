@@ -16,6 +16,7 @@ from typing import Any, TextIO
 
 from . import _api
 from ._cases import find_case_files, registered_case_files, run_file, summarize
+from ._inputs import as_date
 from ._kinds import fmt_number
 from ._results import STATUS_WORDS, Evaluation, ItemResult
 from ._toml import read_toml
@@ -283,7 +284,7 @@ def _evaluate_doc(args: argparse.Namespace, doc: dict[str, Any]) -> Evaluation:
         context=context,
         assessments=doc.get("assessments"),
         assessor=args.assessor or doc.get("assessor"),
-        on=_api._date(on) if on is not None else None,
+        on=as_date(on) if on is not None else None,
     )
 
 

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from typing import Any
 
-from ._api import load
+from ._engine import get_engine
 from ._expressions import DECIMAL_CONTEXT
 from ._kinds import fmt_number
 from ._loader import RuleSet
@@ -88,7 +88,7 @@ class CycleSpan(tuple[int, int]):
 
 
 def _ruleset(ref: str | os.PathLike[str] | RuleSet) -> RuleSet:
-    return ref if isinstance(ref, RuleSet) else load(ref)
+    return ref if isinstance(ref, RuleSet) else get_engine().resolve(ref)
 
 
 def _cycle(rs: RuleSet) -> Cycle:

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 import fuac
-from fuac._kinds import Discretionary, Requirement
+from fuac.kinds.base import Discretionary, Requirement
 
 #: (label, rows): the sizes the benchmarks run at
 SIZES = {

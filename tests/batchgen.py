@@ -21,7 +21,7 @@ from hypothesis import settings
 from hypothesis import strategies as st
 
 import fuac
-from fuac._kinds import Discretionary, Requirement, Test, VersusReference
+from fuac.kinds.base import Discretionary, Requirement, Test, VersusReference
 
 
 def examples(n: int) -> int:

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 import fuac
-from fuac._cases import run_file
+from fuac.cases.runner import run_file
 
 
 def share(met: int, counted: int) -> Decimal:

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 import fuac
-from fuac._cohort import CohortTable, cohort_table
-from fuac._inputs import as_date
 from fuac.errors import RulesetError
+from fuac.run.cohort import CohortTable, cohort_table
+from fuac.run.inputs import as_date
 
 DATA = Path(__file__).parent / "data"
 RULES = DATA / "cohort.toml"

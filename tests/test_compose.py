@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 import fuac
-from fuac._diff import diff, replay
 from fuac.errors import RulesetCheckError, RulesetError, RulesetNotFound
+from fuac.explain.diff import diff, replay
 
 ROOT = Path(__file__).resolve().parents[1]
 MINI = ROOT / "tests" / "data" / "mini.toml"

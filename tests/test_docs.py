@@ -37,14 +37,15 @@ import pytest
 from pydantic import BaseModel
 
 import fuac
-from fuac import _cases, hookspecs
-from fuac._compose import COMPOSE_KEYS
-from fuac._docgen import index_page, ruleset_page
-from fuac._engine import Engine
-from fuac._expressions import BUILTIN_FUNCTIONS
-from fuac._loader import PART_KEYS
-from fuac._models import ITEM_COMMON_KEYS, ItemHead, RulesetDoc, Text
+from fuac import hookspecs
+from fuac.cases import runner as _cases
 from fuac.cli import build_parser
+from fuac.language.expressions import BUILTIN_FUNCTIONS
+from fuac.language.models import ITEM_COMMON_KEYS, ItemHead, RulesetDoc, Text
+from fuac.plan.compose import COMPOSE_KEYS
+from fuac.plan.engine import Engine
+from fuac.plan.loader import PART_KEYS
+from fuac.render.docgen import index_page, ruleset_page
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -296,7 +297,7 @@ def test_every_rule_kind_is_mapped(format_sections: list[Section]) -> None:
 
 
 def test_every_unit_is_documented(format_sections: list[Section]) -> None:
-    from fuac._kinds import UNITS
+    from fuac.kinds.base import UNITS
 
     rows = documented(format_sections, "Units") or set()
     missing = [u for u in UNITS if u not in rows]
@@ -386,7 +387,7 @@ def test_every_builtin_function_is_documented(name: str) -> None:
 
 
 def test_expression_limits_are_documented() -> None:
-    from fuac import _expressions as e
+    from fuac.language import expressions as e
 
     text = doc("expressions.md")
     for value in (e.MAX_EXPRESSION_LENGTH, e.MAX_DEPTH, e.MAX_NODES, e.MAX_STRING_LITERAL, e.MAX_POWER_EXPONENT):

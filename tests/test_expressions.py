@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 import fuac
 from batchgen import examples
 from fuac import compile_expression
-from fuac._expressions import BUILTIN_FUNCTIONS, DECIMAL_CONTEXT
 from fuac.errors import ExpressionError
+from fuac.language.expressions import BUILTIN_FUNCTIONS, DECIMAL_CONTEXT
 
 NAMES = ["x", "y", "flag", "kind"]
 

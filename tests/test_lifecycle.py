@@ -419,7 +419,7 @@ def test_revoked_previous_cycle_feeds_a_wuhan_batch(recwarn):
     """The example of docs/evaluation.md: the merge gives title_revoked_previous_cycle, whose veto bars 420106003."""
     pd = pytest.importorskip("pandas")
     import fuac
-    from fuac._toml import read_toml
+    from fuac.language.toml import read_toml
 
     data = read_toml(EXAMPLES / "wuhan-2017-street.toml")[0]["data"]
     del data["title_revoked_previous_cycle"]

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 import fuac
-from fuac._cases import run_file
+from fuac.cases.runner import run_file
 
 REPO = Path(__file__).parents[1]
 SOURCES = Path(__file__).parents[2] / "shared" / "sources"

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from fuac._mutants import check_mutants, mutants
+from fuac.cases.mutants import check_mutants, mutants
 
 RULES = '''
 [scheme]

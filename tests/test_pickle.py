@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 import fuac
-from fuac._toml import read_toml
+from fuac.language.toml import read_toml
 
 EXAMPLES = Path(__file__).parents[1] / "examples" / "data"
 

@@ -27,7 +27,7 @@ from typing import Any
 import pytest
 
 import fuac
-import fuac._engine as engine_module
+import fuac.plan.engine as engine_module
 from fuac import hookspecs
 from fuac.errors import (
     ExpressionError,
@@ -157,7 +157,7 @@ def test_import_fuac_loads_no_plugin(demo_site: Path) -> None:
     code = """
 import sys
 import fuac
-import fuac._engine as e
+import fuac.plan.engine as e
 print(e._engine is None, "fuac_demo" in sys.modules)
 fuac.rulesets()
 print(e._engine is None, "fuac_demo" in sys.modules)

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 import fuac
 from batchgen import examples
-from fuac._inputs import check_value, validate
+from fuac.run.inputs import check_value, validate
 from test_expressions import MINI_FORMULA
 from test_plugins import plugin
 
@@ -204,7 +204,7 @@ def test_the_indicators_the_shortcut_property_reads_are_of_each_kind() -> None:
 
 
 def _n(d: Decimal | None) -> str:
-    from fuac._kinds import fmt_number
+    from fuac.kinds.base import fmt_number
 
     return fmt_number(d)
 
@@ -213,7 +213,7 @@ def _liunan_unit() -> tuple[dict[str, Any], dict[str, Any]]:
     """The bundled example unit (柳南区): its data and assessors' entries."""
     from pathlib import Path
 
-    from fuac._toml import read_toml
+    from fuac.language.toml import read_toml
 
     doc, _, _ = read_toml(Path(__file__).parents[1] / "examples" / "data" / "liunan-2023-liunan.toml")
     return dict(doc["data"]), dict(doc["assessments"])
@@ -225,7 +225,7 @@ def _liunan_unit() -> tuple[dict[str, Any], dict[str, Any]]:
     ("1E+41", "1E+41"), ("1.500E+50", "1.5E+50"), ("-2.5E-60", "-2.5E-60"), ("1E+999999", "1E+999999"),
 ])
 def test_numbers_are_written_exactly_and_huge_ones_with_an_exponent(value: str, text: str) -> None:
-    from fuac._kinds import fmt_number
+    from fuac.kinds.base import fmt_number
 
     assert fmt_number(Decimal(value)) == text
 

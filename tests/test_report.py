@@ -20,8 +20,8 @@ from typing import Any
 import pytest
 
 import fuac
-from fuac._report import report_html
 from fuac.cli import main, read_input
+from fuac.render.report import report_html
 
 ROOT = Path(__file__).parents[1]
 EXAMPLE = ROOT / "examples" / "data" / "liunan-2023-liunan.toml"

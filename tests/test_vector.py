@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 import fuac
 from batchgen import examples, records
-from fuac._inputs import as_date
+from fuac.run.inputs import as_date
 
 DATA = Path(__file__).parent / "data"
 ON = "2023-10-01"

@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 
 import fuac
-from fuac._workbook import (
+from fuac.cli import main
+from fuac.render.workbook import (
     SHEET_INDICATORS,
     SHEET_REFERENCES,
     SHEET_SCORES,
@@ -20,7 +21,6 @@ from fuac._workbook import (
     read_workbook,
     write_template,
 )
-from fuac.cli import main
 
 openpyxl = pytest.importorskip("openpyxl")
 
@@ -270,7 +270,7 @@ def test_template_cli_and_tier(tmp_path: Path, capsys: pytest.CaptureFixture[str
 
 def test_liunan_template() -> None:
     rs = fuac.load("liunan-2023")
-    from fuac._workbook import assessable_rows
+    from fuac.render.workbook import assessable_rows
 
     keys = [k for k, *_ in assessable_rows(rs, None)]
     assert "1" in keys and "5.b" in keys and "12.a" in keys

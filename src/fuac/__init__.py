@@ -11,21 +11,24 @@ from __future__ import annotations
 # attribute of this package, which would replace the function ``fuac.rulesets``.
 from . import rulesets as _builtin_rulesets  # noqa: F401  # isort: skip
 from ._api import Applicable, compose, evaluate, input_schema, load, loads, rulesets, rulesets_for
-from ._batch import BatchResults, evaluate_chunks, evaluate_many, evaluate_partition
-from ._cohort import CohortTable, cohort_table
-from ._engine import Engine, get_engine, reset_engine
-from ._expressions import Expression, compile_expression
-from ._kinds import Assessment, Inputs, Outcome, Reason, Rule, RuleContext
-from ._loader import RuleSet
-from ._models import Model, Text
-from ._results import ConditionResult, Evaluation, ItemResult, PartResult, Problem, SectionResult
-from ._select import Pick, QuotaUse, Selection
+from .decide.select import Pick, QuotaUse, Selection
 from .errors import FuacError
-from .hookspecs import hookimpl
 
-# A result is data; what the layers above do with it is set here (see fuac._results.VIEWS).
-from . import _gaps, _report, _results  # isort: skip
-from ._select import select as _select  # isort: skip
+# A result is data; what the layers above do with it is set here (see fuac.run.results.VIEWS).
+from .explain import gaps as _gaps
+from .hookspecs import hookimpl
+from .kinds.base import Assessment, Inputs, Outcome, Reason, Rule, RuleContext
+from .language.expressions import Expression, compile_expression
+from .language.models import Model, Text
+from .plan.engine import Engine, get_engine, reset_engine
+from .plan.loader import RuleSet
+from .render import report as _report
+from .run.batch import BatchResults, evaluate_chunks, evaluate_many, evaluate_partition
+from .run.cohort import CohortTable, cohort_table
+from .run.results import ConditionResult, Evaluation, ItemResult, PartResult, Problem, SectionResult
+
+from .run import results as _results  # isort: skip
+from .decide.select import select as _select  # isort: skip
 
 _results.VIEWS.update(gaps=_gaps.gaps, html=_report.evaluation_fragment, pandas=_report.to_pandas, select=_select)
 

@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from ._engine import get_engine
-from ._evaluate import evaluate as evaluate  # the public function lives with the evaluator
-from ._loader import RuleSet
+from .plan.engine import get_engine
+from .plan.loader import RuleSet
+from .run.evaluate import evaluate as evaluate  # the public function lives with the evaluator
 
 RulesetRef = "str | os.PathLike[str] | RuleSet"
 

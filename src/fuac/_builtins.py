@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from ._expressions import BUILTIN_FUNCTIONS
-from ._kinds import BUILTIN_KINDS, Rule
 from .hookspecs import hookimpl
+from .kinds.base import BUILTIN_KINDS, Rule
+from .language.expressions import BUILTIN_FUNCTIONS
 
 
 @hookimpl

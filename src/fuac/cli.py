@@ -15,12 +15,12 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from . import _api
-from ._cases import find_case_files, registered_case_files, run_file, summarize
-from ._inputs import as_date
-from ._kinds import fmt_number
-from ._results import STATUS_WORDS, Evaluation, ItemResult
-from ._toml import read_toml
+from .cases.runner import find_case_files, registered_case_files, run_file, summarize
 from .errors import FuacError, InputError, RulesetError
+from .kinds.base import fmt_number
+from .language.toml import read_toml
+from .run.inputs import as_date
+from .run.results import STATUS_WORDS, Evaluation, ItemResult
 
 
 def width(s: str) -> int:
@@ -42,7 +42,7 @@ def read_input(path: str) -> dict[str, Any]:
     if not p.is_file():
         raise InputError(f"no input file at {path!r}")
     if p.suffix.lower() in (".xlsx", ".xlsm"):  # a workbook from `fuac template`: one document per unit
-        from ._workbook import read_workbook_input
+        from .render.workbook import read_workbook_input
 
         return read_workbook_input(p)
     if p.suffix.lower() == ".json":
@@ -240,7 +240,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
                 print()
             render_evaluation(ev, args.lang, sys.stdout, unit=ev.context.get("name"))
     if getattr(args, "report", None):
-        from ._report import write_report
+        from .render.report import write_report
 
         write_report(evs, args.report, lang=args.lang)
         print(f"评分表 / score sheet: {args.report}", file=sys.stderr if args.json else sys.stdout)
@@ -267,7 +267,7 @@ def evaluate_input(args: argparse.Namespace) -> list[Evaluation]:
                 file=sys.stderr,
             )
         if unit.get("_cells"):
-            from ._workbook import annotate
+            from .render.workbook import annotate
 
             annotate(ev, unit["_cells"])
         evs.append(ev)
@@ -289,7 +289,7 @@ def _evaluate_doc(args: argparse.Namespace, doc: dict[str, Any]) -> Evaluation:
 
 
 def cmd_template(args: argparse.Namespace) -> int:
-    from ._workbook import write_template
+    from .render.workbook import write_template
 
     if not args.output.lower().endswith(".xlsx"):
         raise InputError(f"-o: {args.output!r} must end in .xlsx")
@@ -306,7 +306,7 @@ def cmd_gaps(args: argparse.Namespace) -> int:
     for unit in doc.get("units") or [doc]:
         ev = _evaluate_doc(args, unit)
         if unit.get("_cells"):
-            from ._workbook import annotate
+            from .render.workbook import annotate
 
             annotate(ev, unit["_cells"])
         bad = bad or any(p.severity == "error" for p in ev.problems)
@@ -358,7 +358,7 @@ def cmd_test(args: argparse.Namespace) -> int:
 
 def _test_mutants(files: list[Path]) -> int:
     """``fuac test --mutants``: the changes of each rule file that no case of its case file catches."""
-    from ._mutants import check_mutants
+    from .cases.mutants import check_mutants
 
     survived = unreadable = 0
     for f in files:
@@ -375,7 +375,7 @@ def _test_mutants(files: list[Path]) -> int:
 
 def cmd_docs(args: argparse.Namespace) -> int:
     """Write the Markdown page of one rule set, or of every registered one (``--all``)."""
-    from ._docgen import index_page, ruleset_page
+    from .render.docgen import index_page, ruleset_page
 
     if args.all == (args.ruleset is not None):
         print("fuac docs: give a rule set or --all (not both)", file=sys.stderr)
@@ -410,7 +410,7 @@ def cmd_docs(args: argparse.Namespace) -> int:
 
 
 def cmd_diff(args: argparse.Namespace) -> int:
-    from ._diff import diff, replay
+    from .explain.diff import diff, replay
 
     a, b = _api.load(args.a), _api.load(args.b)
     changes = diff(a, b)
@@ -560,7 +560,7 @@ def _write_rows(frame: Any, path: str, first: bool, state: dict[str, Any]) -> No
 
 
 def cmd_batch(args: argparse.Namespace) -> int:
-    from ._batch import evaluate_chunks
+    from .run.batch import evaluate_chunks
 
     progress = Progress(enabled=not args.no_progress)
     counts: dict[str, int] = {}
@@ -603,8 +603,8 @@ def _read_mapping(path: str, option: str) -> dict[str, Any]:
 
 
 def cmd_rank(args: argparse.Namespace) -> int:
-    from ._batch import evaluate_many
-    from ._select import check_parent_sizes, check_used
+    from .decide.select import check_parent_sizes, check_used
+    from .run.batch import evaluate_many
 
     rs = _api.load(args.ruleset)
     tier = rs.plan(args.tier).tier
@@ -681,7 +681,7 @@ TITLE_STATE_WORDS = {
 
 
 def cmd_titles(args: argparse.Namespace) -> int:
-    from .lifecycle import title_table
+    from .decide.lifecycle import title_table
 
     rs = _api.load(args.ruleset)
     if args.output and Path(args.output).suffix.lower() not in _TITLE_OUTPUTS:  # before any work
@@ -709,7 +709,7 @@ def cmd_titles(args: argparse.Namespace) -> int:
 
 
 def _render_titles(table: Any, rs: Any, lang: str) -> None:
-    from .lifecycle import _LEVEL_WORDS
+    from .decide.lifecycle import _LEVEL_WORDS
 
     zh, en = lang in ("zh", "both"), lang in ("en", "both")
     span = f"{table.cycle.first_year}–{table.cycle.last_year}"
@@ -740,7 +740,7 @@ _TITLE_OUTPUTS = (".csv", ".xlsx", ".jsonl", ".ndjson")
 
 def _write_titles(rows: list[dict[str, Any]], path: str) -> None:
     """The lines of a title table to ``path``: .csv, .jsonl or .xlsx (clauses one per line)."""
-    from .lifecycle import TABLE_COLUMNS
+    from .decide.lifecycle import TABLE_COLUMNS
 
     suffix = Path(path).suffix.lower()
     if suffix in (".jsonl", ".ndjson"):
@@ -756,7 +756,7 @@ def _write_titles(rows: list[dict[str, Any]], path: str) -> None:
             w.writerow(TABLE_COLUMNS)
             w.writerows(flat)
     elif suffix == ".xlsx":
-        from ._workbook import require_openpyxl
+        from .render.workbook import require_openpyxl
 
         wb = require_openpyxl("an .xlsx title table").Workbook()
         ws = wb.active

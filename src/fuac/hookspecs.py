@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 import pluggy
 
 if TYPE_CHECKING:
-    from ._kinds import Rule
+    from .kinds.base import Rule
 
 hookspec = pluggy.HookspecMarker("fuac")
 #: Marker for a plugin's hook implementations: ``@fuac.hookimpl``.

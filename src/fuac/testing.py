@@ -19,10 +19,10 @@ from typing import Any
 
 import pytest
 
-from ._cases import CaseFile, read_case_file, run_case
-from ._loader import RuleSet
-from ._toml import LineIndex
+from .cases.runner import CaseFile, read_case_file, run_case
 from .errors import FuacError
+from .language.toml import LineIndex
+from .plan.loader import RuleSet
 
 
 class CaseFailed(Exception):

@@ -3,7 +3,7 @@
 Records come as an iterable of mappings, a column mapping (name → array), a pandas
 or polars DataFrame, or a path (``.csv``, ``.jsonl``/``.ndjson``, ``.xlsx``,
 ``.parquet``). They are read in chunks of ``chunk_size`` rows, validated column by
-column, and scored by the compiled backend (``_vector.py``) or, row by row, by the
+column, and scored by the compiled backend (``run/vector.py``) or, row by row, by the
 single-unit evaluator (``backend="python"``), which is the oracle of the other.
 
 A flat record (one row) holds, by column name:
@@ -41,20 +41,20 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ._cohort import supplied
-from ._engine import get_engine
-from ._evaluate import _check_assessments, evaluate_plan
-from ._inputs import REFERENCE_KEYS, as_date, check_value, read_assessments
-from ._kinds import Discretionary, Requirement
-from ._loader import Plan, RuleSet
-from ._models import Indicator
-from ._results import STATUSES, Evaluation, share, view
-from .errors import InputError
+from ..errors import InputError
+from ..kinds.base import Discretionary, Requirement
+from ..language.models import Indicator
+from ..plan.engine import get_engine
+from ..plan.loader import Plan, RuleSet
+from .cohort import supplied
+from .evaluate import _check_assessments, evaluate_plan
+from .inputs import REFERENCE_KEYS, as_date, check_value, read_assessments
+from .results import STATUSES, Evaluation, share, view
 
 if TYPE_CHECKING:
     import numpy as np
 
-    from ._vector import AssessCol, Col, Env, Out, Program, Unvectorizable, from_scaled, null_of, to_scaled
+    from .vector import AssessCol, Col, Env, Out, Program, Unvectorizable, from_scaled, null_of, to_scaled
 
 
 def _load() -> None:
@@ -64,7 +64,7 @@ def _load() -> None:
         return
     import numpy
 
-    from . import _vector as v
+    from . import vector as v
 
     g.update(np=numpy, AssessCol=v.AssessCol, Col=v.Col, Env=v.Env, Out=v.Out, Program=v.Program,
              Unvectorizable=v.Unvectorizable, from_scaled=v.from_scaled, null_of=v.null_of, to_scaled=v.to_scaled)
@@ -940,7 +940,7 @@ class BatchResults:
             null = null_of(raw)
             out = _obj([None if v == null else from_scaled(int(v), S) for v in raw.tolist()])
             if precision is not None:
-                from ._expressions import quantize
+                from ..language.expressions import quantize
 
                 out = _obj([None if v is None else quantize(v, precision) for v in out])
         else:
@@ -955,7 +955,7 @@ class BatchResults:
                 vals = raw.astype(np.float64) / (10.0**S)
             out = np.where(raw == null_of(raw), np.nan, vals)
         if self._overrides and getter is not None:
-            from ._expressions import quantize
+            from ..language.expressions import quantize
 
             for i, ev in self._overrides.items():
                 v = getter(ev)
@@ -1790,7 +1790,7 @@ def _concat(outs: list[Out]) -> dict[str, np.ndarray]:
 
 def _cohorts_for(runner: Runner, src: Source, chunk_size: int, given: Any) -> tuple[Any, Source]:
     """The cohort table (computed in a first pass over ``src``, or as given) and the source to score."""
-    from ._cohort import CohortTable, cohort_specs
+    from .cohort import CohortTable, cohort_specs
 
     rs = runner.ruleset
     if not cohort_specs(rs):

@@ -21,7 +21,7 @@ from typing import Any
 
 import simpleeval
 
-from .errors import ExpressionError
+from ..errors import ExpressionError
 
 MAX_EXPRESSION_LENGTH = 2000
 MAX_DEPTH = 32  # brackets nested

@@ -29,13 +29,13 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
-from ._kinds import UNITS, Discretionary, Requirement, fmt_number
-from ._results import Evaluation, Problem
-from ._sheet import condition_state, is_points, row_cells, section_score, total_text, unit_name, verdict
-from .errors import FuacError, InputError
+from ..errors import FuacError, InputError
+from ..kinds.base import UNITS, Discretionary, Requirement, fmt_number
+from ..run.results import Evaluation, Problem
+from .sheet import condition_state, is_points, row_cells, section_score, total_text, unit_name, verdict
 
 if TYPE_CHECKING:
-    from ._loader import RuleSet
+    from ..plan.loader import RuleSet
 
 SHEET_ABOUT = "说明"
 SHEET_INDICATORS = "指标"
@@ -171,7 +171,7 @@ def write_template(
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.datavalidation import DataValidation
 
-    from ._engine import get_engine
+    from ..plan.engine import get_engine
 
     rs = get_engine().resolve(ruleset)
     plan = rs.plan(tier)

@@ -26,8 +26,8 @@ from dataclasses import dataclass, field
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from typing import TYPE_CHECKING, Any
 
-from ._expressions import DECIMAL_CONTEXT, Expression
-from ._kinds import (
+from ..errors import InputError
+from ..kinds.base import (
     UNITS,
     AllOrNothing,
     Bands,
@@ -41,13 +41,13 @@ from ._kinds import (
     fmt_number,
     with_unit,
 )
-from ._models import Indicator, Text
-from ._results import _json
-from .errors import InputError
+from ..language.expressions import DECIMAL_CONTEXT, Expression
+from ..language.models import Indicator, Text
+from ..run.results import _json
 
 if TYPE_CHECKING:
-    from ._loader import Plan, PreparedItem, RuleSet
-    from ._results import Evaluation, ItemResult
+    from ..plan.loader import Plan, PreparedItem, RuleSet
+    from ..run.results import Evaluation, ItemResult
 
 ZERO = Decimal(0)
 
@@ -298,7 +298,7 @@ class _Oracle:
         assessments: Mapping[str, Any] | None,
         assessor: str | None,
     ) -> None:
-        from ._inputs import validate
+        from ..run.inputs import validate
 
         self.ev = ev
         self.rs = rs
@@ -312,7 +312,7 @@ class _Oracle:
         self.runs = 0
 
     def run(self, changes: Mapping[str, Any] | None = None, assess: Mapping[str, Any] | None = None) -> Evaluation:
-        from ._evaluate import evaluate_plan
+        from ..run.evaluate import evaluate_plan
 
         self.runs += 1
         data = {**self.data, **(changes or {})}
@@ -1070,8 +1070,8 @@ def gaps(
     assessor: str | None = None,
 ) -> Gaps:
     """The rectification list of an evaluation. See :meth:`fuac.Evaluation.gaps`."""
-    from ._engine import get_engine
-    from .errors import RulesetNotFound
+    from ..errors import RulesetNotFound
+    from ..plan.engine import get_engine
 
     if ruleset is None:
         try:

@@ -25,15 +25,15 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any
 
-from ._expressions import DECIMAL_CONTEXT
-from ._inputs import check_value
-from ._loader import RuleSet
-from ._models import LEVEL_DIGITS
+from ..language.expressions import DECIMAL_CONTEXT
+from ..language.models import LEVEL_DIGITS
+from ..plan.loader import RuleSet
+from .inputs import check_value
 
 if TYPE_CHECKING:
     import numpy as np
 
-    from ._batch import Chunk, Layout, RawCol
+    from .batch import Chunk, Layout, RawCol
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,7 +162,7 @@ class CohortTable:
         """Add the units of ``chunk`` to the sums."""
         import numpy as np
 
-        from ._batch import check_column
+        from .batch import check_column
 
         lay = runner.layout(chunk)
         codes = _region_codes(chunk, lay, runner.context)
@@ -315,7 +315,7 @@ class CohortColumn:
         """(scaled values, missing, not representable at ``scale``) as arrays."""
         import numpy as np
 
-        from ._vector import Unvectorizable, to_scaled
+        from .vector import Unvectorizable, to_scaled
 
         n = len(self.values)
         scaled = np.zeros(n, np.int64)
@@ -357,7 +357,7 @@ def cohort_table(ruleset: Any, records: Any, *, tier: str | None = None, on: Any
     """The cohort sums of ``records`` (what :func:`fuac.evaluate_many` computes first), to pass
     as ``cohorts=`` when the records are scored in parts: chunks, or the partitions of a Dask
     DataFrame (given one, its partitions are summed in parallel and merged)."""
-    from . import _batch
+    from . import batch as _batch
 
     _batch._load()
     rs, plan = _batch._resolve(ruleset, tier)

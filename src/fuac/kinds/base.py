@@ -21,9 +21,9 @@ from typing import Any, ClassVar
 import simpleeval
 from pydantic import model_validator
 
-from ._expressions import DECIMAL_CONTEXT, OPERATORS, Expression, compile_expression
-from ._models import Comparator, Floor, Indicator, Model, Name, Number, Parameter, Partial, Text, VetoScope
-from .errors import ExpressionError
+from ..errors import ExpressionError
+from ..language.expressions import DECIMAL_CONTEXT, OPERATORS, Expression, compile_expression
+from ..language.models import Comparator, Floor, Indicator, Model, Name, Number, Parameter, Partial, Text, VetoScope
 
 ZERO = Decimal(0)
 

@@ -13,10 +13,10 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from ._kinds import Assessment
-from ._models import Indicator
-from ._results import Problem
-from .errors import InputError
+from ..errors import InputError
+from ..kinds.base import Assessment
+from ..language.models import Indicator
+from .results import Problem
 
 #: Keys of a reference value given with its source: ``{"value": 3.2, "source": "…"}``.
 REFERENCE_KEYS = frozenset({"value", "source"})

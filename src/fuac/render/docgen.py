@@ -15,9 +15,9 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from ._kinds import UNITS, Rule, Test, fmt_number, with_unit
-from ._loader import PreparedItem, PreparedPart, RuleSet
-from ._models import Condition, Event, Quota, Text
+from ..kinds.base import UNITS, Rule, Test, fmt_number, with_unit
+from ..language.models import Condition, Event, Quota, Text
+from ..plan.loader import PreparedItem, PreparedPart, RuleSet
 
 #: Comparators as written in the pages: symbol, Chinese drafting word, English.
 CMP_WORDS: dict[str, tuple[str, str, str]] = {

@@ -23,10 +23,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-from ._cases import read_case_file, run_case
-from ._engine import get_engine
-from ._loader import RuleSet
-from .errors import FuacError
+from ..errors import FuacError
+from ..plan.engine import get_engine
+from ..plan.loader import RuleSet
+from .runner import read_case_file, run_case
 
 #: keys whose number is a scoring value
 NUMBER_KEYS = ("threshold", "value", "points", "cost", "target", "step", "pass_mark", "bonus_cap", "cap",

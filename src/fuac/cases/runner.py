@@ -27,12 +27,12 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, Field, ValidationError
 
-from ._api import evaluate, load
-from ._loader import RuleSet
-from ._models import Model
-from ._results import Evaluation, share
-from ._toml import LineIndex, format_path, read_toml
-from .errors import FuacError, RulesetSchemaError
+from .._api import evaluate, load
+from ..errors import FuacError, RulesetSchemaError
+from ..language.models import Model
+from ..language.toml import LineIndex, format_path, read_toml
+from ..plan.loader import RuleSet
+from ..run.results import Evaluation, share
 
 
 def _share(v: Decimal | str) -> Decimal | None:
@@ -265,7 +265,7 @@ def find_case_files(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
 
 def registered_case_files() -> list[Path]:
     """The ``*.test.toml`` files kept beside every registered rule file."""
-    from ._engine import get_engine
+    from ..plan.engine import get_engine
 
     folders = sorted({src.path.parent for src in get_engine().sources.values()})
     files: list[Path] = []

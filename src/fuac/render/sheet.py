@@ -1,13 +1,13 @@
 """The contents of a score sheet, in both languages and no format: its rows, section scores,
-total and verdict. The HTML sheet (``_report``) and the xlsx sheet (``_workbook``) both lay
+total and verdict. The HTML sheet (``render.report``) and the xlsx sheet (``render.workbook``) both lay
 these out."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ._kinds import fmt_number
-from ._results import STATUS_WORDS, ConditionResult, Evaluation, ItemResult, SectionResult
+from ..kinds.base import fmt_number
+from ..run.results import STATUS_WORDS, ConditionResult, Evaluation, ItemResult, SectionResult
 
 
 @dataclass(slots=True)

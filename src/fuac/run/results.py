@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from ._expressions import DECIMAL_CONTEXT, quantize
-from ._kinds import Explained, Reason, fmt_number
-from ._models import Text
+from ..kinds.base import Explained, Reason, fmt_number
+from ..language.expressions import DECIMAL_CONTEXT, quantize
+from ..language.models import Text
 
 # What the layers above a result do with it. A result is data: it imports neither the gap
 # analysis nor the renderers; ``fuac/__init__.py`` sets these when the package is imported
@@ -417,7 +417,7 @@ class Evaluation:
         assessor: str | None = None,
     ) -> Any:
         """The rectification list (整改清单): every item that lost points, with the smallest
-        change of input that recovers them, checked by re-evaluating. Returns :class:`fuac._gaps.Gaps`.
+        change of input that recovers them, checked by re-evaluating. Returns :class:`fuac.explain.gaps.Gaps`.
 
         :param ruleset: the rule set (id, path or loaded) this evaluation was made with;
             default: the registered rule set of the same id (its content hash must match).

@@ -32,12 +32,12 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from ._expressions import DECIMAL_CONTEXT
-from ._kinds import fmt_number
-from ._models import LEVEL_DIGITS, Quota, Text
+from ..kinds.base import fmt_number
+from ..language.expressions import DECIMAL_CONTEXT
+from ..language.models import LEVEL_DIGITS, Quota, Text
 
 if TYPE_CHECKING:
-    from ._batch import BatchResults
+    from ..run.batch import BatchResults
 
 LEVELS = ("province", "city", "county", "township", "village")
 
@@ -209,7 +209,7 @@ def _parent_level(rs: Any, tier_id: str | None, q: Quota | None) -> str:
 
 
 def _region(code: Any, digits: int) -> str | None:
-    from ._cohort import _code
+    from ..run.cohort import _code
 
     c = _code(code)
     if c is None or len(c) < digits:
@@ -515,7 +515,7 @@ def check_parent_sizes(rs: Any, tier: str | None, sizes: Mapping[Any, Any]) -> d
 def _by_region(where: str, given: Mapping[Any, Any], lengths: set[int], what: str) -> dict[str, int]:
     """Counts by region code (``used=`` of a per-region quota, ``parent_sizes=``): each key a
     code of one of ``lengths`` digits (any, when empty), given once, each value a count."""
-    from ._cohort import _code
+    from ..run.cohort import _code
 
     out: dict[str, int] = {}
     for key, v in given.items():

@@ -14,13 +14,13 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from ._engine import get_engine
-from ._expressions import DECIMAL_CONTEXT, Expression
-from ._inputs import _number, as_date, read_assessments, validate
-from ._kinds import Assessment, Discretionary, Inputs, Outcome, Reason, Requirement, Rule, VetoRule, fmt_points
-from ._loader import Plan, PreparedCondition, PreparedItem, RuleSet
-from ._results import ConditionResult, Evaluation, ItemResult, PartResult, Problem, SectionResult
-from .errors import InputError
+from ..errors import InputError
+from ..kinds.base import Assessment, Discretionary, Inputs, Outcome, Reason, Requirement, Rule, VetoRule, fmt_points
+from ..language.expressions import DECIMAL_CONTEXT, Expression
+from ..plan.engine import get_engine
+from ..plan.loader import Plan, PreparedCondition, PreparedItem, RuleSet
+from .inputs import _number, as_date, read_assessments, validate
+from .results import ConditionResult, Evaluation, ItemResult, PartResult, Problem, SectionResult
 
 ZERO = Decimal(0)
 
@@ -480,7 +480,7 @@ def _say_parts(parts: list[PartResult], points: Decimal | None, top: Decimal | N
 
 def inputs_label(name: str, inputs: Inputs) -> Any:
     """The label of an indicator (for reasons); the name itself when there is none."""
-    from ._models import Text
+    from ..language.models import Text
 
     lab = inputs.labels.get(name)
     return lab if lab is not None else Text(zh=name, en=name)

@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from ._compose import materialize
-from ._evaluate import evaluate
-from ._kinds import fmt_number
-from ._loader import RuleSet
+from ..kinds.base import fmt_number
+from ..plan.compose import materialize
+from ..plan.loader import RuleSet
+from ..run.evaluate import evaluate
 
 #: Item keys that are wording, not rules: a change to them alone is not listed.
 WORDING = {"label", "note", "number", "method"}

@@ -22,7 +22,7 @@ import copy
 from collections.abc import Mapping
 from typing import Any, Protocol
 
-from ._toml import LineIndex, format_path
+from ..language.toml import LineIndex, format_path
 
 MISSING: Any = object()
 

@@ -20,11 +20,11 @@ from typing import Any
 
 import pluggy
 
-from . import hookspecs
-from ._kinds import Rule
-from ._loader import RuleSet, load_file, load_mapping
-from ._toml import read_toml
-from .errors import NameClashError, PluginError, RulesetCheckError, RulesetError, RulesetNotFound
+from .. import hookspecs
+from ..errors import NameClashError, PluginError, RulesetCheckError, RulesetError, RulesetNotFound
+from ..kinds.base import Rule
+from ..language.toml import read_toml
+from .loader import RuleSet, load_file, load_mapping
 
 if sys.version_info >= (3, 11):
     import tomllib

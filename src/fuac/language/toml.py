@@ -18,7 +18,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-from .errors import RulesetSyntaxError
+from ..errors import RulesetSyntaxError
 
 MAX_RULE_FILE_BYTES = 4 * 1024 * 1024
 

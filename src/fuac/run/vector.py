@@ -31,8 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from ._expressions import BUILTIN_FUNCTIONS, DECIMAL_CONTEXT, OPERATORS, Expression
-from ._kinds import (
+from ..kinds.base import (
     AllOrNothing,
     Assessment,
     Bands,
@@ -49,11 +48,12 @@ from ._kinds import (
     VersusReference,
     VetoRule,
 )
-from ._loader import Plan, PreparedCondition, PreparedItem, RuleSet
-from ._models import Indicator
-from ._results import STATUSES
+from ..language.expressions import BUILTIN_FUNCTIONS, DECIMAL_CONTEXT, OPERATORS, Expression
+from ..language.models import Indicator
+from ..plan.loader import Plan, PreparedCondition, PreparedItem, RuleSet
+from .results import STATUSES
 
-#: status codes: the index in :data:`fuac._results.STATUSES`
+#: status codes: the index in :data:`fuac.run.results.STATUSES`
 S_SCORED, S_VOIDED, S_VETOED, S_MISSING, S_INVALID, S_NA, S_AWAITING = (STATUSES.index(s) for s in (
     "scored", "voided", "vetoed", "missing_input", "invalid_input", "not_applicable", "awaiting_assessor"))
 #: rank of each status code when the parts of an item are summed up (as ``_evaluate._STATUS_RANK``)
@@ -365,7 +365,7 @@ def _select(test: Callable[[Env], Any], body: Node, orelse: Node) -> Node:
 
 
 class ExprCompiler:
-    """Compiles a checked :class:`~fuac._expressions.Expression` against a plan's inputs."""
+    """Compiles a checked :class:`~fuac.language.expressions.Expression` against a plan's inputs."""
 
     def __init__(self, kinds: Mapping[str, tuple[str, int, tuple[str, ...] | None]],
                  params: Mapping[str, Any], functions: Mapping[str, Callable[..., Any]]) -> None:

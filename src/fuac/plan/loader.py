@@ -15,12 +15,12 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from ._compose import FileOrigins, Origins, compose_docs
-from ._expressions import Expression
-from ._kinds import Rule, RuleContext, VetoRule
-from ._models import ITEM_COMMON_KEYS, LEVEL_DIGITS, Condition, ItemHead, RulesetDoc, Scheme, Text, Tier
-from ._toml import format_path, read_toml
-from .errors import ExpressionError, RulesetCheckError, RulesetError, RulesetSchemaError
+from ..errors import ExpressionError, RulesetCheckError, RulesetError, RulesetSchemaError
+from ..kinds.base import Rule, RuleContext, VetoRule
+from ..language.expressions import Expression
+from ..language.models import ITEM_COMMON_KEYS, LEVEL_DIGITS, Condition, ItemHead, RulesetDoc, Scheme, Text, Tier
+from ..language.toml import format_path, read_toml
+from .compose import FileOrigins, Origins, compose_docs
 
 PART_KEYS = ("id", "label", "max", "clause", "kind", "note")
 ZERO = Decimal(0)
@@ -225,7 +225,7 @@ class RuleSet:
         return None
 
     def plan(self, tier: str | None = None) -> Plan:
-        from .errors import TierNotFound
+        from ..errors import TierNotFound
 
         if tier is None and None not in self.plans:
             if len(self.plans) == 1:
@@ -442,7 +442,7 @@ def load_mapping(
     """A rule set from a document already in memory (floats become exact decimals)."""
     import json
 
-    from ._toml import LineIndex
+    from ..language.toml import LineIndex
 
     doc = _exact(dict(data))
     text = json.dumps(doc, sort_keys=True, ensure_ascii=False, default=str)
@@ -490,7 +490,7 @@ def compose_onto(
 
 
 def _no_lines() -> Any:
-    from ._toml import LineIndex
+    from ..language.toml import LineIndex
 
     return LineIndex("")
 

@@ -17,9 +17,9 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from ._kinds import fmt_number
-from ._results import STATUS_WORDS, Evaluation
-from ._sheet import (
+from ..kinds.base import fmt_number
+from ..run.results import STATUS_WORDS, Evaluation
+from .sheet import (
     condition_state,
     is_points,
     row_cells,
@@ -378,11 +378,11 @@ def write_report(evaluations: Sequence[Evaluation], path: str, *, lang: str = "z
         with open(path, "w", encoding="utf-8") as f:
             f.write(report_html(evaluations, lang=lang))
     elif low.endswith(".xlsx"):
-        from ._workbook import write_report_xlsx
+        from .workbook import write_report_xlsx
 
         write_report_xlsx(evaluations, path, lang=lang)
     else:
-        from .errors import InputError
+        from ..errors import InputError
 
         raise InputError(f"--report: {path!r} must end in .html or .xlsx")
 

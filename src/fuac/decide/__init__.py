@@ -1,0 +1,1 @@
+"""Deciding over a batch of results: selection within quotas, titles across cycles."""

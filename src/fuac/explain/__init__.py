@@ -1,0 +1,1 @@
+"""Explaining results: the rectification list (gaps) and the difference between two rule sets."""

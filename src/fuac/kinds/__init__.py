@@ -1,0 +1,1 @@
+"""The rule kinds: how one item of a points table is scored, explained and recovered."""

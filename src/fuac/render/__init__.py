@@ -1,0 +1,1 @@
+"""Rendering results and rule sets: score sheets (HTML, xlsx), fill-in workbooks, scheme pages."""

@@ -220,7 +220,7 @@ def test_dask_partitions(res: fuac.BatchResults) -> None:
 def test_dask_with_a_cohort() -> None:
     pd = pytest.importorskip("pandas")
     dd = pytest.importorskip("dask.dataframe")
-    from fuac.run.cohort import cohort_table
+    from fuac.run.batch.runner import cohort_table
 
     rules = DATA / "cohort.toml"
     frame = pd.DataFrame({"code": ["450102", "450103", "450104", "450201"], "population": [100, 300, 0, 50],

@@ -9,7 +9,8 @@ import pytest
 
 import fuac
 from fuac.errors import RulesetError
-from fuac.run.cohort import CohortTable, cohort_table
+from fuac.run.batch.cohort import CohortTable
+from fuac.run.batch.runner import cohort_table
 from fuac.run.inputs import as_date
 
 DATA = Path(__file__).parent / "data"

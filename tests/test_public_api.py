@@ -21,9 +21,9 @@ def public_names(module: types.ModuleType) -> list[str]:
     """Names a user sees in ``module``: not private, not a submodule, not a __future__ feature."""
     return sorted(
         name
-        for name, value in vars(module).items()
+        for name in dir(module)  # the lazy names (the batch) included: fuac.__dir__ lists them
         if (not name.startswith("_") or name == "__version__")
-        and not isinstance(value, (types.ModuleType, __future__._Feature))
+        and not isinstance(getattr(module, name), (types.ModuleType, __future__._Feature))
     )
 
 
@@ -47,6 +47,16 @@ def test_everything_exported_exists() -> None:
         assert getattr(fuac, name) is not None
     for name in fuac.errors.__all__:
         assert inspect.isclass(getattr(fuac.errors, name))
+
+
+def test_import_fuac_stays_light() -> None:
+    """numpy and the batch are imported on first use of a batch name, not by ``import fuac``."""
+    code = ("import sys, fuac; print('numpy' in sys.modules, 'fuac.run.batch.runner' in sys.modules); "
+            "fuac.evaluate_many; print('numpy' in sys.modules)")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert proc.stdout.split() == ["False", "False", "True"], proc.stderr
+    with pytest.raises(AttributeError, match="module 'fuac' has no attribute 'evaluate_mny'"):
+        fuac.evaluate_mny  # noqa: B018
 
 
 def test_rulesets_stays_a_function_after_the_engine_is_built() -> None:

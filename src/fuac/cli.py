@@ -560,7 +560,7 @@ def _write_rows(frame: Any, path: str, first: bool, state: dict[str, Any]) -> No
 
 
 def cmd_batch(args: argparse.Namespace) -> int:
-    from .run.batch import evaluate_chunks
+    from .run.batch.runner import evaluate_chunks
 
     progress = Progress(enabled=not args.no_progress)
     counts: dict[str, int] = {}
@@ -604,7 +604,7 @@ def _read_mapping(path: str, option: str) -> dict[str, Any]:
 
 def cmd_rank(args: argparse.Namespace) -> int:
     from .decide.select import check_parent_sizes, check_used
-    from .run.batch import evaluate_many
+    from .run.batch.runner import evaluate_many
 
     rs = _api.load(args.ruleset)
     tier = rs.plan(args.tier).tier

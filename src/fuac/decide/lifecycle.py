@@ -479,7 +479,8 @@ def _history_row(c: Cycle, levels: tuple[str, ...], row: int,
 def _history_records(rows: Any) -> Iterator[tuple[int, Mapping[str, Any]]]:
     """(row number, record) of a history, through fuac's batch readers (see :class:`RowError`
     for how rows are numbered); an error when a required column is absent."""
-    from ..run.batch import DEFAULT_CHUNK_SIZE, CsvSource, XlsxSource, open_source
+    from ..run.batch.columns import DEFAULT_CHUNK_SIZE
+    from ..run.batch.sources import CsvSource, XlsxSource, open_source
 
     src = open_source(rows)
     first = 2 if isinstance(src, (CsvSource, XlsxSource)) else 1  # below the header row of a sheet

@@ -37,7 +37,7 @@ from ..language.expressions import DECIMAL_CONTEXT
 from ..language.models import LEVEL_DIGITS, Quota, Text
 
 if TYPE_CHECKING:
-    from ..run.batch import BatchResults
+    from ..run.batch.results import BatchResults
 
 LEVELS = ("province", "city", "county", "township", "village")
 
@@ -209,7 +209,7 @@ def _parent_level(rs: Any, tier_id: str | None, q: Quota | None) -> str:
 
 
 def _region(code: Any, digits: int) -> str | None:
-    from ..run.cohort import _code
+    from ..run.batch.cohort import _code
 
     c = _code(code)
     if c is None or len(c) < digits:
@@ -515,7 +515,7 @@ def check_parent_sizes(rs: Any, tier: str | None, sizes: Mapping[Any, Any]) -> d
 def _by_region(where: str, given: Mapping[Any, Any], lengths: set[int], what: str) -> dict[str, int]:
     """Counts by region code (``used=`` of a per-region quota, ``parent_sizes=``): each key a
     code of one of ``lengths`` digits (any, when empty), given once, each value a count."""
-    from ..run.cohort import _code
+    from ..run.batch.cohort import _code
 
     out: dict[str, int] = {}
     for key, v in given.items():

@@ -1367,7 +1367,8 @@ class Program:
         return "parts" if it.parts is not None else (it.rule.kind if it.rule else "")
 
     def row_status(self, out: Out, input_error: np.ndarray | None) -> np.ndarray:
-        """One status per row: invalid_input, missing_input, awaiting_assessor or scored (see ``_batch.row_status``)."""
+        """One status per row: invalid_input, missing_input, awaiting_assessor or scored
+        (see ``batch.results.row_status``)."""
         n = out.n
         undecided = np.zeros(n, bool)
         for ci, c in enumerate(self.conds):

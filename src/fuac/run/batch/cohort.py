@@ -25,15 +25,15 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any
 
-from ..language.expressions import DECIMAL_CONTEXT
-from ..language.models import LEVEL_DIGITS
-from ..plan.loader import RuleSet
-from .inputs import check_value
+from ...language.expressions import DECIMAL_CONTEXT
+from ...language.models import LEVEL_DIGITS
+from ...plan.loader import RuleSet
+from ..inputs import check_value
 
 if TYPE_CHECKING:
     import numpy as np
 
-    from .batch import Chunk, Layout, RawCol
+    from .columns import Chunk, Layout, RawCol
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,7 +162,7 @@ class CohortTable:
         """Add the units of ``chunk`` to the sums."""
         import numpy as np
 
-        from .batch import check_column
+        from .columns import check_column
 
         lay = runner.layout(chunk)
         codes = _region_codes(chunk, lay, runner.context)
@@ -315,7 +315,7 @@ class CohortColumn:
         """(scaled values, missing, not representable at ``scale``) as arrays."""
         import numpy as np
 
-        from .vector import Unvectorizable, to_scaled
+        from ..vector import Unvectorizable, to_scaled
 
         n = len(self.values)
         scaled = np.zeros(n, np.int64)
@@ -349,33 +349,3 @@ def supplied(value: Any) -> bool:
     if isinstance(value, Mapping):
         return value.get("value") is not None
     return True
-
-
-def cohort_table(ruleset: Any, records: Any, *, tier: str | None = None, on: Any = None,
-                 context: Mapping[str, Any] | None = None, chunk_size: int = 1 << 16,
-                 context_columns: Sequence[str] | None = None) -> CohortTable:
-    """The cohort sums of ``records`` (what :func:`fuac.evaluate_many` computes first), to pass
-    as ``cohorts=`` when the records are scored in parts: chunks, or the partitions of a Dask
-    DataFrame (given one, its partitions are summed in parallel and merged)."""
-    from . import batch as _batch
-
-    _batch._load()
-    rs, plan = _batch._resolve(ruleset, tier)
-    cc = _batch.DEFAULT_CONTEXT_COLUMNS if context_columns is None else tuple(context_columns)
-    runner = _batch.Runner(rs, plan, on=_batch._when(on, context), context=context, assessments=None,
-                           assessor=None, backend="auto", context_columns=cc)
-    if type(records).__module__.startswith("dask"):
-        import pandas as pd
-
-        def part(frame: Any) -> Any:
-            t = CohortTable.compute(rs, _batch.PandasSource(frame).chunks(chunk_size), runner)
-            return pd.DataFrame(t.to_rows(), columns=["ref", "region", "swx", "sw", "n", "xscale", "wscale"])
-
-        meta = pd.DataFrame({"ref": pd.Series(dtype=object), "region": pd.Series(dtype=object),
-                             "swx": pd.Series(dtype=object), "sw": pd.Series(dtype=object),
-                             "n": pd.Series(dtype="int64"), "xscale": pd.Series(dtype="int64"),
-                             "wscale": pd.Series(dtype="int64")})
-        rows = records.map_partitions(part, meta=meta).compute()
-        return CohortTable.from_rows(rs, rows.to_dict("records"))
-    src = _batch.open_source(records, rs)
-    return CohortTable.compute(rs, src.chunks(chunk_size), runner)

@@ -1,0 +1,413 @@
+"""A chunk of records as raw columns, what each column is (indicator, source, assessment,
+context), and each indicator's column validated at once."""
+
+from __future__ import annotations
+
+import decimal
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ...errors import InputError
+from ...language.models import Indicator
+from ...plan.loader import RuleSet
+from ..inputs import REFERENCE_KEYS, check_value
+from ..vector import Col, Env, Unvectorizable, to_scaled
+
+DEFAULT_CHUNK_SIZE = 1 << 17
+DEFAULT_CONTEXT_COLUMNS = ("id", "code", "name", "parent")
+#: the codes of the problems a value can have (``_inputs.check_value``)
+PROBLEM_CODES = ("invalid_type", "invalid_choice", "not_finite", "not_integer", "out_of_range", "invalid_assessment")
+_P = {c: i + 1 for i, c in enumerate(PROBLEM_CODES)}  # 0: no problem
+
+# ---------------------------------------------------------------------------
+# raw input: columns of one chunk
+
+
+@dataclass(slots=True)
+class RawCol:
+    """One input column of a chunk: values (bool, int64, float64 or object) and where they are null."""
+
+    values: np.ndarray
+    null: np.ndarray | None = None
+
+    def py(self, i: int) -> Any:
+        """The value of row ``i`` as a Python object (None when null)."""
+        if self.null is not None and self.null[i]:
+            return None
+        v = self.values[i]
+        return v.item() if isinstance(v, np.generic) and self.values.dtype != object else v
+
+
+class Chunk:
+    """``n`` rows of input, by column; ``record(i)`` is row ``i`` as a flat mapping."""
+
+    def __init__(self, offset: int, n: int, cols: dict[str, RawCol], rows: Sequence[Mapping[str, Any]] | None = None,
+                 nan_is_null: bool = False) -> None:
+        self.offset = offset
+        self.n = n
+        self.cols = cols
+        #: the records themselves, when the input was mappings (kept as given)
+        self.rows = rows
+        #: pandas convention: a NaN in a float column is a missing value
+        self.nan_is_null = nan_is_null
+
+    def record(self, i: int) -> Mapping[str, Any]:
+        if self.rows is not None:
+            return self.rows[i]
+        return {name: c.py(i) for name, c in self.cols.items()}
+
+    def drop_columns(self) -> None:
+        """Forget the columns once scored, when the records themselves are kept."""
+        if self.rows is not None:
+            self.cols = {}
+
+
+def _typed(values: list[Any]) -> RawCol:
+    """A column from Python values, typed when every value has the same plain type."""
+    types = {type(v) for v in values}
+    null = None
+    if type(None) in types:
+        types.discard(type(None))
+        null = np.fromiter((v is None for v in values), dtype=bool, count=len(values))
+    if len(types) == 1:
+        t = types.pop()
+        try:
+            if t is bool:
+                return RawCol(np.array([False if v is None else v for v in values], dtype=bool), null)
+            if t is float:
+                return RawCol(np.array([0.0 if v is None else v for v in values], dtype=np.float64), null)
+            if t is int:
+                return RawCol(np.array([0 if v is None else v for v in values], dtype=np.int64), null)
+        except OverflowError:
+            pass
+    arr = np.empty(len(values), dtype=object)
+    arr[:] = values
+    return RawCol(arr, null)
+
+
+def _flatten(rec: Mapping[str, Any]) -> Mapping[str, Any]:
+    """A structured record ({data, context, assessments}) as a flat one."""
+    data = rec.get("data")
+    if not isinstance(data, Mapping):
+        return rec
+    extra = set(rec) - {"data", "context", "assessments"}
+    if extra:
+        raise InputError(f"a structured record has keys data, context, assessments; not {sorted(extra)}")
+    flat: dict[str, Any] = dict(data)
+    for k, v in (rec.get("context") or {}).items():
+        flat[f"context.{k}"] = v
+    for k, v in (rec.get("assessments") or {}).items():
+        flat[f"assessments.{k}"] = v
+    return flat
+
+
+def _chunk_from_rows(offset: int, rows: Sequence[Mapping[str, Any]]) -> Chunk:
+    flat = [_flatten(r) if isinstance(r, Mapping) else _not_mapping(r) for r in rows]
+    keys: dict[str, None] = {}
+    for r in flat:
+        for k in r:
+            keys[str(k)] = None
+    cols = {k: _typed([r.get(k) for r in flat]) for k in keys}
+    return Chunk(offset, len(rows), cols, rows=flat)
+
+
+def _not_mapping(r: Any) -> Mapping[str, Any]:
+    raise InputError(f"each record must be a mapping of column names to values, not {type(r).__name__}")
+
+
+
+def _obj(values: list[Any]) -> np.ndarray:
+    arr = np.empty(len(values), dtype=object)
+    arr[:] = values
+    return arr
+
+
+# ---------------------------------------------------------------------------
+# what each column is
+
+
+@dataclass
+class Layout:
+    """How the columns of a chunk map to data, context and assessments."""
+
+    data: list[str]  # indicator and unknown columns, in order
+    sources: dict[str, str]  # reference indicator -> its ``.source`` column
+    assess: dict[str, dict[str, str]]  # key -> {"value": col, "rationale": col, "assessor": col}
+    context: dict[str, list[str]]  # context name -> its columns (``name`` and ``context.name``)
+    roles: dict[str, tuple[str, ...]] = field(default_factory=dict)  # column -> its role
+
+
+def layout_of(columns: Iterable[str], ruleset: RuleSet, context_columns: Sequence[str]) -> Layout:
+    inds = ruleset.doc.indicators
+    data: list[str] = []
+    sources: dict[str, str] = {}
+    assess: dict[str, dict[str, str]] = {}
+    context: dict[str, list[str]] = {}
+    cols = list(columns)
+    colset = set(cols)
+    for c in cols:
+        if c in inds:
+            data.append(c)
+        elif c.endswith(".source") and c[:-7] in inds and inds[c[:-7]].reference:
+            sources[c[:-7]] = c
+        elif c.startswith("assessments."):
+            key = c[len("assessments."):]
+            for part in ("rationale", "assessor"):
+                if key.endswith("." + part) and f"assessments.{key[:-len(part) - 1]}" in colset:
+                    assess.setdefault(key[:-len(part) - 1], {})[part] = c
+                    break
+            else:
+                assess.setdefault(key, {})["value"] = c
+        elif c.startswith("context."):
+            context.setdefault(c[len("context."):], []).append(c)
+        elif c in context_columns:
+            context.setdefault(c, []).append(c)
+        else:
+            data.append(c)
+    roles: dict[str, tuple[str, ...]] = {c: ("data",) for c in data}
+    for ref, c in sources.items():
+        roles[c] = ("source", ref)
+    for name, cs in context.items():
+        for c in cs:
+            roles[c] = ("context", name)
+    for key, parts in assess.items():
+        for part, c in parts.items():
+            roles[c] = ("assess", key, part)
+    return Layout(data, sources, assess, context, roles)
+
+
+def split_record(flat: Mapping[str, Any], lay: Layout, base_context: Mapping[str, Any]
+                 ) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    """A flat record as (data, context, assessments) for :func:`fuac.evaluate`, in the record's own order."""
+    data: dict[str, Any] = {}
+    context = dict(base_context)
+    assessments: dict[str, Any] = {}
+    roles = lay.roles
+    for col, v in flat.items():
+        role = roles.get(col)
+        if role is None or role[0] == "data":
+            data[col] = v
+        elif role[0] == "source":
+            if v is not None:
+                ref = role[1]
+                data[ref] = {"value": flat.get(ref), "source": str(v)}
+        elif role[0] == "context":
+            if v is not None:
+                context[role[1]] = v
+        elif role[0] == "assess" and role[2] == "value":
+            if v is None:
+                continue
+            cols = lay.assess[role[1]]
+            extra = {part: flat.get(c) for part, c in cols.items() if part != "value"}
+            extra = {k: x for k, x in extra.items() if x is not None}
+            if extra and not isinstance(v, (Mapping, list)):
+                v = {"value": v, **extra}
+            assessments[role[1]] = v
+    for ref, col in lay.sources.items():  # a value given after its source keeps the mapping
+        if flat.get(col) is not None and not isinstance(data.get(ref), Mapping):
+            data[ref] = {"value": flat.get(ref), "source": str(flat[col])}
+    return data, context, assessments
+
+
+def _is_nan(v: Any) -> bool:
+    return isinstance(v, float) and math.isnan(v)
+
+
+# ---------------------------------------------------------------------------
+# validation, column by column
+
+
+@dataclass
+class Checked:
+    """A chunk validated: the program's environment, per-row problems, rows for the single-unit path."""
+
+    env: Env
+    codes: dict[str, np.ndarray]  # column -> problem code per row (0: none)
+    full: np.ndarray  # rows to score through the single-unit path
+    input_error: np.ndarray  # rows with an error in their input
+
+
+def _bounds_int(ind: Indicator) -> tuple[int | None, int | None]:
+    lo = None if ind.min is None else int(ind.min.to_integral_value(rounding=decimal.ROUND_CEILING))
+    hi = None if ind.max is None else int(ind.max.to_integral_value(rounding=decimal.ROUND_FLOOR))
+    return lo, hi
+
+
+def _check_objects(name: str, ind: Indicator, raw: RawCol, kind: str, scale: int, choices: Any,
+                   nan_is_null: bool) -> tuple[Col, np.ndarray, np.ndarray, np.ndarray]:
+    """The slow path: each value through ``check_value``, as the single-unit path does."""
+    n = len(raw.values)
+    codes = np.zeros(n, np.int8)
+    full = np.zeros(n, bool)
+    missing = np.zeros(n, bool) if raw.null is None else raw.null.copy()
+    if kind == "dec":
+        out: np.ndarray = np.zeros(n, np.int64)
+    elif kind == "bool":
+        out = np.zeros(n, bool)
+    else:
+        out = np.zeros(n, np.int32)
+    index = {c: k for k, c in enumerate(choices or ())}
+    vals = raw.values
+    for i in range(n):
+        if missing[i]:
+            continue
+        v = vals[i]
+        if isinstance(v, np.generic) and vals.dtype != object:
+            v = v.item()
+        if v is None or (nan_is_null and _is_nan(v)):
+            missing[i] = True
+            continue
+        if ind.reference and isinstance(v, Mapping):
+            if set(v) - REFERENCE_KEYS or "value" not in v:
+                codes[i] = _P["invalid_type"]
+                continue
+            v = v["value"]
+            if v is None:
+                missing[i] = True
+                continue
+        value, problem = check_value(name, ind, v)
+        if problem is not None:
+            codes[i] = _P[problem.code]
+            continue
+        if kind == "dec":
+            try:
+                iv = to_scaled(value, scale)
+                if abs(iv) >= 10**15:
+                    raise Unvectorizable("too large")
+                out[i] = iv
+            except Unvectorizable:
+                full[i] = True
+        elif kind == "bool":
+            out[i] = value
+        else:
+            out[i] = index[value]
+    return Col(kind, out, scale, choices=choices), codes, full, missing
+
+
+def check_column(name: str, ind: Indicator, raw: RawCol | None, n: int, kind: str, scale: int,
+                 choices: tuple[str, ...] | None, nan_is_null: bool
+                 ) -> tuple[Col, np.ndarray | None, np.ndarray | None]:
+    """Validate one indicator column: (column, problem codes or None, rows for the single-unit path or None)."""
+    if raw is None:
+        dtype = np.int64 if kind == "dec" else (bool if kind == "bool" else np.int32)
+        return Col(kind, np.zeros(n, dtype), scale, 0, choices, missing=np.ones(n, bool)), None, None
+    v = raw.values
+    null = raw.null
+    dk = v.dtype.kind
+    if dk == "O" or (ind.reference and dk not in "biuf"):
+        col, ocodes, ofull, missing = _check_objects(name, ind, raw, kind, scale, choices, nan_is_null)
+        col.missing = missing if missing.any() else None
+        bad = ocodes != 0
+        if kind == "dec":
+            col.values[bad | missing | ofull] = 0
+            col.bound = int(np.abs(col.values).max()) if n else 0
+        col.invalid = bad if bad.any() else None
+        return col, (ocodes if bad.any() else None), (ofull if ofull.any() else None)
+    given = ~null if null is not None else None
+    codes: np.ndarray | None = None
+    full: np.ndarray | None = None
+    extremes: tuple[int, int] | None = None
+
+    def flag(mask: np.ndarray, code: str) -> None:
+        nonlocal codes
+        if given is not None:
+            mask = mask & given
+        if mask.any():
+            if codes is None:
+                codes = np.zeros(n, np.int8)
+            codes[mask & (codes == 0)] = _P[code]
+
+    if kind == "bool":
+        if dk == "b":
+            values = v
+        else:
+            values = np.zeros(n, bool)
+            flag(np.ones(n, bool), "invalid_type")
+    elif kind == "str":
+        values = np.zeros(n, np.int32)
+        flag(np.ones(n, bool), "invalid_choice")
+    else:
+        lo, hi = _bounds_int(ind)
+        if dk == "b":
+            values = np.zeros(n, np.int64)
+            flag(np.ones(n, bool), "invalid_type")
+        elif dk in "iu":
+            vi = v.astype(np.int64, copy=False)
+            vmin, vmax = (int(vi.min()), int(vi.max())) if n else (0, 0)
+            if lo is not None and vmin < lo:
+                flag(vi < lo, "out_of_range")
+            if hi is not None and vmax > hi:
+                flag(vi > hi, "out_of_range")
+            limit = 10 ** (15 - scale) if scale < 15 else 1
+            if vmax >= limit or vmin <= -limit:  # too large for fixed point: the single-unit path
+                big = np.abs(vi) >= limit
+                full = big if given is None else big & given
+                values = np.where(big, 0, vi) * 10**scale
+            else:
+                values = vi * 10**scale if scale else vi
+                extremes = (vmin * 10**scale, vmax * 10**scale)
+        else:  # float
+            x = v
+            # min and max propagate NaN: finite extremes mean every value is finite
+            xmin, xmax = (float(x.min()), float(x.max())) if n else (0.0, 0.0)
+            if math.isfinite(xmin) and math.isfinite(xmax):
+                finite: Any = True
+                xf = x
+            else:
+                finite = np.isfinite(x)
+                flag(~finite, "not_finite")
+                xf = np.where(finite, x, 0.0)
+                xmin, xmax = (float(xf.min()), float(xf.max())) if n else (0.0, 0.0)
+            if ind.type == "integer":
+                integral = np.floor(xf) == xf
+                if not integral.all():
+                    flag(~integral, "not_integer")
+                small = np.abs(xf) < 10**15
+                ok = integral & small
+                values = np.where(ok, xf, 0.0).astype(np.int64)
+                ok &= finite
+                if lo is not None:
+                    flag(ok & (values < lo), "out_of_range")
+                if hi is not None:
+                    flag(ok & (values > hi), "out_of_range")
+                big = finite & integral & ~small
+            else:
+                # x is exactly a decimal of `scale` places when its nearest such decimal (below 10^15,
+                # where doubles keep 15 digits) converts back to x itself
+                p = 10.0**scale
+                r = xf * p
+                np.rint(r, out=r)
+                exact = (r / p) == xf
+                if max(-xmin, xmax) * p >= 1e15:
+                    exact &= np.abs(r) < 1e15
+                if exact.all():
+                    values = r.astype(np.int64)
+                    big = None
+                    # rounding is monotonic: the extremes of the scaled values are the scaled extremes
+                    vmin, vmax = round(xmin * p), round(xmax * p)
+                    extremes = (vmin, vmax)
+                else:
+                    values = np.where(exact, r, 0.0).astype(np.int64)
+                    big = finite & ~exact
+                    vmin, vmax = (int(values.min()), int(values.max())) if n else (0, 0)
+                if ind.min is not None and vmin < to_scaled(ind.min, scale):
+                    flag(exact & (values < to_scaled(ind.min, scale)), "out_of_range")
+                if ind.max is not None and vmax > to_scaled(ind.max, scale):
+                    flag(exact & (values > to_scaled(ind.max, scale)), "out_of_range")
+            if big is not None and big.any():
+                full = big if given is None else big & given
+    invalid = None if codes is None else codes != 0
+    if kind == "dec":
+        # rejected, missing and unrepresentable rows keep whatever value: their results are replaced,
+        # and the bound below covers them (every value here is below 10^15)
+        lo_v, hi_v = extremes if extremes is not None else ((int(values.min()), int(values.max())) if n else (0, 0))
+        bound = max(abs(lo_v), abs(hi_v))
+        if bound >= 10**15:  # pragma: no cover - guarded above
+            raise AssertionError(f"{name}: a value escaped the fixed-point limit")
+    else:
+        bound = 1
+    return Col(kind, values, scale, bound, choices, missing=null, invalid=invalid), codes, full

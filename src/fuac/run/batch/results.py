@@ -1,0 +1,339 @@
+"""What a batch returns: :class:`BatchResults`, one row per unit, columns of exact values."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from bisect import bisect_right
+from collections.abc import Callable, Mapping
+from decimal import Decimal
+from functools import partial
+from typing import Any, Protocol
+
+import numpy as np
+
+from ...plan.loader import Plan, RuleSet
+from ..evaluate import evaluate_plan
+from ..inputs import check_value
+from ..results import STATUSES, Evaluation, share, view
+from ..vector import Program, from_scaled, null_of
+from .cohort import supplied
+from .columns import Chunk, Layout, _obj, split_record
+
+
+class Run(Protocol):
+    """What a batch's results read of the run that made them (a :class:`~.runner.Runner`)."""
+
+    ruleset: RuleSet
+    plan: Plan
+    on: dt.date
+    context: dict[str, Any]
+    assessor: str | None
+    program: Program
+    S: int
+
+
+# ---------------------------------------------------------------------------
+# results
+
+
+def row_status(ev: Evaluation, n_plan_vetoes: int | None = None) -> str:
+    """One status for a unit: ``invalid_input`` (a value or an assessor's entry is rejected, or a
+    rule cannot be computed), ``missing_input`` (an item or a condition lacks a value),
+    ``awaiting_assessor``, or ``scored``."""
+    if any(p.severity == "error" and p.code != "missing" for p in ev.problems):
+        return "invalid_input"
+    item_ids = {i.id for i in ev.items if i.kind == "veto"}
+    conds = list(ev.eligibility) + [v for v in ev.vetoes if v.id not in item_ids][: n_plan_vetoes]
+    sts = {i.status for i in ev.items}
+    if "invalid_input" in sts or any(c.holds is None and not c.missing for c in conds):
+        return "invalid_input"
+    if "missing_input" in sts or any(c.holds is None for c in conds):
+        return "missing_input"
+    if "awaiting_assessor" in sts:
+        return "awaiting_assessor"
+    return "scored"
+
+
+class BatchResults:
+    """The results of :func:`evaluate_many`: one row per input record, in input order.
+
+    Columns (``columns``, ``column(name)``, ``to_pandas()``, ``to_polars()``):
+    the context columns; ``status``; ``total`` (rounded to the scheme's precision) and
+    ``total_exact``; ``eligible``; ``vetoed``; ``grade``; ``complete``; ``met``, ``counted``
+    and ``completion``; ``section.<id>``; ``item.<id>`` (points), ``item.<id>.status``,
+    ``item.<id>.met``; ``eligibility.<id>`` and ``veto.<id>`` (True, False or None: cannot
+    tell); ``errors``; and, for reference values computed over a cohort,
+    ``cohort.<indicator>``, ``cohort.<indicator>.region`` and ``cohort.<indicator>.size``.
+    """
+
+    def __init__(self, runner: Run, n: int, arrays: dict[str, np.ndarray], context: dict[str, np.ndarray],
+                 errors: dict[int, list[tuple[str, str]]], overrides: dict[int, Evaluation],
+                 chunks: list[Chunk], layouts: list[Layout], backend: str, report: dict[str, Any],
+                 cohort: dict[str, Any] | None = None, elapsed: float = 0.0) -> None:
+        self._runner = runner
+        self.ruleset = runner.ruleset
+        self.plan = runner.plan
+        self.tier = runner.plan.tier
+        self.on = runner.on
+        self.n = n
+        self._a = arrays
+        self._context = context
+        self._errors = errors
+        self._overrides = overrides
+        self._chunks = chunks
+        self._offsets = [c.offset for c in chunks]
+        self._layouts = layouts
+        self.backend = backend
+        #: how the batch was computed: backend, compiled rules, rules and rows left to the single-unit path
+        self.backend_report = report
+        self._cohort = cohort or {}
+        self.elapsed = elapsed
+        #: the index of the first row in the whole input (``evaluate_chunks`` gives one result per chunk)
+        self.offset = 0
+        self._S = runner.S
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __repr__(self) -> str:
+        tier = f" tier={self.tier}" if self.tier else ""
+        return f"<BatchResults {self.ruleset.id}{tier}: {self.n} rows, {self.backend}>"
+
+    # -- records and evaluations
+    def _chunk(self, i: int) -> tuple[Chunk, Layout, int]:
+        if not 0 <= i < self.n:
+            raise IndexError(f"row {i} out of range (0..{self.n - 1})")
+        k = bisect_right(self._offsets, i) - 1
+        c = self._chunks[k]
+        return c, self._layouts[k], i - c.offset
+
+    def record(self, i: int) -> dict[str, Any]:
+        """Row ``i`` as :func:`fuac.evaluate` takes it: ``{"data", "context", "assessments"}``."""
+        c, lay, j = self._chunk(i)
+        data, context, assessments = split_record(c.record(j), lay, self._runner.context)
+        for ref, info in self._cohort.items():
+            value = info["values"][i]
+            if value is not None and not supplied(data.get(ref)):
+                data[ref] = {"value": value, "source": info["sources"][i]}
+        return {"data": data, "context": context, "assessments": assessments}
+
+    def evaluation(self, i: int) -> Evaluation:
+        """Row ``i``'s full evaluation, with its explanation: what :func:`fuac.evaluate` gives for
+        :meth:`record` ``(i)``."""
+        if i < 0:
+            i += self.n
+        hit = self._overrides.get(i)
+        if hit is not None:
+            return hit
+        rec = self.record(i)
+        return evaluate_plan(self.ruleset, self.plan, rec["data"], on=self.on, context=rec["context"],
+                             assessments=rec["assessments"], assessor=self._runner.assessor)
+
+    # -- columns
+    @property
+    def columns(self) -> list[str]:
+        out = list(self._context)
+        out += ["status", "total", "total_exact", "eligible", "vetoed", "grade", "passed", "complete", "met",
+                "counted", "completion"]
+        out += [f"section.{s.id}" for s in self.plan.sections]
+        for it in self._runner.program.items:
+            out += [f"item.{it.id}", f"item.{it.id}.status", f"item.{it.id}.met"]
+        for c in self._runner.program.conds:
+            out.append(f"{'eligibility' if c.group == 'eligibility' else 'veto'}.{c.id}")
+        out.append("errors")
+        for ref in self._cohort:
+            out += [f"cohort.{ref}", f"cohort.{ref}.region", f"cohort.{ref}.size"]
+        return out
+
+    def _points(self, raw: np.ndarray, exact: bool, precision: Decimal | None = None,
+                getter: Callable[[Evaluation], Decimal | None] | None = None) -> np.ndarray:
+        S = self._S
+        if exact:
+            null = null_of(raw)
+            out = _obj([None if v == null else from_scaled(int(v), S) for v in raw.tolist()])
+            if precision is not None:
+                from ...language.expressions import quantize
+
+                out = _obj([None if v is None else quantize(v, precision) for v in out])
+        else:
+            if precision is not None:
+                dp = _dec_places(precision)
+                q = 10 ** (S - dp) if S > dp else 1
+                h = q // 2
+                raw64 = raw.astype(np.int64)
+                r = (np.abs(raw64) + h) // q if q > 1 else np.abs(raw64)
+                vals = np.where(raw64 < 0, -r, r).astype(np.float64) / (10.0 ** min(dp, S))
+            else:
+                vals = raw.astype(np.float64) / (10.0**S)
+            out = np.where(raw == null_of(raw), np.nan, vals)
+        if self._overrides and getter is not None:
+            from ...language.expressions import quantize
+
+            for i, ev in self._overrides.items():
+                v = getter(ev)
+                if v is not None and precision is not None:
+                    v = quantize(v, precision)
+                if exact:
+                    out[i] = v
+                else:
+                    out[i] = np.nan if v is None else float(v)
+        return out
+
+    def column(self, name: str, *, exact: bool = False) -> np.ndarray:
+        """One column as a numpy array. Points are floats (NaN: none) or, with ``exact``, Decimals."""
+        a = self._a
+        prog = self._runner.program
+        prec = self.ruleset.meta.precision
+        if name in self._context:
+            return self._context[name]
+        if name == "status":
+            return np.array(STATUSES, dtype=object)[a["row_status"]]
+        if name == "total":
+            return self._points(a["total"], exact, prec, lambda ev: ev.total)
+        if name == "total_exact":
+            return self._points(a["total"], exact, None, lambda ev: ev.total)
+        if name in ("eligible", "passed"):
+            return _tristate(a[name])
+        if name == "vetoed":
+            return a["vetoed"]
+        if name == "complete":
+            return a["complete"]
+        if name == "grade":
+            grades = [g.id for g in self.ruleset.doc.grades] + [None]
+            return np.array(grades, dtype=object)[a["grade"]]
+        if name == "met":
+            return a["met_count"]
+        if name == "counted":
+            return np.full(self.n, len([it for it in prog.items if prog._kind(it) != "veto"]), np.int32)
+        if name == "completion":
+            counted = len([it for it in prog.items if prog._kind(it) != "veto"])
+            if exact:
+                return _obj([share(int(m), counted) for m in a["met_count"].tolist()])
+            return a["met_count"] / counted if counted else np.full(self.n, np.nan)
+        if name == "errors":
+            out = np.full(self.n, None, dtype=object)
+            for i, errs in self._errors.items():
+                out[i] = "; ".join(f"{f}: {c}" for f, c in errs)
+            return out
+        if name.startswith("section."):
+            sid = name[len("section."):]
+            for k, s in enumerate(self.plan.sections):
+                if s.id == sid:
+                    return self._points(a["sec"][k], exact, prec, partial(_section_points, sid=sid))
+        if name.startswith("item."):
+            rest = name[len("item."):]
+            for suffix in ("", ".status", ".met"):
+                iid = rest[: len(rest) - len(suffix)] if suffix else rest
+                if suffix and not rest.endswith(suffix):
+                    continue
+                j = prog.item_index.get(iid)
+                if j is None:
+                    continue
+                if suffix == "":
+                    return self._points(a["pts"][j], exact, None, partial(_item_points, iid=iid))
+                if suffix == ".status":
+                    return np.array(STATUSES, dtype=object)[a["status"][j]]
+                return _tristate(a["met"][j])
+        if name.startswith(("veto.", "eligibility.")):
+            group, cid = name.split(".", 1)
+            for k, c in enumerate(prog.conds):
+                if c.id == cid and (c.group == "eligibility") == (group == "eligibility"):
+                    return _tristate(a["cond"][k])
+        if name.startswith("cohort."):
+            rest = name[len("cohort."):]
+            for ref, info in self._cohort.items():
+                if rest == ref:
+                    return info["values"] if exact else np.array(
+                        [np.nan if v is None else float(v) for v in info["values"].tolist()])
+                if rest == f"{ref}.region":
+                    return info["regions"]
+                if rest == f"{ref}.size":
+                    return info["sizes"]
+        raise KeyError(f"no column {name!r}; columns: {', '.join(self.columns)}")
+
+    def indicator(self, name: str) -> list[Any]:
+        """An indicator's valid value in every row (Decimal, bool or text; None where missing or invalid)."""
+        ind = self.ruleset.doc.indicators.get(name)
+        if ind is None:
+            raise KeyError(f"{name!r} is not an indicator of {self.ruleset.id}")
+        out: list[Any] = []
+        for k, ch in enumerate(self._chunks):
+            data_rows = (split_record(ch.record(i), self._layouts[k], {})[0] for i in range(ch.n))
+            for data in data_rows:
+                raw = data.get(name)
+                if isinstance(raw, Mapping) and ind.reference:
+                    raw = raw.get("value")
+                if raw is None:
+                    out.append(None)
+                    continue
+                value, problem = check_value(name, ind, raw)
+                out.append(None if problem is not None else value)
+        if name in self._cohort:
+            info = self._cohort[name]["values"]
+            out = [info[i] if v is None else v for i, v in enumerate(out)]
+        return out
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        return self.column(name)
+
+    def to_dicts(self, *, exact: bool = False) -> list[dict[str, Any]]:
+        cols = {c: self.column(c, exact=exact) for c in self.columns}
+        return [{c: _plain(v[i]) for c, v in cols.items()} for i in range(self.n)]
+
+    def to_pandas(self, *, exact: bool = False) -> Any:
+        """A pandas DataFrame of every column (points as floats; Decimals with ``exact=True``)."""
+        import pandas as pd
+
+        data = {}
+        for c in self.columns:
+            v = self.column(c, exact=exact)
+            if c.endswith(".met") or c.startswith(("veto.", "eligibility.")) or c in ("eligible", "passed"):
+                v = pd.array(v.tolist(), dtype="boolean")
+            data[c] = v
+        return pd.DataFrame(data)
+
+    def to_polars(self, *, exact: bool = False) -> Any:
+        """A polars DataFrame of every column."""
+        import polars as pl
+
+        data = {}
+        for c in self.columns:
+            v = self.column(c, exact=exact)
+            data[c] = pl.Series(c, v.tolist() if v.dtype == object else v, strict=False)
+        return pl.DataFrame(data)
+
+    def status_counts(self) -> dict[str, int]:
+        codes, counts = np.unique(self._a["row_status"], return_counts=True)
+        return {STATUSES[int(c)]: int(k) for c, k in zip(codes, counts, strict=False)}
+
+    # -- ranking
+    def select(self, **kwargs: Any) -> Any:
+        """Rank the units and apply the rule set's quotas: see :class:`fuac.Selection`."""
+        return view("select")(self, **kwargs)
+
+
+def _section_points(ev: Evaluation, sid: str) -> Decimal | None:
+    return ev.section(sid).points
+
+
+def _item_points(ev: Evaluation, iid: str) -> Decimal | None:
+    return ev.item(iid).points
+
+
+def _plain(v: Any) -> Any:
+    if isinstance(v, np.generic):
+        v = v.item()
+    if isinstance(v, float) and math.isnan(v):
+        return None
+    return v
+
+
+def _tristate(a: np.ndarray) -> np.ndarray:
+    return np.array([False, True, None], dtype=object)[np.where(a < 0, 2, a)]
+
+
+def _dec_places(p: Decimal) -> int:
+    exp = p.normalize().as_tuple().exponent
+    assert isinstance(exp, int)
+    return max(0, -exp)

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 import fuac
-from fuac.kinds.base import Discretionary, Requirement
+from fuac.kinds import Discretionary, Requirement
 
 #: (label, rows): the sizes the benchmarks run at
 SIZES = {

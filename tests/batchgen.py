@@ -21,7 +21,8 @@ from hypothesis import settings
 from hypothesis import strategies as st
 
 import fuac
-from fuac.kinds.base import Discretionary, Requirement, Test, VersusReference
+from fuac.kinds import Discretionary, Requirement, VersusReference
+from fuac.kinds.base import Test
 
 
 def examples(n: int) -> int:

@@ -297,7 +297,7 @@ def test_every_rule_kind_is_mapped(format_sections: list[Section]) -> None:
 
 
 def test_every_unit_is_documented(format_sections: list[Section]) -> None:
-    from fuac.kinds.base import UNITS
+    from fuac.language.words import UNITS
 
     rows = documented(format_sections, "Units") or set()
     missing = [u for u in UNITS if u not in rows]

@@ -204,7 +204,7 @@ def test_the_indicators_the_shortcut_property_reads_are_of_each_kind() -> None:
 
 
 def _n(d: Decimal | None) -> str:
-    from fuac.kinds.base import fmt_number
+    from fuac.language.words import fmt_number
 
     return fmt_number(d)
 
@@ -225,7 +225,7 @@ def _liunan_unit() -> tuple[dict[str, Any], dict[str, Any]]:
     ("1E+41", "1E+41"), ("1.500E+50", "1.5E+50"), ("-2.5E-60", "-2.5E-60"), ("1E+999999", "1E+999999"),
 ])
 def test_numbers_are_written_exactly_and_huge_ones_with_an_exponent(value: str, text: str) -> None:
-    from fuac.kinds.base import fmt_number
+    from fuac.language.words import fmt_number
 
     assert fmt_number(Decimal(value)) == text
 

@@ -6,7 +6,8 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from .hookspecs import hookimpl
-from .kinds.base import BUILTIN_KINDS, Rule
+from .kinds import BUILTIN_KINDS
+from .kinds.base import Rule
 from .language.expressions import BUILTIN_FUNCTIONS
 
 

@@ -17,8 +17,8 @@ from typing import Any, TextIO
 from . import _api
 from .cases.runner import find_case_files, registered_case_files, run_file, summarize
 from .errors import FuacError, InputError, RulesetError
-from .kinds.base import fmt_number
 from .language.toml import read_toml
+from .language.words import fmt_number
 from .run.inputs import as_date
 from .run.results import STATUS_WORDS, Evaluation, ItemResult
 

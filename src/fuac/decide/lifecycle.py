@@ -27,9 +27,9 @@ from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from typing import Any
 
 from ..errors import InputError
-from ..kinds.base import fmt_number
 from ..language.expressions import DECIMAL_CONTEXT
 from ..language.models import Cycle, Incentive, Quota, Text
+from ..language.words import fmt_number
 from ..plan.engine import get_engine
 from ..plan.loader import RuleSet
 

@@ -32,9 +32,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from ..kinds.base import fmt_number
 from ..language.expressions import DECIMAL_CONTEXT
 from ..language.models import LEVEL_DIGITS, Quota, Text
+from ..language.words import fmt_number
 
 if TYPE_CHECKING:
     from ..run.batch.results import BatchResults

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from ..kinds.base import fmt_number
+from ..language.words import fmt_number
 from ..plan.compose import materialize
 from ..plan.loader import RuleSet
 from ..run.evaluate import evaluate

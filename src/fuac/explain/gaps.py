@@ -27,22 +27,11 @@ from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from typing import TYPE_CHECKING, Any
 
 from ..errors import InputError
-from ..kinds.base import (
-    UNITS,
-    AllOrNothing,
-    Bands,
-    Deduction,
-    Discretionary,
-    Requirement,
-    Rule,
-    Shortfall,
-    Target,
-    VetoRule,
-    fmt_number,
-    with_unit,
-)
+from ..kinds import AllOrNothing, Bands, Deduction, Discretionary, Requirement, Shortfall, Target, VetoRule
+from ..kinds.base import Rule
 from ..language.expressions import DECIMAL_CONTEXT, Expression
 from ..language.models import Indicator, Text
+from ..language.words import UNITS, fmt_number, with_unit
 from ..run.results import _json
 
 if TYPE_CHECKING:

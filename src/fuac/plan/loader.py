@@ -16,7 +16,8 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from ..errors import ExpressionError, RulesetCheckError, RulesetError, RulesetSchemaError
-from ..kinds.base import Rule, RuleContext, VetoRule
+from ..kinds import VetoRule
+from ..kinds.base import Rule, RuleContext
 from ..language.expressions import Expression
 from ..language.models import ITEM_COMMON_KEYS, LEVEL_DIGITS, Condition, ItemHead, RulesetDoc, Scheme, Text, Tier
 from ..language.toml import format_path, read_toml

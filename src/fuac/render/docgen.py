@@ -15,8 +15,9 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from ..kinds.base import UNITS, Rule, Test, fmt_number, with_unit
+from ..kinds.base import Rule, Test
 from ..language.models import Condition, Event, Quota, Text
+from ..language.words import UNITS, fmt_number, with_unit
 from ..plan.loader import PreparedItem, PreparedPart, RuleSet
 
 #: Comparators as written in the pages: symbol, Chinese drafting word, English.

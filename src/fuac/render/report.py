@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from ..kinds.base import fmt_number
+from ..language.words import fmt_number
 from ..run.results import STATUS_WORDS, Evaluation
 from .sheet import (
     condition_state,

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..kinds.base import fmt_number
+from ..language.words import fmt_number
 from ..run.results import STATUS_WORDS, ConditionResult, Evaluation, ItemResult, SectionResult
 
 

@@ -30,7 +30,8 @@ from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
 from ..errors import FuacError, InputError
-from ..kinds.base import UNITS, Discretionary, Requirement, fmt_number
+from ..kinds import Discretionary, Requirement
+from ..language.words import UNITS, fmt_number
 from ..run.results import Evaluation, Problem
 from .sheet import condition_state, is_points, row_cells, section_score, total_text, unit_name, verdict
 

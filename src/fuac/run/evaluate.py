@@ -15,8 +15,10 @@ from decimal import Decimal
 from typing import Any
 
 from ..errors import InputError
-from ..kinds.base import Assessment, Discretionary, Inputs, Outcome, Reason, Requirement, Rule, VetoRule, fmt_points
+from ..kinds import Discretionary, Requirement, VetoRule
+from ..kinds.base import Assessment, Inputs, Outcome, Reason, Rule
 from ..language.expressions import DECIMAL_CONTEXT, Expression
+from ..language.words import fmt_points
 from ..plan.engine import get_engine
 from ..plan.loader import Plan, PreparedCondition, PreparedItem, RuleSet
 from .inputs import _number, as_date, read_assessments, validate

@@ -9,9 +9,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from ..kinds.base import Explained, Reason, fmt_number
+from ..kinds.base import Explained, Reason
 from ..language.expressions import DECIMAL_CONTEXT, quantize
 from ..language.models import Text
+from ..language.words import fmt_number
 
 # What the layers above a result do with it. A result is data: it imports neither the gap
 # analysis nor the renderers; ``fuac/__init__.py`` sets these when the package is imported

@@ -31,23 +31,20 @@ from typing import Any
 
 import numpy as np
 
-from ..kinds.base import (
+from ..kinds import (
     AllOrNothing,
-    Assessment,
     Bands,
     Deduction,
     Discretionary,
     Formula,
-    Inputs,
-    PreparedTest,
     Requirement,
-    Rule,
     Shortfall,
     Target,
     Threshold,
     VersusReference,
     VetoRule,
 )
+from ..kinds.base import Assessment, Inputs, PreparedTest, Rule
 from ..language.expressions import BUILTIN_FUNCTIONS, DECIMAL_CONTEXT, OPERATORS, Expression
 from ..language.models import Indicator
 from ..plan.loader import Plan, PreparedCondition, PreparedItem, RuleSet

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from ...errors import InputError
-from ...kinds.base import Discretionary, Requirement
+from ...kinds import Discretionary, Requirement
 from ...language.models import Indicator
 from ...plan.engine import get_engine
 from ...plan.loader import Plan, RuleSet

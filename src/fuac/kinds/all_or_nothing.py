@@ -1,0 +1,170 @@
+"""All or nothing: the points when a condition holds (``all_or_nothing``), an indicator reaches a
+threshold (``threshold``) or compares with a reference value (``versus_reference``)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any, ClassVar
+
+from pydantic import model_validator
+
+from ..language.models import Comparator, Model, Name, Number, Text
+from ..language.words import _pts, _pts_en, _pts_zh
+from .base import ZERO, Inputs, Outcome, Reason, Rule, RuleContext, Test, _Later, _prepare_tests
+
+# ---------------------------------------------------------------------------
+# 1, 6, 7: all or nothing, thresholds, comparison with a reference value
+
+
+class AllOrNothingParams(Model):
+    points: Number
+    condition: str | None = None
+    tests: list[Test] | None = None
+    label: Text | None = None
+
+    @model_validator(mode="after")
+    def _one(self) -> AllOrNothingParams:
+        if (self.condition is None) == (self.tests is None):
+            raise ValueError("give exactly one of 'condition' (an expression) or 'tests'")
+        return self
+
+
+class AllOrNothing(Rule):
+    """有…得N分，否则不得分: full points when the condition holds, else none."""
+
+    kind = "all_or_nothing"
+    Params: ClassVar[type[Model]] = AllOrNothingParams
+    #: False for kinds that build their one test from their own keys
+    tests_listed: ClassVar[bool] = True
+
+    def __init__(self, rule_id: str, params: Any, ctx: RuleContext) -> None:
+        super().__init__(rule_id, params, ctx)
+        self.max_points = params.points
+        self.expr = ctx.expression(params.condition) if params.condition else None
+        self.tests = _prepare_tests(params.tests, ctx, listed=self.tests_listed) if params.tests else []
+        reads: set[str] = set()
+        if self.expr:
+            reads |= self.names_of(self.expr)
+        for t in self.tests:
+            reads |= t.reads
+        self.reads = frozenset(reads)
+        self.describe = {"points": params.points, "condition": params.condition}
+        pts = self.max_points or ZERO
+        #: the two reasons of a condition, shared by every unit (written once, on first read)
+        self._why_condition = {True: Reason.later(self._say_condition, True, pts),
+                               False: Reason.later(self._say_condition, False, ZERO)}
+
+    def score(self, inputs: Inputs) -> Outcome:
+        pts = self.max_points or ZERO
+        if self.expr is not None:
+            ok = bool(inputs.eval(self.expr))
+            return Outcome(pts if ok else ZERO, "scored", met=ok, why=self._why_condition[ok])
+        if len(self.tests) == 1:  # thresholds and comparisons with a reference
+            c = self.tests[0].check(inputs)
+            ok, checks = c[0], [c]
+        else:
+            checks = [t.check(inputs) for t in self.tests]
+            ok = all(c[0] for c in checks)
+        got = pts if ok else ZERO
+        return Outcome(got, "scored", met=ok, why=_Later(self._say_tests, (checks, got)))
+
+    def _say_condition(self, ok: bool, got: Decimal) -> tuple[str, str]:
+        assert self.expr is not None
+        lab = self.params.label  # type: ignore[attr-defined]
+        what_zh = lab.zh if lab else f"条件 {self.expr.source}"
+        what_en = lab.en if lab else f"condition {self.expr.source}"
+        return (
+            f"{what_zh}{'成立' if ok else '不成立'}，{_pts_zh(got)}。",
+            f"{what_en} {'holds' if ok else 'does not hold'}: {_pts_en(got)}.",
+        )
+
+    def _say_tests(self, checks: list[tuple[bool, Any, Any]], got: Decimal) -> tuple[str, str]:
+        if len(checks) == 1:
+            zh, en = self.tests[0].say(*checks[0])
+        else:
+            said = [t.say(*c) for t, c in zip(self.tests, checks, strict=True)]
+            zh = "，".join([z for z, _ in said])
+            en = "; ".join([e for _, e in said])
+        pz, pe = _pts(got)
+        return f"{zh}，{pz}。", f"{en}: {pe}."
+
+
+class ThresholdParams(Model):
+    points: Number
+    indicator: Name
+    comparator: Comparator
+    threshold: Decimal | bool | str | None = None
+    parameter: Name | None = None
+    unit: str | None = None
+
+
+class Threshold(AllOrNothing):
+    """控制在16.5/10万以下得2分: one indicator against a threshold, with an explicit comparator."""
+
+    kind = "threshold"
+    Params = ThresholdParams
+    tests_listed = False
+
+    def __init__(self, rule_id: str, params: Any, ctx: RuleContext) -> None:
+        inner = AllOrNothingParams(
+            points=params.points,
+            tests=[
+                Test(
+                    indicator=params.indicator,
+                    comparator=params.comparator,
+                    threshold=params.threshold,
+                    parameter=params.parameter,
+                    unit=params.unit,
+                )
+            ],
+        )
+        super().__init__(rule_id, inner, ctx)
+        self.params = params
+        self.describe = {
+            "points": params.points,
+            "indicator": params.indicator,
+            "comparator": params.comparator,
+            "threshold": params.threshold if params.threshold is not None else params.parameter,
+        }
+
+
+class VersusReferenceParams(Model):
+    points: Number
+    indicator: Name
+    comparator: Comparator
+    reference: Name
+
+
+class VersusReference(AllOrNothing):
+    """高于全区平均水平得2分: an indicator against a reference value (a regional average).
+
+    A missing reference value gives status ``missing_input``: never a guess.
+    """
+
+    kind = "versus_reference"
+    Params = VersusReferenceParams
+    tests_listed = False
+
+    def __init__(self, rule_id: str, params: Any, ctx: RuleContext) -> None:
+        inner = AllOrNothingParams(
+            points=params.points,
+            tests=[Test(indicator=params.indicator, comparator=params.comparator, reference=params.reference)],
+        )
+        super().__init__(rule_id, inner, ctx)
+        self.params = params
+        self.describe = {
+            "points": params.points,
+            "indicator": params.indicator,
+            "comparator": params.comparator,
+            "reference": params.reference,
+        }
+
+    def score(self, inputs: Inputs) -> Outcome:
+        out = super().score(inputs)
+        ref = self.params.reference  # type: ignore[attr-defined]
+        out.details["reference"] = {
+            "name": ref,
+            "value": inputs.values[ref],
+            "source": inputs.sources.get(ref),
+        }
+        return out

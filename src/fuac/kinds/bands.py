@@ -1,0 +1,68 @@
+"""``bands``: points by the first band an indicator reaches."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..language.comparators import _CMP, _CMP_WORDS
+from ..language.models import Comparator, Model, Name, Number
+from ..language.words import _pts_en, _pts_zh, with_unit
+from .base import Inputs, Outcome, Rule, RuleContext, RuleError, _Later
+
+
+class Band(Model):
+    comparator: Comparator
+    threshold: Number
+    points: Number
+
+
+class BandsParams(Model):
+    indicator: Name
+    unit: str
+    bands: list[Band]
+    otherwise: Number
+
+
+class Bands(Rule):
+    """Banded scoring: the first band whose test holds gives its points; else ``otherwise``."""
+
+    kind = "bands"
+    Params = BandsParams
+
+    def __init__(self, rule_id: str, params: Any, ctx: RuleContext) -> None:
+        super().__init__(rule_id, params, ctx)
+        try:
+            ind = ctx.indicator(params.indicator)
+        except ValueError as exc:
+            raise RuleError(str(exc), "indicator") from None
+        if ind.unit != params.unit:
+            raise RuleError(f"{params.indicator!r} is in {ind.unit!r}, the bands in {params.unit!r}", "unit")
+        if not params.bands:
+            raise ValueError("'bands' needs at least one band")
+        self.max_points = max([b.points for b in params.bands] + [params.otherwise])
+        self.reads = frozenset([params.indicator])
+        self.describe = {
+            "indicator": params.indicator,
+            "bands": [(b.comparator, b.threshold, b.points) for b in params.bands],
+        }
+
+    def score(self, inputs: Inputs) -> Outcome:
+        p: Any = self.params
+        v = inputs.values[p.indicator]
+        for b in p.bands:
+            if _CMP[b.comparator](v, b.threshold):
+                return Outcome(b.points, "scored", met=b.points == self.max_points, why=_Later(self._say, (v, b)))
+        return Outcome(p.otherwise, "scored", met=p.otherwise == self.max_points, why=_Later(self._say, (v, None)))
+
+    def _say(self, v: Any, b: Band | None) -> tuple[str, str]:
+        p: Any = self.params
+        lab = self.label(p.indicator)
+        vz, ve = with_unit(v, p.unit)
+        if b is None:
+            return (
+                f"{lab.zh} {vz}，未进入任何档次，{_pts_zh(p.otherwise)}。",
+                f"{lab.en} {ve} is in no band: {_pts_en(p.otherwise)}.",
+            )
+        tz, te = with_unit(b.threshold, p.unit)
+        cz, ce = _CMP_WORDS[b.comparator]
+        return f"{lab.zh} {vz} {cz} {tz}，{_pts_zh(b.points)}。", f"{lab.en} {ve} {ce} {te}: {_pts_en(b.points)}."

@@ -1,0 +1,91 @@
+"""``deduction``: points minus a cost for each case counted."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from ..language.models import Floor, Model, Name, Number
+from ..language.words import _pts_en, _pts_zh, fmt_number, fmt_points
+from .base import ZERO, Inputs, Outcome, Rule, RuleContext, RuleError, _Later
+
+# ---------------------------------------------------------------------------
+# 3, 5: per-occurrence deductions with a floor
+
+
+class Cost(Model):
+    indicator: Name
+    cost: Number
+
+
+class DeductionParams(Model):
+    points: Number
+    costs: list[Cost]
+    floor: Floor
+
+
+class Deduction(Rule):
+    """每少1家扣2分，扣完为止: start from full points, take a cost per occurrence."""
+
+    kind = "deduction"
+    Params = DeductionParams
+
+    def __init__(self, rule_id: str, params: Any, ctx: RuleContext) -> None:
+        super().__init__(rule_id, params, ctx)
+        if not params.costs:
+            raise ValueError("'costs' needs at least one entry")
+        for i, c in enumerate(params.costs):
+            try:
+                ind = ctx.indicator(c.indicator)
+            except ValueError as exc:
+                raise RuleError(str(exc), "costs", i, "indicator") from None
+            if ind.type not in ("integer", "decimal"):
+                raise RuleError(
+                    f"{c.indicator!r} counts occurrences: it must be an integer or decimal indicator",
+                    "costs",
+                    i,
+                    "indicator",
+                )
+            if c.cost < 0:
+                raise RuleError(
+                    "a cost is the points taken per occurrence: it must not be negative", "costs", i, "cost"
+                )
+        self.max_points = params.points
+        self.floor = params.floor
+        self.reads = frozenset(c.indicator for c in params.costs)
+        self.describe = {"points": params.points, "costs": [(c.indicator, c.cost) for c in params.costs]}
+
+    def score(self, inputs: Inputs) -> Outcome:
+        p: Any = self.params
+        values = inputs.values
+        taken = ZERO
+        found = []
+        for c in p.costs:
+            n = values[c.indicator]
+            if n:
+                taken += c.cost * n
+                found.append((c, n))
+        raw = p.points - taken
+        got = self.floored(raw)
+        return Outcome(
+            got,
+            "scored",
+            met=taken == 0,
+            details={"deducted": taken, "raw": raw},
+            why=_Later(self._say, (found, taken, raw, got)),
+        )
+
+    def _say(self, found: list[tuple[Cost, Decimal]], taken: Decimal, raw: Decimal, got: Decimal) -> tuple[str, str]:
+        if not found:
+            return f"未发现扣分情形，{_pts_zh(got)}。", f"nothing found to deduct: {_pts_en(got)}."
+        zh_parts, en_parts = [], []
+        for c, n in found:
+            lab = self.label(c.indicator)
+            zh_parts.append(f"{lab.zh}{fmt_number(n)}，每个扣{fmt_points(c.cost)}分")
+            en_parts.append(f"{lab.en}: {fmt_number(n)}, {fmt_points(c.cost)} each")
+        floor_zh = "，扣完为止" if got != raw else ""
+        floor_en = ", down to zero" if got != raw else ""
+        return (
+            f"{'；'.join(zh_parts)}，共扣{fmt_points(taken)}分{floor_zh}，{_pts_zh(got)}。",
+            f"{'; '.join(en_parts)}: {fmt_points(taken)} taken{floor_en}, {_pts_en(got)}.",
+        )

@@ -1,0 +1,90 @@
+"""``discretionary``: points an assessor gives (酌情评分) when a condition does not hold."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..language.models import Model, Number, Text
+from ..language.words import _pts_en, _pts_zh, fmt_points
+from .base import ZERO, Assessment, Inputs, Outcome, Reason, Rule, RuleContext, _Later
+
+# ---------------------------------------------------------------------------
+# 8: discretionary points
+
+
+class DiscretionaryParams(Model):
+    points: Number
+    min: Number = ZERO
+    condition: str | None = None
+    label: Text | None = None
+
+
+class Discretionary(Rule):
+    """酌情评分 / 否则酌情扣分: an assessor's value within [min, points].
+
+    With ``condition`` ("…得N分，否则酌情扣分"), meeting it gives full points
+    without an assessor; otherwise the assessor's value is used.
+    """
+
+    kind = "discretionary"
+    Params = DiscretionaryParams
+    assessable = True
+
+    def __init__(self, rule_id: str, params: Any, ctx: RuleContext) -> None:
+        super().__init__(rule_id, params, ctx)
+        if params.min > params.points:
+            raise ValueError("'min' is greater than 'points'")
+        self.max_points = params.points
+        self.expr = ctx.expression(params.condition) if params.condition else None
+        self.reads = self.names_of(self.expr) if self.expr else frozenset()
+        self.describe = {"points": params.points, "min": params.min, "condition": params.condition}
+        #: reasons that depend on nothing but the rule, shared by every unit
+        self._why_met = Reason.later(self._say_met)
+        self._why_awaited = Reason.later(self._say_awaited)
+
+    def score(self, inputs: Inputs) -> Outcome:
+        p: Any = self.params
+        if self.expr is not None and bool(inputs.eval(self.expr)):
+            return Outcome(p.points, "scored", met=True, why=self._why_met)
+        a = inputs.assessments.get(self.id)
+        if a is None:
+            return Outcome(None, "awaiting_assessor", met=False if self.expr is not None else None,
+                           why=self._why_awaited)
+        v = a.value
+        return Outcome(
+            v,
+            "scored",
+            met=v == p.points,
+            judgement=True,
+            rationale=a.rationale,
+            why=_Later(self._say_judged, (a,)),
+        )
+
+    def _say_met(self) -> tuple[str, str]:
+        p: Any = self.params
+        lab = p.label
+        return (
+            f"{lab.zh if lab else '条件'}已满足，{_pts_zh(p.points)}。",
+            f"{lab.en if lab else 'condition'} met: {_pts_en(p.points)}.",
+        )
+
+    def _say_awaited(self) -> tuple[str, str]:
+        p: Any = self.params
+        pre_zh = "条件未满足，" if self.expr is not None else ""
+        pre_en = "condition not met; " if self.expr is not None else ""
+        return (
+            f"{pre_zh}需评估人在{fmt_points(p.min)}至{fmt_points(p.points)}分之间酌情评分。",
+            f"{pre_en}an assessor's score between {fmt_points(p.min)} and {fmt_points(p.points)} is needed.",
+        )
+
+    def _say_judged(self, a: Assessment) -> tuple[str, str]:
+        pre_zh = "条件未满足，" if self.expr is not None else ""
+        pre_en = "condition not met; " if self.expr is not None else ""
+        v = a.value
+        by = f"（{a.assessor}）" if a.assessor else ""
+        why_zh = f"，理由：{a.rationale}" if a.rationale else ""
+        why_en = f"; rationale: {a.rationale}" if a.rationale else ""
+        return (
+            f"{pre_zh}评估人{by}酌情评分{_pts_zh(v)}{why_zh}。",
+            f"{pre_en}assessor{' (' + a.assessor + ')' if a.assessor else ''} gave {_pts_en(v)}{why_en}.",
+        )

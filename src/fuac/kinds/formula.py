@@ -1,0 +1,57 @@
+"""``formula``: points computed by an expression, kept within bounds."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from ..language.models import Model, Number, Text
+from ..language.words import _pts_en, _pts_zh, fmt_number, fmt_points
+from .base import Inputs, Outcome, Rule, RuleContext, _Later
+
+# ---------------------------------------------------------------------------
+# 12: formulas and bands
+
+
+class FormulaParams(Model):
+    expression: str
+    max_points: Number
+    min_points: Number
+    label: Text | None = None
+
+
+class Formula(Rule):
+    """Points computed by an expression (proportional, weighted), kept within [min_points, max_points]."""
+
+    kind = "formula"
+    Params = FormulaParams
+
+    def __init__(self, rule_id: str, params: Any, ctx: RuleContext) -> None:
+        super().__init__(rule_id, params, ctx)
+        if params.min_points > params.max_points:
+            raise ValueError("'min_points' is greater than 'max_points'")
+        self.expr = ctx.expression(params.expression)
+        self.max_points = params.max_points
+        self.floor = "none" if params.min_points < 0 else "part"
+        self.reads = self.names_of(self.expr)
+        self.describe = {"expression": params.expression, "max_points": params.max_points}
+
+    def score(self, inputs: Inputs) -> Outcome:
+        p: Any = self.params
+        v = inputs.eval(self.expr)
+        if isinstance(v, bool) or not isinstance(v, Decimal):
+            raise ValueError(f"formula gave {v!r}, not a number")
+        got = min(max(v, p.min_points), p.max_points)
+        return Outcome(got, "scored", why=_Later(self._say, (v, got)))
+
+    def _say(self, v: Decimal, got: Decimal) -> tuple[str, str]:
+        p: Any = self.params
+        clipped_zh = clipped_en = ""
+        if got != v:
+            lo, hi = fmt_points(p.min_points), fmt_points(p.max_points)
+            clipped_zh = f"（计算值{fmt_number(v)}，限定在{lo}至{hi}分）"
+            clipped_en = f" (computed {fmt_number(v)}, kept within {lo}..{hi})"
+        return (
+            f"按公式 {self.expr.source} 计算{clipped_zh}，{_pts_zh(got)}。",
+            f"by the formula {self.expr.source}{clipped_en}: {_pts_en(got)}.",
+        )

@@ -1,0 +1,160 @@
+"""``shortfall``: points minus a cost for each step an indicator falls short of its target."""
+
+from __future__ import annotations
+
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+from typing import Any
+
+from pydantic import model_validator
+
+from ..language.comparators import _CMP, _CMP_WORDS
+from ..language.models import Comparator, Floor, Model, Name, Number, Partial
+from ..language.words import _pts_en, _pts_zh, fmt_number, fmt_points, with_unit
+from .base import ZERO, Inputs, Outcome, Rule, RuleContext, RuleError, _Later
+
+# ---------------------------------------------------------------------------
+# 4: per-step shortfall below (or excess above) a threshold
+
+
+class ShortfallParams(Model):
+    points: Number
+    indicators: list[Name]
+    comparator: Comparator
+    target: Number | None = None
+    parameter: Name | None = None
+    unit: str
+    step: Number
+    cost: Number
+    partial: Partial
+    floor: Floor
+
+    @model_validator(mode="after")
+    def _check(self) -> ShortfallParams:
+        if (self.target is None) == (self.parameter is None):
+            raise ValueError("give exactly one of 'target' (a number) or 'parameter'")
+        if self.comparator in ("==", "!="):
+            raise ValueError("a shortfall needs a direction: comparator must be one of >=, >, <=, <")
+        if self.step <= 0:
+            raise ValueError("'step' must be positive")
+        return self
+
+
+class Shortfall(Rule):
+    """每低1个百分点扣0.5分: full points when the target is met, a cost per step short of it.
+
+    ``comparator`` says when an indicator meets the target (``>=``: at or above).
+    For ``>=``/``>`` the gap is ``target - value``; for ``<=``/``<`` it is
+    ``value - target``. Steps are ``gap / step`` rounded as ``partial`` says:
+    ``floor`` (a partial step costs nothing), ``ceil`` (a started step costs a full
+    one) or ``prorata``. With several indicators, each one's steps are charged.
+    """
+
+    kind = "shortfall"
+    Params = ShortfallParams
+
+    def __init__(self, rule_id: str, params: Any, ctx: RuleContext) -> None:
+        super().__init__(rule_id, params, ctx)
+        if not params.indicators:
+            raise ValueError("'indicators' needs at least one indicator")
+        for i, name in enumerate(params.indicators):
+            try:
+                ind = ctx.indicator(name)
+            except ValueError as exc:
+                raise RuleError(str(exc), "indicators", i) from None
+            if ind.type not in ("integer", "decimal"):
+                raise RuleError(f"{name!r} must be a number indicator", "indicators", i)
+            if ind.unit != params.unit:
+                raise RuleError(
+                    f"{name!r} is in unit {ind.unit!r} but the target is written in {params.unit!r}", "unit"
+                )
+        if params.parameter is not None:
+            if params.parameter not in ctx.parameters:
+                raise RuleError(f"unknown parameter {params.parameter!r}", "parameter")
+            punit = ctx.parameters[params.parameter].unit
+            if punit != params.unit:
+                raise RuleError(
+                    f"parameter {params.parameter!r} is in unit {punit!r} but the target is written in {params.unit!r}",
+                    "parameter",
+                )
+        self.max_points = params.points
+        self.floor = params.floor
+        self.reads = frozenset(params.indicators)
+        self.cmp = _CMP[params.comparator]
+        self.describe = {
+            "points": params.points,
+            "indicators": list(params.indicators),
+            "comparator": params.comparator,
+            "target": params.target if params.target is not None else params.parameter,
+            "step": params.step,
+            "cost": params.cost,
+            "partial": params.partial,
+        }
+
+    def steps(self, gap: Decimal) -> Decimal:
+        p: Any = self.params
+        raw = gap / p.step
+        if p.partial == "floor":
+            return raw.to_integral_value(rounding=ROUND_FLOOR)
+        if p.partial == "ceil":
+            return raw.to_integral_value(rounding=ROUND_CEILING)
+        return raw
+
+    def score(self, inputs: Inputs) -> Outcome:
+        p: Any = self.params
+        target = p.target if p.target is not None else inputs.parameters[p.parameter]
+        below = p.comparator in (">=", ">")
+        values = inputs.values
+        taken = ZERO
+        all_met = True
+        seen: list[tuple[str, Any, Any]] = []  # (name, value, None | (gap, steps, cost))
+        for name in p.indicators:
+            v = values[name]
+            if self.cmp(v, target):
+                seen.append((name, v, None))
+                continue
+            all_met = False
+            gap = max((target - v) if below else (v - target), ZERO)
+            n = self.steps(gap)
+            cost = n * p.cost
+            taken += cost
+            seen.append((name, v, (gap, n, cost)))
+        raw = p.points - taken
+        got = self.floored(raw)
+        return Outcome(
+            got,
+            "scored",
+            met=all_met,
+            details={"deducted": taken, "raw": raw},
+            why=_Later(self._say, (seen, target, raw, got)),
+        )
+
+    def _say(self, seen: list[tuple[str, Any, Any]], target: Decimal, raw: Decimal, got: Decimal) -> tuple[str, str]:
+        p: Any = self.params
+        below = p.comparator in (">=", ">")
+        tz, te = with_unit(target, p.unit)
+        cz, ce = _CMP_WORDS[p.comparator]
+        zh_parts, en_parts = [], []
+        for name, v, short in seen:
+            lab = self.label(name)
+            vz, ve = with_unit(v, p.unit)
+            if short is None:
+                zh_parts.append(f"{lab.zh} {vz} {cz} {tz}")
+                en_parts.append(f"{lab.en} {ve} {ce} {te}")
+                continue
+            gap, n, cost = short
+            gz, ge = (
+                with_unit(gap, p.unit)
+                if p.unit != "percent"
+                else (f"{fmt_number(gap)}个百分点", f"{fmt_number(gap)} percentage point{'s' if gap != 1 else ''}")
+            )
+            dir_zh = "低" if below else "高"
+            dir_en = "below" if below else "above"
+            zh_parts.append(f"{lab.zh} {vz}，{dir_zh}于 {tz} {gz}，计{fmt_number(n)}档，扣{fmt_points(cost)}分")
+            steps_en = f"{fmt_number(n)} step{'s' if n != 1 else ''}"
+            en_parts.append(f"{lab.en} {ve}, {ge} {dir_en} {te}: {steps_en}, {fmt_points(cost)} taken")
+        floor_zh = "，扣完为止" if got != raw else ""
+        floor_en = " (down to zero)" if got != raw else ""
+        return (
+            f"{'；'.join(zh_parts)}{floor_zh}，{_pts_zh(got)}。",
+            f"{'; '.join(en_parts)}{floor_en}: {_pts_en(got)}.",
+        )

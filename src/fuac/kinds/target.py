@@ -1,0 +1,51 @@
+"""``target``: a yearly target achieved or not."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..language.models import Comparator, Model, Name, Number
+from .base import Inputs, Outcome, PreparedTest, Rule, RuleContext, Test, _Later
+
+
+class TargetParams(Model):
+    indicator: Name
+    comparator: Comparator
+    value: Number | bool
+    unit: str | None = None
+    year: int
+    segment: str | None = None
+
+
+class Target(Rule):
+    """A work-plan target: indicator, comparator, value, unit and year."""
+
+    kind = "target"
+    Params = TargetParams
+
+    def __init__(self, rule_id: str, params: Any, ctx: RuleContext) -> None:
+        super().__init__(rule_id, params, ctx)
+        self.test = PreparedTest(
+            Test(indicator=params.indicator, comparator=params.comparator, threshold=params.value, unit=params.unit),
+            ctx,
+        )
+        self.reads = self.test.reads
+        self.describe = {
+            "indicator": params.indicator,
+            "comparator": params.comparator,
+            "value": params.value,
+            "year": params.year,
+        }
+
+    def score(self, inputs: Inputs) -> Outcome:
+        check = self.test.check(inputs)
+        return Outcome(None, "scored", met=check[0], why=_Later(self._say, (check,)))
+
+    def _say(self, check: tuple[bool, Any, Any]) -> tuple[str, str]:
+        p: Any = self.params
+        ok = check[0]
+        zh, en = self.test.say(*check)
+        return (
+            f"{p.year}年目标：{zh}，{'已完成' if ok else '未完成'}。",
+            f"{p.year} target: {en}: {'achieved' if ok else 'not achieved'}.",
+        )

@@ -1,0 +1,61 @@
+"""``veto``: an item of the table that vetoes the unit (一票否决) when its condition holds."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import model_validator
+
+from ..language.models import Model, Text, VetoScope
+from .base import ZERO, Inputs, Outcome, Reason, Rule, RuleContext, Test, _prepare_tests
+
+# ---------------------------------------------------------------------------
+# 10: veto items
+
+
+class VetoParams(Model):
+    condition: str | None = None
+    tests: list[Test] | None = None
+    scope: VetoScope
+    label: Text
+
+    @model_validator(mode="after")
+    def _one(self) -> VetoParams:
+        if (self.condition is None) == (self.tests is None):
+            raise ValueError("give exactly one of 'condition' (an expression) or 'tests'")
+        return self
+
+
+class VetoRule(Rule):
+    """发生…的，一票否决: no points; when the condition holds the unit is vetoed.
+
+    ``condition`` says when the veto is triggered. The score is still computed.
+    """
+
+    kind = "veto"
+    Params = VetoParams
+
+    def __init__(self, rule_id: str, params: Any, ctx: RuleContext) -> None:
+        super().__init__(rule_id, params, ctx)
+        self.max_points = ZERO
+        self.expr = ctx.expression(params.condition) if params.condition else None
+        self.tests = _prepare_tests(params.tests, ctx) if params.tests else []
+        reads: set[str] = set(self.names_of(self.expr)) if self.expr else set()
+        for t in self.tests:
+            reads |= t.reads
+        self.reads = frozenset(reads)
+        self.scope = params.scope
+        self.describe = {"condition": params.condition, "scope": params.scope}
+        lab = params.label
+        self._why_hit = Reason(f"{lab.zh}：已发生，一票否决。", f"{lab.en}: occurred, veto.")
+        self._why_clear = Reason(f"{lab.zh}：未发生，不否决。", f"{lab.en}: did not occur, no veto.")
+
+    def triggered(self, inputs: Inputs) -> bool:
+        if self.expr is not None:
+            return bool(inputs.eval(self.expr))
+        return all(t.check(inputs)[0] for t in self.tests)
+
+    def score(self, inputs: Inputs) -> Outcome:
+        if self.triggered(inputs):
+            return Outcome(ZERO, "vetoed", met=False, why=self._why_hit)
+        return Outcome(ZERO, "scored", met=True, why=self._why_clear)

@@ -1,0 +1,105 @@
+"""Words and numbers as reasons write them: units, numbers, points given."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+# ---------------------------------------------------------------------------
+# units and wording
+
+#: Display of known units: (Chinese suffix, English suffix).
+UNITS: dict[str, tuple[str, str]] = {
+    "percent": ("%", "%"),
+    "permille": ("‰", "‰"),
+    "per_10k": ("/万", " per 10,000"),
+    "per_100k": ("/10万", " per 100,000"),
+    "per_1000_people": ("个/千人", " per 1,000 people"),
+    "count": ("", ""),
+    "institutions": ("家", " institutions"),
+    "units": ("个", " units"),
+    "households": ("户", " households"),
+    "persons": ("人", " persons"),
+    "cases": ("件", " cases"),
+    "records": ("条", " records"),
+    "places": ("处", " places"),
+    "times": ("次", " times"),
+    "meetings": ("次", " meetings"),
+    "days": ("天", " days"),
+    "years": ("年", " years"),
+    "yuan": ("元", " yuan"),
+    "points": ("分", " points"),
+}
+
+#: fmt_number of non-zero finite decimals, by value (equal values print alike)
+_FMT: dict[Decimal, str] = {}
+
+
+#: beyond 10**±40, numbers are written with an exponent
+_PLAIN_DIGITS = 40
+
+
+def fmt_number(value: Any) -> str:
+    """A number as people write it: every digit it has, no exponent, no trailing zeros.
+
+    Exact and independent of the decimal context (nothing is rounded). Only a number
+    beyond 10**±40, which no scheme's table has, is written with an exponent
+    (``1.5E+50``), so that a hostile input cannot make a reason a million digits long.
+    """
+    if type(value) is Decimal:
+        if not value.is_finite():
+            return str(value)
+        hit = _FMT.get(value) if value else None
+        if hit is not None:
+            return hit
+        if value and not -_PLAIN_DIGITS <= value.adjusted() <= _PLAIN_DIGITS:
+            # a number no table has (1E+999999 would be a million digits): every digit, with an exponent
+            mant, _, exp = format(value, "E").partition("E")
+            if "." in mant:
+                mant = mant.rstrip("0").rstrip(".")
+            return f"{mant}E{exp}"
+        out = format(value, "f")
+        if "." in out:
+            out = out.rstrip("0").rstrip(".")
+        if value and len(_FMT) < 8192:
+            _FMT[value] = out
+        return out
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, Decimal):
+        return fmt_number(Decimal(value))
+    return str(value)
+
+
+def fmt_points(value: Decimal) -> str:
+    return fmt_number(value)
+
+
+def with_unit(value: Any, unit: str | None) -> tuple[str, str]:
+    """``value`` with its unit, in Chinese and English."""
+    if isinstance(value, bool):
+        return ("是" if value else "否", "yes" if value else "no")
+    zh, en = UNITS.get(unit or "", ("" if unit in (None, "") else f" {unit}",) * 2)
+    n = fmt_number(value)
+    return f"{n}{zh}", f"{n}{en}"
+
+_PTS: dict[Decimal, tuple[str, str]] = {}
+
+
+def _pts(p: Decimal) -> tuple[str, str]:
+    """"得N分" / "N points" for points given (cached: the values a rule set gives are few)."""
+    hit = _PTS.get(p)
+    if hit is None:
+        n = fmt_points(p)
+        hit = (f"得{n}分" if p != 0 else "不得分", f"{n} point{'s' if p != 1 else ''}")
+        if p and len(_PTS) < 4096:  # 0 and -0 print differently in English
+            _PTS[p] = hit
+    return hit
+
+
+def _pts_zh(p: Decimal) -> str:
+    return _pts(p)[0]
+
+
+def _pts_en(p: Decimal) -> str:
+    return _pts(p)[1]

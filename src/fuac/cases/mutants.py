@@ -24,6 +24,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from ..errors import FuacError
+from ..language.comparators import COMPARATORS
 from ..plan.engine import get_engine
 from ..plan.loader import RuleSet
 from .runner import read_case_file, run_case
@@ -35,8 +36,8 @@ NUMBER_KEYS = ("threshold", "value", "points", "cost", "target", "step", "pass_m
 EXPRESSION_KEYS = ("condition", "formula", "when", "expr", "expression", "applies_when", "void_when")
 #: keys whose string is one of a few modes: the other values
 MODES: dict[str, dict[str, tuple[str, ...]]] = {
-    "comparator": {">=": (">", "<="), ">": (">=", "<"), "<=": ("<", ">="), "<": ("<=", ">"), "==": ("!=",),
-                   "!=": ("==",)},
+    # made strict or loose, and turned round; == and != into each other
+    "comparator": {c.op: (c.twin, c.flipped) if c.twin else (c.negation,) for c in COMPARATORS.values()},
     "partial": {"floor": ("ceil", "prorata"), "ceil": ("floor", "prorata"), "prorata": ("floor", "ceil")},
     "scope": {"eligibility": ("outcome",), "outcome": ("eligibility",), "tier_cap": ("outcome",),
               "cascade": ("outcome",)},

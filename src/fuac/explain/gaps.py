@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 from ..errors import InputError
 from ..kinds import AllOrNothing, Bands, Deduction, Discretionary, Requirement, Shortfall, Target, VetoRule
 from ..kinds.base import Rule
+from ..language.comparators import BY_NODE, COMPARATORS
 from ..language.expressions import DECIMAL_CONTEXT, Expression
 from ..language.models import Indicator, Text
 from ..language.words import UNITS, fmt_number, with_unit
@@ -43,17 +44,6 @@ ZERO = Decimal(0)
 #: The groups of a rectification list, in the order they are worked through.
 CATEGORIES = ("blocker", "change", "judgement", "voided", "unresolved")
 
-_NEGATE = {">=": "<", ">": "<=", "<=": ">", "<": ">=", "==": "!=", "!=": "=="}
-_AST_CMP = {ast.GtE: ">=", ast.Gt: ">", ast.LtE: "<=", ast.Lt: "<", ast.Eq: "==", ast.NotEq: "!="}
-_GOAL_WORDS = {
-    ">=": ("不低于", "at least"),
-    ">": ("高于", "above"),
-    "<=": ("不高于", "at most"),
-    "<": ("低于", "below"),
-    "==": ("等于", "equal to"),
-    "!=": ("不等于", "other than"),
-}
-_FLIP = {">=": "<=", ">": "<", "<=": ">=", "<": ">", "==": "==", "!=": "!="}
 _MAX_TRIES = 20000
 #: Units that count things: a change is "2 more", not "+2".
 _COUNT_UNITS = frozenset(
@@ -123,8 +113,8 @@ class Change:
                 notes_en.append(f"{fmt_number(-d)} fewer" if count else f"−{de.strip()}")
         if self.goal is not None:
             cmp, value, ref = self.goal
-            if not (cmp in (">=", "<=", "==") and value == self.after):
-                cz, ce = _GOAL_WORDS[cmp]
+            if not (COMPARATORS[cmp].inclusive and value == self.after):
+                cz, ce = COMPARATORS[cmp].goal
                 vz, ve = with_unit(value, self.unit)
                 if ref is not None:
                     vz, ve = f"{ref.zh} {vz}", f"{ref.en} {ve}"
@@ -431,10 +421,11 @@ def _comparisons(tree: ast.AST, env: Mapping[str, Any]) -> list[tuple[str, str, 
             continue
         operands = [node.left, *node.comparators]
         for (left, right), op in zip(itertools.pairwise(operands), node.ops, strict=False):
-            cmp = _AST_CMP.get(type(op))
-            if cmp is None:
+            found = BY_NODE.get(type(op))
+            if found is None:
                 continue
-            for a, b, c in ((left, right, cmp), (right, left, _FLIP[cmp])):
+            cmp = found.op
+            for a, b, c in ((left, right, cmp), (right, left, found.flipped)):
                 if not isinstance(a, ast.Name):
                     continue
                 if isinstance(b, ast.Constant):
@@ -476,7 +467,7 @@ def _solve(expr: Expression, want: bool, orc: _Oracle, *, fixed: frozenset[str] 
                 if name != n:
                     continue
                 res = _resolution(ind, before, target if isinstance(target, Decimal) else None)
-                for c in (cmp, _NEGATE[cmp]):
+                for c in (cmp, COMPARATORS[cmp].negation):
                     v = _satisfy(c, target, ind, before, res)
                     if v is not None and v != before and v not in vals:
                         vals.append(v)
@@ -588,7 +579,7 @@ def _shortfall_plan(rule: Shortfall, orc: _Oracle) -> _Plan | None:
     target = p.target if p.target is not None else orc.params.get(p.parameter)
     if target is None:
         return None
-    below = p.comparator in (">=", ">")
+    below = COMPARATORS[p.comparator].lower_bound
     out = _Plan({})
     inds = orc.rs.doc.indicators
     for name in p.indicators:
@@ -659,7 +650,7 @@ def _veto_tests_plan(rule: VetoRule, orc: _Oracle) -> _Plan | None:
         goal, ref = _test_goal(t, orc)
         if before is None or goal is None:
             continue
-        cmp = _NEGATE[t.test.comparator]
+        cmp = COMPARATORS[t.test.comparator].negation
         v = _satisfy(cmp, goal, t.ind, before, _resolution(t.ind, before, goal if isinstance(goal, Decimal) else None))
         if v is None:
             continue

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..language.comparators import _CMP, _CMP_WORDS
+from ..language.comparators import COMPARATORS
 from ..language.models import Comparator, Model, Name, Number
 from ..language.words import _pts_en, _pts_zh, with_unit
 from .base import Inputs, Outcome, Rule, RuleContext, RuleError, _Later
@@ -50,7 +50,7 @@ class Bands(Rule):
         p: Any = self.params
         v = inputs.values[p.indicator]
         for b in p.bands:
-            if _CMP[b.comparator](v, b.threshold):
+            if COMPARATORS[b.comparator].apply(v, b.threshold):
                 return Outcome(b.points, "scored", met=b.points == self.max_points, why=_Later(self._say, (v, b)))
         return Outcome(p.otherwise, "scored", met=p.otherwise == self.max_points, why=_Later(self._say, (v, None)))
 
@@ -64,5 +64,5 @@ class Bands(Rule):
                 f"{lab.en} {ve} is in no band: {_pts_en(p.otherwise)}.",
             )
         tz, te = with_unit(b.threshold, p.unit)
-        cz, ce = _CMP_WORDS[b.comparator]
+        cz = ce = COMPARATORS[b.comparator].symbol
         return f"{lab.zh} {vz} {cz} {tz}，{_pts_zh(b.points)}。", f"{lab.en} {ve} {ce} {te}: {_pts_en(b.points)}."

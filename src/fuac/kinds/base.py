@@ -21,7 +21,7 @@ import simpleeval
 from pydantic import model_validator
 
 from ..errors import ExpressionError
-from ..language.comparators import _CMP, _CMP_WORDS
+from ..language.comparators import COMPARATORS
 from ..language.expressions import DECIMAL_CONTEXT, OPERATORS, Expression, compile_expression
 from ..language.models import Comparator, Indicator, Model, Name, Parameter, Text
 from ..language.words import with_unit
@@ -371,7 +371,7 @@ class PreparedTest:
             raise RuleError(str(exc), "indicator") from None
         self.test = test
         self.ind = ind
-        self.cmp = _CMP[test.comparator]
+        self.cmp = COMPARATORS[test.comparator].apply
         self.unit = ind.unit
         reads = {test.indicator}
         if test.unit is not None and test.unit != ind.unit:
@@ -438,7 +438,7 @@ class PreparedTest:
         if self.ind.type == "boolean":
             return f"{self.label.zh}：{vz}", f"{self.label.en}: {ve}"
         oz, oe = with_unit(other, self.unit)
-        cz, ce = _CMP_WORDS[self.test.comparator]
+        cz = ce = COMPARATORS[self.test.comparator].symbol
         if self.ref_label is not None:
             oz, oe = f"{self.ref_label.zh}{oz}", f"{self.ref_label.en} {oe}"
         zh = f"{self.label.zh} {vz} {'' if ok else '未满足 '}{cz} {oz}"

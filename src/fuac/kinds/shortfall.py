@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import model_validator
 
-from ..language.comparators import _CMP, _CMP_WORDS
+from ..language.comparators import COMPARATORS
 from ..language.models import Comparator, Floor, Model, Name, Number, Partial
 from ..language.words import _pts_en, _pts_zh, fmt_number, fmt_points, with_unit
 from .base import ZERO, Inputs, Outcome, Rule, RuleContext, RuleError, _Later
@@ -79,7 +79,7 @@ class Shortfall(Rule):
         self.max_points = params.points
         self.floor = params.floor
         self.reads = frozenset(params.indicators)
-        self.cmp = _CMP[params.comparator]
+        self.cmp = COMPARATORS[params.comparator].apply
         self.describe = {
             "points": params.points,
             "indicators": list(params.indicators),
@@ -102,7 +102,7 @@ class Shortfall(Rule):
     def score(self, inputs: Inputs) -> Outcome:
         p: Any = self.params
         target = p.target if p.target is not None else inputs.parameters[p.parameter]
-        below = p.comparator in (">=", ">")
+        below = COMPARATORS[p.comparator].lower_bound
         values = inputs.values
         taken = ZERO
         all_met = True
@@ -130,9 +130,9 @@ class Shortfall(Rule):
 
     def _say(self, seen: list[tuple[str, Any, Any]], target: Decimal, raw: Decimal, got: Decimal) -> tuple[str, str]:
         p: Any = self.params
-        below = p.comparator in (">=", ">")
+        below = COMPARATORS[p.comparator].lower_bound
         tz, te = with_unit(target, p.unit)
-        cz, ce = _CMP_WORDS[p.comparator]
+        cz = ce = COMPARATORS[p.comparator].symbol
         zh_parts, en_parts = [], []
         for name, v, short in seen:
             lab = self.label(name)

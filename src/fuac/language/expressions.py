@@ -22,6 +22,7 @@ from typing import Any
 import simpleeval
 
 from ..errors import ExpressionError
+from .comparators import COMPARATORS
 
 MAX_EXPRESSION_LENGTH = 2000
 MAX_DEPTH = 32  # brackets nested
@@ -68,12 +69,7 @@ _BINOPS: dict[type, Callable[[Any, Any], Any]] = {
 }
 _UNARY: dict[type, Callable[[Any], Any]] = {ast.USub: op.neg, ast.UAdd: op.pos, ast.Not: op.not_}
 _COMPARE: dict[type, Callable[[Any, Any], Any]] = {
-    ast.Eq: op.eq,
-    ast.NotEq: op.ne,
-    ast.Lt: op.lt,
-    ast.LtE: op.le,
-    ast.Gt: op.gt,
-    ast.GtE: op.ge,
+    **{c.node: c.apply for c in COMPARATORS.values()},
     ast.In: lambda x, y: op.contains(y, x),
     ast.NotIn: lambda x, y: not op.contains(y, x),
 }

@@ -16,19 +16,10 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from ..kinds.base import Rule, Test
+from ..language.comparators import COMPARATORS
 from ..language.models import Condition, Event, Quota, Text
 from ..language.words import UNITS, fmt_number, with_unit
 from ..plan.loader import PreparedItem, PreparedPart, RuleSet
-
-#: Comparators as written in the pages: symbol, Chinese drafting word, English.
-CMP_WORDS: dict[str, tuple[str, str, str]] = {
-    ">=": ("≥", "以上（含本数）", "at least"),
-    ">": (">", "超过（不含本数）", "more than"),
-    "<=": ("≤", "以下（含本数）", "at most"),
-    "<": ("<", "低于（不含本数）", "less than"),
-    "==": ("=", "等于", "equal to"),
-    "!=": ("≠", "不等于", "not equal to"),
-}
 
 FLOOR_WORDS: dict[str, tuple[str, str]] = {
     "part": ("本规则扣完为止", "deductions stop at zero within this rule"),
@@ -141,7 +132,7 @@ class _Words:
 
     def test(self, t: Test) -> tuple[str, str]:
         lz, le = self.label(t.indicator)
-        sym, _, en_word = CMP_WORDS[t.comparator]
+        sym, en_word = COMPARATORS[t.comparator].symbol, COMPARATORS[t.comparator].drafting[1]
         unit = self.unit_of(t.indicator)
         if isinstance(t.threshold, bool) and t.comparator in ("==", "!="):
             yes = t.threshold == (t.comparator == "==")
@@ -201,13 +192,13 @@ class _Words:
         p = self.p
         names_z = "、".join(self.label(n)[0] for n in p.indicators)
         names_e = ", ".join(self.label(n)[1] for n in p.indicators)
-        sym, _, en_word = CMP_WORDS[p.comparator]
+        sym, en_word = COMPARATORS[p.comparator].symbol, COMPARATORS[p.comparator].drafting[1]
         if p.target is not None:
             tz, te = _val(p.target, p.unit)
         else:
             tz, te = self.param(p.parameter)
         sz, se = _val(p.step, p.unit)
-        below = p.comparator in (">=", ">")
+        below = COMPARATORS[p.comparator].lower_bound
         dz = "低" if below else "高"
         de = "short of" if below else "beyond"
         pz, pe = PARTIAL_WORDS[p.partial]
@@ -253,7 +244,7 @@ class _Words:
         lz, le = self.label(p.indicator)
         zh, en = [], []
         for b in p.bands:
-            sym, _, _ = CMP_WORDS[b.comparator]
+            sym = COMPARATORS[b.comparator].symbol
             vz, ve = _val(b.threshold, p.unit)
             zh.append(f"{sym} {vz} 得{_pts_zh(b.points)}")
             en.append(f"{sym} {ve}: {_pts_en(b.points)}")
@@ -278,7 +269,7 @@ class _Words:
     def target(self) -> tuple[str, str]:
         p = self.p
         lz, le = self.label(p.indicator)
-        sym, _, en_word = CMP_WORDS[p.comparator]
+        sym, en_word = COMPARATORS[p.comparator].symbol, COMPARATORS[p.comparator].drafting[1]
         vz, ve = _val(p.value, p.unit)
         seg_z = f"（{p.segment}）" if p.segment else ""
         seg_e = f" ({p.segment})" if p.segment else ""

@@ -45,6 +45,7 @@ from ..kinds import (
     VetoRule,
 )
 from ..kinds.base import Assessment, Inputs, PreparedTest, Rule
+from ..language.comparators import BY_NODE, COMPARATORS
 from ..language.expressions import BUILTIN_FUNCTIONS, DECIMAL_CONTEXT, OPERATORS, Expression
 from ..language.models import Indicator
 from ..plan.loader import Plan, PreparedCondition, PreparedItem, RuleSet
@@ -237,17 +238,6 @@ def _truth(node: Node) -> Callable[[Env], Any]:
     return lambda env: fn(env)[0] != 0
 
 
-_CMP_NP: dict[type, Callable[[Any, Any], Any]] = {
-    ast.Eq: lambda a, b: a == b,
-    ast.NotEq: lambda a, b: a != b,
-    ast.Lt: lambda a, b: a < b,
-    ast.LtE: lambda a, b: a <= b,
-    ast.Gt: lambda a, b: a > b,
-    ast.GtE: lambda a, b: a >= b,
-}
-_CMP_NAME = {">=": ast.GtE, ">": ast.Gt, "<=": ast.LtE, "<": ast.Lt, "==": ast.Eq, "!=": ast.NotEq}
-
-
 def _fold(fn: Callable[..., Any], *args: Any) -> Node:
     try:
         with decimal.localcontext(DECIMAL_CONTEXT):
@@ -260,9 +250,9 @@ def compare(op: type, left: Node, right: Node) -> Node:
     """``left op right`` as a bool node."""
     if left.const and right.const:
         return _fold(OPERATORS[op], left.value, right.value)
-    if op not in _CMP_NP:
+    if op not in BY_NODE:
         raise Unvectorizable("'in' is not compiled")
-    cmp = _CMP_NP[op]
+    cmp = BY_NODE[op].apply
     if left.kind == "str" or right.kind == "str":
         if left.kind != right.kind:
             if op in (ast.Eq, ast.NotEq):  # text never equals a number or a boolean
@@ -893,7 +883,7 @@ class Program:
         else:
             assert t.reference is not None
             right = self.ec.node(ast.Name(id=t.reference))
-        return _truth(compare(_CMP_NAME[t.comparator], left, right))
+        return _truth(compare(COMPARATORS[t.comparator].node, left, right))
 
     @staticmethod
     def _floors_itself(rule: Rule) -> bool:
@@ -930,8 +920,8 @@ class Program:
             target = self.params[p.parameter]
         if isinstance(target, bool) or not isinstance(target, Decimal):
             raise Unvectorizable("the target is not a number")
-        below = p.comparator in (">=", ">")
-        cmp = _CMP_NP[_CMP_NAME[p.comparator]]
+        below = COMPARATORS[p.comparator].lower_bound
+        cmp = COMPARATORS[p.comparator].apply
         vals = [self.ec.node(ast.Name(id=name)) for name in p.indicators]
         gs = max([decimals(target), decimals(p.step), *(v.scale for v in vals)])  # scale of the gaps
         if gs > MAX_SCALE:
@@ -1015,7 +1005,7 @@ class Program:
         v = self.ec.node(ast.Name(id=p.indicator))
         s = max([decimals(p.otherwise), *(decimals(b.points) for b in p.bands)])
         k = self._f(s)
-        tests = [_truth(compare(_CMP_NAME[b.comparator], v, _const(b.threshold))) for b in p.bands]
+        tests = [_truth(compare(COMPARATORS[b.comparator].node, v, _const(b.threshold))) for b in p.bands]
         pts = [to_scaled(b.points, s) * k for b in p.bands]
         mets = [int(b.points == rule.max_points) for b in p.bands]
         other = to_scaled(p.otherwise, s) * k

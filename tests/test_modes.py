@@ -6,7 +6,7 @@ For the vector backend the batch's ``backend_report`` must show that the rules u
 were compiled, not handed back to the single-unit path. Every expected number is a literal
 worked out by hand in the comment beside it, never computed by fuac.
 
-Modes (the Literal types of ``_models.py``, the rule kinds of ``_kinds.py``):
+Modes (the Literal types of ``language/models.py``, the rule kinds of ``kinds/``):
 
 1. comparators ``>= > <= < == !=`` in threshold, versus_reference, all_or_nothing tests and
    conditions, bands, veto tests, shortfall targets, targets, requirement and eligibility
@@ -1035,6 +1035,61 @@ kind = "all_or_nothing"
 points = 1
 condition = "ok_b"
 """
+
+
+PARTS_STATUS = head("parts-status", total="4") + """
+[indicators.x]
+type = "decimal"
+unit = "percent"
+min = 0
+max = 100
+label = { zh = "覆盖率", en = "Coverage" }
+
+[indicators.flag]
+type = "boolean"
+label = { zh = "有文件", en = "Has a document" }
+
+[[sections]]
+id = "S"
+title = { zh = "得分", en = "Score" }
+max = 4
+
+[[sections.items]]
+id = "i"
+max = 4
+[[sections.items.parts]]
+id = "a"
+max = 2
+kind = "discretionary"
+points = 2
+condition = "flag"
+[[sections.items.parts]]
+id = "b"
+max = 2
+kind = "threshold"
+points = 2
+indicator = "x"
+comparator = ">="
+threshold = 90
+unit = "percent"
+"""
+
+
+def test_an_items_status_is_its_most_pressing_parts(tmp_path: Path) -> None:
+    """An item whose parts differ takes the status of the part that most needs attention:
+    invalid input over missing input over awaiting an assessor over scored, whichever part
+    comes first (the awaiting part is first here)."""
+    rs = load(tmp_path, PARTS_STATUS)
+    bad, missing, awaiting, done = score(rs, [
+        {"x": "abc", "flag": False},  # a: condition not met, awaiting an assessor; b: invalid input
+        {"flag": False},  # a: awaiting; b: missing input
+        {"x": 95, "flag": False},  # a: awaiting; b: 2 points
+        {"x": 95, "flag": True},  # a: condition met, 2; b: 2
+    ])
+    check(bad, status={"i": "invalid_input"}, complete=False)
+    check(missing, status={"i": "missing_input"}, complete=False)
+    check(awaiting, status={"i": "awaiting_assessor"}, complete=False)
+    check(done, status={"i": "scored"}, complete=True, total="4")
 
 
 def test_not_applicable_item_graded(tmp_path: Path) -> None:

@@ -32,6 +32,7 @@ from ..kinds.base import Rule
 from ..language.comparators import BY_NODE, COMPARATORS
 from ..language.expressions import DECIMAL_CONTEXT, Expression
 from ..language.models import Indicator, Text
+from ..language.statuses import BLOCKED
 from ..language.words import UNITS, fmt_number, with_unit
 from ..run.results import _json
 
@@ -906,7 +907,7 @@ class _Builder:
         if it.status == "not_applicable":
             return
         if prep.parts is not None:
-            if it.status in ("missing_input", "invalid_input") and not it.parts:
+            if it.status in BLOCKED and not it.parts:
                 self.missing(it, it.id, prep.void_reads, None)
                 return
             for pp, pr in zip(prep.parts, it.parts, strict=False):
@@ -917,7 +918,7 @@ class _Builder:
 
     def rule(self, it: ItemResult, key: str, rule: Rule, part: Any, reads: frozenset[str] | None = None) -> None:
         src = part if part is not None else it
-        if src.status in ("missing_input", "invalid_input"):
+        if src.status in BLOCKED:
             self.missing(it, key, reads if reads is not None else rule.reads, part)
         elif src.status == "awaiting_assessor":
             self.judgement(it, key, rule, part)

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..language.statuses import BLOCKED, PENDING, STATUS_WORDS
 from ..language.words import fmt_number
-from ..run.results import STATUS_WORDS, ConditionResult, Evaluation, ItemResult, SectionResult
+from ..run.results import ConditionResult, Evaluation, ItemResult, SectionResult
 
 
 @dataclass(slots=True)
@@ -36,11 +37,11 @@ def score_text(ev: Evaluation, it: ItemResult) -> tuple[str, str]:
     if it.kind == "veto":
         if it.status == "vetoed":
             return "否决", "veto"
-        if it.status in ("missing_input", "invalid_input"):
+        if it.status in BLOCKED:
             return "待定", "undecided"
         return "不否决", "no veto"
     if not is_points(ev) or it.max is None:
-        if it.status in ("missing_input", "invalid_input", "awaiting_assessor"):
+        if it.status in PENDING:
             zh, en = STATUS_WORDS[it.status]
             return f"? {zh}", f"? {en}"
         done = ("已完成", "achieved") if ev.scheme_kind == "targets" else ("已落实", "met")

@@ -18,6 +18,7 @@ from ..errors import InputError
 from ..kinds import Discretionary, Requirement, VetoRule
 from ..kinds.base import Assessment, Inputs, Outcome, Reason, Rule
 from ..language.expressions import DECIMAL_CONTEXT, Expression
+from ..language.statuses import BLOCKED, BY_NAME, SETTLED
 from ..language.words import fmt_points
 from ..plan.engine import get_engine
 from ..plan.loader import Plan, PreparedCondition, PreparedItem, RuleSet
@@ -25,17 +26,6 @@ from .inputs import _number, as_date, read_assessments, validate
 from .results import ConditionResult, Evaluation, ItemResult, PartResult, Problem, SectionResult
 
 ZERO = Decimal(0)
-
-_STATUS_RANK = {
-    "scored": 0,
-    "not_applicable": 0,
-    "vetoed": 0,
-    "voided": 0,
-    "awaiting_assessor": 1,
-    "missing_input": 2,
-    "invalid_input": 3,
-}
-
 
 def evaluate(
     ruleset: str | os.PathLike[str] | RuleSet,
@@ -128,7 +118,7 @@ def evaluate_plan(
                     ConditionResult(
                         it.id,
                         rule.scope,
-                        None if res.status in ("missing_input", "invalid_input") else res.status == "vetoed",
+                        None if res.status in BLOCKED else res.status == "vetoed",
                         rule.params.label,  # type: ignore[attr-defined]
                         res.why,
                         it.clause,
@@ -159,7 +149,7 @@ def evaluate_plan(
     if problems:
         for it_res in items:
             it_res.problems = [str(p) for p in problems if it_res.id in p.rules or p.field in it_res.inputs]
-    complete = all(i.status in ("scored", "voided", "vetoed", "not_applicable") for i in items)
+    complete = all(i.status in SETTLED for i in items)
     grade = None
     if ruleset.doc.grades and total is not None and complete:
         bands = sorted(ruleset.doc.grades, key=lambda g: g.min, reverse=True)
@@ -418,7 +408,7 @@ def _item(it: PreparedItem, inputs: Inputs, invalid: set[str], needed: _Needs) -
                 o.details,
             )
         )
-        r = _STATUS_RANK.get(o.status, 0)
+        r = BY_NAME[o.status].rank if o.status in BY_NAME else 0
         if r > rank:
             status, rank = o.status, r
         if o.points is not None:

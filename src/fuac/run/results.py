@@ -12,6 +12,7 @@ from typing import Any
 from ..kinds.base import Explained, Reason
 from ..language.expressions import DECIMAL_CONTEXT, quantize
 from ..language.models import Text
+from ..language.statuses import STATUS_WORDS, STATUSES  # noqa: F401  (re-exported: the result's vocabulary)
 from ..language.words import fmt_number
 
 # What the layers above a result do with it. A result is data: it imports neither the gap
@@ -32,20 +33,6 @@ def share(met: int, counted: int) -> Decimal | None:
     """``met / counted`` (a completion) in fuac's own 34-digit context, whatever the caller's
     context is; ``None`` when nothing is counted."""
     return DECIMAL_CONTEXT.divide(Decimal(met), Decimal(counted)) if counted else None
-
-
-#: Every status an item or part can have, in Chinese and English words.
-STATUS_WORDS: dict[str, tuple[str, str]] = {
-    "scored": ("已评分", "scored"),
-    "voided": ("作废", "voided"),
-    "vetoed": ("否决", "vetoed"),
-    "missing_input": ("缺少输入", "missing input"),
-    "invalid_input": ("输入无效", "invalid input"),
-    "not_applicable": ("不适用", "not applicable"),
-    "awaiting_assessor": ("待评估", "awaiting assessor"),
-}
-#: Every status an item or part can have.
-STATUSES = tuple(STATUS_WORDS)
 
 
 _PLAIN = frozenset({str, bool, int, type(None)})

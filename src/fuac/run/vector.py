@@ -48,17 +48,17 @@ from ..kinds.base import Assessment, Inputs, PreparedTest, Rule
 from ..language.comparators import BY_NODE, COMPARATORS
 from ..language.expressions import BUILTIN_FUNCTIONS, DECIMAL_CONTEXT, OPERATORS, Expression
 from ..language.models import Indicator
+from ..language.statuses import STATUSES, TABLE
 from ..plan.loader import Plan, PreparedCondition, PreparedItem, RuleSet
-from .results import STATUSES
 
-#: status codes: the index in :data:`fuac.run.results.STATUSES`
+#: status codes: the index in :data:`fuac.language.statuses.STATUSES`
 S_SCORED, S_VOIDED, S_VETOED, S_MISSING, S_INVALID, S_NA, S_AWAITING = (STATUSES.index(s) for s in (
     "scored", "voided", "vetoed", "missing_input", "invalid_input", "not_applicable", "awaiting_assessor"))
-#: rank of each status code when the parts of an item are summed up (as ``_evaluate._STATUS_RANK``)
-STATUS_RANK = np.array([0, 0, 0, 2, 3, 0, 1], dtype=np.int8)
+#: rank of each status code when the parts of an item are summed up
+STATUS_RANK = np.array([s.rank for s in TABLE], dtype=np.int8)
 
 #: statuses that leave an evaluation incomplete (``Evaluation.complete``)
-INCOMPLETE = np.array([False, False, False, True, True, False, True])
+INCOMPLETE = np.array([s.pending for s in TABLE])
 #: a row's status from its worst rank
 ROW_STATUS = np.array([S_SCORED, S_AWAITING, S_MISSING, S_INVALID], dtype=np.int8)
 #: sentinel of an absent number (points None) in an int64 column (in an int32 one: ``null_of``)

@@ -1,5 +1,6 @@
-"""The table of comparators (fuac.language.comparators): each one's negation, sides swapped,
-strict/loose twin and wording agree with what it computes, on numbers and numpy columns."""
+"""The shared tables of the rule-file language, each written once: the comparators (each
+one's negation, sides swapped, strict/loose twin and words agree with what it computes, on
+numbers and numpy columns) and the statuses (codes, words, ranks)."""
 
 from __future__ import annotations
 
@@ -55,3 +56,25 @@ def test_words() -> None:
     assert COMPARATORS["<"].drafting == ("低于（不含本数）", "less than")
     assert COMPARATORS[">"].goal == ("高于", "above")
     assert COMPARATORS["!="].goal == ("不等于", "other than")
+
+
+def test_statuses_their_codes_words_and_ranks() -> None:
+    """The table of statuses (fuac.language.statuses): the batch stores a status as its index,
+    so the order is part of the format of a batch's arrays; the highest rank among an item's
+    parts is the item's status (invalid input over missing input over awaiting an assessor)."""
+    from fuac.language.statuses import BLOCKED, BY_NAME, PENDING, SETTLED, STATUS_WORDS, STATUSES
+    from fuac.run import vector
+
+    assert STATUSES == ("scored", "voided", "vetoed", "missing_input", "invalid_input", "not_applicable",
+                        "awaiting_assessor")
+    assert STATUS_WORDS["missing_input"] == ("缺少输入", "missing input")
+    assert STATUS_WORDS["awaiting_assessor"] == ("待评估", "awaiting assessor")
+    ranked = sorted(STATUSES, key=lambda s: BY_NAME[s].rank)
+    assert ranked[-3:] == ["awaiting_assessor", "missing_input", "invalid_input"]
+    assert PENDING == {"missing_input", "invalid_input", "awaiting_assessor"}
+    assert SETTLED == set(STATUSES) - PENDING
+    assert BLOCKED == {"missing_input", "invalid_input"}
+    # the vector backend's arrays are the same table, by code
+    assert vector.STATUS_RANK.tolist() == [BY_NAME[s].rank for s in STATUSES]
+    assert vector.INCOMPLETE.tolist() == [s in PENDING for s in STATUSES]
+    assert STATUSES[vector.S_AWAITING] == "awaiting_assessor" and STATUSES[vector.S_INVALID] == "invalid_input"

@@ -5,6 +5,7 @@ numbers and numpy columns) and the statuses (codes, words, ranks)."""
 from __future__ import annotations
 
 import ast
+import datetime as dt
 import itertools
 from decimal import Decimal
 
@@ -78,3 +79,17 @@ def test_statuses_their_codes_words_and_ranks() -> None:
     assert vector.STATUS_RANK.tolist() == [BY_NAME[s].rank for s in STATUSES]
     assert vector.INCOMPLETE.tolist() == [s in PENDING for s in STATUSES]
     assert STATUSES[vector.S_AWAITING] == "awaiting_assessor" and STATUSES[vector.S_INVALID] == "invalid_input"
+
+
+def test_what_counts_is_decided_once() -> None:
+    """A veto item counts neither toward the total nor toward the items met, wherever it is
+    counted: the result, its sections, the plan the batch runs."""
+    import fuac
+
+    rs = fuac.load("liunan-2023")
+    ev = fuac.evaluate(rs, {}, on=dt.date(2023, 10, 1))
+    vetoes = [i.id for i in ev.items if i.is_veto]
+    assert vetoes and all(not i.counts for i in ev.items if i.id in vetoes)
+    assert [i.id for i in ev.counted] == [i.id for i in ev.items if i.id not in vetoes]
+    assert sum(len(s.counted) for s in ev.sections) == len(ev.counted)
+    assert [it.id for it in rs.plan(None).items.values() if it.counts] == [i.id for i in ev.counted]

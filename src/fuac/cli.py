@@ -95,7 +95,7 @@ def render_evaluation(ev: Evaluation, lang: str, out: TextIO, *, unit: str | Non
         if points:
             right = f"{fmt_number(ev.reported(sec.points))}/{fmt_number(sec.max)}"
         else:
-            n = len([i for i in sec.items if i.kind != "veto"])
+            n = len(sec.counted)
             right = f"{sec.met}/{n} {'已落实' if zh else 'met'}"
         print(f"\n{pad(name, 70)} {right}", file=out)
         for it in sec.items:
@@ -109,8 +109,8 @@ def render_evaluation(ev: Evaluation, lang: str, out: TextIO, *, unit: str | Non
         if ev.judgement_points:
             print(f"  {'其中酌情评分' if zh else 'of which by judgement'}: {fmt_number(ev.judgement_points)}", file=out)
     else:
-        done = sum(1 for i in ev.items if i.met and i.kind != "veto")
-        total = len([i for i in ev.items if i.kind != "veto"])
+        done = sum(1 for i in ev.counted if i.met)
+        total = len(ev.counted)
         print(f"{'完成' if zh else 'Completed'}: {done}/{total}", file=out)
     for c in ev.eligibility:
         state = {True: "✓", False: "✗", None: "?"}[c.holds]
@@ -141,7 +141,7 @@ def render_evaluation(ev: Evaluation, lang: str, out: TextIO, *, unit: str | Non
 
 def _render_item(it: ItemResult, ev: Evaluation, zh: bool, en: bool, points: bool, out: TextIO) -> None:
     num = it.number or it.id
-    if it.kind == "veto":
+    if it.is_veto:
         right = {True: "✓", False: "✗", None: "?"}[it.met]
     elif points:
         score = "—" if it.points is None else fmt_number(ev.reported(it.points))
@@ -149,7 +149,7 @@ def _render_item(it: ItemResult, ev: Evaluation, zh: bool, en: bool, points: boo
     else:
         right = {True: "✓", False: "✗", None: "?"}[it.met]
     status = STATUS_WORDS.get(it.status, (it.status, it.status))
-    if it.kind == "veto" and it.status == "scored":
+    if it.is_veto and it.status == "scored":
         status = ("未触发否决", "no veto")
     label = ""
     if it.label is not None:

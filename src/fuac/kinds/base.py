@@ -326,11 +326,16 @@ class Rule:
     def score(self, inputs: Inputs) -> Outcome:  # pragma: no cover - abstract
         raise NotImplementedError
 
+    @property
+    def floors_itself(self) -> bool:
+        """True when this rule is its floor's container: the floor is the rule (``part``), or
+        the item and the rule is the whole item. (An item of parts, or a section, floors the
+        sum instead: ``PreparedItem.floor_item``, ``PreparedSection.floor_at_zero``.)"""
+        return self.floor == "part" or (self.floor == "item" and self.standalone)
+
     def floored(self, raw: Decimal) -> Decimal:
         """``raw`` with this rule's floor applied where the rule is the floor's container."""
-        if raw < 0 and (self.floor == "part" or (self.floor == "item" and self.standalone)):
-            return ZERO
-        return raw
+        return ZERO if raw < 0 and self.floors_itself else raw
 
     def names_of(self, expr: Expression) -> frozenset[str]:
         return frozenset(n for n in expr.names if n in self.ctx.indicators)

@@ -87,6 +87,12 @@ class PreparedItem:
     def is_veto(self) -> bool:
         return isinstance(self.rule, VetoRule)
 
+    @property
+    def counts(self) -> bool:
+        """True when the item counts toward the total and the number met (as
+        :attr:`fuac.ItemResult.counts`): every item but a veto item."""
+        return self.kind != "veto"
+
 
 @dataclass(slots=True)
 class PreparedSection:

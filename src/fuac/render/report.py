@@ -64,7 +64,7 @@ def chart_svg(ev: Evaluation) -> str:
             got = sec.points if sec.points is not None else ZERO
             mx = sec.max if sec.max is not None else sum((i.max or ZERO for i in sec.items), ZERO)
         else:
-            counted = [i for i in sec.items if i.kind != "veto"]
+            counted = sec.counted
             got, mx = Decimal(sec.met), Decimal(len(counted))
         if mx <= 0:
             continue
@@ -423,7 +423,7 @@ def evaluation_fragment(ev: Evaluation) -> str:
         )
         for it in sec.items:
             z, _ = score_text(ev, it)
-            if points and it.max is not None and it.kind != "veto":
+            if points and it.max is not None and it.counts:
                 z = f"{z} / {fmt_number(it.max)}"
             st = STATUS_WORDS.get(it.status, (it.status, it.status))
             cls = {

@@ -34,7 +34,7 @@ def is_points(ev: Evaluation) -> bool:
 
 def score_text(ev: Evaluation, it: ItemResult) -> tuple[str, str]:
     """The 得分 (or 落实情况) cell of an item."""
-    if it.kind == "veto":
+    if it.is_veto:
         if it.status == "vetoed":
             return "否决", "veto"
         if it.status in BLOCKED:
@@ -82,7 +82,7 @@ def row_cells(ev: Evaluation, it: ItemResult) -> Cells:
     sz, se = score_text(ev, it)
     return Cells(
         number=it.number or it.id,
-        max="" if it.max is None or it.kind == "veto" else fmt_number(it.max),
+        max="" if it.max is None or it.is_veto else fmt_number(it.max),
         criteria_zh=cz,
         criteria_en=ce,
         method=it.method or "",
@@ -99,7 +99,7 @@ def section_score(ev: Evaluation, sec: SectionResult) -> tuple[str, str]:
     if is_points(ev):
         pts = "—" if sec.points is None else fmt_number(ev.reported(sec.points))
         return pts, pts
-    counted = [i for i in sec.items if i.kind != "veto"]
+    counted = sec.counted
     return f"{sec.met}/{len(counted)} 项已落实", f"{sec.met} of {len(counted)} met"
 
 
@@ -108,7 +108,7 @@ def total_text(ev: Evaluation) -> tuple[str, str]:
         t = "—" if ev.reported_total is None else fmt_number(ev.reported_total)
         m = fmt_number(ev.max_total) if ev.max_total is not None else "—"
         return f"{t} / {m}", f"{t} / {m}"
-    counted = [i for i in ev.items if i.kind != "veto"]
+    counted = ev.counted
     done = sum(1 for i in counted if i.met)
     return f"{done}/{len(counted)} 项已落实", f"{done} of {len(counted)} met"
 

@@ -155,6 +155,17 @@ class ItemResult(Explained):
     details: dict[str, Any] = field(default_factory=dict)
 
     @property
+    def is_veto(self) -> bool:
+        """True for a veto item of the table (一票否决): it vetoes the unit, it gives no points."""
+        return self.kind == "veto"
+
+    @property
+    def counts(self) -> bool:
+        """True when the item counts toward the total and the number of items met: every item
+        but a veto item. (The one place this is decided.)"""
+        return self.kind != "veto"
+
+    @property
     def reason(self) -> Text:
         zh, en = self.why.text()
         return Text(zh=zh, en=en)
@@ -205,13 +216,18 @@ class SectionResult:
         return sum(1 for i in self.items if i.met)
 
     @property
+    def counted(self) -> list[ItemResult]:
+        """The section's items that count (:attr:`ItemResult.counts`)."""
+        return [i for i in self.items if i.counts]
+
+    @property
     def open(self) -> list[ItemResult]:
         """Items not (yet) met: not met, or not decided."""
-        return [i for i in self.items if i.met is not True and i.kind != "veto"]
+        return [i for i in self.items if i.met is not True and i.counts]
 
     @property
     def completion(self) -> Decimal | None:
-        counted = [i for i in self.items if i.kind != "veto"]
+        counted = self.counted
         return share(sum(1 for i in counted if i.met), len(counted))
 
     def to_dict(self) -> dict[str, Any]:
@@ -224,7 +240,7 @@ class SectionResult:
             "floored": self.floored,
             "scoring": self.scoring,
             "met": self.met,
-            "count": len([i for i in self.items if i.kind != "veto"]),
+            "count": len(self.counted),
             "items": [i.id for i in self.items],
         }
 
@@ -340,8 +356,13 @@ class Evaluation:
         """Share of requirements/targets met (checklists and work plans). In a scheme that
         mixes points and checklist sections, only the checklist sections count."""
         checklist = [i for s in self.sections if s.scoring == "checklist" for i in s.items]
-        counted = [i for i in (checklist or self.items) if i.kind != "veto"]
+        counted = [i for i in (checklist or self.items) if i.counts]
         return share(sum(1 for i in counted if i.met), len(counted))
+
+    @property
+    def counted(self) -> list[ItemResult]:
+        """The items that count (:attr:`ItemResult.counts`)."""
+        return [i for i in self.items if i.counts]
 
     def item(self, item_id: str) -> ItemResult:
         for i in self.items:
@@ -358,7 +379,7 @@ class Evaluation:
     @property
     def open_items(self) -> list[ItemResult]:
         """Items not met or not decided yet: what is still open."""
-        return [i for i in self.items if i.met is not True and i.kind != "veto"]
+        return [i for i in self.items if i.met is not True and i.counts]
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -429,8 +450,8 @@ class Evaluation:
         if self.scheme_kind == "points":
             head = f"{self.reported_total}/{self.max_total}"
         else:
-            done = sum(1 for i in self.items if i.met and i.kind != "veto")
-            head = f"{done}/{len([i for i in self.items if i.kind != 'veto'])} met"
+            done = sum(1 for i in self.counted if i.met)
+            head = f"{done}/{len(self.counted)} met"
         flags = []
         if not self.complete:
             flags.append("incomplete")

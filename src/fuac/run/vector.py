@@ -885,10 +885,6 @@ class Program:
             right = self.ec.node(ast.Name(id=t.reference))
         return _truth(compare(COMPARATORS[t.comparator].node, left, right))
 
-    @staticmethod
-    def _floors_itself(rule: Rule) -> bool:
-        return rule.floor == "part" or (rule.floor == "item" and rule.standalone)
-
     def _deduction(self, rule: Any) -> tuple[Callable[[Env], RuleOut], int]:
         p = rule.params
         terms = [_arith(ast.Mult, _const(c.cost), self.ec.node(ast.Name(id=c.indicator))) for c in p.costs]
@@ -896,7 +892,7 @@ class Program:
         fs = [_numeric(t, s) for t in terms]
         pts = to_scaled(p.points, s)
         k = self._f(s)
-        floors = self._floors_itself(rule)
+        floors = rule.floors_itself
 
         def deduction(env: Env) -> RuleOut:
             taken, b = fs[0](env)
@@ -946,7 +942,7 @@ class Program:
         cost = to_scaled(p.cost, cost_s) * 10 ** (s - steps_scale - cost_s)
         pts = to_scaled(p.points, s)
         k = self._f(s)
-        floors = self._floors_itself(rule)
+        floors = rule.floors_itself
         partial = p.partial
 
         def shortfall(env: Env) -> RuleOut:
@@ -1185,7 +1181,7 @@ class Program:
             else:
                 reads_nonneg, costs_nonneg = True, p.cost >= 0
             hi = p.points if reads_nonneg and costs_nonneg else None
-            lo = zero if self._floors_itself(rule) else None
+            lo = zero if rule.floors_itself else None
             if hi is None or lo is None:
                 return None
             return (min(lo, hi), max(lo, hi))
@@ -1273,7 +1269,7 @@ class Program:
                     if INCOMPLETE[status]:
                         incomplete[:] = True
                     np.maximum(worst, STATUS_RANK[status], out=worst)
-                if self._kind(it) != "veto":
+                if it.counts:
                     met_count += (out.met[j] == 1)
                 if sub is not None and pts is not None:
                     v = pts if null is None else np.where(null, 0, pts)
@@ -1283,7 +1279,7 @@ class Program:
                         sub += v
                 j += 1
             if sub is not None:
-                if any(r.floor == "section" for it in sec.items for _, r in it.rules):
+                if sec.floor_at_zero:
                     np.maximum(sub, 0, out=sub)
                 if bonus is not None:
                     assert bonus_total is not None
@@ -1349,10 +1345,6 @@ class Program:
         out.worst = worst
         return out
 
-    @staticmethod
-    def _kind(it: PreparedItem) -> str:
-        return "parts" if it.parts is not None else (it.rule.kind if it.rule else "")
-
     def row_status(self, out: Out, input_error: np.ndarray | None) -> np.ndarray:
         """One status per row: invalid_input, missing_input, awaiting_assessor or scored
         (see ``batch.results.row_status``)."""
@@ -1415,7 +1407,7 @@ class Program:
             else:
                 assert anyscored is not None
                 null = None if all_given or anyscored.all() else ~anyscored
-            if any(p.rule.floor == "item" for p in it.parts):
+            if it.floor_item:
                 pts = np.maximum(pts, 0) if null is None else np.where(~null & (pts < 0), 0, pts)
             # met: None if any part's is None, else all of them
             if all(np.ndim(ro.met) == 0 for ro in outs):

@@ -43,7 +43,7 @@ def row_status(ev: Evaluation, n_plan_vetoes: int | None = None) -> str:
     ``awaiting_assessor``, or ``scored``."""
     if any(p.severity == "error" and p.code != "missing" for p in ev.problems):
         return "invalid_input"
-    item_ids = {i.id for i in ev.items if i.kind == "veto"}
+    item_ids = {i.id for i in ev.items if i.is_veto}
     conds = list(ev.eligibility) + [v for v in ev.vetoes if v.id not in item_ids][: n_plan_vetoes]
     sts = {i.status for i in ev.items}
     if "invalid_input" in sts or any(c.holds is None and not c.missing for c in conds):
@@ -205,9 +205,9 @@ class BatchResults:
         if name == "met":
             return a["met_count"]
         if name == "counted":
-            return np.full(self.n, len([it for it in prog.items if prog._kind(it) != "veto"]), np.int32)
+            return np.full(self.n, len([it for it in prog.items if it.counts]), np.int32)
         if name == "completion":
-            counted = len([it for it in prog.items if prog._kind(it) != "veto"])
+            counted = len([it for it in prog.items if it.counts])
             if exact:
                 return _obj([share(int(m), counted) for m in a["met_count"].tolist()])
             return a["met_count"] / counted if counted else np.full(self.n, np.nan)

@@ -234,7 +234,7 @@ class Runner:
                     break
         out.complete[i] = ev.complete
         out.passed[i] = -1 if ev.passed is None else int(ev.passed)
-        out.met_count[i] = sum(1 for it in ev.items if it.met and it.kind != "veto")
+        out.met_count[i] = sum(1 for it in ev.counted if it.met)
         out.row_status[i] = STATUSES.index(row_status(ev, len(self.plan.vetoes)))
         return ok
 

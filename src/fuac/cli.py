@@ -17,10 +17,11 @@ from typing import Any, TextIO
 from . import _api
 from .cases.runner import find_case_files, registered_case_files, run_file, summarize
 from .errors import FuacError, InputError, RulesetError
+from .language.statuses import STATUS_WORDS
 from .language.toml import read_toml
 from .language.words import fmt_number
 from .run.inputs import as_date
-from .run.results import STATUS_WORDS, Evaluation, ItemResult
+from .run.results import Evaluation, ItemResult
 
 
 def width(s: str) -> int:

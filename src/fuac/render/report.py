@@ -17,8 +17,9 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
+from ..language.statuses import STATUS_WORDS
 from ..language.words import fmt_number
-from ..run.results import STATUS_WORDS, Evaluation
+from ..run.results import Evaluation
 from .sheet import (
     condition_state,
     is_points,

@@ -12,7 +12,6 @@ from typing import Any
 from ..kinds.base import Explained, Reason
 from ..language.expressions import DECIMAL_CONTEXT, quantize
 from ..language.models import Text
-from ..language.statuses import STATUS_WORDS, STATUSES  # noqa: F401  (re-exported: the result's vocabulary)
 from ..language.words import fmt_number
 
 # What the layers above a result do with it. A result is data: it imports neither the gap

@@ -12,10 +12,11 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from ...language.statuses import STATUSES
 from ...plan.loader import Plan, RuleSet
 from ..evaluate import evaluate_plan
 from ..inputs import check_value
-from ..results import STATUSES, Evaluation, share, view
+from ..results import Evaluation, share, view
 from ..vector import Program, from_scaled, null_of
 from .cohort import supplied
 from .columns import Chunk, Layout, _obj, split_record

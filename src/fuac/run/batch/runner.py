@@ -17,11 +17,12 @@ import numpy as np
 from ...errors import InputError
 from ...kinds import Discretionary, Requirement
 from ...language.models import Indicator
+from ...language.statuses import STATUSES
 from ...plan.engine import get_engine
 from ...plan.loader import Plan, RuleSet
 from ..evaluate import _check_assessments, evaluate_plan
 from ..inputs import as_date, check_value, read_assessments
-from ..results import STATUSES, Evaluation
+from ..results import Evaluation
 from ..vector import AssessCol, Col, Env, Out, Program, Unvectorizable, to_scaled
 from .cohort import CohortTable, supplied
 from .columns import (

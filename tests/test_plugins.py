@@ -22,7 +22,7 @@ import types
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 
@@ -404,3 +404,106 @@ def test_default_engine_is_lazy_and_resettable(demo: types.ModuleType) -> None:
         assert engine_module._engine is not None
     finally:
         fuac.reset_engine(before)
+
+
+# ---------------------------------------------------------------------------
+# a plugin kind that reads an assessor's entry of its own (docs/plugin_hooks.md: assessable)
+
+
+class LetterGrade(fuac.Rule):
+    """An assessor's letter: A gives 5 points, B 3, C 0; anything else is refused."""
+
+    kind = "letter_grade"
+    assessable = True
+    POINTS: ClassVar[dict[str, Decimal]] = {"A": Decimal(5), "B": Decimal(3), "C": Decimal(0)}
+
+    class Params(fuac.Model):
+        pass
+
+    def __init__(self, rule_id: str, params: Any, ctx: Any) -> None:
+        super().__init__(rule_id, params, ctx)
+        self.max_points = Decimal(5)
+
+    def check_entry(self, value: Any) -> Any:
+        if value not in self.POINTS:
+            raise fuac.EntryError(f"expected A, B or C, got {value!r}", f"应为 A、B 或 C，实际为 {value!r}")
+        return value
+
+    def score(self, inputs: Any) -> fuac.Outcome:
+        a = inputs.assessments.get(self.id)
+        if a is None:
+            return fuac.Outcome(None, "awaiting_assessor", "待评估人评定等级。", "awaiting an assessor's letter.")
+        return fuac.Outcome(self.POINTS[a.value], "scored", f"评定为{a.value}。", f"graded {a.value}.",
+                            judgement=True)
+
+
+LETTER_RULES = """
+[scheme]
+id = "letters"
+version = "1"
+kind = "points"
+title = { zh = "等级", en = "Letters" }
+issuer = { zh = "测试", en = "Test" }
+issued = 2024-01-01
+valid_from = 2024-01-01
+total = 7
+precision = 1
+jurisdiction = [{ code = "450204", level = "county" }]
+
+[indicators.has_doc]
+type = "boolean"
+label = { zh = "有文件", en = "Document issued" }
+
+[[sections]]
+id = "s"
+title = { zh = "一", en = "One" }
+max = 7
+
+[[sections.items]]
+id = "1"
+label = { zh = "文件", en = "Document" }
+max = 2
+kind = "all_or_nothing"
+points = 2
+condition = "has_doc"
+
+[[sections.items]]
+id = "2"
+label = { zh = "评定", en = "Letter" }
+max = 5
+kind = "letter_grade"
+"""
+
+
+def test_an_assessed_plugin_kind_scores_alike_one_unit_and_a_batch(tmp_path: Path) -> None:
+    """The kind's own entries are checked by its ``check_entry`` and, in a batch, its units
+    go through the single-unit evaluator (a bare AssertionError before)."""
+    eng = engine(plugin("letters_pkg", fuac_rule_kinds=[LetterGrade]))
+    rs = eng.load_text(LETTER_RULES, name="letters.toml")
+    units = [
+        {"data": {"has_doc": True}, "context": {"unit": "u1"}, "assessments": {"2": "B"}},  # 2 + 3
+        {"data": {"has_doc": False}, "context": {"unit": "u2"}, "assessments": {"2": "A"}},  # 0 + 5
+        {"data": {"has_doc": True}, "context": {"unit": "u3"}, "assessments": {}},  # 2, awaiting the letter
+        {"data": {"has_doc": True}, "context": {"unit": "u4"}, "assessments": {"2": "Z"}},  # refused by the kind
+    ]
+    # the total so far counts what is scored (the unit is not complete while the letter is awaited)
+    expected = [("scored", "3", "5"), ("scored", "5", "5"), ("awaiting_assessor", None, "2"),
+                ("awaiting_assessor", None, "2")]
+    singles = [fuac.evaluate(rs, u["data"], context=u["context"], assessments=u["assessments"]) for u in units]
+    got = [(ev.item("2").status, ev.item("2").points, ev.total) for ev in singles]
+    assert got == [(s, None if p is None else Decimal(p), None if t is None else Decimal(t))
+                   for s, p, t in expected]
+    refusal = [p for p in singles[3].problems if p.field == "assessments.2"]
+    assert [(p.code, p.message, p.message_zh) for p in refusal] == [
+        ("invalid_assessment", "expected A, B or C, got 'Z'", "应为 A、B 或 C，实际为 'Z'")]
+    for backend in ("vector", "python"):
+        batch = fuac.evaluate_many(rs, units, backend=backend)
+        assert [batch.evaluation(i).to_dict() for i in range(len(units))] == [ev.to_dict() for ev in singles], backend
+    # the rectification list asks for the letter and cannot know what it gains
+    gaps = singles[2].gaps(rs)
+    assert [(g.item, g.recoverable, g.verified, g.action_en) for g in gaps.judgement] == [
+        ("2", None, False, "an assessor's entry, not yet given")]
+    # the fill-in workbook has a row for the letter, with no bounds
+    from fuac.render.workbook import assessable_rows
+
+    assert [(key, rule.kind) for key, _, _, rule in assessable_rows(rs, None)] == [("2", "letter_grade")]

@@ -18,7 +18,7 @@ from .decide.select import select as _select
 from .errors import FuacError
 from .explain import gaps as _gaps
 from .hookspecs import hookimpl
-from .kinds.base import Assessment, Inputs, Outcome, Reason, Rule, RuleContext
+from .kinds.base import Assessment, Entry, EntryError, Inputs, Outcome, Reason, Rule, RuleContext
 from .language.expressions import Expression, compile_expression
 from .language.models import Model, Text
 from .plan.engine import Engine, get_engine, reset_engine
@@ -69,6 +69,8 @@ __all__ = [
     "CohortTable",
     "ConditionResult",
     "Engine",
+    "Entry",
+    "EntryError",
     "Evaluation",
     "Expression",
     "FuacError",

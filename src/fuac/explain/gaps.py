@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import InputError
 from ..kinds import AllOrNothing, Bands, Deduction, Discretionary, Requirement, Shortfall, Target, VetoRule
-from ..kinds.base import Rule
+from ..kinds.base import Entry, Rule
 from ..language.comparators import BY_NODE, COMPARATORS
 from ..language.expressions import DECIMAL_CONTEXT, Expression
 from ..language.models import Indicator, Text
@@ -345,15 +345,16 @@ def reconstruct(ev: Evaluation, rs: RuleSet) -> tuple[dict[str, Any], dict[str, 
                     assessments[pp.key] = _entry(pp.rule, pr.points, pr.met, pr.rationale)
         elif prep.rule is not None and it.status == "scored":
             rule = prep.rule
-            if isinstance(rule, Discretionary) and it.judgement_points is not None:
-                assessments[it.id] = _entry(rule, it.points, it.met, None)
-            elif isinstance(rule, Requirement) and rule.expr is None:
+            entry = rule.entry
+            if entry is not None and entry.read and (
+                    entry.form == "met" or (entry.form == "points" and it.judgement_points is not None)):
                 assessments[it.id] = _entry(rule, it.points, it.met, None)
     return data, assessments
 
 
 def _entry(rule: Rule, points: Decimal | None, met: bool | None, rationale: str | None) -> dict[str, Any]:
-    e: dict[str, Any] = {"points": points} if isinstance(rule, Discretionary) else {"met": bool(met)}
+    entry = rule.entry
+    e: dict[str, Any] = {"points": points} if entry is not None and entry.form == "points" else {"met": bool(met)}
     if rationale:
         e["rationale"] = rationale
     return e
@@ -765,8 +766,9 @@ class _Builder:
     # -- one rule (an item's or a part's) that lost points
     def lost(self, it: ItemResult, key: str, rule: Rule, part: Any) -> None:
         src = part if part is not None else it
-        if isinstance(rule, Discretionary) or (isinstance(rule, Requirement) and rule.expr is None):
-            self.judgement(it, key, rule, part)
+        entry = rule.entry
+        if entry is not None and entry.read and entry.full is not None:
+            self.judgement(it, key, rule, part, entry)
             return
         plans = _plans_for(rule, self.orc)
 
@@ -830,17 +832,14 @@ class _Builder:
             )
         )
 
-    def judgement(self, it: ItemResult, key: str, rule: Rule, part: Any) -> None:
+    def judgement(self, it: ItemResult, key: str, rule: Rule, part: Any, entry: Entry) -> None:
         src = part if part is not None else it
-        if isinstance(rule, Discretionary):
-            full: dict[str, Any] = {"points": rule.params.points}  # type: ignore[attr-defined]
-        else:
-            full = {"met": True}
-        trial = self.orc.run(assess={key: full})
-        gain = _gain(self.base, trial) if self.points else None
+        full = entry.full  # None: a plugin kind's own entry, whose best value fuac cannot know
+        trial = self.orc.run(assess={key: full}) if full is not None else None
+        gain = _gain(self.base, trial) if self.points and trial is not None else None
         pending = src.status == "awaiting_assessor"
-        if isinstance(rule, Discretionary):
-            lo, hi = fmt_number(rule.params.min), fmt_number(rule.params.points)  # type: ignore[attr-defined]
+        if entry.form == "points":
+            lo, hi = (fmt_number(b) for b in entry.bounds)
             if pending:
                 zh, en = (
                     f"评估人酌情评分（{lo}至{hi}分），尚未评分",
@@ -849,9 +848,11 @@ class _Builder:
             else:
                 zh = f"评估人酌情评分{fmt_number(src.points)}/{hi}分"
                 en = f"assessor's judgement: {fmt_number(src.points)} of {hi}"
-        else:
+        elif entry.form == "met":
             zh = "评估人判断是否落实，尚未判断" if pending else "评估人判断未落实"
             en = "assessor's judgement, not yet given" if pending else "assessor judged it not met"
+        else:
+            zh, en = "评估人评定，尚未评定", "an assessor's entry, not yet given"
         changes: list[Change] = []
         pl = _condition_plan(getattr(rule, "expr", None), True, self.orc)
         also: dict[str, Decimal] = {}
@@ -878,7 +879,7 @@ class _Builder:
                 changes=changes,
                 action_zh=zh,
                 action_en=en,
-                verified=True,
+                verified=trial is not None,
                 also=also,
             )
         )
@@ -921,7 +922,7 @@ class _Builder:
         if src.status in BLOCKED:
             self.missing(it, key, reads if reads is not None else rule.reads, part)
         elif src.status == "awaiting_assessor":
-            self.judgement(it, key, rule, part)
+            self.judgement(it, key, rule, part, rule.entry or Entry("value"))
         elif src.status == "scored":
             if self.points and src.max is not None:
                 if src.points is not None and src.points < src.max:

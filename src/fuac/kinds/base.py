@@ -22,7 +22,7 @@ from pydantic import model_validator
 
 from ..errors import ExpressionError
 from ..language.comparators import COMPARATORS
-from ..language.expressions import DECIMAL_CONTEXT, OPERATORS, Expression, compile_expression
+from ..language.expressions import DECIMAL_CONTEXT, OPERATORS, Expression, compile_expression, exact_number
 from ..language.models import Comparator, Indicator, Model, Name, Parameter, Text
 from ..language.words import with_unit
 
@@ -43,6 +43,50 @@ class RuleError(ValueError):
 
 # ---------------------------------------------------------------------------
 # the objects a rule sees
+
+
+class EntryError(ValueError):
+    """An assessor's entry a rule refuses, in English and Chinese."""
+
+    def __init__(self, en: str, zh: str) -> None:
+        super().__init__(en)
+        self.en, self.zh = en, zh
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """What an assessor enters for a rule (``Rule.entry``).
+
+    ``form`` is ``"points"`` (a number from ``lo`` to ``hi``), ``"met"`` (true or false), or
+    ``"value"`` (a plugin kind's own entry, checked by its ``check_entry``: the batch then
+    scores the unit through the single-unit evaluator). ``read`` is False when the rule is
+    decided by its condition and never reads an entry (a requirement with a condition).
+    """
+
+    form: str
+    lo: Decimal | None = None
+    hi: Decimal | None = None
+    read: bool = True
+
+    def __post_init__(self) -> None:
+        if self.form not in ("points", "met", "value"):
+            raise ValueError(f"an entry is points, met or value, not {self.form!r}")
+        if self.form == "points" and (self.lo is None or self.hi is None):
+            raise ValueError("an entry of points has both bounds")
+
+    @property
+    def bounds(self) -> tuple[Decimal, Decimal]:
+        """``(lo, hi)`` of an entry of points."""
+        if self.lo is None or self.hi is None:
+            raise ValueError(f"an entry of {self.form} has no bounds")
+        return self.lo, self.hi
+
+    @property
+    def full(self) -> dict[str, Any] | None:
+        """The entry that gives all the rule's points (what the rectification list suggests)."""
+        if self.form == "points":
+            return {"points": self.hi}
+        return {"met": True} if self.form == "met" else None
 
 
 @dataclass(slots=True)
@@ -339,6 +383,35 @@ class Rule:
 
     def names_of(self, expr: Expression) -> frozenset[str]:
         return frozenset(n for n in expr.names if n in self.ctx.indicators)
+
+    @property
+    def entry(self) -> Entry | None:
+        """What an assessor enters for this rule; None when it takes no entry. A plugin kind
+        with ``assessable = True`` takes a ``"value"`` unless it says more."""
+        return Entry("value") if self.assessable else None
+
+    def check_entry(self, value: Any) -> Any:
+        """An assessor's entry as the rule reads it (points as an exact Decimal), or
+        :class:`EntryError` with the words of the refusal."""
+        e = self.entry
+        if e is None or e.form == "value":
+            return value
+        if e.form == "met":
+            if not isinstance(value, bool):
+                raise EntryError(f"expected true (met) or false (not met), got {value!r}",
+                                 f"应为 true（已落实）或 false（未落实），实际为 {value!r}")
+            return value
+        lo, hi = e.bounds
+        if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
+            raise EntryError(f"expected points between {lo} and {hi}, got {value!r}",
+                             f"应为{lo}至{hi}之间的分数，实际为 {value!r}")
+        try:
+            d = exact_number(value)
+        except OverflowError:  # NaN or infinite
+            d = None
+        if d is None or d < lo or d > hi:
+            raise EntryError(f"{value!r} is outside the allowed {lo}..{hi}", f"{value!r} 超出允许范围 {lo}至{hi}")
+        return d
 
     def label(self, name: str) -> Text:
         return self.ctx.label(name)

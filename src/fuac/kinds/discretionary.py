@@ -6,7 +6,7 @@ from typing import Any
 
 from ..language.models import Model, Number, Text
 from ..language.words import _pts_en, _pts_zh, fmt_points
-from .base import ZERO, Assessment, Inputs, Outcome, Reason, Rule, RuleContext, _Later
+from .base import ZERO, Assessment, Entry, Inputs, Outcome, Reason, Rule, RuleContext, _Later
 
 # ---------------------------------------------------------------------------
 # 8: discretionary points
@@ -41,6 +41,12 @@ class Discretionary(Rule):
         #: reasons that depend on nothing but the rule, shared by every unit
         self._why_met = Reason.later(self._say_met)
         self._why_awaited = Reason.later(self._say_awaited)
+
+    @property
+    def entry(self) -> Entry:
+        """Points from ``min`` to ``points``."""
+        p: Any = self.params
+        return Entry("points", p.min, p.points)
 
     def score(self, inputs: Inputs) -> Outcome:
         p: Any = self.params

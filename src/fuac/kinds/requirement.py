@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..language.models import Model, Number
-from .base import ZERO, Inputs, Outcome, Reason, Rule, RuleContext
+from .base import ZERO, Entry, Inputs, Outcome, Reason, Rule, RuleContext
 
 # ---------------------------------------------------------------------------
 # 16: requirements (checklists) and targets
@@ -32,6 +32,11 @@ class Requirement(Rule):
         src = self.expr.source if self.expr is not None else ""
         self._why_condition = {True: Reason(f"已落实（{src}）。", f"met ({src})."),
                                False: Reason(f"未落实（{src}）。", f"not met ({src}).")}
+
+    @property
+    def entry(self) -> Entry:
+        """Met or not; never read when the requirement has a condition."""
+        return Entry("met", read=self.expr is None)
 
     def score(self, inputs: Inputs) -> Outcome:
         p: Any = self.params

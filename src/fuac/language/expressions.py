@@ -335,6 +335,23 @@ def compile_expression(
     return Expression(text, tree.body, frozenset(used_names - set(BUILTIN_NAMES)), frozenset(used_funcs))
 
 
+def exact_number(v: Any) -> Decimal | None:
+    """A finite Decimal from an int/float/Decimal, or None when it is not a number."""
+    if isinstance(v, bool):
+        return None
+    if isinstance(v, int):
+        return Decimal(v)
+    if isinstance(v, float):
+        if math.isnan(v) or math.isinf(v):
+            raise OverflowError
+        return Decimal(repr(v))
+    if isinstance(v, Decimal):
+        if not v.is_finite():
+            raise OverflowError
+        return v
+    return None
+
+
 def to_decimal(value: Any) -> Any:
     """Numbers to Decimal (floats through their shortest repr); other values unchanged."""
     if isinstance(value, bool) or isinstance(value, (str, Decimal)) or value is None:

@@ -30,7 +30,6 @@ from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
 from ..errors import FuacError, InputError
-from ..kinds import Discretionary, Requirement
 from ..language.words import UNITS, fmt_number
 from ..run.results import Evaluation, Problem
 from .sheet import condition_state, is_points, row_cells, section_score, total_text, unit_name, verdict
@@ -151,10 +150,9 @@ def assessable_rows(rs: RuleSet, tier: str | None) -> list[tuple[str, Any, Any, 
             parts = it.parts if it.parts is not None else [None]
             for part in parts:
                 rule = part.rule if part is not None else it.rule
-                if rule is None or not rule.assessable:
-                    continue
-                if isinstance(rule, Requirement) and rule.expr is not None:
-                    continue  # decided by its condition: an entry would never be read
+                entry = rule.entry if rule is not None else None
+                if entry is None or not entry.read:
+                    continue  # no entry, or decided by its condition: an entry would never be read
                 key = part.key if part is not None else it.id
                 out.append((key, it, part, rule))
     return out
@@ -349,18 +347,21 @@ def write_template(
         item_text = f"{it.number or it.id}{'(' + part.id + ')' if part is not None else ''} "
         item_text += f"{label.zh}\n{label.en}" if label is not None else ""
         clause = (part.clause if part is not None else None) or it.clause or ""
-        if isinstance(rule, Discretionary):
-            lo, hi = rule.params.min, rule.params.points  # type: ignore[attr-defined]
-            if rule.expr is not None:
+        entry = rule.entry
+        if entry.form == "points":
+            lo, hi = entry.bounds
+            if getattr(rule, "expr", None) is not None:
                 clause += f"\n（条件满足时自动得满分，无需评分：{rule.expr.source}）"
             bounds: tuple[Any, Any] = (
                 float(lo) if lo != lo.to_integral_value() else int(lo),
                 float(hi) if hi != hi.to_integral_value() else int(hi),
             )
             score_groups.setdefault(("decimal", lo, hi), []).append(r)
-        else:
+        elif entry.form == "met":
             bounds = ("否", "是")
             score_groups.setdefault(("list", '"是,否"', None), []).append(r)
+        else:  # a plugin kind's own entry: written as given, checked when the workbook is read
+            bounds = ("", "")
         for col, v in enumerate([key, item_text, clause, bounds[0], bounds[1]], start=1):
             cell = ws.cell(r, col, v)
             cell.fill, cell.alignment, cell.border = st["meta_fill"], st["wrap"], st["border"]

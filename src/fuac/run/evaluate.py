@@ -15,14 +15,14 @@ from decimal import Decimal
 from typing import Any
 
 from ..errors import InputError
-from ..kinds import Discretionary, Requirement, VetoRule
-from ..kinds.base import Assessment, Inputs, Outcome, Reason, Rule
+from ..kinds import VetoRule
+from ..kinds.base import Assessment, EntryError, Inputs, Outcome, Reason, Rule
 from ..language.expressions import DECIMAL_CONTEXT, Expression
 from ..language.statuses import BLOCKED, BY_NAME, SETTLED
 from ..language.words import fmt_points
 from ..plan.engine import get_engine
 from ..plan.loader import Plan, PreparedCondition, PreparedItem, RuleSet
-from .inputs import _number, as_date, read_assessments, validate
+from .inputs import as_date, read_assessments, validate
 from .results import ConditionResult, Evaluation, ItemResult, PartResult, Problem, SectionResult
 
 ZERO = Decimal(0)
@@ -234,37 +234,13 @@ def _check_assessments(plan: Plan, entries: dict[str, Assessment], problems: lis
                 )
             )
             continue
-        if isinstance(found, Discretionary):
-            v = a.value
-            lo, hi = found.params.min, found.params.points  # type: ignore[attr-defined]
-            if isinstance(v, bool) or not isinstance(v, (int, float, Decimal)):
-                problems.append(
-                    _bad_assessment(
-                        key,
-                        f"expected points between {lo} and {hi}, got {v!r}",
-                        f"应为{lo}至{hi}之间的分数，实际为 {v!r}",
-                    )
-                )
-                continue
-            try:
-                d = _number(v)
-            except OverflowError:  # NaN or infinite
-                d = None
-            if d is None or d < lo or d > hi:
-                problems.append(
-                    _bad_assessment(key, f"{v!r} is outside the allowed {lo}..{hi}", f"{v!r} 超出允许范围 {lo}至{hi}")
-                )
-                continue
-            a = Assessment(d, a.rationale, a.assessor)
-        elif isinstance(found, Requirement) and not isinstance(a.value, bool):
-            problems.append(
-                _bad_assessment(
-                    key,
-                    f"expected true (met) or false (not met), got {a.value!r}",
-                    f"应为 true（已落实）或 false（未落实），实际为 {a.value!r}",
-                )
-            )
+        try:
+            value = found.check_entry(a.value)
+        except EntryError as exc:
+            problems.append(_bad_assessment(key, exc.en, exc.zh))
             continue
+        if value is not a.value:
+            a = Assessment(value, a.rationale, a.assessor)
         out[key] = a
     return out
 

@@ -8,35 +8,18 @@ the field is left out, so the rules that read it report ``missing_input`` or
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
 from ..errors import InputError
 from ..kinds.base import Assessment
+from ..language.expressions import exact_number as _number
 from ..language.models import Indicator
 from .results import Problem
 
 #: Keys of a reference value given with its source: ``{"value": 3.2, "source": "…"}``.
 REFERENCE_KEYS = frozenset({"value", "source"})
-
-
-def _number(v: Any) -> Decimal | None:
-    """A finite Decimal from an int/float/Decimal, or None when it is not a number."""
-    if isinstance(v, bool):
-        return None
-    if isinstance(v, int):
-        return Decimal(v)
-    if isinstance(v, float):
-        if math.isnan(v) or math.isinf(v):
-            raise OverflowError
-        return Decimal(repr(v))
-    if isinstance(v, Decimal):
-        if not v.is_finite():
-            raise OverflowError
-        return v
-    return None
 
 
 def check_value(name: str, ind: Indicator, raw: Any) -> tuple[Any, Problem | None]:

@@ -749,7 +749,7 @@ class Program:
         self.whole_row: dict[str, str] = {}  # rule keys that need the whole row through the single path
         for it in self.items:
             for key, rule in it.rules:
-                if rule.assessable and type(rule) not in (Discretionary, Requirement):
+                if rule.entry is not None and rule.entry.form == "value":
                     self.rules[key] = None
                     self.whole_row[key] = f"assessed rule kind {rule.kind!r}"
                     continue

@@ -15,7 +15,6 @@ from typing import Any
 import numpy as np
 
 from ...errors import InputError
-from ...kinds import Discretionary, Requirement
 from ...language.models import Indicator
 from ...language.statuses import STATUSES
 from ...plan.engine import get_engine
@@ -334,16 +333,17 @@ class Runner:
         K = self.program.K
         for key, colmap in lay.assess.items():
             rule = self.assessable.get(key)
-            if rule is None:
-                continue  # a warning only
+            entry = rule.entry if rule is not None else None
+            if entry is None or entry.form == "value":
+                continue  # a warning only, or a plugin kind's entry: its units go through the single path
             raw = chunk.cols[colmap["value"]]
             v = raw.values
             present = np.ones(n, bool) if raw.null is None else ~raw.null
             if chunk.nan_is_null and v.dtype.kind == "f":
                 present &= ~np.isnan(v)
             bad = np.zeros(n, bool)
-            if isinstance(rule, Discretionary):
-                lo, hi = rule.params.min, rule.params.points  # type: ignore[attr-defined]
+            if entry.form == "points":
+                lo, hi = entry.bounds
                 if v.dtype.kind == "b":
                     bad = present.copy()
                     values = np.zeros(n, np.int64)
@@ -371,8 +371,7 @@ class Runner:
                     if not all_exact:
                         full |= present & finite & ~exact
                 ac = AssessCol(present & ~bad, values, K)
-            else:
-                assert isinstance(rule, Requirement)
+            else:  # met or not
                 if v.dtype.kind == "b":
                     ac = AssessCol(present, v, 0)
                 else:
@@ -387,9 +386,9 @@ class Runner:
         """Assessments through ``read_assessments`` and ``_check_assessments``, row by row."""
         n = chunk.n
         K = self.program.K
+        forms = {key: r.entry.form if r.entry is not None else "value" for key, r in self.assessable.items()}
         present = {key: np.zeros(n, bool) for key in self.assessable}
-        values = {key: (np.zeros(n, bool) if isinstance(r, Requirement) else np.zeros(n, np.int64))
-                  for key, r in self.assessable.items()}
+        values = {key: (np.zeros(n, bool) if form == "met" else np.zeros(n, np.int64)) for key, form in forms.items()}
         bad: dict[str, np.ndarray] = {}
         for i in range(n):
             flat = chunk.record(i)
@@ -405,10 +404,10 @@ class Runner:
                 if p.severity == "error":
                     bad.setdefault(p.field, np.zeros(n, bool))[i] = True
             for key, a in checked.items():
-                if key not in present:
+                if forms.get(key, "value") == "value":
                     full[i] = True  # an assessed plugin kind: the whole row through the single path
                     continue
-                if isinstance(self.assessable[key], Requirement):
+                if forms[key] == "met":
                     values[key][i] = bool(a.value)
                 else:
                     try:
@@ -418,8 +417,7 @@ class Runner:
                         continue
                 present[key][i] = True
         for key in self.assessable:
-            env.assess[key] = AssessCol(present[key], values[key], 0 if isinstance(self.assessable[key], Requirement)
-                                        else K)
+            env.assess[key] = AssessCol(present[key], values[key], 0 if forms[key] == "met" else K)
         for fieldname, mask in bad.items():
             codes[fieldname] = np.where(mask, _P["invalid_assessment"], 0).astype(np.int8)
 

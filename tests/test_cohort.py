@@ -104,6 +104,9 @@ def test_values_given_by_region() -> None:
     assert res.column("cohort.places_avg", exact=True).tolist() == [Decimal("2.5"), Decimal("2.5")]
     assert res.column("item.1", exact=True).tolist() == [0, 2]
     assert res.column("item.2.status").tolist() == ["missing_input", "missing_input"]
+    # the value's source says it was given, not computed from the batch (over no unit of it)
+    assert res.record(0)["data"]["places_avg"] == {"value": Decimal("2.5"), "source": "cohort: given for region 4501"}
+    assert res.column("cohort.places_avg.size").tolist() == [0, 0]
 
 
 def test_evaluate_alone_does_not_compute_it() -> None:
@@ -168,3 +171,22 @@ def test_values_given_for_a_name_that_is_not_a_cohort_value_are_refused() -> Non
     # places is an indicator of the units, not a reference value computed over a cohort
     with pytest.raises(ValueError, match=r"^'places' is not a reference value computed over a cohort in cohort$"):
         fuac.evaluate_many(RULES, UNITS[:1], tier="county", on=ON, cohorts={"places": {"4501": 2}})
+
+
+def test_weighted_mean_with_decimal_weights_and_a_value_beyond_fixed_point() -> None:
+    # weights with decimals (population as a decimal), and one value with more decimals than the batch's
+    # fixed point keeps (summed exactly, row by row, beside the others):
+    # (2 × 1.5 + 4 × 0.5 + 1.0000000001 × 2) / (1.5 + 0.5 + 2) = 7.0000000002 / 4 = 1.75000000005
+    text = RULES.read_text(encoding="utf-8").replace('[indicators.population]\ntype = "integer"',
+                                                      '[indicators.population]\ntype = "decimal"')
+    rs = fuac.loads(text)
+    units = [{"code": "450102", "population": 1.5, "places": 2, "enrolment": 10},
+             {"code": "450103", "population": 0.5, "places": 4, "enrolment": 10},
+             {"code": "450104", "population": 2, "places": Decimal("1.0000000001"), "enrolment": 10}]
+    for backend in ("vector", "python"):
+        for chunk_size in (3, 1):  # one table, and tables of one row each merged
+            res = fuac.evaluate_many(rs, units, tier="county", on=ON, backend=backend, chunk_size=chunk_size)
+            assert res.column("cohort.places_avg", exact=True).tolist() == [Decimal("1.75000000005")] * 3
+            assert res.column("cohort.places_avg.size").tolist() == [3, 3, 3]
+            # 2 and 4 are above the mean; 1.0000000001 is not
+            assert res.column("item.1", exact=True).tolist() == [2, 2, 0]

@@ -105,6 +105,10 @@ def test_revoked_in_2019_may_not_apply_in_2020_to_2022():
         assert "被撤销称号的,不得参加下一周期申报和评选。" in st.clauses
     assert lc.title_status(WH, history, 2019).state == "revoked"
     assert lc.title_status(WH, history, 2023).may_apply is True
+    # the words name the previous cycle (Wuhan's cycles run 2017–2019, 2020–2022)
+    st = lc.title_status(WH, history, 2021)
+    assert "上一周期（2017—2019）被撤销称号，不得参加本周期申报和评选。" in st.reason.zh
+    assert st.reason.en.endswith(" A title was revoked in the previous cycle (2017–2019): may not apply in this cycle.")
 
 
 def test_revoked_title_does_not_count_toward_an_extension():
@@ -179,6 +183,17 @@ def test_quota_errors():
     with pytest.raises(ValueError, match="not 'by_parent_count'"):
         lc.recommendation_cap(WH, "city_villages", 3)
     with pytest.raises(ValueError, match="whole number"):
+        lc.quota_count(GD, "named_share", -1)
+
+
+def test_quota_explanations_word_for_word():
+    r = lc.quota_count(WH, "city_villages", 1234)
+    assert (r.reason.zh, r.reason.en) == ("1234×5%=61.7，向下取整为61个。", "1234 × 5 % = 61.7, rounded floor: 61.")
+    r = lc.quota_count(WH, "city_streets")
+    assert (r.reason.zh, r.reason.en, r.base, r.exact, r.rounding) == ("20个。", "20.", None, None, None)
+    r = lc.quota_count(WH, "province_districts")
+    assert (r.reason.zh, r.reason.en) == ("1至2个。", "from 1 to 2.")
+    with pytest.raises(ValueError, match=r"^n must be a whole number ≥ 0, not -1$"):
         lc.quota_count(GD, "named_share", -1)
 
 

@@ -1373,6 +1373,17 @@ rounding = "half_up"
 parent_level = "city"
 
 [[quotas]]
+id = "city_share_eligible"
+label = { zh = "各市符合条件单位比例", en = "Share of eligible units per city" }
+clause = "各市不超过所辖符合条件单位的15%"
+kind = "share_per_parent"
+per = "year"
+share = 0.15
+of = "eligible"
+rounding = "half_up"
+parent_level = "city"
+
+[[quotas]]
 id = "one_to_two"
 label = { zh = "每年1至2个", en = "1 to 2 a year" }
 clause = "每年推荐1至2个"
@@ -1415,6 +1426,18 @@ def test_quota_share_rounding(tmp_path: Path, backend: str, n: int, floor: int, 
         assert not left.selected and left.quota == f"share_{mode}"
 
 
+def test_quota_count_words_name_the_rounding(tmp_path: Path) -> None:
+    from fuac.decide import lifecycle as lc
+
+    rs = load(tmp_path, QUOTAS)
+    # 30 × 15 % = 4.5 by each rounding: 4, 5, 5
+    words = [(lc.quota_count(rs, f"share_{m}", 30).reason.zh, lc.quota_count(rs, f"share_{m}", 30).reason.en)
+             for m in ("floor", "ceil", "half_up")]
+    assert words == [("30×15%=4.5，向下取整为4个。", "30 × 15 % = 4.5, rounded floor: 4."),
+                     ("30×15%=4.5，向上取整为5个。", "30 × 15 % = 4.5, rounded ceil: 5."),
+                     ("30×15%=4.5，四舍五入为5个。", "30 × 15 % = 4.5, rounded half up: 5.")]
+
+
 @pytest.mark.parametrize(("size", "cap"), [(4, 1), (5, 2), (8, 2), (9, 3)])
 @pytest.mark.parametrize("backend", ["python", "vector"])
 def test_quota_caps_at_band_boundaries(tmp_path: Path, backend: str, size: int, cap: int) -> None:
@@ -1452,6 +1475,19 @@ def test_quota_share_of_eligible_or_of_applicants(tmp_path: Path, backend: str) 
     sel = res.select(quotas=["share_applicants"])
     assert sel.quotas[0].cap == 2
     assert [p.unit for p in sel.recommended] == ["u1", "u2"]  # an ineligible unit is never selected
+
+
+@pytest.mark.parametrize("backend", ["python", "vector"])
+def test_quota_share_per_parent_of_eligible_units(tmp_path: Path, backend: str) -> None:
+    rs = load(tmp_path, QUOTAS)
+    # 10 units of city 4501, the last 3 ineligible (4.9 < 5): 7 × 15 % = 1.05, half up → 1
+    # (counting the ineligible too would give 10 × 15 % = 1.5 → 2)
+    units = _units(7) + [{"code": f"45010{j}", "name": f"x{j}", "score": D("4.9")} for j in (8, 9)]
+    units.append({"code": "450110", "name": "x10", "score": D("4.9")})
+    res = fuac.evaluate_many(rs, units, tier="county", on=ON, backend=backend)
+    sel = res.select(quotas=["city_share_eligible"])
+    assert sel.quotas[0].caps == {"4501": 1}
+    assert [p.unit for p in sel.recommended] == ["u1"]
 
 
 @pytest.mark.parametrize(("size", "cap"), [(9, 1), (10, 2), (23, 3), (30, 5)])

@@ -352,3 +352,64 @@ def test_a_formula_that_gives_no_number_cannot_score(expression: str, gave: str)
     it = fuac.evaluate(rs, {"x": 2}).item("2")
     assert (it.points, it.status) == (None, "invalid_input")
     assert it.reason_en == f"cannot score from these inputs: ValueError: formula gave {gave}, not a number."
+
+
+def test_conditions_say_whether_they_hold_word_for_word() -> None:
+    ev = fuac.evaluate("guangdong-2020", {"major_violation_3y": True, "falsified_3y": False}, tier="county", on=ON)
+    said = {v.id: (v.holds, v.reason_zh, v.reason_en) for v in ev.vetoes}
+    assert said["major_violation"] == (True, "近三年发生重大违法违规案件：已发生，一票否决。",
+                                       "Major case of violating laws or regulations in the last three years: "
+                                       "occurred, veto.")
+    assert said["falsified"] == (False, "近三年弄虚作假、统计数据严重失实：未发生。",
+                                 "Falsification or seriously untrue statistics in the last three years: did not occur.")
+    assert said["severe_decline"] == (None, "近三年工作水平严重滑坡：缺少或无效输入（severe_decline_3y），无法判断。",
+                                      "Severe decline in the level of work in the last three years: cannot tell, "
+                                      "missing or invalid severe_decline_3y.")
+    ev = fuac.evaluate("wuhan-2017", {"street_district_target_advanced_3y": True, "one_vote_veto_3y": True},
+                       tier="street", on=ON)
+    said = {c.id: (c.holds, c.reason_zh, c.reason_en) for c in ev.eligibility}
+    assert said["street_target_advanced"] == (
+        True, "近三年内获得过所在区党政线计划生育目标管理先进单位：符合。",
+        "Advanced unit of the district's family-planning target management in the last three years: met.")
+    assert said["street_no_veto"] == (False, "近三年没有“一票否决”事项：不符合。",
+                                      "No one-vote-veto matter in the last three years: not met.")
+
+
+ASSESSED = FORMULA.replace('id = "formula-words"', 'id = "assessed-words"').replace("total = 4", "total = 2").replace(
+    "max = 4", "max = 2").split("[[sections.items]]")[0] + """
+[[sections.items]]
+id = "1"
+max = 2
+kind = "requirement"
+points = 2
+"""
+
+
+@pytest.mark.parametrize(("entry", "points", "met", "zh", "en"), [
+    ({"met": True, "rationale": "有文件"}, 2, True, "评估人判断已落实，理由：有文件。",
+     "assessor judged it met; rationale: 有文件."),
+    (False, 0, False, "评估人判断未落实。", "assessor judged it not met."),
+])
+def test_an_assessed_requirement_is_the_assessors_judgement(tmp_path: Path, entry: Any, points: int, met: bool,
+                                                           zh: str, en: str) -> None:
+    path = tmp_path / "assessed.toml"
+    path.write_text(ASSESSED, encoding="utf-8")
+    rs = fuac.load(path)
+    ev = fuac.evaluate(rs, {}, assessments={"1": entry})
+    it = ev.item("1")
+    assert (it.points, it.met, it.judgement_points, it.reason_zh, it.reason_en) == (points, met, points, zh, en)
+    assert ev.judgement_points == points
+    for backend in ("vector", "python"):
+        res = fuac.evaluate_many(rs, [{"data": {}, "assessments": {"1": entry}}], backend=backend)
+        assert res.evaluation(0).to_dict() == ev.to_dict(), backend
+
+
+def test_discretionary_points_given_by_the_condition_name_it() -> None:
+    # liunan 5.a (有机构和人员…得2分，否则酌情扣分): its label names what was met; item 7 of mini has no label
+    (a, _) = fuac.evaluate("liunan-2023", {"grassroots_staffing": True}).item("5").parts
+    assert (a.points, a.reason_zh, a.reason_en) == (
+        2, "乡村两级有机构人员或专人负责已满足，得2分。",
+        "Offices and staff in townships, a designated person in villages met: 2 points.")
+    mini = fuac.load(Path(__file__).parent / "data" / "mini.toml")
+    it = fuac.evaluate(mini, {"has_doc": True, "meetings": 2}, on=ON).item("7")
+    assert (it.points, it.reason_zh, it.reason_en) == (4, "条件已满足，得4分。", "condition met: 4 points.")

@@ -99,6 +99,9 @@ def test_sizes_given_for_some_cities_the_others_counted_and_said() -> None:
     # codes as numbers are codes; every size given: no note
     both = res.select(quotas=["city_recommendation"], parent_sizes={4401: 11, 4402: 10})
     assert picked(both) == ["u440101", "u440102", "u440103", "u440201", "u440202"] and both.notes == []
+    # a whole float is a code too (a spreadsheet's numbers are floats)
+    floats = res.select(quotas=["city_recommendation"], parent_sizes={4401.0: 11, 4402.0: 10})
+    assert picked(floats) == picked(both) and floats.notes == []
 
 
 @pytest.mark.parametrize(("sizes", "words"), [
@@ -149,6 +152,65 @@ def test_vetoed_and_ineligible_units_are_never_selected() -> None:
     assert picked(sel) == ["u440103"]
     assert sel.picks[0].rank is None and "一票否决" in sel.picks[0].reason.zh and "vetoed" in sel.picks[0].reason.en
     assert "资格待定" in sel.picks[1].reason.zh
+
+
+def test_set_aside_reasons_name_every_condition_word_for_word() -> None:
+    # Guangdong: two vetoes at once; Wuhan streets: two eligibility conditions failed at once
+    gd = counties("4401", 2)
+    gd[0].update(major_violation_3y=True, falsified_3y=True)
+    (p, _) = fuac.evaluate_many("guangdong-2020", gd, tier="county", on=ON).select().picks
+    assert (p.reason.zh, p.reason.en) == (
+        "一票否决（近三年发生重大违法违规案件、近三年弄虚作假、统计数据严重失实），不予推荐。",
+        "vetoed (Major case of violating laws or regulations in the last three years; Falsification or seriously "
+        "untrue statistics in the last three years): never recommended.")
+    wh = [unit("wuhan-2017", "street", "420101001", 30, street_district_target_advanced_3y=False,
+               street_sex_ratio_governance_effective=False)]
+    (p,) = fuac.evaluate_many("wuhan-2017", wh, tier="street", on=ON).select().picks
+    assert (p.rank, p.selected, p.reason.zh, p.reason.en) == (
+        None, False,
+        "不符合申报条件（近三年政策外多孩无明显增加、出生人口性别比综合治理工作有明显成效、"
+        "近三年内获得过所在区党政线计划生育目标管理先进单位），不予推荐。",
+        "not eligible (Multiple births outside the policy not markedly up, sex-ratio work clearly effective (last "
+        "three years); Advanced unit of the district's family-planning target management in the last three years): "
+        "never recommended.")
+
+
+def test_a_selection_as_a_dict_and_a_table() -> None:
+    # Wuhan: each district names at most 2 streets a year; 420102 named one earlier this year
+    units = [unit("wuhan-2017", "street", c, m)
+             for c, m in (("420101001", 32), ("420101002", 31), ("420101003", 30), ("420102001", 29))]
+    res = fuac.evaluate_many("wuhan-2017", units, tier="street", on=ON)
+    sel = res.select(quotas=["district_streets"], reserves=1, used={"district_streets": {"420102": 1}})
+    d = sel.to_dict()
+    # ranks 1, 2 fill 420101's two; rank 3 is left out and the one reserve; 420102 has one place left for rank 4
+    assert (d["ruleset"], d["tier"], d["order"], d["recommended"], d["reserves"], d["notes"]) == (
+        "wuhan-2017", "street", ["completion desc"], [0, 1, 3], [2], [])
+    (q,) = d["quotas"]
+    assert set(q) == {"id", "kind", "per", "label", "clause", "cap", "used", "before", "min_count", "caps", "usage",
+                      "usage_before", "explanation"}
+    assert (q["id"], q["kind"], q["per"], q["cap"], q["caps"], q["usage"], q["usage_before"], q["explanation"]) == (
+        "district_streets", "count_per_parent", "year", None, {"420101": 2, "420102": 2},
+        {"420101": 2, "420102": 2}, {"420102": 1}, None)
+    assert q["label"] == {"zh": "每个区每年推荐街(乡)不超过2个",
+                          "en": "Each district recommends at most 2 streets/townships a year"}
+    third = d["units"][2]
+    assert third == {"index": 2, "unit": "u420101003", "region": "420101", "rank": 3, "selected": False,
+                     "reserve": True, "quota": "district_streets", "key": [0, "-30"], "reason": {
+                         "zh": "第3名，“每个区每年推荐街(乡)不超过2个”在420101的名额（2个）已满，未入选；"
+                               "列为备选第1位。",
+                         "en": "ranked 3: “Each district recommends at most 2 streets/townships a year” is full in "
+                               "420101 (2): not selected; reserve no. 1."}}
+    table = sel.to_pandas()
+    assert table.columns.tolist() == ["index", "unit", "region", "rank", "selected", "reserve", "quota", "reason_zh",
+                                      "reason_en"]
+    assert table["reason_en"].tolist()[0] == "ranked 1, within the quotas: selected."
+    # a share's explanation, as a dict: 3 × 15 % = 0.45, floor → 0
+    gd = fuac.evaluate_many("guangdong-2020", counties("4401", 3), tier="county", on=ON)
+    (share,) = gd.select(quotas=["named_share"]).to_dict()["quotas"]
+    assert share["explanation"] == {"zh": "3×15%=0.45，向下取整为0个。", "en": "3 × 15 % = 0.45, rounded floor: 0."}
+    # none named earlier is a count too (0)
+    assert res.select(quotas=["district_streets"], used={"district_streets": {"420102": 0}}).to_dict()[
+        "recommended"] == [0, 1, 3]
 
 
 def test_incomplete_units_are_not_ranked() -> None:

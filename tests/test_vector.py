@@ -273,3 +273,90 @@ def test_nan_and_infinity_are_rejected_but_pandas_nan_is_missing() -> None:
     polars = pl.DataFrame({"awareness": [float("nan"), float("inf"), None, 95.0]})
     res = fuac.evaluate_many(rs, polars, on="2023-05-01")
     assert res.column("errors").tolist() == ["awareness: not_finite", "awareness: not_finite", None, None]
+
+
+# ---------------------------------------------------------------------------
+# expressions: what the vector backend compiles gives what the single-unit evaluator gives, and what
+# it does not compile is handed back with its reason
+
+ONE_RULE = """
+[scheme]
+id = "one-rule"
+version = "1"
+kind = "points"
+title = {{ zh = "一条", en = "One rule" }}
+issuer = {{ zh = "测试", en = "Test" }}
+issued = 2023-01-01
+valid_from = 2023-01-01
+total = 1
+precision = 0.1
+jurisdiction = [{{ code = "45", level = "province" }}]
+
+[indicators.x]
+type = "decimal"
+unit = "percent"
+label = {{ zh = "值", en = "Value" }}
+
+[[sections]]
+id = "A"
+title = {{ zh = "甲", en = "A" }}
+max = 1
+
+[[sections.items]]
+id = "1"
+max = 1
+{rule}
+"""
+XS = [0.5, 1, 1.5, 2, 2.5, 3, 3.5]
+
+
+@pytest.mark.parametrize(("condition", "points"), [
+    # a choice between conditions, as the condition: x ≤ 2 reads x > 3 (never), x > 2 reads x > 1 (always)
+    ("(x > 1) if x > 2 else (x > 3)", [0, 0, 0, 0, 1, 1, 1]),
+    # the same choice as a value compared: x ≤ 1: F ≠ F; 1 < x ≤ 2: F ≠ T; x > 2: T ≠ T
+    ("((x > 1) if x > 2 else (x > 3)) != (x > 1)", [0, 0, 1, 1, 0, 0, 0]),
+    # two conditions compared as values
+    ("(x > 1) == (x < 3)", [0, 0, 1, 1, 1, 0, 0]),
+    ("(x > 1 and x < 3) == (x >= 2)", [1, 1, 0, 1, 1, 0, 0]),
+    # a chain of comparisons
+    ("1 < x <= 3", [0, 0, 1, 1, 1, 1, 0]),
+    # a choice between numbers; a sign; functions
+    ("(min(x, 2) if x > 1 else x) >= 1.5", [0, 0, 1, 1, 1, 1, 1]),
+    ("-x <= -2", [0, 0, 0, 1, 1, 1, 1]),
+    ("abs(x - 2) <= 0.5", [0, 0, 1, 1, 1, 0, 0]),
+    ("clamp(x, 1, 3) == x", [0, 1, 1, 1, 1, 1, 0]),
+    ("round(x) == 2", [0, 0, 1, 1, 0, 0, 0]),  # half up: 1.5 → 2, 2.5 → 3
+])
+def test_compiled_conditions_score_as_written(condition: str, points: list[int]) -> None:
+    rs = fuac.loads(ONE_RULE.format(rule=f'kind = "all_or_nothing"\npoints = 1\ncondition = "{condition}"'))
+    recs = [{"x": x} for x in XS]
+    res = fuac.evaluate_many(rs, recs, on=ON)
+    assert res.backend_report["fallback"] == {}  # compiled, not handed back
+    assert res.column("item.1", exact=True).tolist() == points
+    single = [fuac.evaluate(rs, r, on=as_date(ON)).item("1").points for r in recs]
+    assert single == points
+
+
+@pytest.mark.parametrize(("expression", "why"), [
+    ("x / 2", "division is not compiled"),
+    ("x // 2", "'//' is not compiled"),
+    ("x % 2", "'%' is not compiled"),
+    ("x * 0.00000000000001", "more than 18 decimals"),
+    ("abs(x, x)", "abs() takes one argument"),
+    ("clamp(x, 1)", "clamp() takes three arguments"),
+    ("clamp(x, x, 3)", "clamp() with bounds that are not constants in order"),
+    ("clamp(x, 1, x)", "clamp() with bounds that are not constants in order"),
+    ("clamp(x, 3, 1)", "clamp() with bounds that are not constants in order"),
+    ("round(x, x)", "round() with a variable number of places"),
+    ("round(x, 99)", "round(): places out of range"),
+    ("x ** 0", "'** 0' is not compiled"),
+    ("'a' if x > 1 else 1", "a choice between values of different kinds"),
+])
+def test_what_is_not_compiled_is_handed_back_with_its_reason(expression: str, why: str) -> None:
+    rs = fuac.loads(ONE_RULE.format(rule=f'kind = "formula"\nexpression = "{expression}"\nmax_points = 1\n'
+                                         'min_points = 0'))
+    recs = [{"x": x} for x in XS]
+    res = fuac.evaluate_many(rs, recs, on=ON)
+    assert res.backend_report["fallback"] == {"1": why}
+    assert res.column("item.1", exact=True).tolist() == [
+        fuac.evaluate(rs, r, on=as_date(ON)).item("1").points for r in recs]

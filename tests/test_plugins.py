@@ -424,6 +424,9 @@ class LetterGrade(fuac.Rule):
         super().__init__(rule_id, params, ctx)
         self.max_points = Decimal(5)
 
+    def describe(self) -> tuple[str, str]:
+        return "评估人评定等级：A得5分，B得3分，C不得分。", "An assessor's letter: A 5 points, B 3, C 0."
+
     def check_entry(self, value: Any) -> Any:
         if value not in self.POINTS:
             raise fuac.EntryError(f"expected A, B or C, got {value!r}", f"应为 A、B 或 C，实际为 {value!r}")
@@ -507,3 +510,14 @@ def test_an_assessed_plugin_kind_scores_alike_one_unit_and_a_batch(tmp_path: Pat
     from fuac.render.workbook import assessable_rows
 
     assert [(key, rule.kind) for key, _, _, rule in assessable_rows(rs, None)] == [("2", "letter_grade")]
+
+
+def test_a_plugin_kind_describes_itself_on_the_scheme_page(demo: types.ModuleType) -> None:
+    from fuac.render.docgen import ruleset_page
+
+    rs = engine(plugin("letters_pkg", fuac_rule_kinds=[LetterGrade])).load_text(LETTER_RULES, name="letters.toml")
+    page = ruleset_page(rs)
+    assert "  - 评估人评定等级：A得5分，B得3分，C不得分。\n  - An assessor's letter: A 5 points, B 3, C 0.\n" in page
+    # a kind that says nothing of itself is described by its parameters (the demo's ratio_band)
+    demo_page = ruleset_page(engine(demo).load_id("demo-2024"))
+    assert "  - 规则类型 `ratio_band`：`numerator` = `\"places\"`, `denominator` = `\"population\"`" in demo_page

@@ -33,7 +33,7 @@ from ..language.comparators import BY_NODE, COMPARATORS
 from ..language.expressions import DECIMAL_CONTEXT, Expression
 from ..language.models import Indicator, Text
 from ..language.statuses import BLOCKED
-from ..language.words import UNITS, fmt_number, with_unit
+from ..language.words import SCOPE_WORDS, UNITS, fmt_number, with_unit
 from ..run.results import _json
 
 if TYPE_CHECKING:
@@ -980,13 +980,8 @@ class _Builder:
                 )
             elif c.id in conds and conds[c.id].expr is not None:
                 pl = _condition_plan(conds[c.id].expr, not veto, self.orc)
-            scope_zh = {
-                "eligibility": "申报资格否决",
-                "outcome": "一票否决",
-                "tier_cap": "限制等次",
-                "cascade": "连带否决",
-            }
-            head_zh = f"［{scope_zh.get(c.scope, c.scope) if veto else '申报条件'}］{c.label.zh}"
+            scope_zh = SCOPE_WORDS[c.scope].short[0] if c.scope in SCOPE_WORDS else c.scope
+            head_zh = f"［{scope_zh if veto else '申报条件'}］{c.label.zh}"
             head_en = f"[{c.scope if veto else 'eligibility'}] {c.label.en}"
             if unknown:
                 zh = f"{head_zh}：缺少输入（{'、'.join(c.missing)}），无法判断"

@@ -11,6 +11,7 @@ from pydantic import model_validator
 from ..language.models import Comparator, Model, Name, Number, Text
 from ..language.words import _pts, _pts_en, _pts_zh
 from .base import ZERO, Inputs, Outcome, Reason, Rule, RuleContext, Test, _Later, _prepare_tests
+from .drafting import Drafting, points
 
 # ---------------------------------------------------------------------------
 # 1, 6, 7: all or nothing, thresholds, comparison with a reference value
@@ -48,7 +49,6 @@ class AllOrNothing(Rule):
         for t in self.tests:
             reads |= t.reads
         self.reads = frozenset(reads)
-        self.describe = {"points": params.points, "condition": params.condition}
         pts = self.max_points or ZERO
         #: the two reasons of a condition, shared by every unit (written once, on first read)
         self._why_condition = {True: Reason.later(self._say_condition, True, pts),
@@ -88,6 +88,12 @@ class AllOrNothing(Rule):
         pz, pe = _pts(got)
         return f"{zh}，{pz}。", f"{en}: {pe}."
 
+    def describe(self) -> tuple[str, str]:
+        p: Any = self.params
+        cz, ce = Drafting(self).condition(p.condition, p.tests)
+        pz, pe = points(p.points)
+        return f"{cz}得{pz}，否则不得分。", f"{pe} when {ce}; otherwise 0."
+
 
 class ThresholdParams(Model):
     points: Number
@@ -120,12 +126,15 @@ class Threshold(AllOrNothing):
         )
         super().__init__(rule_id, inner, ctx)
         self.params = params
-        self.describe = {
-            "points": params.points,
-            "indicator": params.indicator,
-            "comparator": params.comparator,
-            "threshold": params.threshold if params.threshold is not None else params.parameter,
-        }
+
+    def describe(self) -> tuple[str, str]:
+        p: Any = self.params
+        t = Test(
+            indicator=p.indicator, comparator=p.comparator, threshold=p.threshold, parameter=p.parameter, unit=p.unit
+        )
+        cz, ce = Drafting(self).test(t)
+        pz, pe = points(p.points)
+        return f"{cz}得{pz}，否则不得分。", f"{pe} when {ce}; otherwise 0."
 
 
 class VersusReferenceParams(Model):
@@ -152,12 +161,6 @@ class VersusReference(AllOrNothing):
         )
         super().__init__(rule_id, inner, ctx)
         self.params = params
-        self.describe = {
-            "points": params.points,
-            "indicator": params.indicator,
-            "comparator": params.comparator,
-            "reference": params.reference,
-        }
 
     def score(self, inputs: Inputs) -> Outcome:
         out = super().score(inputs)
@@ -168,3 +171,12 @@ class VersusReference(AllOrNothing):
             "source": inputs.sources.get(ref),
         }
         return out
+
+    def describe(self) -> tuple[str, str]:
+        p: Any = self.params
+        cz, ce = Drafting(self).test(Test(indicator=p.indicator, comparator=p.comparator, reference=p.reference))
+        pz, pe = points(p.points)
+        return (
+            f"{cz}得{pz}，否则不得分；参考值缺失时无法评分。",
+            f"{pe} when {ce}; otherwise 0. Without the reference value the item cannot be scored.",
+        )

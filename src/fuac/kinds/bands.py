@@ -8,6 +8,7 @@ from ..language.comparators import COMPARATORS
 from ..language.models import Comparator, Model, Name, Number
 from ..language.words import _pts_en, _pts_zh, with_unit
 from .base import Inputs, Outcome, Rule, RuleContext, RuleError, _Later
+from .drafting import Drafting, points
 
 
 class Band(Model):
@@ -41,10 +42,6 @@ class Bands(Rule):
             raise ValueError("'bands' needs at least one band")
         self.max_points = max([b.points for b in params.bands] + [params.otherwise])
         self.reads = frozenset([params.indicator])
-        self.describe = {
-            "indicator": params.indicator,
-            "bands": [(b.comparator, b.threshold, b.points) for b in params.bands],
-        }
 
     def score(self, inputs: Inputs) -> Outcome:
         p: Any = self.params
@@ -66,3 +63,19 @@ class Bands(Rule):
         tz, te = with_unit(b.threshold, p.unit)
         cz = ce = COMPARATORS[b.comparator].symbol
         return f"{lab.zh} {vz} {cz} {tz}，{_pts_zh(b.points)}。", f"{lab.en} {ve} {ce} {te}: {_pts_en(b.points)}."
+
+    def describe(self) -> tuple[str, str]:
+        p: Any = self.params
+        lz, le = Drafting(self).label(p.indicator)
+        zh, en = [], []
+        for b in p.bands:
+            sym = COMPARATORS[b.comparator].symbol
+            vz, ve = with_unit(b.threshold, p.unit)
+            bz, be = points(b.points)
+            zh.append(f"{sym} {vz} 得{bz}")
+            en.append(f"{sym} {ve}: {be}")
+        oz, oe = points(p.otherwise)
+        return (
+            f"按{lz}分档（取第一个满足的档次）：{'；'.join(zh)}；其余得{oz}。",
+            f"Banded on {le} (the first band that holds): {'; '.join(en)}; otherwise {oe}.",
+        )

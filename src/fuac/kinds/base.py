@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import decimal
+import json
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -364,11 +365,16 @@ class Rule:
         #: True when this rule is its item's only rule (set by the loader): then a
         #: floor at item level is applied by the rule itself.
         self.standalone = False
-        #: what the rule compares against: shown in reports and gap analysis
-        self.describe: dict[str, Any] = {}
 
     def score(self, inputs: Inputs) -> Outcome:  # pragma: no cover - abstract
         raise NotImplementedError
+
+    def describe(self) -> tuple[str, str]:
+        """The rule in plain words, (Chinese, English), as the scheme pages print it. A kind
+        that does not say more is described by its parameters."""
+        dumped = self.params.model_dump(mode="json", exclude_none=True)
+        text = ", ".join(f"`{k}` = `{json.dumps(dumped[k], ensure_ascii=False)}`" for k in dumped)
+        return f"规则类型 `{self.kind}`：{text}。", f"Rule kind `{self.kind}`: {text}."
 
     @property
     def floors_itself(self) -> bool:

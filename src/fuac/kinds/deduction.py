@@ -6,8 +6,9 @@ from decimal import Decimal
 from typing import Any
 
 from ..language.models import Floor, Model, Name, Number
-from ..language.words import _pts_en, _pts_zh, fmt_number, fmt_points
+from ..language.words import FLOOR_WORDS, _pts_en, _pts_zh, fmt_number, fmt_points
 from .base import ZERO, Inputs, Outcome, Rule, RuleContext, RuleError, _Later
+from .drafting import Drafting, number, points
 
 # ---------------------------------------------------------------------------
 # 3, 5: per-occurrence deductions with a floor
@@ -53,7 +54,6 @@ class Deduction(Rule):
         self.max_points = params.points
         self.floor = params.floor
         self.reads = frozenset(c.indicator for c in params.costs)
-        self.describe = {"points": params.points, "costs": [(c.indicator, c.cost) for c in params.costs]}
 
     def score(self, inputs: Inputs) -> Outcome:
         p: Any = self.params
@@ -88,4 +88,19 @@ class Deduction(Rule):
         return (
             f"{'；'.join(zh_parts)}，共扣{fmt_points(taken)}分{floor_zh}，{_pts_zh(got)}。",
             f"{'; '.join(en_parts)}: {fmt_points(taken)} taken{floor_en}, {_pts_en(got)}.",
+        )
+
+    def describe(self) -> tuple[str, str]:
+        p: Any = self.params
+        d = Drafting(self)
+        zh, en = [], []
+        for c in p.costs:
+            lz, le = d.label(c.indicator)
+            zh.append(f"{lz}每1个扣{number(c.cost)}分")
+            en.append(f"{number(c.cost)} per unit of {le}")
+        fz, fe = FLOOR_WORDS[p.floor]
+        pz, pe = points(p.points)
+        return (
+            f"基础分{pz}；{'；'.join(zh)}；{fz}。",
+            f"Starts from {pe}; takes {'; '.join(en)}; {fe}.",
         )

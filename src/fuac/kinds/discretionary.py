@@ -7,6 +7,7 @@ from typing import Any
 from ..language.models import Model, Number, Text
 from ..language.words import _pts_en, _pts_zh, fmt_points
 from .base import ZERO, Assessment, Entry, Inputs, Outcome, Reason, Rule, RuleContext, _Later
+from .drafting import number, points
 
 # ---------------------------------------------------------------------------
 # 8: discretionary points
@@ -37,7 +38,6 @@ class Discretionary(Rule):
         self.max_points = params.points
         self.expr = ctx.expression(params.condition) if params.condition else None
         self.reads = self.names_of(self.expr) if self.expr else frozenset()
-        self.describe = {"points": params.points, "min": params.min, "condition": params.condition}
         #: reasons that depend on nothing but the rule, shared by every unit
         self._why_met = Reason.later(self._say_met)
         self._why_awaited = Reason.later(self._say_awaited)
@@ -94,3 +94,15 @@ class Discretionary(Rule):
             f"{pre_zh}评估人{by}酌情评分{_pts_zh(v)}{why_zh}。",
             f"{pre_en}assessor{' (' + a.assessor + ')' if a.assessor else ''} gave {_pts_en(v)}{why_en}.",
         )
+
+    def describe(self) -> tuple[str, str]:
+        p: Any = self.params
+        rng_z = f"评估人在{number(p.min)}至{number(p.points)}分之间酌情评分"
+        rng_e = f"an assessor gives {number(p.min)} to {number(p.points)} points, with a rationale"
+        if p.condition is not None:
+            pz, pe = points(p.points)
+            return (
+                f"`{p.condition}` 成立得{pz}；否则{rng_z}（酌情扣分）。",
+                f"{pe} when `{p.condition}` holds; otherwise {rng_e}.",
+            )
+        return f"{rng_z}。", f"Discretionary: {rng_e}."

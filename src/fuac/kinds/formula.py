@@ -8,6 +8,7 @@ from typing import Any
 from ..language.models import Model, Number, Text
 from ..language.words import _pts_en, _pts_zh, fmt_number, fmt_points
 from .base import Inputs, Outcome, Rule, RuleContext, _Later
+from .drafting import number
 
 # ---------------------------------------------------------------------------
 # 12: formulas and bands
@@ -34,7 +35,6 @@ class Formula(Rule):
         self.max_points = params.max_points
         self.floor = "none" if params.min_points < 0 else "part"
         self.reads = self.names_of(self.expr)
-        self.describe = {"expression": params.expression, "max_points": params.max_points}
 
     def score(self, inputs: Inputs) -> Outcome:
         p: Any = self.params
@@ -54,4 +54,12 @@ class Formula(Rule):
         return (
             f"按公式 {self.expr.source} 计算{clipped_zh}，{_pts_zh(got)}。",
             f"by the formula {self.expr.source}{clipped_en}: {_pts_en(got)}.",
+        )
+
+    def describe(self) -> tuple[str, str]:
+        p: Any = self.params
+        lo, hi = number(p.min_points), number(p.max_points)
+        return (
+            f"按公式 `{p.expression}` 计分，限定在{lo}至{hi}分之间。",
+            f"Points = `{p.expression}`, kept within {lo}..{hi}.",
         )

@@ -6,6 +6,7 @@ from typing import Any
 
 from ..language.models import Model, Number
 from .base import ZERO, Entry, Inputs, Outcome, Reason, Rule, RuleContext
+from .drafting import points
 
 # ---------------------------------------------------------------------------
 # 16: requirements (checklists) and targets
@@ -28,7 +29,6 @@ class Requirement(Rule):
         self.expr = ctx.expression(params.condition) if params.condition else None
         self.reads = self.names_of(self.expr) if self.expr else frozenset()
         self.max_points = params.points if ctx.scheme_kind == "points" else None
-        self.describe = {"condition": params.condition}
         src = self.expr.source if self.expr is not None else ""
         self._why_condition = {True: Reason(f"已落实（{src}）。", f"met ({src})."),
                                False: Reason(f"未落实（{src}）。", f"not met ({src}).")}
@@ -61,3 +61,17 @@ class Requirement(Rule):
             judgement=True,
             rationale=a.rationale,
         )
+
+    def describe(self) -> tuple[str, str]:
+        p: Any = self.params
+        if p.condition is not None:
+            how_z, how_e = f"`{p.condition}` 成立即为落实", f"met when `{p.condition}` holds"
+        else:
+            how_z, how_e = "由评估人判断是否落实", "met or not as an assessor judges (true / false)"
+        if self.max_points is not None:
+            pz, pe = points(p.points)
+            return (
+                f"要求：{how_z}；落实得{pz}，否则不得分。",
+                f"Requirement, {how_e}: {pe} when met, otherwise 0.",
+            )
+        return f"要求：{how_z}。", f"Requirement, {how_e}."

@@ -9,8 +9,9 @@ from pydantic import model_validator
 
 from ..language.comparators import COMPARATORS
 from ..language.models import Comparator, Floor, Model, Name, Number, Partial
-from ..language.words import _pts_en, _pts_zh, fmt_number, fmt_points, with_unit
+from ..language.words import FLOOR_WORDS, PARTIAL_WORDS, _pts_en, _pts_zh, fmt_number, fmt_points, with_unit
 from .base import ZERO, Inputs, Outcome, Rule, RuleContext, RuleError, _Later
+from .drafting import Drafting, number, points
 
 # ---------------------------------------------------------------------------
 # 4: per-step shortfall below (or excess above) a threshold
@@ -80,15 +81,6 @@ class Shortfall(Rule):
         self.floor = params.floor
         self.reads = frozenset(params.indicators)
         self.cmp = COMPARATORS[params.comparator].apply
-        self.describe = {
-            "points": params.points,
-            "indicators": list(params.indicators),
-            "comparator": params.comparator,
-            "target": params.target if params.target is not None else params.parameter,
-            "step": params.step,
-            "cost": params.cost,
-            "partial": params.partial,
-        }
 
     def steps(self, gap: Decimal) -> Decimal:
         p: Any = self.params
@@ -157,4 +149,29 @@ class Shortfall(Rule):
         return (
             f"{'；'.join(zh_parts)}{floor_zh}，{_pts_zh(got)}。",
             f"{'; '.join(en_parts)}{floor_en}: {_pts_en(got)}.",
+        )
+
+    def describe(self) -> tuple[str, str]:
+        p: Any = self.params
+        d = Drafting(self)
+        names_z = "、".join(d.label(n)[0] for n in p.indicators)
+        names_e = ", ".join(d.label(n)[1] for n in p.indicators)
+        cmp = COMPARATORS[p.comparator]
+        sym, en_word = cmp.symbol, cmp.drafting[1]
+        if p.target is not None:
+            tz, te = with_unit(p.target, p.unit)
+        else:
+            tz, te = d.param(p.parameter)
+        sz, se = with_unit(p.step, p.unit)
+        dz, de = ("低", "short of") if cmp.lower_bound else ("高", "beyond")
+        pz, pe = PARTIAL_WORDS[p.partial]
+        fz, fe = FLOOR_WORDS[p.floor]
+        each_z = "（每项指标分别计算）" if len(p.indicators) > 1 else ""
+        each_e = " (each indicator is charged on its own)" if len(p.indicators) > 1 else ""
+        which = f"each of {names_e}" if len(p.indicators) > 1 else names_e
+        gz, ge = points(p.points)
+        return (
+            f"{names_z} {sym} {tz} 得{gz}；每{dz}{sz}扣{number(p.cost)}分{each_z}；{pz}；{fz}。",
+            f"{ge} when {which} is {en_word} {te}; {number(p.cost)} taken per {se} {de} it{each_e}; "
+            f"{pe}; {fe}.",
         )

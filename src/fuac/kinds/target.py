@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..language.comparators import COMPARATORS
 from ..language.models import Comparator, Model, Name, Number
+from ..language.words import with_unit
 from .base import Inputs, Outcome, PreparedTest, Rule, RuleContext, Test, _Later
+from .drafting import Drafting
 
 
 class TargetParams(Model):
@@ -30,12 +33,6 @@ class Target(Rule):
             ctx,
         )
         self.reads = self.test.reads
-        self.describe = {
-            "indicator": params.indicator,
-            "comparator": params.comparator,
-            "value": params.value,
-            "year": params.year,
-        }
 
     def score(self, inputs: Inputs) -> Outcome:
         check = self.test.check(inputs)
@@ -49,3 +46,13 @@ class Target(Rule):
             f"{p.year}年目标：{zh}，{'已完成' if ok else '未完成'}。",
             f"{p.year} target: {en}: {'achieved' if ok else 'not achieved'}.",
         )
+
+    def describe(self) -> tuple[str, str]:
+        p: Any = self.params
+        lz, le = Drafting(self).label(p.indicator)
+        cmp = COMPARATORS[p.comparator]
+        vz, ve = with_unit(p.value, p.unit)
+        seg_z = f"（{p.segment}）" if p.segment else ""
+        seg_e = f" ({p.segment})" if p.segment else ""
+        return (f"{p.year}年目标{seg_z}：{lz} {cmp.symbol} {vz}。",
+                f"{p.year} target{seg_e}: {le} {cmp.drafting[1]} {ve}.")

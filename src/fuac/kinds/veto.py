@@ -7,7 +7,9 @@ from typing import Any
 from pydantic import model_validator
 
 from ..language.models import Model, Text, VetoScope
+from ..language.words import SCOPE_WORDS
 from .base import ZERO, Inputs, Outcome, Reason, Rule, RuleContext, Test, _prepare_tests
+from .drafting import Drafting
 
 # ---------------------------------------------------------------------------
 # 10: veto items
@@ -45,7 +47,6 @@ class VetoRule(Rule):
             reads |= t.reads
         self.reads = frozenset(reads)
         self.scope = params.scope
-        self.describe = {"condition": params.condition, "scope": params.scope}
         lab = params.label
         self._why_hit = Reason(f"{lab.zh}：已发生，一票否决。", f"{lab.en}: occurred, veto.")
         self._why_clear = Reason(f"{lab.zh}：未发生，不否决。", f"{lab.en}: did not occur, no veto.")
@@ -59,3 +60,12 @@ class VetoRule(Rule):
         if self.triggered(inputs):
             return Outcome(ZERO, "vetoed", met=False, why=self._why_hit)
         return Outcome(ZERO, "scored", met=True, why=self._why_clear)
+
+    def describe(self) -> tuple[str, str]:
+        p: Any = self.params
+        cz, ce = Drafting(self).condition(p.condition, p.tests)
+        sz, se = SCOPE_WORDS[p.scope].drafting
+        return (
+            f"不计分。{cz}时一票否决：{sz}。",
+            f"No points. Veto when {ce}: {se}. The score is still computed.",
+        )

@@ -103,3 +103,45 @@ def _pts_zh(p: Decimal) -> str:
 
 def _pts_en(p: Decimal) -> str:
     return _pts(p)[1]
+
+
+# ---------------------------------------------------------------------------
+# the words of modes, written once: the scheme pages draft with them, reports and the
+# rectification list name a veto's scope with them
+
+#: a floor's container, as the scheme pages draft it
+FLOOR_WORDS: dict[str, tuple[str, str]] = {
+    "part": ("本规则扣完为止", "deductions stop at zero within this rule"),
+    "item": ("本项扣完为止", "deductions stop at zero for the item as a whole"),
+    "section": ("本大项扣完为止", "deductions stop at zero for the section as a whole"),
+    "none": ("不设下限，可为负分", "no floor: the points may go below zero"),
+}
+
+#: what a partial step costs (a shortfall's ``partial``)
+PARTIAL_WORDS: dict[str, tuple[str, str]] = {
+    "floor": ("不足一档不扣", "a partial step costs nothing"),
+    "ceil": ("不足一档按一档扣", "a started step costs a full step"),
+    "prorata": ("不足一档按比例扣", "a partial step costs pro rata"),
+}
+
+
+class ScopeWords:
+    """A veto scope's words: ``short`` names it (a report's column, a rectification list's head),
+    ``drafting`` says what it does (the scheme pages)."""
+
+    __slots__ = ("drafting", "short")
+
+    def __init__(self, short: tuple[str, str], drafting: tuple[str, str]) -> None:
+        self.short, self.drafting = short, drafting
+
+
+#: every veto scope's words
+SCOPE_WORDS: dict[str, ScopeWords] = {
+    "eligibility": ScopeWords(("申报资格否决", "blocks the application"),
+                              ("取消申报资格", "bars the unit from applying (eligibility)")),
+    "outcome": ScopeWords(("一票否决", "veto on the outcome"),
+                          ("无论得分多少", "vetoes the outcome whatever the score")),
+    "tier_cap": ScopeWords(("限制等次", "caps the award tier"), ("限制可获称号的层级", "caps the award tier")),
+    "cascade": ScopeWords(("连带否决", "cascades to the parent unit"),
+                          ("连带否决上级单位", "cascades to the parent unit")),
+}

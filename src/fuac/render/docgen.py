@@ -11,35 +11,13 @@ tests (``fuac docs --all -o docs/schemes``).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from ..kinds.base import Rule, Test
-from ..language.comparators import COMPARATORS
+from ..kinds.base import Rule
 from ..language.models import Condition, Event, Quota, Text
-from ..language.words import UNITS, fmt_number, with_unit
+from ..language.words import SCOPE_WORDS, UNITS, fmt_number, with_unit
 from ..plan.loader import PreparedItem, PreparedPart, RuleSet
-
-FLOOR_WORDS: dict[str, tuple[str, str]] = {
-    "part": ("本规则扣完为止", "deductions stop at zero within this rule"),
-    "item": ("本项扣完为止", "deductions stop at zero for the item as a whole"),
-    "section": ("本大项扣完为止", "deductions stop at zero for the section as a whole"),
-    "none": ("不设下限，可为负分", "no floor: the points may go below zero"),
-}
-
-PARTIAL_WORDS: dict[str, tuple[str, str]] = {
-    "floor": ("不足一档不扣", "a partial step costs nothing"),
-    "ceil": ("不足一档按一档扣", "a started step costs a full step"),
-    "prorata": ("不足一档按比例扣", "a partial step costs pro rata"),
-}
-
-SCOPE_WORDS: dict[str, tuple[str, str]] = {
-    "eligibility": ("取消申报资格", "bars the unit from applying (eligibility)"),
-    "outcome": ("无论得分多少", "vetoes the outcome whatever the score"),
-    "tier_cap": ("限制可获称号的层级", "caps the award tier"),
-    "cascade": ("连带否决上级单位", "cascades to the parent unit"),
-}
 
 KIND_WORDS: dict[str, tuple[str, str]] = {
     "points": ("评分表", "points table"),
@@ -105,206 +83,12 @@ def _quote(text: str) -> list[str]:
     return [f"> {line}" if line.strip() else ">" for line in text.strip().splitlines()]
 
 
-class _Words:
-    """Plain-words description of one rule, in Chinese and English."""
-
-    def __init__(self, rule: Rule, rs: RuleSet) -> None:
-        self.rule = rule
-        self.rs = rs
-        self.p: Any = rule.params
-
-    def label(self, name: str) -> tuple[str, str]:
-        t = self.rule.ctx.label(name)
-        return f"{t.zh}（`{name}`）", f"{t.en} (`{name}`)"
-
-    def unit_of(self, name: str) -> str | None:
-        ind = self.rs.doc.indicators.get(name)
-        return ind.unit if ind is not None else None
-
-    def param(self, name: str) -> tuple[str, str]:
-        par = self.rs.doc.parameters.get(name)
-        if par is None:
-            return f"参数 `{name}`", f"parameter `{name}`"
-        items = sorted(par.values.items())
-        vz = "；".join(f"{k}起 {_val(v, par.unit)[0]}" for k, v in items)
-        ve = "; ".join(f"{_val(v, par.unit)[1]} from {k}" for k, v in items)
-        return f"参数 {par.label.zh}（`{name}`：{vz}）", f"parameter {par.label.en} (`{name}`: {ve})"
-
-    def test(self, t: Test) -> tuple[str, str]:
-        lz, le = self.label(t.indicator)
-        sym, en_word = COMPARATORS[t.comparator].symbol, COMPARATORS[t.comparator].drafting[1]
-        unit = self.unit_of(t.indicator)
-        if isinstance(t.threshold, bool) and t.comparator in ("==", "!="):
-            yes = t.threshold == (t.comparator == "==")
-            return f"{lz}为“{'是' if yes else '否'}”", f"{le} is {'yes' if yes else 'no'}"
-        if t.threshold is not None:
-            oz, oe = _val(t.threshold, unit)
-        elif t.parameter is not None:
-            oz, oe = self.param(t.parameter)
-        else:
-            assert t.reference is not None
-            oz, oe = self.label(t.reference)
-            oz, oe = f"参考值 {oz}", f"the reference value {oe}"
-        return f"{lz} {sym} {oz}", f"{le} is {en_word} {oe}"
-
-    def condition(self, condition: str | None, tests: list[Test] | None) -> tuple[str, str]:
-        if condition is not None:
-            return f"`{condition}` 成立", f"`{condition}` holds"
-        parts = [self.test(t) for t in tests or []]
-        return "，且".join(z for z, _ in parts), " and ".join(e for _, e in parts)
-
-    # -- built-in kinds
-    def all_or_nothing(self) -> tuple[str, str]:
-        cz, ce = self.condition(self.p.condition, self.p.tests)
-        pts = self.p.points
-        return f"{cz}得{_pts_zh(pts)}，否则不得分。", f"{_pts_en(pts)} when {ce}; otherwise 0."
-
-    def threshold(self) -> tuple[str, str]:
-        p = self.p
-        t = Test(
-            indicator=p.indicator, comparator=p.comparator, threshold=p.threshold, parameter=p.parameter, unit=p.unit
-        )
-        cz, ce = self.test(t)
-        return f"{cz}得{_pts_zh(p.points)}，否则不得分。", f"{_pts_en(p.points)} when {ce}; otherwise 0."
-
-    def versus_reference(self) -> tuple[str, str]:
-        p = self.p
-        cz, ce = self.test(Test(indicator=p.indicator, comparator=p.comparator, reference=p.reference))
-        return (
-            f"{cz}得{_pts_zh(p.points)}，否则不得分；参考值缺失时无法评分。",
-            f"{_pts_en(p.points)} when {ce}; otherwise 0. Without the reference value the item cannot be scored.",
-        )
-
-    def deduction(self) -> tuple[str, str]:
-        p = self.p
-        zh, en = [], []
-        for c in p.costs:
-            lz, le = self.label(c.indicator)
-            zh.append(f"{lz}每1个扣{_n(c.cost)}分")
-            en.append(f"{_n(c.cost)} per unit of {le}")
-        fz, fe = FLOOR_WORDS[p.floor]
-        return (
-            f"基础分{_pts_zh(p.points)}；{'；'.join(zh)}；{fz}。",
-            f"Starts from {_pts_en(p.points)}; takes {'; '.join(en)}; {fe}.",
-        )
-
-    def shortfall(self) -> tuple[str, str]:
-        p = self.p
-        names_z = "、".join(self.label(n)[0] for n in p.indicators)
-        names_e = ", ".join(self.label(n)[1] for n in p.indicators)
-        sym, en_word = COMPARATORS[p.comparator].symbol, COMPARATORS[p.comparator].drafting[1]
-        if p.target is not None:
-            tz, te = _val(p.target, p.unit)
-        else:
-            tz, te = self.param(p.parameter)
-        sz, se = _val(p.step, p.unit)
-        below = COMPARATORS[p.comparator].lower_bound
-        dz = "低" if below else "高"
-        de = "short of" if below else "beyond"
-        pz, pe = PARTIAL_WORDS[p.partial]
-        fz, fe = FLOOR_WORDS[p.floor]
-        each_z = "（每项指标分别计算）" if len(p.indicators) > 1 else ""
-        each_e = " (each indicator is charged on its own)" if len(p.indicators) > 1 else ""
-        which = f"each of {names_e}" if len(p.indicators) > 1 else names_e
-        return (
-            f"{names_z} {sym} {tz} 得{_pts_zh(p.points)}；每{dz}{sz}扣{_n(p.cost)}分{each_z}；{pz}；{fz}。",
-            f"{_pts_en(p.points)} when {which} is {en_word} {te}; {_n(p.cost)} taken per {se} {de} it{each_e}; "
-            f"{pe}; {fe}.",
-        )
-
-    def discretionary(self) -> tuple[str, str]:
-        p = self.p
-        rng_z = f"评估人在{_n(p.min)}至{_n(p.points)}分之间酌情评分"
-        rng_e = f"an assessor gives {_n(p.min)} to {_n(p.points)} points, with a rationale"
-        if p.condition is not None:
-            return (
-                f"`{p.condition}` 成立得{_pts_zh(p.points)}；否则{rng_z}（酌情扣分）。",
-                f"{_pts_en(p.points)} when `{p.condition}` holds; otherwise {rng_e}.",
-            )
-        return f"{rng_z}。", f"Discretionary: {rng_e}."
-
-    def veto(self) -> tuple[str, str]:
-        p = self.p
-        cz, ce = self.condition(p.condition, p.tests)
-        sz, se = SCOPE_WORDS[p.scope]
-        return (
-            f"不计分。{cz}时一票否决：{sz}。",
-            f"No points. Veto when {ce}: {se}. The score is still computed.",
-        )
-
-    def formula(self) -> tuple[str, str]:
-        p = self.p
-        return (
-            f"按公式 `{p.expression}` 计分，限定在{_n(p.min_points)}至{_n(p.max_points)}分之间。",
-            f"Points = `{p.expression}`, kept within {_n(p.min_points)}..{_n(p.max_points)}.",
-        )
-
-    def bands(self) -> tuple[str, str]:
-        p = self.p
-        lz, le = self.label(p.indicator)
-        zh, en = [], []
-        for b in p.bands:
-            sym = COMPARATORS[b.comparator].symbol
-            vz, ve = _val(b.threshold, p.unit)
-            zh.append(f"{sym} {vz} 得{_pts_zh(b.points)}")
-            en.append(f"{sym} {ve}: {_pts_en(b.points)}")
-        return (
-            f"按{lz}分档（取第一个满足的档次）：{'；'.join(zh)}；其余得{_pts_zh(p.otherwise)}。",
-            f"Banded on {le} (the first band that holds): {'; '.join(en)}; otherwise {_pts_en(p.otherwise)}.",
-        )
-
-    def requirement(self) -> tuple[str, str]:
-        p = self.p
-        if p.condition is not None:
-            how_z, how_e = f"`{p.condition}` 成立即为落实", f"met when `{p.condition}` holds"
-        else:
-            how_z, how_e = "由评估人判断是否落实", "met or not as an assessor judges (true / false)"
-        if self.rule.max_points is not None:
-            return (
-                f"要求：{how_z}；落实得{_pts_zh(p.points)}，否则不得分。",
-                f"Requirement, {how_e}: {_pts_en(p.points)} when met, otherwise 0.",
-            )
-        return f"要求：{how_z}。", f"Requirement, {how_e}."
-
-    def target(self) -> tuple[str, str]:
-        p = self.p
-        lz, le = self.label(p.indicator)
-        sym, en_word = COMPARATORS[p.comparator].symbol, COMPARATORS[p.comparator].drafting[1]
-        vz, ve = _val(p.value, p.unit)
-        seg_z = f"（{p.segment}）" if p.segment else ""
-        seg_e = f" ({p.segment})" if p.segment else ""
-        return f"{p.year}年目标{seg_z}：{lz} {sym} {vz}。", f"{p.year} target{seg_e}: {le} {en_word} {ve}."
-
-    def generic(self) -> tuple[str, str]:
-        dumped = self.p.model_dump(mode="json", exclude_none=True)
-        text = ", ".join(f"`{k}` = `{json.dumps(dumped[k], ensure_ascii=False)}`" for k in dumped)
-        return f"规则类型 `{self.rule.kind}`：{text}。", f"Rule kind `{self.rule.kind}`: {text}."
-
-    def describe(self) -> tuple[str, str]:
-        fn = getattr(self, self.rule.kind, None) if self.rule.kind in _BUILTIN_NAMES else None
-        return fn() if fn is not None else self.generic()
-
-
-_BUILTIN_NAMES = frozenset(
-    [
-        "all_or_nothing",
-        "threshold",
-        "versus_reference",
-        "deduction",
-        "shortfall",
-        "discretionary",
-        "veto",
-        "formula",
-        "bands",
-        "requirement",
-        "target",
-    ]
-)
-
-
 def describe_rule(rule: Rule, rs: RuleSet) -> tuple[str, str]:
-    """The rule in plain words: (Chinese, English)."""
-    return _Words(rule, rs).describe()
+    """The rule in plain words: (Chinese, English), as its kind describes itself (``Rule.describe``;
+    a plugin rule that set ``describe`` to something else is described by its parameters)."""
+    if callable(rule.describe):
+        return rule.describe()
+    return Rule.describe(rule)
 
 
 # ---------------------------------------------------------------------------
@@ -520,7 +304,8 @@ def _conditions(conds: Sequence[Any], heading: str, *, veto: bool) -> list[str]:
         else:
             test = f"插件检查 plugin check `{c.check}`"
         if veto:
-            sz, se = SCOPE_WORDS.get(c.scope or "outcome", (c.scope or "", c.scope or ""))
+            scope = c.scope or "outcome"
+            sz, se = SCOPE_WORDS[scope].drafting if scope in SCOPE_WORDS else (scope, scope)
             out.append(f"  - {test} 成立时否决 vetoes when it holds: {sz} / {se}")
         else:
             out.append(f"  - {test} 成立即符合 met when it holds")

@@ -18,7 +18,7 @@ from decimal import Decimal
 from typing import Any
 
 from ..language.statuses import STATUS_WORDS
-from ..language.words import fmt_number
+from ..language.words import SCOPE_WORDS, fmt_number
 from ..run.results import Evaluation
 from .sheet import (
     condition_state,
@@ -34,12 +34,6 @@ from .sheet import (
 ZERO = Decimal(0)
 
 
-_SCOPE_WORDS = {
-    "eligibility": ("申报资格否决", "blocks the application"),
-    "outcome": ("一票否决", "veto on the outcome"),
-    "tier_cap": ("限制等次", "caps the award tier"),
-    "cascade": ("连带否决", "cascades to the parent unit"),
-}
 
 
 def esc(s: Any) -> str:
@@ -275,7 +269,7 @@ def _conditions(ev: Evaluation) -> str:
         rows.append((c, ("申报条件", "eligibility"), cls, z, e))
     for v in ev.vetoes:
         cls, z, e = condition_state(v, veto=True)
-        rows.append((v, _SCOPE_WORDS.get(v.scope, (v.scope, v.scope)), cls, z, e))
+        rows.append((v, SCOPE_WORDS[v.scope].short if v.scope in SCOPE_WORDS else (v.scope, v.scope), cls, z, e))
     if not rows:
         return ""
     out = [

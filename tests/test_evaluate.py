@@ -500,3 +500,17 @@ def test_input_schema_per_tier() -> None:
     street = fuac.input_schema(DATA / "tiers.toml", tier="street")["properties"]
     assert set(district) == {"rate", "complaints", "centres"}
     assert set(street) == {"rate", "complaints", "home_visits"}
+
+
+@pytest.mark.parametrize(("data", "assessments", "words"), [
+    ([("has_doc", True)], None, "data must be a mapping of indicator names to values, not list"),
+    ({}, [("7", 3)], "assessments must be a mapping, not list"),
+    ({}, "7=3", "assessments must be a mapping, not str"),
+])
+def test_data_and_assessments_that_are_not_mappings_are_refused_by_name(mini: fuac.RuleSet, data: Any,
+                                                                         assessments: Any, words: str) -> None:
+    from fuac.errors import InputError
+
+    with pytest.raises(InputError) as info:
+        fuac.evaluate(mini, data, assessments=assessments)
+    assert str(info.value) == words

@@ -521,3 +521,54 @@ def test_a_plugin_kind_describes_itself_on_the_scheme_page(demo: types.ModuleTyp
     # a kind that says nothing of itself is described by its parameters (the demo's ratio_band)
     demo_page = ruleset_page(engine(demo).load_id("demo-2024"))
     assert "  - 规则类型 `ratio_band`：`numerator` = `\"places\"`, `denominator` = `\"population\"`" in demo_page
+
+
+def _inverse_over(limit: str, shift: int = 0) -> Callable[[Any, Any], bool]:
+    """A veto check on 1 / (x − shift): it fails (ZeroDivisionError) when x = shift."""
+
+    def check(values: Any, params: Any) -> bool:
+        return Decimal(1) / (values["x"] - shift) > Decimal(limit)
+
+    check.reads = ("x",)  # type: ignore[attr-defined]
+    return check
+
+
+X_INDICATOR = '[indicators.x]\ntype = "decimal"\nunit = "percent"\nlabel = { zh = "值", en = "Value" }\n\n'
+CHECKED_RULES = LETTER_RULES.replace('id = "letters"', 'id = "checked"').replace(
+    '[indicators.has_doc]', X_INDICATOR + '[indicators.has_doc]').replace(
+    'kind = "letter_grade"', 'kind = "all_or_nothing"\npoints = 5\ncondition = "x > 1"') + """
+[[vetoes]]
+id = "over_half"
+label = { zh = "倒数大于0.5", en = "Inverse above 0.5" }
+clause = "倒数大于0.5的，一票否决。"
+check = "inverse_over_half"
+scope = "outcome"
+
+[[vetoes]]
+id = "over_one"
+label = { zh = "倒数大于1", en = "Inverse above 1" }
+clause = "倒数大于1的，一票否决。"
+check = "inverse_over_one"
+scope = "outcome"
+"""
+
+
+def test_plugin_veto_checks_through_the_batch_agree_with_one_unit() -> None:
+    # first check 1/x > 0.5, second 1/(x − 4) > 1; a check that raises cannot tell (None):
+    # x = 1: 1 > 0.5; 1/−3 is not > 1        x = 0.5: 2 > 0.5; 1/−3.5 not
+    # x = 4: 0.25 not; 1/0 fails             x = 0: 1/0 fails; 1/−4 not
+    # x = 4.5: 0.22… not; 1/0.5 = 2 > 1
+    eng = engine(plugin("checks_pkg", fuac_vetoes={"inverse_over_half": _inverse_over("0.5"),
+                                                    "inverse_over_one": _inverse_over("1", 4)}))
+    rs = eng.load_text(CHECKED_RULES, name="checked.toml")
+    xs = (1, 0.5, 4, 0, 4.5)
+    units = [{"data": {"x": x, "has_doc": True}, "assessments": {}} for x in xs]
+    singles = [fuac.evaluate(rs, u["data"]) for u in units]
+    assert [[v.holds for v in ev.vetoes] for ev in singles] == [[True, False], [True, False], [False, None],
+                                                               [None, False], [False, True]]
+    assert [singles[i].vetoed for i in (0, 1, 4)] == [True, True, True]
+    for backend in ("vector", "python"):
+        batch = fuac.evaluate_many(rs, units, backend=backend)
+        assert [batch.evaluation(i).to_dict() for i in range(len(xs))] == [ev.to_dict() for ev in singles], backend
+        # a row whose check could not be computed is invalid, whichever check it was
+        assert batch.column("status").tolist() == ["scored", "scored", "invalid_input", "invalid_input", "scored"]

@@ -360,3 +360,38 @@ def test_what_is_not_compiled_is_handed_back_with_its_reason(expression: str, wh
     assert res.backend_report["fallback"] == {"1": why}
     assert res.column("item.1", exact=True).tolist() == [
         fuac.evaluate(rs, r, on=as_date(ON)).item("1").points for r in recs]
+
+
+def test_an_applies_when_that_is_not_compiled_is_handed_back() -> None:
+    rule = 'kind = "all_or_nothing"\npoints = 1\ncondition = "x > 1"\napplies_when = "x / 2 > 1"'
+    rs = fuac.loads(ONE_RULE.format(rule=rule))
+    recs = [{"x": x} for x in XS]
+    res = fuac.evaluate_many(rs, recs, on=ON)
+    assert res.backend_report["fallback"] == {"1 (applies_when)": "division is not compiled"}
+    # x / 2 > 1 from x = 2.5: below it the item does not apply
+    assert res.column("item.1.status").tolist() == ["not_applicable"] * 4 + ["scored"] * 3
+    assert res.column("item.1", exact=True).tolist() == [
+        fuac.evaluate(rs, r, on=as_date(ON)).item("1").points for r in recs]
+
+
+def test_bounds_finer_than_any_rule_literal_are_checked_exactly() -> None:
+    # the indicator's bounds have 3 decimals, the rule's literals none: a value one thousandth beyond
+    # a bound is refused, one at the bound is kept, in both backends
+    text = ONE_RULE.replace('unit = "percent"', 'unit = "percent"\nmin = 0.005\nmax = 99.995').format(
+        rule='kind = "all_or_nothing"\npoints = 1\ncondition = "x > 1"')
+    rs = fuac.loads(text)
+    recs = [{"x": x} for x in (Decimal("0.004"), Decimal("0.005"), Decimal("99.995"), Decimal("99.996"))]
+    for backend in ("vector", "python"):
+        res = fuac.evaluate_many(rs, recs, on=ON, backend=backend)
+        assert res.column("item.1.status").tolist() == ["invalid_input", "scored", "scored", "invalid_input"]
+        assert res.column("item.1", exact=True).tolist() == [None, 0, 1, None]
+
+
+def test_points_far_below_zero_keep_their_digits() -> None:
+    # a formula allowed to go to −3,000,000,000 points: beyond 32 bits at any scale, so held in 64
+    rule = 'kind = "formula"\nexpression = "x"\nmax_points = 1\nmin_points = -3000000000'
+    rs = fuac.loads(ONE_RULE.format(rule=rule))
+    recs = [{"x": -3000000000}, {"x": Decimal("-2999999999.5")}, {"x": 1}]
+    res = fuac.evaluate_many(rs, recs, on=ON)
+    assert res.backend_report["fallback"] == {}
+    assert res.column("item.1", exact=True).tolist() == [-3000000000, Decimal("-2999999999.5"), 1]

@@ -258,7 +258,7 @@ def _blocked(reads: frozenset[str], inputs: Inputs, invalid: set[str]) -> tuple[
     return sorted(n for n in missing if n not in invalid), sorted(bad)
 
 
-def _blocked_outcome(missing: list[str], bad: list[str], inputs: Inputs) -> Outcome:
+def _blocked_outcome(missing: list[str], bad: list[str]) -> Outcome:
     if bad:
         return Outcome(
             None,
@@ -282,7 +282,7 @@ def _run(rule_id: str, rule: Rule, inputs: Inputs, invalid: set[str], needed: _N
         needed.pairs.append((rule_id, reads))
     if not inputs.values.keys() >= reads:
         needed.blocked = True
-        return _blocked_outcome(*_blocked(reads, inputs, invalid), inputs)
+        return _blocked_outcome(*_blocked(reads, inputs, invalid))
     try:
         return rule.score(inputs)
     except (ArithmeticError, TypeError, ValueError) as exc:
@@ -303,7 +303,7 @@ def _guard(
     missing, bad = _blocked(names, inputs, invalid)
     if missing or bad:
         needed.blocked = True
-        return _blocked_outcome(missing, bad, inputs)
+        return _blocked_outcome(missing, bad)
     try:
         return bool(inputs.eval(expr))
     except (ArithmeticError, TypeError, ValueError) as exc:

@@ -973,7 +973,9 @@ class Program:
         p = rule.params
         key = rule.id
         cond = self.ec.truth(rule.expr) if rule.expr is not None else None
-        s = max(decimals(p.points), decimals(p.min), self.K)
+        # the points and the assessors' entries (kept at the input scale K: an entry with more
+        # decimals sends its row through the single-unit path); ``min`` only bounds the entries
+        s = max(decimals(p.points), self.K)
         k = self._f(s)
         pts = to_scaled(p.points, s)
         no_cond_met = 0 if cond is not None else -1
@@ -986,7 +988,7 @@ class Program:
             if a is None:
                 points = met_cond * pts
                 null = ~met_cond
-                met = met_cond.view(np.int8) if no_cond_met == 0 else np.where(met_cond, 1, -1).astype(np.int8)
+                met = met_cond.view(np.int8) if cond is not None else np.full(n, -1, np.int8)
             else:
                 av = a.values * 10 ** (s - a.scale) if a.scale != s else a.values
                 points = np.where(met_cond, pts, av)

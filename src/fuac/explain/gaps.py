@@ -19,25 +19,25 @@ Groups, in the order a county works through them:
 from __future__ import annotations
 
 import ast
-import decimal
 import itertools
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from ..errors import InputError
-from ..kinds import AllOrNothing, Bands, Deduction, Discretionary, Requirement, Shortfall, Target, VetoRule
 from ..kinds.base import Entry, Rule
+from ..kinds.recovery import COUNT_UNITS, Plan, condition_plan, distance, resolution, satisfy
 from ..language.comparators import BY_NODE, COMPARATORS
-from ..language.expressions import DECIMAL_CONTEXT, Expression
+from ..language.expressions import Expression
 from ..language.models import Indicator, Text
 from ..language.statuses import BLOCKED
-from ..language.words import SCOPE_WORDS, UNITS, fmt_number, with_unit
+from ..language.words import SCOPE_WORDS, fmt_number, with_unit
 from ..run.results import _json
 
 if TYPE_CHECKING:
-    from ..plan.loader import Plan, PreparedItem, RuleSet
+    from ..plan.loader import Plan as TierPlan
+    from ..plan.loader import PreparedItem, RuleSet
     from ..run.results import Evaluation, ItemResult
 
 ZERO = Decimal(0)
@@ -46,22 +46,6 @@ ZERO = Decimal(0)
 CATEGORIES = ("blocker", "change", "judgement", "voided", "unresolved")
 
 _MAX_TRIES = 20000
-#: Units that count things: a change is "2 more", not "+2".
-_COUNT_UNITS = frozenset(
-    {
-        "count",
-        "institutions",
-        "units",
-        "households",
-        "persons",
-        "cases",
-        "records",
-        "places",
-        "times",
-        "meetings",
-        "days",
-    }
-)
 
 
 # ---------------------------------------------------------------------------
@@ -105,7 +89,7 @@ class Change:
             dz, de = with_unit(abs(d), self.unit)
             if self.unit == "percent":
                 dz, de = f"{fmt_number(abs(d))}个百分点", f"{fmt_number(abs(d))} percentage points"
-            count = self.unit in _COUNT_UNITS
+            count = self.unit in COUNT_UNITS
             if d > 0:
                 notes_zh.append(f"{'增加' if count else '提高'}{dz}")
                 notes_en.append(f"{fmt_number(d)} more" if count else f"+{de.strip()}")
@@ -268,7 +252,11 @@ _GROUP_ATTRS = ("blockers", "changes", "judgement", "voided", "unresolved")
 
 
 class _Oracle:
-    """Evaluates the same unit again with some inputs (or assessments) changed."""
+    """Evaluates the same unit again with some inputs (or assessments) changed.
+
+    It is also the :class:`fuac.kinds.recovery.Facts` a rule kind proposes its changes from
+    (``Rule.recovery``): ``values``, ``params``, ``indicators`` and ``solve``.
+    """
 
     def __init__(
         self,
@@ -282,7 +270,7 @@ class _Oracle:
 
         self.ev = ev
         self.rs = rs
-        self.plan: Plan = rs.plan(ev.tier)
+        self.plan: TierPlan = rs.plan(ev.tier)
         self.data = dict(data)
         self.assessments = dict(assessments or {})
         self.assessor = assessor
@@ -290,6 +278,15 @@ class _Oracle:
         self.params = rs.parameters_on(ev.on)
         self.env = {**self.params, **self.values}
         self.runs = 0
+
+    @property
+    def indicators(self) -> Mapping[str, Indicator]:
+        """The rule set's declared indicators."""
+        return self.rs.doc.indicators
+
+    def solve(self, expr: Expression, want: bool) -> dict[str, Any] | None:
+        """The fewest changes of the unit's own indicators that make ``expr`` evaluate to ``want``."""
+        return _solve(expr, want, self)
 
     def run(self, changes: Mapping[str, Any] | None = None, assess: Mapping[str, Any] | None = None) -> Evaluation:
         from ..run.evaluate import evaluate_plan
@@ -361,57 +358,6 @@ def _entry(rule: Rule, points: Decimal | None, met: bool | None, rationale: str 
 
 
 # ---------------------------------------------------------------------------
-# the smallest value that satisfies a comparison
-
-
-def _resolution(ind: Indicator, *numbers: Any) -> Decimal:
-    """The step between two values people would enter: 1 for counts, else the finest decimal seen (≤ 0.1)."""
-    if ind.type == "integer":
-        return Decimal(1)
-    exps = [-1]
-    for n in numbers:
-        if isinstance(n, Decimal) and n.is_finite():
-            exp = n.normalize().as_tuple().exponent
-            if isinstance(exp, int):
-                exps.append(exp)
-    return Decimal(1).scaleb(max(min(exps), -6))
-
-
-def _within(ind: Indicator, v: Decimal) -> bool:
-    return (ind.min is None or v >= ind.min) and (ind.max is None or v <= ind.max)
-
-
-def _satisfy(cmp: str, target: Any, ind: Indicator, before: Any, res: Decimal) -> Any:
-    """The value closest to the target that makes ``value cmp target`` hold (None: no such value)."""
-    if ind.type == "boolean":
-        if not isinstance(target, bool):
-            return None
-        return target if cmp == "==" else (not target if cmp == "!=" else None)
-    if ind.type == "choice":
-        if cmp == "==":
-            return target
-        if cmp == "!=":
-            return next((c for c in ind.choices or [] if c != target), None)
-        return None
-    if isinstance(target, bool) or not isinstance(target, (int, Decimal)):
-        return None
-    t = Decimal(target)
-    v: Decimal | None
-    if ind.type == "integer":
-        up, down = t.to_integral_value(ROUND_CEILING), t.to_integral_value(ROUND_FLOOR)
-        v = {">=": up, ">": down + 1, "<=": down, "<": up - 1, "==": t if t == down else None}.get(cmp)
-    else:
-        v = {">=": t, ">": t + res, "<=": t, "<": t - res, "==": t}.get(cmp)
-    if cmp == "!=":
-        if before is None or before != t:
-            return None
-        v = t + res if ind.max is None or t + res <= ind.max else t - res
-    if v is None or not _within(ind, v):
-        return None
-    return v
-
-
-# ---------------------------------------------------------------------------
 # solving a condition: the fewest, smallest changes that make it true (or false)
 
 
@@ -468,9 +414,9 @@ def _solve(expr: Expression, want: bool, orc: _Oracle, *, fixed: frozenset[str] 
             for name, cmp, target in cmps:
                 if name != n:
                     continue
-                res = _resolution(ind, before, target if isinstance(target, Decimal) else None)
+                res = resolution(ind, before, target if isinstance(target, Decimal) else None)
                 for c in (cmp, COMPARATORS[cmp].negation):
-                    v = _satisfy(c, target, ind, before, res)
+                    v = satisfy(c, target, ind, before, res)
                     if v is not None and v != before and v not in vals:
                         vals.append(v)
         if vals:
@@ -486,200 +432,12 @@ def _solve(expr: Expression, want: bool, orc: _Oracle, *, fixed: frozenset[str] 
                     return best[1] if best else None
                 trial = dict(zip(combo, values, strict=False))
                 if _holds(expr, {**env, **trial}, functions) is want:
-                    cost = sum((_distance(orc.values.get(n), v) for n, v in trial.items()), ZERO)
+                    cost = sum((distance(orc.values.get(n), v) for n, v in trial.items()), ZERO)
                     if best is None or cost < best[0]:
                         best = (cost, trial)
         if best is not None:
             return best[1]
     return None
-
-
-def _distance(before: Any, after: Any) -> Decimal:
-    if isinstance(after, Decimal) and isinstance(before, Decimal):
-        scale = max(abs(before), Decimal(1))
-        with decimal.localcontext(DECIMAL_CONTEXT):
-            return abs(after - before) / scale
-    return Decimal(1)
-
-
-# ---------------------------------------------------------------------------
-# the change each rule kind asks for
-
-
-@dataclass(slots=True)
-class _Plan:
-    """A proposed change before it is checked: new values, their goals, a note on the rate."""
-
-    values: dict[str, Any]
-    goals: dict[str, tuple[str, Any, Text | None]] = field(default_factory=dict)
-    rate_zh: str = ""
-    rate_en: str = ""
-    first: dict[str, Any] | None = None
-
-
-def _test_goal(t: Any, orc: _Oracle) -> tuple[Any, Text | None]:
-    test = t.test
-    if test.threshold is not None:
-        return test.threshold, None
-    if test.parameter is not None:
-        return orc.params.get(test.parameter), None
-    return orc.values.get(test.reference), t.ref_label
-
-
-def _tests_plan(tests: list[Any], orc: _Oracle) -> _Plan | None:
-    out = _Plan({})
-    for t in tests:
-        name = t.test.indicator
-        before = orc.values.get(name)
-        goal, ref = _test_goal(t, orc)
-        if before is None or goal is None:
-            return None
-        if t.cmp(before, goal):
-            continue
-        res = _resolution(t.ind, before, goal if isinstance(goal, Decimal) else None)
-        v = _satisfy(t.test.comparator, goal, t.ind, before, res)
-        if v is None:
-            return None
-        out.values[name] = v
-        out.goals[name] = (t.test.comparator, goal, ref)
-    return out if out.values else None
-
-
-def _unit_word(unit: str | None) -> tuple[str, str]:
-    zh, en = UNITS.get(unit or "", ("", ""))
-    return zh or "个", en.strip() or "one"
-
-
-def _deduction_plan(rule: Deduction, orc: _Oracle) -> _Plan | None:
-    p: Any = rule.params
-    out = _Plan({})
-    zh_rates, en_rates = [], []
-    for c in p.costs:
-        n = orc.values.get(c.indicator)
-        if n is None or not n or c.cost <= 0:
-            continue
-        out.values[c.indicator] = Decimal(0)
-        uz, _ue = _unit_word(orc.rs.doc.indicators[c.indicator].unit)
-        zh_rates.append(f"每减少1{uz} +{fmt_number(c.cost)}分")
-        en_rates.append(f"+{fmt_number(c.cost)} for each one fewer")
-    if not out.values:
-        return None
-    out.rate_zh, out.rate_en = "；".join(zh_rates), "; ".join(en_rates)
-    costed = [c for c in p.costs if orc.values.get(c.indicator)]
-    if len(costed) == 1 and p.floor != "none":
-        c = costed[0]
-        n = orc.values[c.indicator]
-        with decimal.localcontext(DECIMAL_CONTEXT):
-            keep = (p.points / c.cost).to_integral_value(ROUND_CEILING) - 1  # most occurrences that still score
-        if keep > 0 and n - keep > 1:
-            out.first = {c.indicator: keep}
-    return out
-
-
-def _shortfall_plan(rule: Shortfall, orc: _Oracle) -> _Plan | None:
-    p: Any = rule.params
-    target = p.target if p.target is not None else orc.params.get(p.parameter)
-    if target is None:
-        return None
-    below = COMPARATORS[p.comparator].lower_bound
-    out = _Plan({})
-    inds = orc.rs.doc.indicators
-    for name in p.indicators:
-        v = orc.values.get(name)
-        if v is None:
-            return None
-        gap = (target - v) if below else (v - target)
-        if gap <= 0 or rule.steps(gap) == 0:
-            continue
-        ind = inds[name]
-        res = _resolution(ind, v, target, p.step)
-        if p.partial == "floor":
-            # a partial step costs nothing: any value less than one step short will do
-            new = target - p.step + res if below else target + p.step - res
-        else:
-            new = Decimal(target)
-        if ind.type == "integer":
-            new = new.to_integral_value(ROUND_CEILING if below else ROUND_FLOOR)
-        if not _within(ind, new):
-            return None
-        out.values[name] = new
-        out.goals[name] = (p.comparator, target, None)
-    if not out.values:
-        return None
-    sz, se = with_unit(p.step, p.unit)
-    if p.unit == "percent":
-        sz, se = f"{fmt_number(p.step)}个百分点", f"{fmt_number(p.step)} percentage point{'s' if p.step != 1 else ''}"
-    word_zh = "提高" if below else "降低"
-    whole = all(inds[n].type == "integer" for n in p.indicators) and p.step == p.step.to_integral_value()
-    note = p.partial == "floor" and not whole
-    out.rate_zh = f"每{word_zh}{sz} +{fmt_number(p.cost)}分" + ("，不足一档不计" if note else "")
-    count = p.unit in _COUNT_UNITS and p.step == 1
-    each = ("one more" if below else "one fewer") if count else f"{se.strip()} {'more' if below else 'less'}"
-    out.rate_en = f"+{fmt_number(p.cost)} for each {each}" + ("; a partial step counts nothing" if note else "")
-    return out
-
-
-def _bands_plans(rule: Bands, orc: _Oracle) -> list[_Plan]:
-    p: Any = rule.params
-    ind = orc.rs.doc.indicators[p.indicator]
-    before = orc.values.get(p.indicator)
-    if before is None:
-        return []
-    plans = []
-    for b in sorted(p.bands, key=lambda b: b.points, reverse=True):
-        res = _resolution(ind, before, b.threshold)
-        v = _satisfy(b.comparator, b.threshold, ind, before, res)
-        if v is not None and v != before:
-            plans.append(_Plan({p.indicator: v}, {p.indicator: (b.comparator, b.threshold, None)}))
-    return plans
-
-
-def _condition_plan(expr: Expression | None, want: bool, orc: _Oracle) -> _Plan | None:
-    if expr is None:
-        return None
-    vals = _solve(expr, want, orc)
-    if not vals:
-        return None
-    return _Plan(vals)
-
-
-def _veto_tests_plan(rule: VetoRule, orc: _Oracle) -> _Plan | None:
-    """A veto written as tests is triggered when all hold: make the cheapest one fail."""
-    best: _Plan | None = None
-    for t in rule.tests:
-        name = t.test.indicator
-        before = orc.values.get(name)
-        goal, ref = _test_goal(t, orc)
-        if before is None or goal is None:
-            continue
-        cmp = COMPARATORS[t.test.comparator].negation
-        v = _satisfy(cmp, goal, t.ind, before, _resolution(t.ind, before, goal if isinstance(goal, Decimal) else None))
-        if v is None:
-            continue
-        cand = _Plan({name: v}, {name: (cmp, goal, ref)})
-        if best is None or _distance(before, v) < _distance(
-            orc.values.get(next(iter(best.values))), next(iter(best.values.values()))
-        ):
-            best = cand
-    return best
-
-
-def _plans_for(rule: Rule, orc: _Oracle) -> list[_Plan]:
-    """Candidate changes that recover the rule's points, best first."""
-    plan: _Plan | None = None
-    if isinstance(rule, Deduction):
-        plan = _deduction_plan(rule, orc)
-    elif isinstance(rule, Shortfall):
-        plan = _shortfall_plan(rule, orc)
-    elif isinstance(rule, Bands):
-        return _bands_plans(rule, orc)
-    elif isinstance(rule, Target):
-        plan = _tests_plan([rule.test], orc)
-    elif isinstance(rule, AllOrNothing):  # also threshold and versus_reference
-        plan = _tests_plan(rule.tests, orc) if rule.tests else _condition_plan(rule.expr, True, orc)
-    elif isinstance(rule, (Requirement, Discretionary)):
-        plan = _condition_plan(rule.expr, True, orc)
-    return [plan] if plan is not None else []
 
 
 # ---------------------------------------------------------------------------
@@ -722,7 +480,7 @@ def _minimal(values: Mapping[str, Any], gain: Decimal, orc: _Oracle, base: Evalu
         before = orc.values.get(n)
         if not isinstance(v, Decimal) or not isinstance(before, Decimal):
             continue
-        res = _resolution(inds[n], before, v)
+        res = resolution(inds[n], before, v)
         back = v - res if v > before else v + res
         if (v > before and back <= before) or (v < before and back >= before):
             continue
@@ -770,7 +528,7 @@ class _Builder:
         if entry is not None and entry.read and entry.full is not None:
             self.judgement(it, key, rule, part, entry)
             return
-        plans = _plans_for(rule, self.orc)
+        plans = rule.recovery(self.orc)
 
         def check(trial: Evaluation) -> bool:
             res = trial.item(it.id)
@@ -854,7 +612,7 @@ class _Builder:
         else:
             zh, en = "评估人评定，尚未评定", "an assessor's entry, not yet given"
         changes: list[Change] = []
-        pl = _condition_plan(getattr(rule, "expr", None), True, self.orc)
+        pl = condition_plan(getattr(rule, "expr", None), True, self.orc)
         also: dict[str, Decimal] = {}
         if pl is not None:
             t2 = self.orc.run(pl.values)
@@ -969,17 +727,14 @@ class _Builder:
             if not (blocking or unknown):
                 continue
             prep_item = plan.items.get(c.id) if veto else None
-            pl: _Plan | None = None
+            pl: Plan | None = None
             if prep_item is not None and prep_item.is_veto:
                 rule = prep_item.rule
-                assert isinstance(rule, VetoRule)
-                pl = (
-                    _condition_plan(rule.expr, False, self.orc)
-                    if rule.expr is not None
-                    else _veto_tests_plan(rule, self.orc)
-                )
+                assert rule is not None
+                lifts = rule.recovery(self.orc)  # a veto's recovery is what lifts it
+                pl = lifts[0] if lifts else None
             elif c.id in conds and conds[c.id].expr is not None:
-                pl = _condition_plan(conds[c.id].expr, not veto, self.orc)
+                pl = condition_plan(conds[c.id].expr, not veto, self.orc)
             scope_zh = SCOPE_WORDS[c.scope].short[0] if c.scope in SCOPE_WORDS else c.scope
             head_zh = f"［{scope_zh if veto else '申报条件'}］{c.label.zh}"
             head_en = f"[{c.scope if veto else 'eligibility'}] {c.label.en}"

@@ -12,6 +12,7 @@ from ..language.models import Comparator, Model, Name, Number, Text
 from ..language.words import _pts, _pts_en, _pts_zh
 from .base import ZERO, Inputs, Outcome, Reason, Rule, RuleContext, Test, _Later, _prepare_tests
 from .drafting import Drafting, points
+from .recovery import Facts, Plan, condition_plan, tests_plan
 
 # ---------------------------------------------------------------------------
 # 1, 6, 7: all or nothing, thresholds, comparison with a reference value
@@ -87,6 +88,11 @@ class AllOrNothing(Rule):
             en = "; ".join([e for _, e in said])
         pz, pe = _pts(got)
         return f"{zh}，{pz}。", f"{en}: {pe}."
+
+    def recovery(self, facts: Facts) -> list[Plan]:
+        """Each failing test made to hold; or the fewest changes that make the condition hold."""
+        plan = tests_plan(self.tests, facts) if self.tests else condition_plan(self.expr, True, facts)
+        return [plan] if plan is not None else []
 
     def describe(self) -> tuple[str, str]:
         p: Any = self.params

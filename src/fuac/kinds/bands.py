@@ -9,6 +9,7 @@ from ..language.models import Comparator, Model, Name, Number
 from ..language.words import _pts_en, _pts_zh, with_unit
 from .base import Inputs, Outcome, Rule, RuleContext, RuleError, _Later
 from .drafting import Drafting, points
+from .recovery import Facts, Plan, resolution, satisfy
 
 
 class Band(Model):
@@ -63,6 +64,21 @@ class Bands(Rule):
         tz, te = with_unit(b.threshold, p.unit)
         cz = ce = COMPARATORS[b.comparator].symbol
         return f"{lab.zh} {vz} {cz} {tz}，{_pts_zh(b.points)}。", f"{lab.en} {ve} {ce} {te}: {_pts_en(b.points)}."
+
+    def recovery(self, facts: Facts) -> list[Plan]:
+        """The indicator moved to each better band's threshold, the best band first."""
+        p: Any = self.params
+        ind = facts.indicators[p.indicator]
+        before = facts.values.get(p.indicator)
+        if before is None:
+            return []
+        plans = []
+        for b in sorted(p.bands, key=lambda b: b.points, reverse=True):
+            res = resolution(ind, before, b.threshold)
+            v = satisfy(b.comparator, b.threshold, ind, before, res)
+            if v is not None and v != before:
+                plans.append(Plan({p.indicator: v}, {p.indicator: (b.comparator, b.threshold, None)}))
+        return plans
 
     def describe(self) -> tuple[str, str]:
         p: Any = self.params

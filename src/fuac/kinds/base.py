@@ -16,7 +16,7 @@ import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import simpleeval
 from pydantic import model_validator
@@ -26,6 +26,9 @@ from ..language.comparators import COMPARATORS
 from ..language.expressions import DECIMAL_CONTEXT, OPERATORS, Expression, compile_expression, exact_number
 from ..language.models import Comparator, Indicator, Model, Name, Parameter, Text
 from ..language.words import with_unit
+
+if TYPE_CHECKING:
+    from .recovery import Facts, Plan
 
 ZERO = Decimal(0)
 
@@ -386,6 +389,16 @@ class Rule:
     def floored(self, raw: Decimal) -> Decimal:
         """``raw`` with this rule's floor applied where the rule is the floor's container."""
         return ZERO if raw < 0 and self.floors_itself else raw
+
+    def recovery(self, facts: Facts) -> list[Plan]:
+        """Candidate changes of the unit's inputs that recover this rule's points, best first.
+
+        Asked for by the rectification list when the rule lost points (for a veto: what
+        lifts it), with the unit's ``facts`` (its values, the parameters in force, the
+        declared indicators, and ``facts.solve`` for a condition). Each plan is checked by
+        evaluating the unit again with it applied before it is listed. Default: none (the
+        list then says there is no automatic suggestion)."""
+        return []
 
     def names_of(self, expr: Expression) -> frozenset[str]:
         return frozenset(n for n in expr.names if n in self.ctx.indicators)

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
+import decimal
+from decimal import ROUND_CEILING, Decimal
 from typing import Any
 
+from ..language.expressions import DECIMAL_CONTEXT
 from ..language.models import Floor, Model, Name, Number
-from ..language.words import FLOOR_WORDS, _pts_en, _pts_zh, fmt_number, fmt_points
+from ..language.words import FLOOR_WORDS, UNITS, _pts_en, _pts_zh, fmt_number, fmt_points
 from .base import ZERO, Inputs, Outcome, Rule, RuleContext, RuleError, _Later
 from .drafting import Drafting, number, points
+from .recovery import Facts, Plan
 
 # ---------------------------------------------------------------------------
 # 3, 5: per-occurrence deductions with a floor
@@ -90,6 +93,33 @@ class Deduction(Rule):
             f"{'; '.join(en_parts)}: {fmt_points(taken)} taken{floor_en}, {_pts_en(got)}.",
         )
 
+    def recovery(self, facts: Facts) -> list[Plan]:
+        """Every counted occurrence removed, with the points per occurrence; when deductions stop at
+        zero and one occurrence alone recovers nothing, also the first step that does."""
+        p: Any = self.params
+        out = Plan({})
+        zh_rates, en_rates = [], []
+        for c in p.costs:
+            n = facts.values.get(c.indicator)
+            if n is None or not n or c.cost <= 0:
+                continue
+            out.values[c.indicator] = Decimal(0)
+            uz, _ue = _unit_word(facts.indicators[c.indicator].unit)
+            zh_rates.append(f"每减少1{uz} +{fmt_number(c.cost)}分")
+            en_rates.append(f"+{fmt_number(c.cost)} for each one fewer")
+        if not out.values:
+            return []
+        out.rate_zh, out.rate_en = "；".join(zh_rates), "; ".join(en_rates)
+        costed = [c for c in p.costs if facts.values.get(c.indicator)]
+        if len(costed) == 1 and p.floor != "none":
+            c = costed[0]
+            n = facts.values[c.indicator]
+            with decimal.localcontext(DECIMAL_CONTEXT):
+                keep = (p.points / c.cost).to_integral_value(ROUND_CEILING) - 1  # most occurrences that still score
+            if keep > 0 and n - keep > 1:
+                out.first = {c.indicator: keep}
+        return [out]
+
     def describe(self) -> tuple[str, str]:
         p: Any = self.params
         d = Drafting(self)
@@ -104,3 +134,8 @@ class Deduction(Rule):
             f"基础分{pz}；{'；'.join(zh)}；{fz}。",
             f"Starts from {pe}; takes {'; '.join(en)}; {fe}.",
         )
+
+
+def _unit_word(unit: str | None) -> tuple[str, str]:
+    zh, en = UNITS.get(unit or "", ("", ""))
+    return zh or "个", en.strip() or "one"

@@ -8,6 +8,7 @@ from ..language.models import Model, Number, Text
 from ..language.words import _pts_en, _pts_zh, fmt_points
 from .base import ZERO, Assessment, Entry, Inputs, Outcome, Reason, Rule, RuleContext, _Later
 from .drafting import number, points
+from .recovery import Facts, Plan, condition_plan
 
 # ---------------------------------------------------------------------------
 # 8: discretionary points
@@ -65,6 +66,11 @@ class Discretionary(Rule):
             rationale=a.rationale,
             why=_Later(self._say_judged, (a,)),
         )
+
+    def recovery(self, facts: Facts) -> list[Plan]:
+        """The fewest changes that make the condition hold (full points without an assessor)."""
+        plan = condition_plan(self.expr, True, facts)
+        return [plan] if plan is not None else []
 
     def _say_met(self) -> tuple[str, str]:
         p: Any = self.params

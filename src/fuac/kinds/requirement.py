@@ -7,6 +7,7 @@ from typing import Any
 from ..language.models import Model, Number
 from .base import ZERO, Entry, Inputs, Outcome, Reason, Rule, RuleContext
 from .drafting import points
+from .recovery import Facts, Plan, condition_plan
 
 # ---------------------------------------------------------------------------
 # 16: requirements (checklists) and targets
@@ -61,6 +62,11 @@ class Requirement(Rule):
             judgement=True,
             rationale=a.rationale,
         )
+
+    def recovery(self, facts: Facts) -> list[Plan]:
+        """The fewest changes that make the condition hold (none for a requirement an assessor judges)."""
+        plan = condition_plan(self.expr, True, facts)
+        return [plan] if plan is not None else []
 
     def describe(self) -> tuple[str, str]:
         p: Any = self.params

@@ -12,6 +12,7 @@ from ..language.models import Comparator, Floor, Model, Name, Number, Partial
 from ..language.words import FLOOR_WORDS, PARTIAL_WORDS, _pts_en, _pts_zh, fmt_number, fmt_points, with_unit
 from .base import ZERO, Inputs, Outcome, Rule, RuleContext, RuleError, _Later
 from .drafting import Drafting, number, points
+from .recovery import COUNT_UNITS, Facts, Plan, resolution, within
 
 # ---------------------------------------------------------------------------
 # 4: per-step shortfall below (or excess above) a threshold
@@ -150,6 +151,51 @@ class Shortfall(Rule):
             f"{'；'.join(zh_parts)}{floor_zh}，{_pts_zh(got)}。",
             f"{'; '.join(en_parts)}{floor_en}: {_pts_en(got)}.",
         )
+
+    def recovery(self, facts: Facts) -> list[Plan]:
+        """Each indicator short of the target moved to it (``partial = "floor"``: to the smallest value
+        less than one step short), with the points per step."""
+        p: Any = self.params
+        target = p.target if p.target is not None else facts.params.get(p.parameter)
+        if target is None:
+            return []
+        below = COMPARATORS[p.comparator].lower_bound
+        out = Plan({})
+        inds = facts.indicators
+        for name in p.indicators:
+            v = facts.values.get(name)
+            if v is None:
+                return []
+            gap = (target - v) if below else (v - target)
+            if gap <= 0 or self.steps(gap) == 0:
+                continue
+            ind = inds[name]
+            res = resolution(ind, v, target, p.step)
+            if p.partial == "floor":
+                # a partial step costs nothing: any value less than one step short will do
+                new = target - p.step + res if below else target + p.step - res
+            else:
+                new = Decimal(target)
+            if ind.type == "integer":
+                new = new.to_integral_value(ROUND_CEILING if below else ROUND_FLOOR)
+            if not within(ind, new):
+                return []
+            out.values[name] = new
+            out.goals[name] = (p.comparator, target, None)
+        if not out.values:
+            return []
+        sz, se = with_unit(p.step, p.unit)
+        if p.unit == "percent":
+            plural = "s" if p.step != 1 else ""
+            sz, se = f"{fmt_number(p.step)}个百分点", f"{fmt_number(p.step)} percentage point{plural}"
+        word_zh = "提高" if below else "降低"
+        whole = all(inds[n].type == "integer" for n in p.indicators) and p.step == p.step.to_integral_value()
+        note = p.partial == "floor" and not whole
+        out.rate_zh = f"每{word_zh}{sz} +{fmt_number(p.cost)}分" + ("，不足一档不计" if note else "")
+        count = p.unit in COUNT_UNITS and p.step == 1
+        each = ("one more" if below else "one fewer") if count else f"{se.strip()} {'more' if below else 'less'}"
+        out.rate_en = f"+{fmt_number(p.cost)} for each {each}" + ("; a partial step counts nothing" if note else "")
+        return [out]
 
     def describe(self) -> tuple[str, str]:
         p: Any = self.params

@@ -9,6 +9,7 @@ from ..language.models import Comparator, Model, Name, Number
 from ..language.words import with_unit
 from .base import Inputs, Outcome, PreparedTest, Rule, RuleContext, Test, _Later
 from .drafting import Drafting
+from .recovery import Facts, Plan, tests_plan
 
 
 class TargetParams(Model):
@@ -46,6 +47,11 @@ class Target(Rule):
             f"{p.year}年目标：{zh}，{'已完成' if ok else '未完成'}。",
             f"{p.year} target: {en}: {'achieved' if ok else 'not achieved'}.",
         )
+
+    def recovery(self, facts: Facts) -> list[Plan]:
+        """The indicator moved to the target."""
+        plan = tests_plan([self.test], facts)
+        return [plan] if plan is not None else []
 
     def describe(self) -> tuple[str, str]:
         p: Any = self.params

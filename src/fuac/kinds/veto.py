@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from pydantic import model_validator
 
+from ..language.comparators import COMPARATORS
 from ..language.models import Model, Text, VetoScope
 from ..language.words import SCOPE_WORDS
 from .base import ZERO, Inputs, Outcome, Reason, Rule, RuleContext, Test, _prepare_tests
 from .drafting import Drafting
+from .recovery import Facts, Plan, condition_plan, distance, resolution, satisfy, test_goal
 
 # ---------------------------------------------------------------------------
 # 10: veto items
@@ -60,6 +63,32 @@ class VetoRule(Rule):
         if self.triggered(inputs):
             return Outcome(ZERO, "vetoed", met=False, why=self._why_hit)
         return Outcome(ZERO, "scored", met=True, why=self._why_clear)
+
+    def recovery(self, facts: Facts) -> list[Plan]:
+        """What lifts the veto: the fewest changes that make the condition fail, or the cheapest test made to fail."""
+        plan = condition_plan(self.expr, False, facts) if self.expr is not None else self._tests_plan(facts)
+        return [plan] if plan is not None else []
+
+    def _tests_plan(self, facts: Facts) -> Plan | None:
+        """A veto written as tests is triggered when all hold: make the cheapest one fail."""
+        best: Plan | None = None
+        for t in self.tests:
+            name = t.test.indicator
+            before = facts.values.get(name)
+            goal, ref = test_goal(t, facts)
+            if before is None or goal is None:
+                continue
+            cmp = COMPARATORS[t.test.comparator].negation
+            res = resolution(t.ind, before, goal if isinstance(goal, Decimal) else None)
+            v = satisfy(cmp, goal, t.ind, before, res)
+            if v is None:
+                continue
+            cand = Plan({name: v}, {name: (cmp, goal, ref)})
+            if best is None or distance(before, v) < distance(
+                facts.values.get(next(iter(best.values))), next(iter(best.values.values()))
+            ):
+                best = cand
+        return best
 
     def describe(self) -> tuple[str, str]:
         p: Any = self.params

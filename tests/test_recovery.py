@@ -1,0 +1,109 @@
+"""Each rule kind is the one place that knows how to recover its lost points (``Rule.recovery``):
+the rectification list lists the changes a kind proposes, checked by re-evaluating the unit,
+for a plugin's kind exactly as for a built-in one."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import fuac
+from fuac.kinds.recovery import Facts, Plan
+from test_plugins import engine, plugin
+
+FIVE = Decimal(5)
+
+
+class AtLeastFive(fuac.Rule):
+    """3 points when indicator ``n`` is at least 5, else none."""
+
+    kind = "at_least_five"
+
+    class Params(fuac.Model):
+        pass
+
+    def __init__(self, rule_id: str, params: Any, ctx: Any) -> None:
+        super().__init__(rule_id, params, ctx)
+        self.max_points = Decimal(3)
+        self.reads = frozenset({"n"})
+
+    def score(self, inputs: Any) -> fuac.Outcome:
+        ok = inputs.values["n"] >= FIVE
+        return fuac.Outcome(Decimal(3) if ok else Decimal(0), "scored", "n≥5", "n≥5", met=ok)
+
+    def recovery(self, facts: Facts) -> list[Plan]:
+        if facts.values.get("n") is None or facts.values["n"] >= FIVE:
+            return []
+        return [Plan({"n": FIVE}, {"n": (">=", FIVE, None)})]
+
+
+class Silent(AtLeastFive):
+    """The same scoring, proposing nothing (the default ``recovery``)."""
+
+    kind = "at_least_five_silent"
+    recovery = fuac.Rule.recovery
+
+
+def rules(kind: str) -> str:
+    return f"""
+[scheme]
+id = "five"
+version = "1"
+kind = "points"
+title = {{ zh = "五", en = "Five" }}
+issuer = {{ zh = "测试", en = "Test" }}
+issued = 2024-01-01
+valid_from = 2024-01-01
+total = 3
+precision = 1
+jurisdiction = [{{ code = "450204", level = "county" }}]
+
+[indicators.n]
+type = "integer"
+unit = "count"
+min = 0
+label = {{ zh = "数量", en = "Number" }}
+
+[[sections]]
+id = "s"
+title = {{ zh = "一", en = "One" }}
+max = 3
+
+[[sections.items]]
+id = "1"
+label = {{ zh = "至少五个", en = "At least five" }}
+max = 3
+kind = "{kind}"
+"""
+
+
+def test_a_plugin_kinds_recovery_is_the_change_listed() -> None:
+    rs = engine(plugin("five_pkg", fuac_rule_kinds=[AtLeastFive])).load_text(rules("at_least_five"), name="five.toml")
+    ev = fuac.evaluate(rs, {"n": 2})
+    # by hand: n = 2 < 5 gives 0 of 3. The kind proposes n = 5; re-evaluated, 5 >= 5 gives 3,
+    # so the total goes from 0 to 3: the gap recovers 3 points, and the item gets its full 3
+    # (verified). One step back (a count: step 1) is n = 4, which gives 0: the change is minimal.
+    # The words: 2 → 5 is 3 more of a counted unit ("增加3" / "3 more"); the goal (>= 5) is met
+    # exactly by the new value, so no "must be" note is added.
+    assert ev.total == Decimal(0)
+    gaps = ev.gaps(rs)
+    assert [(g.item, g.kind, g.points, g.max, g.recoverable, g.verified, g.minimal) for g in gaps.changes] == [
+        ("1", "at_least_five", Decimal(0), Decimal(3), Decimal(3), True, True)
+    ]
+    (gap,) = gaps.changes
+    assert [(c.field, c.before, c.after, c.goal) for c in gap.changes] == [("n", Decimal(2), FIVE, (">=", FIVE, None))]
+    assert (gap.action_zh, gap.action_en) == ("数量 2 → 5（增加3）", "Number: 2 → 5 (3 more)")
+    assert gaps.recoverable == Decimal(3)
+    assert not gaps.unresolved
+
+
+def test_a_kind_that_proposes_nothing_has_no_automatic_suggestion() -> None:
+    rs = engine(plugin("silent_pkg", fuac_rule_kinds=[Silent])).load_text(rules("at_least_five_silent"),
+                                                                            name="five.toml")
+    gaps = fuac.evaluate(rs, {"n": 2}).gaps(rs)
+    # the default recovery proposes nothing: the lost 3 points are unresolved, not a change
+    assert not gaps.changes
+    assert [(g.item, g.kind, g.recoverable, g.changes) for g in gaps.unresolved] == [
+        ("1", "at_least_five_silent", None, [])
+    ]
+    assert gaps.unresolved[0].action_en.startswith("no automatic suggestion for this at_least_five_silent rule")

@@ -351,7 +351,35 @@ def test_a_formula_that_gives_no_number_cannot_score(expression: str, gave: str)
     rs = fuac.loads(FORMULA.replace('expression = "x > 1"', f'expression = "{expression}"'))
     it = fuac.evaluate(rs, {"x": 2}).item("2")
     assert (it.points, it.status) == (None, "invalid_input")
-    assert it.reason_en == f"cannot score from these inputs: ValueError: formula gave {gave}, not a number."
+    assert it.reason_en == f"cannot score from these inputs: formula gave {gave}, not a number."
+
+
+@pytest.mark.parametrize(("expression", "zh", "en"), [
+    # 1 / (x − 2) at x = 2: decimal's DivisionByZero, named in words (it prints as a class list)
+    ("1 / (x - 2)", "除数为零", "division by zero"),
+    ("0 / (x - 2)", "零除以零", "zero divided by zero"),
+])
+def test_a_failed_computation_says_why_in_words(expression: str, zh: str, en: str) -> None:
+    rs = fuac.loads(FORMULA.replace('expression = "x > 1"', f'expression = "{expression}"'))
+    it = fuac.evaluate(rs, {"x": 2}).item("2")
+    assert (it.points, it.status, it.reason_zh, it.reason_en) == (
+        None, "invalid_input", f"由输入计算失败：{zh}。", f"cannot score from these inputs: {en}.")
+    # the same failure in a guard (void_when) and in an eligibility condition
+    guarded = FORMULA.replace('expression = "x > 1"', 'expression = "x > 1"\nvoid_when = "' + expression + ' > 0"')
+    guarded += f"""
+[[eligibility]]
+id = "e"
+label = {{ zh = "条件", en = "Condition" }}
+clause = "条件"
+condition = "{expression} > 0"
+"""
+    ev = fuac.evaluate(fuac.loads(guarded), {"x": 2})
+    it = ev.item("2")
+    assert (it.status, it.reason_zh, it.reason_en) == (
+        "invalid_input", f"由输入计算失败：{zh}。", f"cannot score from these inputs: {en}.")
+    (c,) = ev.eligibility
+    assert (c.holds, c.reason_zh, c.reason_en) == (
+        None, f"条件：计算失败（{zh}）。", f"Condition: could not be checked ({en}).")
 
 
 def test_conditions_say_whether_they_hold_word_for_word() -> None:
@@ -413,3 +441,36 @@ def test_discretionary_points_given_by_the_condition_name_it() -> None:
     mini = fuac.load(Path(__file__).parent / "data" / "mini.toml")
     it = fuac.evaluate(mini, {"has_doc": True, "meetings": 2}, on=ON).item("7")
     assert (it.points, it.reason_zh, it.reason_en) == (4, "条件已满足，得4分。", "condition met: 4 points.")
+
+
+def test_a_condition_says_whether_it_holds_and_what_it_gives() -> None:
+    # mini item 1.a: "有相关文件得2分" as the condition has_doc
+    mini = fuac.load(Path(__file__).parent / "data" / "mini.toml")
+    said = [(p.points, p.reason_zh, p.reason_en) for p in (
+        fuac.evaluate(mini, {"has_doc": doc}, on=ON).item("1").parts[0] for doc in (True, False))]
+    assert said == [(2, "条件 has_doc成立，得2分。", "condition has_doc holds: 2 points."),
+                    (0, "条件 has_doc不成立，不得分。", "condition has_doc does not hold: 0 points.")]
+
+
+def test_a_test_on_a_choice_compares_the_choice_and_refuses_one_not_listed() -> None:
+    from test_vector import ONE_RULE
+
+    text = ONE_RULE.replace("[[sections]]", '[indicators.level]\ntype = "choice"\nchoices = ["A", "B"]\n'
+                                            'label = {{ zh = "等级", en = "Level" }}\n\n[[sections]]')
+    rule = ('kind = "all_or_nothing"\npoints = 1\n'
+            'tests = [{{ indicator = "level", comparator = "==", threshold = "{}" }}]')
+    rs = fuac.loads(text.format(rule=rule.format("A")))
+    assert [fuac.evaluate(rs, {"level": v}).item("1").points for v in ("A", "B")] == [1, 0]
+    with pytest.raises(fuac.errors.RulesetError, match="'C' is not one of the choices of 'level'"):
+        fuac.loads(text.format(rule=rule.format("C")))
+
+
+def test_a_voided_item_without_a_clause_names_what_voided_it() -> None:
+    from test_vector import ONE_RULE
+
+    rs = fuac.loads(ONE_RULE.format(rule='kind = "all_or_nothing"\npoints = 1\ncondition = "x > 1"\n'
+                                         'void_when = "x > 3"'))
+    it = fuac.evaluate(rs, {"x": 3.5}).item("1")
+    assert (it.status, it.points, it.reason_zh, it.reason_en) == (
+        "voided", 0, "本项作废：值，不论其他情况均记0分。",
+        "item voided: Value; it gets no points, whatever else it meets.")

@@ -145,3 +145,26 @@ SCOPE_WORDS: dict[str, ScopeWords] = {
     "cascade": ScopeWords(("连带否决", "cascades to the parent unit"),
                           ("连带否决上级单位", "cascades to the parent unit")),
 }
+
+
+#: a computation that failed, in words: decimal's signals and Python's errors by class
+_FAILURES: dict[str, tuple[str, str]] = {
+    "DivisionByZero": ("除数为零", "division by zero"),
+    "ZeroDivisionError": ("除数为零", "division by zero"),
+    "DivisionUndefined": ("零除以零", "zero divided by zero"),
+    "InvalidOperation": ("无效的运算", "an invalid operation"),
+    "Overflow": ("数值过大，超出范围", "a number too large"),
+    "OverflowError": ("数值过大，超出范围", "a number too large"),
+}
+
+
+def failure_words(exc: BaseException) -> tuple[str, str]:
+    """Why a computation failed, in Chinese and English: decimal's signals (which print as
+    ``[<class 'decimal.DivisionByZero'>]``) named in words, other errors by their message."""
+    signals = exc.args[0] if exc.args and isinstance(exc.args[0], list) else []  # decimal's raised signals
+    for cls in [*signals, *type(exc).__mro__]:
+        hit = _FAILURES.get(getattr(cls, "__name__", ""))
+        if hit is not None:
+            return hit
+    text = str(exc) or type(exc).__name__
+    return text, text

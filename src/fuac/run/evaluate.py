@@ -19,7 +19,7 @@ from ..kinds import VetoRule
 from ..kinds.base import Assessment, EntryError, Inputs, Outcome, Reason, Rule
 from ..language.expressions import DECIMAL_CONTEXT, Expression
 from ..language.statuses import BLOCKED, BY_NAME, SETTLED
-from ..language.words import fmt_points
+from ..language.words import failure_words, fmt_points
 from ..plan.engine import get_engine
 from ..plan.loader import Plan, PreparedCondition, PreparedItem, RuleSet
 from .inputs import as_date, read_assessments, validate
@@ -286,12 +286,7 @@ def _run(rule_id: str, rule: Rule, inputs: Inputs, invalid: set[str], needed: _N
     try:
         return rule.score(inputs)
     except (ArithmeticError, TypeError, ValueError) as exc:
-        return Outcome(
-            None,
-            "invalid_input",
-            f"由输入计算失败：{exc}。",
-            f"cannot score from these inputs: {type(exc).__name__}: {exc}.",
-        )
+        return _failed(exc)
 
 
 def _guard(
@@ -307,7 +302,18 @@ def _guard(
     try:
         return bool(inputs.eval(expr))
     except (ArithmeticError, TypeError, ValueError) as exc:
-        return Outcome(None, "invalid_input", f"由输入计算失败：{exc}。", f"cannot score: {exc}.")
+        return _failed(exc)
+
+
+def _say_unchecked(label: Any, exc: Exception) -> tuple[str, str]:
+    zh, en = failure_words(exc)
+    return f"{label.zh}：计算失败（{zh}）。", f"{label.en}: could not be checked ({en})."
+
+
+def _failed(exc: Exception) -> Outcome:
+    """A rule or guard whose computation failed on these inputs: invalid input, saying why in words."""
+    zh, en = failure_words(exc)
+    return Outcome(None, "invalid_input", f"由输入计算失败：{zh}。", f"cannot score from these inputs: {en}.")
 
 
 def _result(it: PreparedItem, o: Outcome, read: dict[str, Any]) -> ItemResult:
@@ -492,7 +498,7 @@ def _condition(
             scope,
             None,
             c.label,
-            Reason(f"{c.label.zh}：计算失败（{exc}）。", f"{c.label.en}: could not be checked ({exc})."),
+            Reason.later(_say_unchecked, c.label, exc),
             c.clause,
             read,
             consequence=c.consequence,

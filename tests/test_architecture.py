@@ -21,3 +21,30 @@ def test_each_layer_imports_only_the_layers_below_it() -> None:
     proc = subprocess.run([exe, "--no-cache"], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
     assert "1 kept, 0 broken" in proc.stdout
+
+
+def test_the_documented_layers_are_the_checked_layers() -> None:
+    """docs/architecture.md's table names, top to bottom, the modules of pyproject's layers contract."""
+    import re
+
+    import tomllib
+
+    contract = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["importlinter"]
+    (layers,) = [c["layers"] for c in contract["contracts"] if c["type"] == "layers"]
+    checked = [sorted(part.strip() for part in layer.split("|")) for layer in layers if layer != "__main__"]
+    doc = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    table = doc[doc.index("| layer (top to bottom)"):].split("\n\n")[0].splitlines()[2:]
+    documented = [[re.sub(r"\.py$|/$", "", n) for n in re.findall(r"`([^`]+)`", row.split("|")[2])] for row in table]
+    assert [sorted(set(d)) for d in documented] == [sorted(set(c)) for c in checked]
+
+
+def test_every_kind_module_is_a_kind_or_a_helper_the_architecture_names() -> None:
+    doc = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    from fuac.kinds import BUILTIN_KINDS
+
+    modules = {p.stem for p in (ROOT / "src" / "fuac" / "kinds").glob("*.py")} - {"__init__"}
+    kind_modules = {k.__module__.rsplit(".", 1)[1] for k in BUILTIN_KINDS}
+    helpers = modules - kind_modules
+    assert {"base", "drafting", "recovery"} <= helpers <= {"base", "drafting", "recovery", "columns"}
+    for h in helpers:
+        assert f"`{h}`" in doc, h

@@ -514,3 +514,13 @@ def test_data_and_assessments_that_are_not_mappings_are_refused_by_name(mini: fu
     with pytest.raises(InputError) as info:
         fuac.evaluate(mini, data, assessments=assessments)
     assert str(info.value) == words
+
+
+def test_missing_fields_are_listed_in_the_rule_sets_order(mini: fuac.RuleSet) -> None:
+    # mini declares has_doc, meetings, institutions, complaints, awareness, satisfaction, mmr, places,
+    # places_avg, falsified, accidents; with nothing given, item 5 stops at its guard (falsified) before
+    # its rule reads places; 7 reads has_doc and meetings after 1.a and 1.b
+    ev = fuac.evaluate(mini, {})
+    assert [(p.field, p.rules) for p in ev.problems] == [
+        ("has_doc", ["1.a", "7"]), ("meetings", ["1.b", "7"]), ("institutions", ["4"]), ("complaints", ["2"]),
+        ("awareness", ["3"]), ("satisfaction", ["3"]), ("mmr", ["6"]), ("falsified", ["5"]), ("accidents", ["8"])]

@@ -1490,6 +1490,30 @@ def test_quota_share_per_parent_of_eligible_units(tmp_path: Path, backend: str) 
     assert [p.unit for p in sel.recommended] == ["u1"]
 
 
+def test_parent_sizes_of_each_quotas_own_parent_level() -> None:
+    # a share of the whole province beside the per-city quotas: sizes are given by province (2 digits)
+    # and by city (4 digits); 20 units in province 45 × 15 % = 3, half up → 3
+    extra = """
+[[quotas]]
+id = "province_share"
+label = { zh = "全省比例", en = "Share of the province" }
+clause = "全省不超过所辖单位的15%"
+kind = "share_per_parent"
+per = "year"
+share = 0.15
+of = "all"
+rounding = "half_up"
+parent_level = "province"
+"""
+    rs = fuac.loads(QUOTAS + extra)
+    res = fuac.evaluate_many(rs, _units(3), tier="county", on=ON)
+    sel = res.select(quotas=["province_share"], parent_sizes={"45": 20})
+    assert sel.quotas[0].caps == {"45": 3}
+    with pytest.raises(ValueError, match=r"^parent_sizes: '451' is not the code of a city \(4 digits\) or a "
+                                         r"province \(2 digits\)$"):
+        res.select(parent_sizes={"451": 20})
+
+
 @pytest.mark.parametrize(("size", "cap"), [(9, 1), (10, 2), (23, 3), (30, 5)])
 @pytest.mark.parametrize("backend", ["python", "vector"])
 def test_quota_share_per_parent_rounding(tmp_path: Path, backend: str, size: int, cap: int) -> None:

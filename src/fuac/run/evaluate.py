@@ -133,7 +133,9 @@ def evaluate_plan(
     by_name = needed.by_name() if problems or needed.blocked else {}
     for p in problems:
         p.rules = sorted(set(p.rules) | set(by_name.get(p.field, [])))
-    for name, rules in by_name.items():
+    declared = {name: k for k, name in enumerate(indicators)}
+    # the fields missing, in the rule set's order of indicators (as a batch lists its errors)
+    for name, rules in sorted(by_name.items(), key=lambda kv: declared.get(kv[0], len(declared))):
         if name not in values and name not in invalid:
             problems.append(
                 Problem(

@@ -4,7 +4,7 @@ threshold (``threshold``) or compares with a reference value (``versus_reference
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import model_validator
 
@@ -13,6 +13,9 @@ from ..language.words import _pts, _pts_en, _pts_zh
 from .base import ZERO, Inputs, Outcome, Reason, Rule, RuleContext, Test, _Later, _prepare_tests
 from .drafting import Drafting, points
 from .recovery import Facts, Plan, condition_plan, tests_plan
+
+if TYPE_CHECKING:
+    from .columns import ColumnForm, ColumnOutcome, Columns, Env
 
 # ---------------------------------------------------------------------------
 # 1, 6, 7: all or nothing, thresholds, comparison with a reference value
@@ -88,6 +91,25 @@ class AllOrNothing(Rule):
             en = "; ".join([e for _, e in said])
         pz, pe = _pts(got)
         return f"{zh}，{pz}。", f"{en}: {pe}."
+
+    def columns(self, cols: Columns) -> ColumnForm:
+        """Full points where the condition (every test) holds, else 0."""
+        import numpy as np
+
+        pts = self.max_points or ZERO
+        s = cols.decimals(pts)
+        ip = cols.to_scaled(pts, s) * cols.factor(s)
+        ok = cols.condition(self)
+        full, RuleOut, scored = cols.full, cols.RuleOut, cols.S_SCORED
+
+        def aon(env: Env) -> ColumnOutcome:
+            t_ = full(ok(env), env.n, bool)
+            return RuleOut(t_ * ip if ip else np.zeros(env.n, np.int64), None, scored, t_.view(np.int8))
+        return aon, s
+
+    def points_bounds(self) -> tuple[Decimal, Decimal] | None:
+        m = self.max_points or ZERO
+        return (min(ZERO, m), max(ZERO, m))
 
     def recovery(self, facts: Facts) -> list[Plan]:
         """Each failing test made to hold; or the fewest changes that make the condition hold."""
@@ -177,6 +199,13 @@ class VersusReference(AllOrNothing):
             "source": inputs.sources.get(ref),
         }
         return out
+
+    # its score adds the reference's details to all or nothing's: points, status and met are the same
+    def columns(self, cols: Columns) -> ColumnForm:
+        return super().columns(cols)
+
+    def points_bounds(self) -> tuple[Decimal, Decimal] | None:
+        return super().points_bounds()
 
     def describe(self) -> tuple[str, str]:
         p: Any = self.params

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+import ast
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
 from ..language.comparators import COMPARATORS
 from ..language.models import Comparator, Model, Name, Number
@@ -10,6 +12,9 @@ from ..language.words import _pts_en, _pts_zh, with_unit
 from .base import Inputs, Outcome, Rule, RuleContext, RuleError, _Later
 from .drafting import Drafting, points
 from .recovery import Facts, Plan, resolution, satisfy
+
+if TYPE_CHECKING:
+    from .columns import ColumnForm, ColumnOutcome, Columns, Env
 
 
 class Band(Model):
@@ -64,6 +69,34 @@ class Bands(Rule):
         tz, te = with_unit(b.threshold, p.unit)
         cz = ce = COMPARATORS[b.comparator].symbol
         return f"{lab.zh} {vz} {cz} {tz}，{_pts_zh(b.points)}。", f"{lab.en} {ve} {ce} {te}: {_pts_en(b.points)}."
+
+    def columns(self, cols: Columns) -> ColumnForm:
+        """The points of the first band the indicator reaches, else ``otherwise``."""
+        import numpy as np
+
+        p: Any = self.params
+        v = cols.ec.node(ast.Name(id=p.indicator))
+        s = max([cols.decimals(p.otherwise), *(cols.decimals(b.points) for b in p.bands)])
+        k = cols.factor(s)
+        tests = [cols.truth_of(cols.compare(COMPARATORS[b.comparator].node, v, cols.const(b.threshold)))
+                 for b in p.bands]
+        pts = [cols.to_scaled(b.points, s) * k for b in p.bands]
+        mets = [int(b.points == self.max_points) for b in p.bands]
+        other = cols.to_scaled(p.otherwise, s) * k
+        other_met = int(p.otherwise == self.max_points)
+        full, RuleOut, scored = cols.full, cols.RuleOut, cols.S_SCORED
+
+        def bands(env: Env) -> ColumnOutcome:
+            conds = [full(t(env), env.n, bool) for t in tests]
+            points = np.select(conds, pts, other).astype(np.int64)
+            met = np.select(conds, mets, other_met).astype(np.int8)
+            return RuleOut(points, None, scored, met)
+        return bands, s
+
+    def points_bounds(self) -> tuple[Decimal, Decimal] | None:
+        p: Any = self.params
+        vals = [b.points for b in p.bands] + [p.otherwise]
+        return (min(vals), max(vals))
 
     def recovery(self, facts: Facts) -> list[Plan]:
         """The indicator moved to each better band's threshold, the best band first."""

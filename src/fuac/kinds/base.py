@@ -28,6 +28,7 @@ from ..language.models import Comparator, Indicator, Model, Name, Parameter, Tex
 from ..language.words import with_unit
 
 if TYPE_CHECKING:
+    from .columns import ColumnForm, Columns
     from .recovery import Facts, Plan
 
 ZERO = Decimal(0)
@@ -399,6 +400,28 @@ class Rule:
         evaluating the unit again with it applied before it is listed. Default: none (the
         list then says there is no automatic suggestion)."""
         return []
+
+    def columns(self, cols: Columns) -> ColumnForm:
+        """The rule's column form, for the batch: ``(fn, scale)``, where ``fn(env)`` gives the
+        rule's outcome for every row of a chunk of units as numpy columns (points at the
+        program's scale, status codes, met flags) and ``scale`` is the decimals of its points.
+
+        ``cols`` is the compiled plan, described by :class:`fuac.kinds.columns.Columns`: the
+        expression compiler, the fixed-point helpers, the status codes and the ``Unvectorizable``
+        signal. It must give what :meth:`score` gives, row for row. Raise
+        ``cols.Unvectorizable(reason)`` to have the rule scored through :meth:`score` row by
+        row instead: that is the default (a kind that does not say how is not compiled).
+
+        A subclass that overrides :meth:`score` does not inherit its parent's ``columns``: the
+        batch scores it through :meth:`score` unless it defines ``columns`` itself."""
+        raise cols.Unvectorizable(f"rule kind {self.kind!r} ({type(self).__name__}) is not compiled")
+
+    def points_bounds(self) -> tuple[Decimal, Decimal] | None:
+        """``(lo, hi)``: the fewest and the most points the rule can give whatever it reads
+        (``(0, 0)`` for a rule that gives none), or None when unknown (the default). The batch
+        stores points in 32 bits when every rule of the plan is bounded tightly enough. Like
+        :meth:`columns`, not inherited by a subclass that overrides :meth:`score`."""
+        return None
 
     def names_of(self, expr: Expression) -> frozenset[str]:
         return frozenset(n for n in expr.names if n in self.ctx.indicators)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import ast
 import decimal
 from decimal import ROUND_CEILING, Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..language.expressions import DECIMAL_CONTEXT
 from ..language.models import Floor, Model, Name, Number
@@ -12,6 +13,9 @@ from ..language.words import FLOOR_WORDS, UNITS, _pts_en, _pts_zh, fmt_number, f
 from .base import ZERO, Inputs, Outcome, Rule, RuleContext, RuleError, _Later
 from .drafting import Drafting, number, points
 from .recovery import Facts, Plan
+
+if TYPE_CHECKING:
+    from .columns import ColumnForm, ColumnOutcome, Columns, Env
 
 # ---------------------------------------------------------------------------
 # 3, 5: per-occurrence deductions with a floor
@@ -92,6 +96,43 @@ class Deduction(Rule):
             f"{'；'.join(zh_parts)}，共扣{fmt_points(taken)}分{floor_zh}，{_pts_zh(got)}。",
             f"{'; '.join(en_parts)}: {fmt_points(taken)} taken{floor_en}, {_pts_en(got)}.",
         )
+
+    def columns(self, cols: Columns) -> ColumnForm:
+        """Full points less each indicator's count times its cost (floored at 0 where the rule floors itself)."""
+        import numpy as np
+
+        p: Any = self.params
+        terms = [cols.arith(ast.Mult, cols.const(c.cost), cols.ec.node(ast.Name(id=c.indicator))) for c in p.costs]
+        s = max([cols.decimals(p.points), *(t.scale for t in terms)])
+        fs = [cols.numeric(t, s) for t in terms]
+        pts = cols.to_scaled(p.points, s)
+        k = cols.factor(s)
+        floors = self.floors_itself
+        full, check, RuleOut, scored = cols.full, cols.check, cols.RuleOut, cols.S_SCORED
+
+        def deduction(env: Env) -> ColumnOutcome:
+            taken, b = fs[0](env)
+            for f in fs[1:]:
+                v, bv = f(env)
+                taken = taken + v
+                b = check(b + bv)
+            check((abs(pts) + b) * k)
+            raw = pts - full(taken, env.n, np.int64)
+            got = np.maximum(raw, 0) if floors else raw
+            return RuleOut(got * k if k != 1 else got, None, scored, (raw == pts).view(np.int8))
+        return deduction, s
+
+    def points_bounds(self) -> tuple[Decimal, Decimal] | None:
+        """From 0 (where the rule floors itself) to full points (when nothing it reads or costs is negative)."""
+        p: Any = self.params
+        mins = [self.ctx.indicators[c.indicator].min for c in p.costs]
+        reads_nonneg = all(m is not None and m >= 0 for m in mins)
+        costs_nonneg = all(c.cost >= 0 for c in p.costs)
+        hi = p.points if reads_nonneg and costs_nonneg else None
+        lo = ZERO if self.floors_itself else None
+        if hi is None or lo is None:
+            return None
+        return (min(lo, hi), max(lo, hi))
 
     def recovery(self, facts: Facts) -> list[Plan]:
         """Every counted occurrence removed, with the points per occurrence; when deductions stop at

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
 from ..language.models import Model, Number, Text
 from ..language.words import _pts_en, _pts_zh, fmt_points
 from .base import ZERO, Assessment, Entry, Inputs, Outcome, Reason, Rule, RuleContext, _Later
 from .drafting import number, points
 from .recovery import Facts, Plan, condition_plan
+
+if TYPE_CHECKING:
+    from .columns import ColumnForm, ColumnOutcome, Columns, Env
 
 # ---------------------------------------------------------------------------
 # 8: discretionary points
@@ -66,6 +70,43 @@ class Discretionary(Rule):
             rationale=a.rationale,
             why=_Later(self._say_judged, (a,)),
         )
+
+    def columns(self, cols: Columns) -> ColumnForm:
+        """Full points where the condition holds; else the assessor's entry; else awaiting an assessor."""
+        import numpy as np
+
+        p: Any = self.params
+        key = self.id
+        cond = cols.ec.truth(self.expr) if self.expr is not None else None
+        # the points and the assessors' entries (kept at the input scale K: an entry with more
+        # decimals sends its row through the single-unit path); ``min`` only bounds the entries
+        s = max(cols.decimals(p.points), cols.K)
+        k = cols.factor(s)
+        pts = cols.to_scaled(p.points, s)
+        no_cond_met = 0 if cond is not None else -1
+        full, RuleOut, awaiting = cols.full, cols.RuleOut, cols.S_AWAITING
+
+        def discretionary(env: Env) -> ColumnOutcome:
+            # condition met: full points; else the assessor's value; else awaiting an assessor
+            n = env.n
+            met_cond = full(cond(env), n, bool) if cond is not None else np.zeros(n, bool)
+            a = env.assess.get(key)
+            if a is None:
+                points = met_cond * pts
+                null = ~met_cond
+                met = met_cond.view(np.int8) if cond is not None else np.full(n, -1, np.int8)
+            else:
+                av = a.values * 10 ** (s - a.scale) if a.scale != s else a.values
+                points = np.where(met_cond, pts, av)
+                null = ~(met_cond | a.present)
+                met = np.where(null, np.int8(no_cond_met), (points == pts).view(np.int8))
+            status = null.view(np.int8) * np.int8(awaiting)
+            return RuleOut(points * k if k != 1 else points, null, status, met)
+        return discretionary, s
+
+    def points_bounds(self) -> tuple[Decimal, Decimal] | None:
+        p: Any = self.params
+        return (min(p.min, ZERO), max(p.points, ZERO))
 
     def recovery(self, facts: Facts) -> list[Plan]:
         """The fewest changes that make the condition hold (full points without an assessor)."""

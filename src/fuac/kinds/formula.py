@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..language.models import Model, Number, Text
 from ..language.words import _pts_en, _pts_zh, fmt_number, fmt_points
 from .base import Inputs, Outcome, Rule, RuleContext, _Later
 from .drafting import number
+
+if TYPE_CHECKING:
+    from .columns import ColumnForm, ColumnOutcome, Columns, Env
 
 # ---------------------------------------------------------------------------
 # 12: formulas and bands
@@ -55,6 +58,31 @@ class Formula(Rule):
             f"按公式 {self.expr.source} 计算{clipped_zh}，{_pts_zh(got)}。",
             f"by the formula {self.expr.source}{clipped_en}: {_pts_en(got)}.",
         )
+
+    def columns(self, cols: Columns) -> ColumnForm:
+        """The expression's value kept within the bounds (only when it is always a decimal number)."""
+        import numpy as np
+
+        p: Any = self.params
+        node = cols.ec.value(self.expr)
+        if node.kind != "dec":
+            raise cols.Unvectorizable("the formula does not always give a decimal number")
+        s = max(node.scale, cols.decimals(p.min_points), cols.decimals(p.max_points))
+        f = cols.numeric(node, s)
+        k = cols.factor(s)
+        lo, hi = cols.to_scaled(p.min_points, s), cols.to_scaled(p.max_points, s)
+        cols.check(max(abs(lo), abs(hi)) * k)
+        full, RuleOut, scored = cols.full, cols.RuleOut, cols.S_SCORED
+
+        def formula(env: Env) -> ColumnOutcome:
+            v, _ = f(env)
+            v = np.minimum(np.maximum(full(v, env.n, np.int64), lo), hi)
+            return RuleOut(v * k if k != 1 else v, None, scored, -1)
+        return formula, s
+
+    def points_bounds(self) -> tuple[Decimal, Decimal] | None:
+        p: Any = self.params
+        return (p.min_points, p.max_points)
 
     def describe(self) -> tuple[str, str]:
         p: Any = self.params

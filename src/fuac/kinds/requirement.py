@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
 from ..language.models import Model, Number
 from .base import ZERO, Entry, Inputs, Outcome, Reason, Rule, RuleContext
 from .drafting import points
 from .recovery import Facts, Plan, condition_plan
+
+if TYPE_CHECKING:
+    from .columns import ColumnForm, ColumnOutcome, Columns, Env
 
 # ---------------------------------------------------------------------------
 # 16: requirements (checklists) and targets
@@ -62,6 +66,41 @@ class Requirement(Rule):
             judgement=True,
             rationale=a.rationale,
         )
+
+    def columns(self, cols: Columns) -> ColumnForm:
+        """Met where the condition holds; without one, as the assessor's entry says (else awaiting)."""
+        import numpy as np
+
+        p: Any = self.params
+        has_points = self.max_points is not None
+        s = cols.decimals(p.points) if has_points else 0
+        pts = cols.to_scaled(p.points, s) * cols.factor(s) if has_points else 0
+        full, RuleOut, scored, awaiting = cols.full, cols.RuleOut, cols.S_SCORED, cols.S_AWAITING
+        if self.expr is not None:
+            ok = cols.ec.truth(self.expr)
+
+            def req_expr(env: Env) -> ColumnOutcome:
+                t_ = full(ok(env), env.n, bool)
+                return RuleOut(t_ * pts if has_points else None, None, scored, t_.view(np.int8))
+            return req_expr, s
+        key = self.id
+
+        def req_assessed(env: Env) -> ColumnOutcome:
+            n = env.n
+            a = env.assess.get(key)
+            if a is None:
+                present, okv = np.zeros(n, bool), np.zeros(n, bool)
+            else:
+                present, okv = a.present, a.values.astype(bool)
+            points = okv * pts if has_points else None
+            status = (~present).view(np.int8) * np.int8(awaiting)
+            met = np.where(present, okv.view(np.int8), np.int8(-1))
+            return RuleOut(points, ~present if has_points else None, status, met)
+        return req_assessed, s
+
+    def points_bounds(self) -> tuple[Decimal, Decimal] | None:
+        m = self.max_points or ZERO
+        return (min(ZERO, m), max(ZERO, m))
 
     def recovery(self, facts: Facts) -> list[Plan]:
         """The fewest changes that make the condition hold (none for a requirement an assessor judges)."""

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import ast
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import model_validator
 
@@ -13,6 +14,9 @@ from ..language.words import FLOOR_WORDS, PARTIAL_WORDS, _pts_en, _pts_zh, fmt_n
 from .base import ZERO, Inputs, Outcome, Rule, RuleContext, RuleError, _Later
 from .drafting import Drafting, number, points
 from .recovery import COUNT_UNITS, Facts, Plan, resolution, within
+
+if TYPE_CHECKING:
+    from .columns import ColumnForm, ColumnOutcome, Columns, Env
 
 # ---------------------------------------------------------------------------
 # 4: per-step shortfall below (or excess above) a threshold
@@ -151,6 +155,85 @@ class Shortfall(Rule):
             f"{'；'.join(zh_parts)}{floor_zh}，{_pts_zh(got)}。",
             f"{'; '.join(en_parts)}{floor_en}: {_pts_en(got)}.",
         )
+
+    def columns(self, cols: Columns) -> ColumnForm:
+        """Full points less the cost of each indicator's steps short of the target (in fixed point:
+        prorata steps only when the step divides a power of ten)."""
+        import numpy as np
+
+        p: Any = self.params
+        if p.target is not None:
+            target = p.target
+        else:
+            if p.parameter not in cols.params:
+                raise cols.Unvectorizable(f"parameter {p.parameter!r} has no value on this date")
+            target = cols.params[p.parameter]
+        if isinstance(target, bool) or not isinstance(target, Decimal):
+            raise cols.Unvectorizable("the target is not a number")
+        max_scale = cols.MAX_SCALE
+        below = COMPARATORS[p.comparator].lower_bound
+        cmp = COMPARATORS[p.comparator].apply
+        vals = [cols.ec.node(ast.Name(id=name)) for name in p.indicators]
+        gs = max([cols.decimals(target), cols.decimals(p.step), *(v.scale for v in vals)])  # scale of the gaps
+        if gs > max_scale:
+            raise cols.Unvectorizable(f"more than {max_scale} decimals")
+        tgt = cols.to_scaled(target, gs)
+        step = cols.to_scaled(p.step, gs)
+        fs = [cols.numeric(v, gs) for v in vals]
+        cost_s = cols.decimals(p.cost)
+        if p.partial == "prorata":
+            # gap / step is a finite decimal when step (a whole number at scale gs) divides a power of ten
+            t = 0
+            while (10**t) % step and t <= max_scale:
+                t += 1
+            if (10**t) % step:
+                raise cols.Unvectorizable(f"prorata steps of {p.step}: the quotient is not a finite decimal")
+            mult, steps_scale = 10**t // step, t
+        else:
+            mult, steps_scale = 1, 0
+        s = max(cols.decimals(p.points), steps_scale + cost_s)
+        if s > max_scale:
+            raise cols.Unvectorizable(f"more than {max_scale} decimals")
+        cost = cols.to_scaled(p.cost, cost_s) * 10 ** (s - steps_scale - cost_s)
+        pts = cols.to_scaled(p.points, s)
+        k = cols.factor(s)
+        floors = self.floors_itself
+        partial = p.partial
+        full, check, RuleOut, scored = cols.full, cols.check, cols.RuleOut, cols.S_SCORED
+
+        def shortfall(env: Env) -> ColumnOutcome:
+            taken: Any = 0
+            met: Any = True
+            bt = 0
+            for f in fs:
+                v, bv = f(env)
+                ok = cmp(v, tgt)
+                gap = np.maximum((tgt - v) if below else (v - tgt), 0)
+                bg = check(bv + abs(tgt))
+                if partial == "floor":
+                    n, bn = gap // step, bg // step + 1
+                elif partial == "ceil":
+                    n, bn = -((-gap) // step), bg // step + 1
+                else:
+                    n, bn = gap * mult, check(bg * mult)
+                bt = check(bt + check(bn * abs(cost)))
+                taken = taken + np.where(ok, 0, n * cost)
+                met = met & ok
+            check((abs(pts) + bt) * k)
+            raw = pts - full(taken, env.n, np.int64)
+            got = np.maximum(raw, 0) if floors else raw
+            return RuleOut(got * k if k != 1 else got, None, scored, full(met, env.n, np.int8))
+        return shortfall, s
+
+    def points_bounds(self) -> tuple[Decimal, Decimal] | None:
+        """From 0 (where the rule floors itself) to full points (when its cost is not negative)."""
+        p: Any = self.params
+        reads_nonneg, costs_nonneg = True, p.cost >= 0
+        hi = p.points if reads_nonneg and costs_nonneg else None
+        lo = ZERO if self.floors_itself else None
+        if hi is None or lo is None:
+            return None
+        return (min(lo, hi), max(lo, hi))
 
     def recovery(self, facts: Facts) -> list[Plan]:
         """Each indicator short of the target moved to it (``partial = "floor"``: to the smallest value

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
 from ..language.comparators import COMPARATORS
 from ..language.models import Comparator, Model, Name, Number
 from ..language.words import with_unit
-from .base import Inputs, Outcome, PreparedTest, Rule, RuleContext, Test, _Later
+from .base import ZERO, Inputs, Outcome, PreparedTest, Rule, RuleContext, Test, _Later
 from .drafting import Drafting
 from .recovery import Facts, Plan, tests_plan
+
+if TYPE_CHECKING:
+    from .columns import ColumnForm, ColumnOutcome, Columns, Env
 
 
 class TargetParams(Model):
@@ -47,6 +51,21 @@ class Target(Rule):
             f"{p.year}年目标：{zh}，{'已完成' if ok else '未完成'}。",
             f"{p.year} target: {en}: {'achieved' if ok else 'not achieved'}.",
         )
+
+    def columns(self, cols: Columns) -> ColumnForm:
+        """No points; met where the test holds."""
+        import numpy as np
+
+        ok = cols.test(self.test)
+        full, RuleOut, scored = cols.full, cols.RuleOut, cols.S_SCORED
+
+        def target(env: Env) -> ColumnOutcome:
+            t_ = full(ok(env), env.n, bool)
+            return RuleOut(None, None, scored, t_.view(np.int8))
+        return target, 0
+
+    def points_bounds(self) -> tuple[Decimal, Decimal] | None:
+        return (ZERO, ZERO)
 
     def recovery(self, facts: Facts) -> list[Plan]:
         """The indicator moved to the target."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import model_validator
 
@@ -13,6 +13,9 @@ from ..language.words import SCOPE_WORDS
 from .base import ZERO, Inputs, Outcome, Reason, Rule, RuleContext, Test, _prepare_tests
 from .drafting import Drafting
 from .recovery import Facts, Plan, condition_plan, distance, resolution, satisfy, test_goal
+
+if TYPE_CHECKING:
+    from .columns import ColumnForm, ColumnOutcome, Columns, Env
 
 # ---------------------------------------------------------------------------
 # 10: veto items
@@ -63,6 +66,22 @@ class VetoRule(Rule):
         if self.triggered(inputs):
             return Outcome(ZERO, "vetoed", met=False, why=self._why_hit)
         return Outcome(ZERO, "scored", met=True, why=self._why_clear)
+
+    def columns(self, cols: Columns) -> ColumnForm:
+        """No points; vetoed where the condition (every test) holds."""
+        import numpy as np
+
+        hit = cols.condition(self)
+        full, RuleOut, vetoed = cols.full, cols.RuleOut, cols.S_VETOED
+
+        def veto(env: Env) -> ColumnOutcome:
+            h = full(hit(env), env.n, bool)
+            return RuleOut(np.zeros(env.n, np.int64), None, h.view(np.int8) * np.int8(vetoed),
+                           (~h).view(np.int8))
+        return veto, 0
+
+    def points_bounds(self) -> tuple[Decimal, Decimal] | None:
+        return (ZERO, ZERO)
 
     def recovery(self, facts: Facts) -> list[Plan]:
         """What lifts the veto: the fewest changes that make the condition fail, or the cheapest test made to fail."""

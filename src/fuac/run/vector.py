@@ -9,10 +9,12 @@ magnitude is carried (from the actual values of the chunk); an operation whose
 bound could pass 2^62 is refused, and the rule falls back to the single-unit path
 for that chunk. Nothing is ever computed in floating point.
 
-What is not compiled (division, ``%``, ``//``, ``x ** 0``, plugin functions and
-rule kinds, plugin veto checks, comparisons of two text columns, ``in``, and any
-expression whose types are mixed) runs through the single-unit code for each row,
-rule by rule; :attr:`Program.report` says which and why.
+Each rule kind compiles itself: ``rule.columns(program)`` (its column form, beside its
+``score``; :class:`fuac.kinds.columns.Columns` describes what of the :class:`Program` it
+may use). What is not compiled (division, ``%``, ``//``, ``x ** 0``, plugin functions,
+rule kinds without a column form of their own, plugin veto checks, comparisons of two
+text columns, ``in``, and any expression whose types are mixed) runs through the
+single-unit code for each row, rule by rule; :attr:`Program.report` says which and why.
 
 The single-unit evaluator (``_evaluate.py``) is the oracle: this module mirrors
 its order and its statuses exactly, and ``tests/test_vector.py`` checks the two
@@ -27,7 +29,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import partial
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -623,6 +625,18 @@ _BUILTIN_KINDS = (AllOrNothing, Threshold, VersusReference, Deduction, Shortfall
                   Formula, Bands, Requirement, Target)
 
 
+def _inherited_against_score(rule: Rule, member: str) -> type | None:
+    """The class ``rule`` would take ``member`` (``columns``, ``points_bounds``) from when that class
+    is not where its ``score`` comes from either: a subclass that scores differently must not be
+    compiled (or bounded) as its parent. None when the member goes with the score (or is the
+    default of :class:`Rule`, which compiles and bounds nothing)."""
+    t = type(rule)
+    owner = cast("type[Rule]", next(c for c in t.__mro__ if member in vars(c)))
+    if owner is Rule or t.score is owner.score:
+        return None
+    return owner
+
+
 @dataclass(slots=True)
 class CondSpec:
     id: str
@@ -687,7 +701,28 @@ def allocate(n: int, n_items: int, n_secs: int, n_conds: int, dtype: Any = np.in
     }
 
 
-class Program:
+class ColumnHelpers:
+    """This module's helpers, as members of the :class:`Program` a rule kind's ``columns`` gets
+    (``cols.to_scaled(…)``, ``cols.RuleOut(…)``, ``raise cols.Unvectorizable(…)``): the kinds sit
+    below ``fuac.run`` and do not import it. :class:`fuac.kinds.columns.Columns` describes them
+    with the Program's own members (``ec``, ``params``, ``K``, ``factor``, ``condition``, ``test``)."""
+
+    Unvectorizable = Unvectorizable
+    RuleOut = RuleOut
+    MAX_SCALE = MAX_SCALE
+    S_SCORED, S_VETOED, S_AWAITING = S_SCORED, S_VETOED, S_AWAITING
+    decimals = staticmethod(decimals)
+    to_scaled = staticmethod(to_scaled)
+    full = staticmethod(_full)
+    numeric = staticmethod(_numeric)
+    check = staticmethod(_check)
+    const = staticmethod(_const)
+    arith = staticmethod(_arith)
+    compare = staticmethod(compare)
+    truth_of = staticmethod(_truth)
+
+
+class Program(ColumnHelpers):
     """A compiled plan. ``run(env, full)`` scores a chunk; ``report`` names what runs row by row."""
 
     def __init__(self, ruleset: RuleSet, plan: Plan, params: Mapping[str, Any], input_scale: int | None = None) -> None:
@@ -799,70 +834,24 @@ class Program:
             "runtime_fallback": {k: {"chunks": c, "why": w} for k, (c, w) in sorted((runtime or {}).items())},
         }
 
-    # -- compiling rules
-    def _f(self, s: int) -> int:
+    # -- compiling rules: each kind's ``columns`` (fuac.kinds.columns.Columns: this Program)
+    def factor(self, s: int) -> int:
         """The factor from scale ``s`` to the program's scale."""
         return 1 if self.S is None else 10 ** (self.S - s)
 
     def _compile_rule(self, rule: Rule) -> tuple[Callable[[Env], RuleOut], int]:
-        t = type(rule)
-        p: Any = rule.params
-        if t in (AllOrNothing, Threshold, VersusReference):
-            pts = rule.max_points or Decimal(0)
-            s = decimals(pts)
-            ip = to_scaled(pts, s) * self._f(s)
-            ok = self._condition(rule)
+        """The rule kind's column form (``Rule.columns``), or :class:`Unvectorizable`."""
+        owner = _inherited_against_score(rule, "columns")
+        if owner is not None:
+            raise Unvectorizable(f"rule kind {rule.kind!r} ({type(rule).__name__}) scores differently "
+                                 f"from the columns it inherits ({owner.__name__})")
+        return cast("tuple[Callable[[Env], RuleOut], int]", rule.columns(self))
 
-            def aon(env: Env) -> RuleOut:
-                t_ = _full(ok(env), env.n, bool)
-                return RuleOut(t_ * ip if ip else np.zeros(env.n, np.int64), None, S_SCORED, t_.view(np.int8))
-            return aon, s
-        if t is VetoRule:
-            hit = self._condition(rule)
-
-            def veto(env: Env) -> RuleOut:
-                h = _full(hit(env), env.n, bool)
-                return RuleOut(np.zeros(env.n, np.int64), None, h.view(np.int8) * np.int8(S_VETOED),
-                               (~h).view(np.int8))
-            return veto, 0
-        if t is Deduction:
-            return self._deduction(rule)
-        if t is Shortfall:
-            return self._shortfall(rule)
-        if t is Discretionary:
-            return self._discretionary(rule)
-        if t is Formula:
-            node = self.ec.value(rule.expr)  # type: ignore[attr-defined]
-            if node.kind != "dec":
-                raise Unvectorizable("the formula does not always give a decimal number")
-            s = max(node.scale, decimals(p.min_points), decimals(p.max_points))
-            f = _numeric(node, s)
-            k = self._f(s)
-            lo, hi = to_scaled(p.min_points, s), to_scaled(p.max_points, s)
-            _check(max(abs(lo), abs(hi)) * k)
-
-            def formula(env: Env) -> RuleOut:
-                v, _ = f(env)
-                v = np.minimum(np.maximum(_full(v, env.n, np.int64), lo), hi)
-                return RuleOut(v * k if k != 1 else v, None, S_SCORED, -1)
-            return formula, s
-        if t is Bands:
-            return self._bands(rule)
-        if t is Requirement:
-            return self._requirement(rule)
-        if t is Target:
-            ok = self._test(rule.test)  # type: ignore[attr-defined]
-
-            def target(env: Env) -> RuleOut:
-                t_ = _full(ok(env), env.n, bool)
-                return RuleOut(None, None, S_SCORED, t_.view(np.int8))
-            return target, 0
-        raise Unvectorizable(f"rule kind {rule.kind!r} ({t.__name__}) is not compiled")
-
-    def _condition(self, rule: Any) -> Callable[[Env], Any]:
+    def condition(self, rule: Any) -> Callable[[Env], Any]:
+        """Whether ``rule.expr`` holds or, without one, every test of ``rule.tests``."""
         if rule.expr is not None:
             return self.ec.truth(rule.expr)
-        tests = [self._test(pt) for pt in rule.tests]
+        tests = [self.test(pt) for pt in rule.tests]
 
         def all_tests(env: Env) -> Any:
             out = tests[0](env)
@@ -871,7 +860,8 @@ class Program:
             return out
         return all_tests
 
-    def _test(self, pt: PreparedTest) -> Callable[[Env], Any]:
+    def test(self, pt: PreparedTest) -> Callable[[Env], Any]:
+        """Whether a prepared test holds, against its threshold, parameter or reference."""
         t = pt.test
         left = self.ec.node(ast.Name(id=t.indicator))
         if t.threshold is not None:
@@ -884,164 +874,6 @@ class Program:
             assert t.reference is not None
             right = self.ec.node(ast.Name(id=t.reference))
         return _truth(compare(COMPARATORS[t.comparator].node, left, right))
-
-    def _deduction(self, rule: Any) -> tuple[Callable[[Env], RuleOut], int]:
-        p = rule.params
-        terms = [_arith(ast.Mult, _const(c.cost), self.ec.node(ast.Name(id=c.indicator))) for c in p.costs]
-        s = max([decimals(p.points), *(t.scale for t in terms)])
-        fs = [_numeric(t, s) for t in terms]
-        pts = to_scaled(p.points, s)
-        k = self._f(s)
-        floors = rule.floors_itself
-
-        def deduction(env: Env) -> RuleOut:
-            taken, b = fs[0](env)
-            for f in fs[1:]:
-                v, bv = f(env)
-                taken = taken + v
-                b = _check(b + bv)
-            _check((abs(pts) + b) * k)
-            raw = pts - _full(taken, env.n, np.int64)
-            got = np.maximum(raw, 0) if floors else raw
-            return RuleOut(got * k if k != 1 else got, None, S_SCORED, (raw == pts).view(np.int8))
-        return deduction, s
-
-    def _shortfall(self, rule: Any) -> tuple[Callable[[Env], RuleOut], int]:
-        p = rule.params
-        if p.target is not None:
-            target = p.target
-        else:
-            if p.parameter not in self.params:
-                raise Unvectorizable(f"parameter {p.parameter!r} has no value on this date")
-            target = self.params[p.parameter]
-        if isinstance(target, bool) or not isinstance(target, Decimal):
-            raise Unvectorizable("the target is not a number")
-        below = COMPARATORS[p.comparator].lower_bound
-        cmp = COMPARATORS[p.comparator].apply
-        vals = [self.ec.node(ast.Name(id=name)) for name in p.indicators]
-        gs = max([decimals(target), decimals(p.step), *(v.scale for v in vals)])  # scale of the gaps
-        if gs > MAX_SCALE:
-            raise Unvectorizable(f"more than {MAX_SCALE} decimals")
-        tgt = to_scaled(target, gs)
-        step = to_scaled(p.step, gs)
-        fs = [_numeric(v, gs) for v in vals]
-        cost_s = decimals(p.cost)
-        if p.partial == "prorata":
-            # gap / step is a finite decimal when step (a whole number at scale gs) divides a power of ten
-            t = 0
-            while (10**t) % step and t <= MAX_SCALE:
-                t += 1
-            if (10**t) % step:
-                raise Unvectorizable(f"prorata steps of {p.step}: the quotient is not a finite decimal")
-            mult, steps_scale = 10**t // step, t
-        else:
-            mult, steps_scale = 1, 0
-        s = max(decimals(p.points), steps_scale + cost_s)
-        if s > MAX_SCALE:
-            raise Unvectorizable(f"more than {MAX_SCALE} decimals")
-        cost = to_scaled(p.cost, cost_s) * 10 ** (s - steps_scale - cost_s)
-        pts = to_scaled(p.points, s)
-        k = self._f(s)
-        floors = rule.floors_itself
-        partial = p.partial
-
-        def shortfall(env: Env) -> RuleOut:
-            taken: Any = 0
-            met: Any = True
-            bt = 0
-            for f in fs:
-                v, bv = f(env)
-                ok = cmp(v, tgt)
-                gap = np.maximum((tgt - v) if below else (v - tgt), 0)
-                bg = _check(bv + abs(tgt))
-                if partial == "floor":
-                    n, bn = gap // step, bg // step + 1
-                elif partial == "ceil":
-                    n, bn = -((-gap) // step), bg // step + 1
-                else:
-                    n, bn = gap * mult, _check(bg * mult)
-                bt = _check(bt + _check(bn * abs(cost)))
-                taken = taken + np.where(ok, 0, n * cost)
-                met = met & ok
-            _check((abs(pts) + bt) * k)
-            raw = pts - _full(taken, env.n, np.int64)
-            got = np.maximum(raw, 0) if floors else raw
-            return RuleOut(got * k if k != 1 else got, None, S_SCORED, _full(met, env.n, np.int8))
-        return shortfall, s
-
-    def _discretionary(self, rule: Any) -> tuple[Callable[[Env], RuleOut], int]:
-        p = rule.params
-        key = rule.id
-        cond = self.ec.truth(rule.expr) if rule.expr is not None else None
-        # the points and the assessors' entries (kept at the input scale K: an entry with more
-        # decimals sends its row through the single-unit path); ``min`` only bounds the entries
-        s = max(decimals(p.points), self.K)
-        k = self._f(s)
-        pts = to_scaled(p.points, s)
-        no_cond_met = 0 if cond is not None else -1
-
-        def discretionary(env: Env) -> RuleOut:
-            # condition met: full points; else the assessor's value; else awaiting an assessor
-            n = env.n
-            met_cond = _full(cond(env), n, bool) if cond is not None else np.zeros(n, bool)
-            a = env.assess.get(key)
-            if a is None:
-                points = met_cond * pts
-                null = ~met_cond
-                met = met_cond.view(np.int8) if cond is not None else np.full(n, -1, np.int8)
-            else:
-                av = a.values * 10 ** (s - a.scale) if a.scale != s else a.values
-                points = np.where(met_cond, pts, av)
-                null = ~(met_cond | a.present)
-                met = np.where(null, np.int8(no_cond_met), (points == pts).view(np.int8))
-            status = null.view(np.int8) * np.int8(S_AWAITING)
-            return RuleOut(points * k if k != 1 else points, null, status, met)
-        return discretionary, s
-
-    def _bands(self, rule: Any) -> tuple[Callable[[Env], RuleOut], int]:
-        p = rule.params
-        v = self.ec.node(ast.Name(id=p.indicator))
-        s = max([decimals(p.otherwise), *(decimals(b.points) for b in p.bands)])
-        k = self._f(s)
-        tests = [_truth(compare(COMPARATORS[b.comparator].node, v, _const(b.threshold))) for b in p.bands]
-        pts = [to_scaled(b.points, s) * k for b in p.bands]
-        mets = [int(b.points == rule.max_points) for b in p.bands]
-        other = to_scaled(p.otherwise, s) * k
-        other_met = int(p.otherwise == rule.max_points)
-
-        def bands(env: Env) -> RuleOut:
-            conds = [_full(t(env), env.n, bool) for t in tests]
-            points = np.select(conds, pts, other).astype(np.int64)
-            met = np.select(conds, mets, other_met).astype(np.int8)
-            return RuleOut(points, None, S_SCORED, met)
-        return bands, s
-
-    def _requirement(self, rule: Any) -> tuple[Callable[[Env], RuleOut], int]:
-        p = rule.params
-        has_points = rule.max_points is not None
-        s = decimals(p.points) if has_points else 0
-        pts = to_scaled(p.points, s) * self._f(s) if has_points else 0
-        if rule.expr is not None:
-            ok = self.ec.truth(rule.expr)
-
-            def req_expr(env: Env) -> RuleOut:
-                t_ = _full(ok(env), env.n, bool)
-                return RuleOut(t_ * pts if has_points else None, None, S_SCORED, t_.view(np.int8))
-            return req_expr, s
-        key = rule.id
-
-        def req_assessed(env: Env) -> RuleOut:
-            n = env.n
-            a = env.assess.get(key)
-            if a is None:
-                present, okv = np.zeros(n, bool), np.zeros(n, bool)
-            else:
-                present, okv = a.present, a.values.astype(bool)
-            points = okv * pts if has_points else None
-            status = (~present).view(np.int8) * np.int8(S_AWAITING)
-            met = np.where(present, okv.view(np.int8), np.int8(-1))
-            return RuleOut(points, ~present if has_points else None, status, met)
-        return req_assessed, s
 
     # -- running
     def inputs(self, env: Env, i: int, names: Any = None) -> Inputs:
@@ -1160,34 +992,10 @@ class Program:
 
     # -- static bounds of the points, to store them in 32 bits when they fit
     def _rule_bounds(self, rule: Rule) -> tuple[Decimal, Decimal] | None:
-        t = type(rule)
-        p: Any = rule.params
-        zero = Decimal(0)
-        if t in (AllOrNothing, Threshold, VersusReference, Requirement):
-            m = rule.max_points or zero
-            return (min(zero, m), max(zero, m))
-        if t in (VetoRule, Target):
-            return (zero, zero)
-        if t is Bands:
-            vals = [b.points for b in p.bands] + [p.otherwise]
-            return (min(vals), max(vals))
-        if t is Discretionary:
-            return (min(p.min, zero), max(p.points, zero))
-        if t is Formula:
-            return (p.min_points, p.max_points)
-        if t in (Deduction, Shortfall):
-            if t is Deduction:
-                mins = [self.indicators[c.indicator].min for c in p.costs]
-                reads_nonneg = all(m is not None and m >= 0 for m in mins)
-                costs_nonneg = all(c.cost >= 0 for c in p.costs)
-            else:
-                reads_nonneg, costs_nonneg = True, p.cost >= 0
-            hi = p.points if reads_nonneg and costs_nonneg else None
-            lo = zero if rule.floors_itself else None
-            if hi is None or lo is None:
-                return None
-            return (min(lo, hi), max(lo, hi))
-        return None
+        """The rule kind's ``points_bounds`` (None: unknown)."""
+        if _inherited_against_score(rule, "points_bounds") is not None:
+            return None
+        return rule.points_bounds()
 
     def _points_dtype(self) -> Any:
         S = self.S or 0

@@ -159,6 +159,7 @@ def test_set_aside_reasons_name_every_condition_word_for_word() -> None:
     gd = counties("4401", 2)
     gd[0].update(major_violation_3y=True, falsified_3y=True)
     (p, _) = fuac.evaluate_many("guangdong-2020", gd, tier="county", on=ON).select().picks
+    assert (p.rank, p.selected, p.reserve) == (None, False, False)
     assert (p.reason.zh, p.reason.en) == (
         "一票否决（近三年发生重大违法违规案件、近三年弄虚作假、统计数据严重失实），不予推荐。",
         "vetoed (Major case of violating laws or regulations in the last three years; Falsification or seriously "
@@ -166,8 +167,8 @@ def test_set_aside_reasons_name_every_condition_word_for_word() -> None:
     wh = [unit("wuhan-2017", "street", "420101001", 30, street_district_target_advanced_3y=False,
                street_sex_ratio_governance_effective=False)]
     (p,) = fuac.evaluate_many("wuhan-2017", wh, tier="street", on=ON).select().picks
-    assert (p.rank, p.selected, p.reason.zh, p.reason.en) == (
-        None, False,
+    assert (p.rank, p.selected, p.reserve, p.reason.zh, p.reason.en) == (
+        None, False, False,
         "不符合申报条件（近三年政策外多孩无明显增加、出生人口性别比综合治理工作有明显成效、"
         "近三年内获得过所在区党政线计划生育目标管理先进单位），不予推荐。",
         "not eligible (Multiple births outside the policy not markedly up, sex-ratio work clearly effective (last "

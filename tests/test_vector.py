@@ -322,6 +322,7 @@ XS = [0.5, 1, 1.5, 2, 2.5, 3, 3.5]
     ("1 < x <= 3", [0, 0, 1, 1, 1, 1, 0]),
     # a choice between numbers; a sign; functions
     ("(min(x, 2) if x > 1 else x) >= 1.5", [0, 0, 1, 1, 1, 1, 1]),
+    ("(x - 10 if x > 2 else x) >= 1.5", [0, 0, 1, 1, 0, 0, 0]),  # beyond 2 the other branch decides
     ("-x <= -2", [0, 0, 0, 1, 1, 1, 1]),
     ("abs(x - 2) <= 0.5", [0, 0, 1, 1, 1, 0, 0]),
     ("clamp(x, 1, 3) == x", [0, 1, 1, 1, 1, 1, 0]),

@@ -180,13 +180,14 @@ def test_weighted_mean_with_decimal_weights_and_a_value_beyond_fixed_point() -> 
     text = RULES.read_text(encoding="utf-8").replace('[indicators.population]\ntype = "integer"',
                                                       '[indicators.population]\ntype = "decimal"')
     rs = fuac.loads(text)
-    units = [{"code": "450102", "population": 1.5, "places": 2, "enrolment": 10},
-             {"code": "450103", "population": 0.5, "places": 4, "enrolment": 10},
-             {"code": "450104", "population": 2, "places": Decimal("1.0000000001"), "enrolment": 10}]
+    # (the exact row first: the sums start at its scales, and the others' finer weights rescale them)
+    units = [{"code": "450104", "population": 2, "places": Decimal("1.0000000001"), "enrolment": 10},
+             {"code": "450102", "population": 1.5, "places": 2, "enrolment": 10},
+             {"code": "450103", "population": 0.5, "places": 4, "enrolment": 10}]
     for backend in ("vector", "python"):
         for chunk_size in (3, 1):  # one table, and tables of one row each merged
             res = fuac.evaluate_many(rs, units, tier="county", on=ON, backend=backend, chunk_size=chunk_size)
             assert res.column("cohort.places_avg", exact=True).tolist() == [Decimal("1.75000000005")] * 3
             assert res.column("cohort.places_avg.size").tolist() == [3, 3, 3]
-            # 2 and 4 are above the mean; 1.0000000001 is not
-            assert res.column("item.1", exact=True).tolist() == [2, 2, 0]
+            # 1.0000000001 is not above the mean; 2 and 4 are
+            assert res.column("item.1", exact=True).tolist() == [0, 2, 2]

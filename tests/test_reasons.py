@@ -474,3 +474,22 @@ def test_a_voided_item_without_a_clause_names_what_voided_it() -> None:
     assert (it.status, it.points, it.reason_zh, it.reason_en) == (
         "voided", 0, "本项作废：值，不论其他情况均记0分。",
         "item voided: Value; it gets no points, whatever else it meets.")
+
+
+@pytest.mark.parametrize("rule", [
+    'kind = "all_or_nothing"\npoints = 1\ncondition = "x > t"',  # through an expression
+    'kind = "threshold"\npoints = 1\nindicator = "x"\ncomparator = ">"\nparameter = "t"',  # through a test
+])
+def test_a_parameter_not_yet_in_force_is_said_in_both_languages(rule: str) -> None:
+    # t's first value is in force from 2023-01-01: on 2022-06-01 the item cannot be scored
+    from test_vector import ONE_RULE
+
+    text = ONE_RULE.replace("[[sections]]", '[parameters.t]\nlabel = {{ zh = "目标", en = "Target" }}\n'
+                                            'reference = "文件"\nunit = "percent"\nvalues = {{ 2023-01-01 = 2 }}\n\n'
+                                            "[[sections]]")
+    rs = fuac.loads(text.format(rule=rule))
+    it = fuac.evaluate(rs, {"x": 3}, on=dt.date(2022, 6, 1)).item("1")
+    assert (it.status, it.reason_zh, it.reason_en) == (
+        "invalid_input", "由输入计算失败：参数 t 在 2022-06-01 尚无生效的取值。",
+        "cannot score from these inputs: parameter 't' has no value in force on 2022-06-01.")
+    assert fuac.evaluate(rs, {"x": 3}, on=dt.date(2023, 1, 1)).item("1").points == 1  # 3 > 2 once in force

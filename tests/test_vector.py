@@ -327,6 +327,7 @@ XS = [0.5, 1, 1.5, 2, 2.5, 3, 3.5]
     ("abs(x - 2) <= 0.5", [0, 0, 1, 1, 1, 0, 0]),
     ("clamp(x, 1, 3) == x", [0, 1, 1, 1, 1, 1, 0]),
     ("round(x) == 2", [0, 0, 1, 1, 0, 0, 0]),  # half up: 1.5 → 2, 2.5 → 3
+    ("round(x, 1) >= 1.5", [0, 0, 1, 1, 1, 1, 1]),  # a constant number of places is compiled
 ])
 def test_compiled_conditions_score_as_written(condition: str, points: list[int]) -> None:
     rs = fuac.loads(ONE_RULE.format(rule=f'kind = "all_or_nothing"\npoints = 1\ncondition = "{condition}"'))

@@ -14,6 +14,7 @@ so callers may catch either::
     ├── PluginError (RuntimeError)             a plugin misbehaved
     │   └── NameClashError                     two plugins registered the same name
     ├── InputError (ValueError)                input data could not be read at all
+    ├── ParameterNotInForce (ValueError)       a rule asked for a parameter on a date before its first value
     └── EvaluationError (RuntimeError)         an internal failure while scoring (a bug)
 
 Errors about a rule file carry ``path``, ``line`` and ``key`` (the dotted key or item
@@ -28,6 +29,7 @@ __all__ = [
     "FuacError",
     "InputError",
     "NameClashError",
+    "ParameterNotInForce",
     "PluginError",
     "RulesetCheckError",
     "RulesetError",
@@ -117,3 +119,14 @@ class InputError(FuacError, ValueError):
 
 class EvaluationError(FuacError, RuntimeError):
     """An unexpected failure inside the evaluator."""
+
+
+class ParameterNotInForce(FuacError, ValueError):
+    """A rule asked for a parameter on a date before any of its values is in force: the item
+    cannot be scored on that date (the evaluator says so in ``zh`` and ``en``)."""
+
+    def __init__(self, name: str, on: str) -> None:
+        self.name, self.on = name, on
+        self.zh = f"参数 {name} 在 {on} 尚无生效的取值"
+        self.en = f"parameter {name!r} has no value in force on {on}"
+        super().__init__(self.en)

@@ -279,6 +279,9 @@ class Inputs:
             with decimal.localcontext(DECIMAL_CONTEXT):
                 return ev._eval(tree)
         except simpleeval.InvalidExpression as exc:  # e.g. a name with no value on this date
+            name = getattr(exc, "name", None)
+            if isinstance(name, str) and name not in self.values:
+                self.parameters[name]  # a parameter not in force yet says so (ParameterNotInForce)
             raise ValueError(str(exc)) from None
         finally:
             ev.names, ev.expr = before

@@ -161,6 +161,9 @@ _FAILURES: dict[str, tuple[str, str]] = {
 def failure_words(exc: BaseException) -> tuple[str, str]:
     """Why a computation failed, in Chinese and English: decimal's signals (which print as
     ``[<class 'decimal.DivisionByZero'>]``) named in words, other errors by their message."""
+    zh, en = getattr(exc, "zh", None), getattr(exc, "en", None)
+    if isinstance(zh, str) and isinstance(en, str):  # an error that says itself in both languages
+        return zh, en
     signals = exc.args[0] if exc.args and isinstance(exc.args[0], list) else []  # decimal's raised signals
     for cls in [*signals, *type(exc).__mro__]:
         hit = _FAILURES.get(getattr(cls, "__name__", ""))

@@ -17,7 +17,7 @@ WORDING = {"label", "note", "number", "method"}
 
 
 @dataclass(slots=True)
-class Change:
+class RuleChange:
     """One change from rule set A to rule set B."""
 
     action: str  # added | removed | replaced | changed
@@ -98,23 +98,23 @@ def _reads(rs: RuleSet, item_id: str) -> set[str]:
     return out
 
 
-def diff(a: RuleSet, b: RuleSet) -> list[Change]:
+def diff(a: RuleSet, b: RuleSet) -> list[RuleChange]:
     """The changes from ``a`` to ``b``: items added, removed, replaced and changed (points,
     thresholds, costs, kinds…), sections re-weighted, vetoes, eligibility, parameters."""
     da, db = materialize(a.raw), materialize(b.raw)
-    changes: list[Change] = []
+    changes: list[RuleChange] = []
     ta = da.get("scheme", {}).get("total")
     tb = db.get("scheme", {}).get("total")
     if ta != tb:
-        changes.append(Change("changed", "scheme", "total", fields={"total": (ta, tb)}))
+        changes.append(RuleChange("changed", "scheme", "total", fields={"total": (ta, tb)}))
 
     sa = {s["id"]: s for s in da.get("sections", [])}
     sb = {s["id"]: s for s in db.get("sections", [])}
     for sid in dict.fromkeys([*sa, *sb]):
         if sid not in sb:
-            changes.append(Change("removed", "section", sid))
+            changes.append(RuleChange("removed", "section", sid))
         elif sid not in sa:
-            changes.append(Change("added", "section", sid, fields={"max": (None, sb[sid].get("max"))}))
+            changes.append(RuleChange("added", "section", sid, fields={"max": (None, sb[sid].get("max"))}))
         else:
             f = _fields(
                 {k: v for k, v in sa[sid].items() if k != "items"},
@@ -122,7 +122,7 @@ def diff(a: RuleSet, b: RuleSet) -> list[Change]:
                 {"title", "number", "clause"},
             )
             if f:
-                changes.append(Change("changed", "section", sid, fields=f))
+                changes.append(RuleChange("changed", "section", sid, fields=f))
 
     ia, ib = _items(da), _items(db)
     removed = [i for i in ia if i not in ib]
@@ -137,7 +137,7 @@ def diff(a: RuleSet, b: RuleSet) -> list[Change]:
         removed.remove(rid)
         added.remove(match)
         changes.append(
-            Change(
+            RuleChange(
                 "replaced",
                 "item",
                 rid,
@@ -152,14 +152,14 @@ def diff(a: RuleSet, b: RuleSet) -> list[Change]:
     for rid in removed:
         sec, _, old = ia[rid]
         changes.append(
-            Change(
+            RuleChange(
                 "removed", "item", rid, section=sec, fields={"max": (old.get("max"), None)}, clause_a=old.get("clause")
             )
         )
     for nid in added:
         sec, _, new = ib[nid]
         changes.append(
-            Change(
+            RuleChange(
                 "added",
                 "item",
                 nid,
@@ -178,7 +178,7 @@ def diff(a: RuleSet, b: RuleSet) -> list[Change]:
             f["section"] = (sec_a, sec_b)
         if f:
             changes.append(
-                Change(
+                RuleChange(
                     "changed",
                     "item",
                     iid,
@@ -196,14 +196,14 @@ def diff(a: RuleSet, b: RuleSet) -> list[Change]:
         what = "veto" if group == "vetoes" else "eligibility"
         for cid in dict.fromkeys([*ga, *gb]):
             if cid not in gb:
-                changes.append(Change("removed", what, cid, clause_a=ga[cid].get("clause")))
+                changes.append(RuleChange("removed", what, cid, clause_a=ga[cid].get("clause")))
             elif cid not in ga:
-                changes.append(Change("added", what, cid, clause_b=gb[cid].get("clause")))
+                changes.append(RuleChange("added", what, cid, clause_b=gb[cid].get("clause")))
             else:
                 f = _fields(ga[cid], gb[cid], {"label"})
                 if f:
                     changes.append(
-                        Change(
+                        RuleChange(
                             "changed",
                             what,
                             cid,
@@ -218,16 +218,16 @@ def diff(a: RuleSet, b: RuleSet) -> list[Change]:
         va = pa.get(name, {}).get("values")
         vb = pb.get(name, {}).get("values")
         if va != vb and name in pa and name in pb:
-            changes.append(Change("changed", "parameter", name, fields={"values": (va, vb)}))
+            changes.append(RuleChange("changed", "parameter", name, fields={"values": (va, vb)}))
     used_new = {n for c in changes for n in c.new_inputs}
     inda, indb = da.get("indicators", {}), db.get("indicators", {})
     for name in indb:
         if name in inda and inda[name] != indb[name]:
             changes.append(
-                Change("changed", "indicator", name, fields=_fields(inda[name], indb[name], {"description"}))
+                RuleChange("changed", "indicator", name, fields=_fields(inda[name], indb[name], {"description"}))
             )
         elif name not in inda and name not in used_new:
-            changes.append(Change("added", "indicator", name))
+            changes.append(RuleChange("added", "indicator", name))
     return [c for c in changes if c.fields or c.action != "changed"]
 
 

@@ -227,7 +227,7 @@ class Quota(Model):
         return self
 
 
-class Selection(Model):
+class SelectionRules(Model):
     """How units are ranked when a batch is selected (``BatchResults.select``)."""
 
     #: sort keys, first decides: ``"<key> desc"`` or ``"<key> asc"`` (desc when left out); a key
@@ -349,7 +349,7 @@ class RulesetDoc(Model):
     eligibility: list[Condition] = Field(default_factory=list)
     grades: list[Grade] = Field(default_factory=list)
     quotas: list[Quota] = Field(default_factory=list)
-    selection: Selection | None = None
+    selection: SelectionRules | None = None
     cycle: Cycle | None = None
     procedure: list[Event] = Field(default_factory=list)
     calendar: list[Event] = Field(default_factory=list)

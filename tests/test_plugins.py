@@ -572,3 +572,27 @@ def test_plugin_veto_checks_through_the_batch_agree_with_one_unit() -> None:
         assert [batch.evaluation(i).to_dict() for i in range(len(xs))] == [ev.to_dict() for ev in singles], backend
         # a row whose check could not be computed is invalid, whichever check it was
         assert batch.column("status").tolist() == ["scored", "scored", "invalid_input", "invalid_input", "scored"]
+
+
+def test_a_plugin_veto_kind_under_its_own_name_is_a_veto_everywhere() -> None:
+    """A subclass of the veto kind named otherwise vetoes, counts nothing and is no item met,
+    for one unit and in a batch alike (the result read the kind's name before)."""
+    from fuac.kinds import VetoRule
+
+    class Scandal(VetoRule):
+        kind = "scandal"
+
+    eng = engine(plugin("scandal_pkg", fuac_rule_kinds=[Scandal]))
+    text = LETTER_RULES.replace('id = "letters"', 'id = "scandals"').replace(
+        'max = 5\nkind = "letter_grade"', 'kind = "scandal"\nscope = "outcome"\ncondition = "not has_doc"').replace(
+        "total = 7", "total = 2").replace("max = 7", "max = 2")
+    rs = eng.load_text(text, name="scandals.toml")
+    units = [{"data": {"has_doc": v}, "assessments": {}} for v in (True, False)]
+    singles = [fuac.evaluate(rs, u["data"]) for u in units]
+    # has_doc: 2 points, no veto; no document: 0 points and vetoed; the veto item is never "met" nor counted
+    assert [(ev.total, ev.vetoed, ev.item("2").is_veto, ev.item("2").counts) for ev in singles] == [
+        (2, False, True, False), (0, True, True, False)]
+    for backend in ("vector", "python"):
+        batch = fuac.evaluate_many(rs, units, backend=backend)
+        assert [batch.evaluation(i).to_dict() for i in range(2)] == [ev.to_dict() for ev in singles], backend
+        assert batch.column("counted").tolist() == [1, 1], backend

@@ -91,7 +91,7 @@ class PreparedItem:
     def counts(self) -> bool:
         """True when the item counts toward the total and the number met (as
         :attr:`fuac.ItemResult.counts`): every item but a veto item."""
-        return self.kind != "veto"
+        return not self.is_veto
 
 
 @dataclass(slots=True)

@@ -322,7 +322,7 @@ def _result(it: PreparedItem, o: Outcome, read: dict[str, Any]) -> ItemResult:
     """An item's result from one outcome: its rule's, or a guard's (not applicable, voided, blocked)."""
     return ItemResult(
         it.id, it.number, it.section, it.label, o.points, it.max, o.status, o.met, o.why, read,
-        it.clause, it.method, it.kind, [], o.points if o.judgement else None, it.bonus, [], o.details,
+        it.clause, it.method, it.kind, [], o.points if o.judgement else None, it.bonus, [], o.details, it.is_veto,
     )  # fmt: skip
 
 
@@ -427,6 +427,7 @@ def _item(it: PreparedItem, inputs: Inputs, invalid: set[str], needed: _Needs) -
         parts=parts,
         judgement_points=judgement,
         bonus=it.bonus,
+        veto=it.is_veto,
     )
 
 

@@ -152,17 +152,19 @@ class ItemResult(Explained):
     problems: list[str] = field(default_factory=list)
     #: what the rule recorded besides points (e.g. a reference value with its source)
     details: dict[str, Any] = field(default_factory=dict)
+    #: a veto item of the table (its rule a ``veto``, or a plugin's subclass of it, whatever its kind's name)
+    veto: bool = False
 
     @property
     def is_veto(self) -> bool:
         """True for a veto item of the table (一票否决): it vetoes the unit, it gives no points."""
-        return self.kind == "veto"
+        return self.veto
 
     @property
     def counts(self) -> bool:
         """True when the item counts toward the total and the number of items met: every item
         but a veto item. (The one place this is decided.)"""
-        return self.kind != "veto"
+        return not self.veto
 
     @property
     def reason(self) -> Text:

@@ -45,13 +45,14 @@ def tally(names: list[str], root: Path = Path("mutants")) -> str:
     codes = records(root)
     counts = Counter(STATUS.get(codes.get(n), "suspicious") for n in names)
     killed = counts["killed"] + counts["timeout"] + counts["type check"]
-    decided = killed + counts["survived"]
+    # a mutant no test reaches is not killed: it counts against the rate like a survivor
+    decided = killed + counts["survived"] + counts["no tests"]
     lines = [f"{len(names)} mutants sampled of {len(codes)}: " + ", ".join(f"{k} {v}" for k, v in counts.most_common())]
     if decided:
         p = killed / decided
         margin = 1.96 * math.sqrt(p * (1 - p) / decided)  # normal approximation, 95 %
         lines.append(f"killed {killed} of {decided} run: {p:.1%} ± {margin:.1%} (95 % interval)")
-    lines += [f"  survived: {n}" for n in names if STATUS.get(codes.get(n)) == "survived"]
+    lines += [f"  {STATUS[codes[n]]}: {n}" for n in names if STATUS.get(codes.get(n)) in ("survived", "no tests")]
     return "\n".join(lines)
 
 

@@ -223,8 +223,13 @@ def test_street_bonus_per_street():
 def test_bonus_errors():
     with pytest.raises(ValueError, match="several incentives"):
         lc.bonus_points(WH, [Win("provincial")])
-    with pytest.raises(ValueError, match="no incentive"):
+    with pytest.raises(ValueError) as info:
         lc.bonus_points(WH, [Win("national", "street")])
+    assert str(info.value) == ("rule set 'wuhan-2017' has no incentive for 'national' for tier 'street' (incentives: "
+                               "national/district, provincial/district, provincial/street, municipal/street)")
+    with pytest.raises(ValueError) as info:
+        lc.bonus_points(GD, [Win("national")])
+    assert str(info.value) == "rule set 'guangdong-2020' has no incentive for 'national' (incentives: none)"
     with pytest.raises(ValueError, match="not per unit"):
         lc.bonus_points(WH, [Win("national", "district", 2)])
     assert lc.bonus_points(WH, [("municipal", "street", 1)]).total == Decimal("0.5")
@@ -476,3 +481,14 @@ def test_a_title_won_again_after_consecutive_cycles_says_why_it_runs_longer():
     # won once: no extension said
     once = lc.title_status(WH, [Award(2023, "municipal")], 2023)
     assert once.reason.zh == "持有本周期（2023—2025）市级称号，至2025年底。"
+
+
+def test_a_title_table_without_pandas_says_which_extra_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    table = lc.title_table(WH, [{"unit": "420101001", "year": 2018, "level": "municipal"}], 2019)
+    monkeypatch.setitem(sys.modules, "pandas", None)  # import pandas fails
+    with pytest.raises(ModuleNotFoundError) as info:
+        table.to_pandas()
+    assert (info.value.name, str(info.value)) == (
+        "pandas", "TitleTable.to_pandas() needs pandas: pip install 'fuac[pandas]'")

@@ -107,3 +107,40 @@ def test_a_kind_that_proposes_nothing_has_no_automatic_suggestion() -> None:
         ("1", "at_least_five_silent", None, [])
     ]
     assert gaps.unresolved[0].action_en.startswith("no automatic suggestion for this at_least_five_silent rule")
+
+
+def test_a_veto_written_as_tests_is_lifted_by_its_cheapest_test() -> None:
+    # vetoed when x > 3 and y < 5: with x = 4, y = 2, making x ≤ 3 moves x by 1 of 4 (a quarter),
+    # making y ≥ 5 moves y by 3 of 2: the list asks for x 4 → 3
+    from test_vector import ONE_RULE
+
+    text = ONE_RULE.replace("[[sections]]", '[indicators.y]\ntype = "decimal"\nunit = "percent"\n'
+                                            'label = {{ zh = "比", en = "Ratio" }}\n\n[[sections]]') + """
+[[sections.items]]
+id = "2"
+kind = "veto"
+scope = "outcome"
+label = {{ zh = "双高", en = "Both high" }}
+tests = [{{ indicator = "x", comparator = ">", threshold = 3, unit = "percent" }},
+         {{ indicator = "y", comparator = "<", threshold = 5, unit = "percent" }}]
+"""
+    rs = fuac.loads(text.format(rule='kind = "all_or_nothing"\npoints = 1\ncondition = "x > 1"'))
+    ev = fuac.evaluate(rs, {"x": 4, "y": 2})
+    assert ev.vetoed is True
+    (gap,) = ev.gaps(rs).blockers
+    assert (gap.item, [(c.field, c.before, c.after) for c in gap.changes]) == ("2", [("x", 4, 3)])
+    assert (gap.action_zh, gap.action_en) == (
+        "［一票否决］双高：须消除（值 4% → 3%（降低1个百分点））",
+        "[outcome] Both high: lift it (Value: 4% → 3% (−1 percentage points))")
+
+
+def test_bands_describe_themselves_band_by_band() -> None:
+    # batch-kinds item 2: ≥ 95 → 3, ≥ 90.5 → 2, > 80 → 1.5, else 0 (as the scheme page prints it)
+    from pathlib import Path
+
+    rs = fuac.load(Path(__file__).parent / "data" / "batch-kinds.toml")
+    rule = rs.plan(None).items["2"].rule
+    assert rule is not None and rule.describe() == (
+        "按比率（`rate`）分档（取第一个满足的档次）：≥ 95% 得3分；≥ 90.5% 得2分；> 80% 得1.5分；其余得0分。",
+        "Banded on Rate (`rate`) (the first band that holds): ≥ 95%: 3 points; ≥ 90.5%: 2 points; > 80%: "
+        "1.5 points; otherwise 0 points.")

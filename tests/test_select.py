@@ -488,6 +488,16 @@ def test_points_scheme_ranks_by_total(tmp_path: Path) -> None:
     assert sel.to_dict()["recommended"] == [1, 2, 3]
     frame = sel.to_pandas()
     assert list(frame["selected"]) == [False, True, True, True]
+    # ranked by one item's points first: item 2 gives 2 − complaints × 0.4 (2, 1.6, 1.2, 0.8), ascending
+    # puts the most complaints first; the total breaks no tie here
+    res = fuac.evaluate_many(mini, units, on=ON)
+    by_item = res.select(order=["item.2 asc", "total desc"])
+    assert [p.unit for p in by_item.recommended] == ["3", "2", "1"]
+    assert by_item.to_dict()["order"] == ["item.2 asc", "total desc"]
+    for bad in ("total sideways", "total desc now", ""):
+        with pytest.raises(ValueError) as info:
+            res.select(order=[bad])
+        assert str(info.value) == f"sort key {bad!r}: write '<key>', '<key> desc' or '<key> asc'"
 
 
 # ---------------------------------------------------------------------------

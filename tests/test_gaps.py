@@ -115,6 +115,18 @@ def test_shortfall_floor_institutions(mini: fuac.RuleSet) -> None:
     assert evaluate(mini, unit(institutions=7)).total - ev.total == D(2)
 
 
+def test_a_started_step_costs_a_full_one_and_the_rate_says_no_more(mini: fuac.RuleSet) -> None:
+    # item 3 (partial = "ceil", step 1 point, 0.5 each): awareness 88.5 is 1.5 short → 2 steps, −1;
+    # reaching 90 recovers 1; a started step counts, so the rate carries no "partial step" note
+    ev = evaluate(mini, unit(awareness=D("88.5"), satisfaction=95))
+    g = ev.gaps(mini)["3"]
+    assert g.recoverable == D(1)
+    assert [(c.field, c.before, c.after) for c in g.changes] == [("awareness", D("88.5"), D(90))]
+    assert (g.action_zh, g.action_en) == (
+        "知晓率 88.5% → 90%（提高1.5个百分点）；每提高1个百分点 +0.5分",
+        "Awareness rate: 88.5% → 90% (+1.5 percentage points); +0.5 for each 1 percentage point more")
+
+
 def test_vetoed_unit_blocker_first(mini: fuac.RuleSet) -> None:
     ev = evaluate(mini, unit(accidents=2))
     assert ev.vetoed

@@ -239,6 +239,11 @@ def test_hook_fuac_functions(demo: types.ModuleType) -> None:
     assert eng.functions["per_thousand"] is demo.per_thousand
     ev = demo_eval(eng, population=400000, places=1800, revoked_last_cycle=False)
     assert ev.item("2").points == Decimal("3.5")  # 1800 / 400000 × 1000 − 1
+    # in a batch, the plugin's function is handed back to the single-unit path, and says so
+    res = fuac.evaluate_many(eng.load_id("demo-2024"),
+                             [{"population": 400000, "places": 1800, "revoked_last_cycle": False}], on="2024-06-01")
+    assert res.backend_report["fallback"]["2"] == "function 'per_thousand' is not compiled"
+    assert res.column("item.2", exact=True).tolist() == [Decimal("3.5")]
     # without the plugin, the rule file does not load: unknown kind and unknown function
     with pytest.raises(RulesetError) as info:
         engine().load_path(demo.HERE / "demo-2024.toml")

@@ -397,3 +397,11 @@ def test_points_far_below_zero_keep_their_digits() -> None:
     res = fuac.evaluate_many(rs, recs, on=ON)
     assert res.backend_report["fallback"] == {}
     assert res.column("item.1", exact=True).tolist() == [-3000000000, Decimal("-2999999999.5"), 1]
+
+
+def test_a_scheme_of_targets_keeps_no_decimals_of_points() -> None:
+    # Longnan's monitoring targets give no points: every rule is compiled, at points scale 0, in 32 bits
+    res = fuac.evaluate_many("longnan-2021", [{}], on="2021-06-01")
+    report = res.backend_report
+    assert (report["fallback"], report["points_scale"], report["points_dtype"]) == ({}, 0, "int32")
+    assert len(report["compiled"]) == len(fuac.load("longnan-2021").plan(None).rules)

@@ -601,3 +601,16 @@ def test_a_plugin_veto_kind_under_its_own_name_is_a_veto_everywhere() -> None:
         batch = fuac.evaluate_many(rs, units, backend=backend)
         assert [batch.evaluation(i).to_dict() for i in range(2)] == [ev.to_dict() for ev in singles], backend
         assert batch.column("counted").tolist() == [1, 1], backend
+
+
+def test_each_built_in_scheme_is_a_plugin_of_its_own_and_can_be_left_out(monkeypatch: pytest.MonkeyPatch) -> None:
+    eng = engine()
+    assert {rid: src.owner for rid, src in eng.sources.items()} == {
+        "guangdong-2020": "fuac.rulesets.guangdong_2020", "liunan-2023": "fuac.rulesets.liunan_2023",
+        "longnan-2021": "fuac.rulesets.longnan_2021", "wuhan-2017": "fuac.rulesets.wuhan_2017"}
+    left_out = fuac.Engine(block=["fuac.rulesets.wuhan_2017"], load_entry_points=False)
+    assert left_out.ids() == ["guangdong-2020", "liunan-2023", "longnan-2021"]
+    monkeypatch.setenv("FUAC_BLOCK", "fuac.rulesets.liunan_2023, fuac.rulesets.longnan_2021")
+    assert fuac.Engine(load_entry_points=False).ids() == ["guangdong-2020", "wuhan-2017"]
+    with pytest.raises(PluginError, match=r"^fuac\._builtins cannot be blocked: it registers the built-in rule kinds"):
+        fuac.Engine(block=["fuac._builtins"], load_entry_points=False)

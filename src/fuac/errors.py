@@ -14,7 +14,7 @@ so callers may catch either::
     ├── PluginError (RuntimeError)             a plugin misbehaved
     │   └── NameClashError                     two plugins registered the same name
     ├── InputError (ValueError)                input data could not be read at all
-    ├── ParameterNotInForce (ValueError)       a rule asked for a parameter on a date before its first value
+    ├── ParameterNotInForceError (ValueError)  a rule asked for a parameter on a date before its first value
     └── EvaluationError (RuntimeError)         an internal failure while scoring (a bug)
 
 Errors about a rule file carry ``path``, ``line`` and ``key`` (the dotted key or item
@@ -29,7 +29,7 @@ __all__ = [
     "FuacError",
     "InputError",
     "NameClashError",
-    "ParameterNotInForce",
+    "ParameterNotInForceError",
     "PluginError",
     "RulesetCheckError",
     "RulesetError",
@@ -121,7 +121,7 @@ class EvaluationError(FuacError, RuntimeError):
     """An unexpected failure inside the evaluator."""
 
 
-class ParameterNotInForce(FuacError, ValueError):
+class ParameterNotInForceError(FuacError, ValueError):
     """A rule asked for a parameter on a date before any of its values is in force: the item
     cannot be scored on that date (the evaluator says so in ``zh`` and ``en``)."""
 

@@ -281,7 +281,7 @@ class Inputs:
         except simpleeval.InvalidExpression as exc:  # e.g. a name with no value on this date
             name = getattr(exc, "name", None)
             if isinstance(name, str) and name not in self.values:
-                self.parameters[name]  # a parameter not in force yet says so (ParameterNotInForce)
+                self.parameters[name]  # a parameter not in force yet says so (ParameterNotInForceError)
             raise ValueError(str(exc)) from None
         finally:
             ev.names, ev.expr = before

@@ -31,9 +31,15 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-#: Modules registered before any entry point: the built-in plugins.
-DEFAULT_PLUGINS = ("fuac._builtins", "fuac.rulesets")
+#: Modules registered before any entry point: the built-in kinds and functions, then one
+#: plugin for each built-in scheme.
+DEFAULT_PLUGINS = ("fuac._builtins", "fuac.rulesets.guangdong_2020", "fuac.rulesets.liunan_2023",
+                   "fuac.rulesets.longnan_2021", "fuac.rulesets.wuhan_2017")
 ENV_PLUGINS = "FUAC_PLUGINS"
+#: plugins left out, by name (built-in schemes and entry points alike): ``FUAC_BLOCK=fuac.rulesets.wuhan_2017``
+ENV_BLOCK = "FUAC_BLOCK"
+#: what cannot be left out: without it no rule file has a kind to score with
+ESSENTIAL = "fuac._builtins"
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,11 +52,20 @@ class RulesetSource:
 class Engine:
     """The plugin manager and everything registered through it."""
 
-    def __init__(self, *, plugins: Iterable[Any] = (), load_entry_points: bool = True) -> None:
+    def __init__(self, *, plugins: Iterable[Any] = (), load_entry_points: bool = True,
+                 block: Iterable[str] | None = None) -> None:
+        """``block``: names of plugins to leave out (default: ``FUAC_BLOCK``, comma-separated)."""
         self.pm = pluggy.PluginManager("fuac")
         self.pm.add_hookspecs(hookspecs)
+        if block is None:
+            block = [n.strip() for n in os.environ.get(ENV_BLOCK, "").split(",") if n.strip()]
+        for name in block:
+            if name == ESSENTIAL:
+                raise PluginError(f"{ESSENTIAL} cannot be blocked: it registers the built-in rule kinds and functions")
+            self.pm.set_blocked(name)
         for name in DEFAULT_PLUGINS:
-            self.pm.register(importlib.import_module(name), name=name)
+            if not self.pm.is_blocked(name):
+                self.pm.register(importlib.import_module(name), name=name)
         if load_entry_points:
             self._load_entry_points()
         for plugin in plugins:

@@ -15,7 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from ..errors import ExpressionError, ParameterNotInForce, RulesetCheckError, RulesetError, RulesetSchemaError
+from ..errors import ExpressionError, ParameterNotInForceError, RulesetCheckError, RulesetError, RulesetSchemaError
 from ..kinds import VetoRule
 from ..kinds.base import Rule, RuleContext
 from ..language.expressions import Expression
@@ -152,7 +152,7 @@ class ParametersInForce(dict[str, Any]):
         self.on = on
 
     def __missing__(self, name: str) -> Any:
-        raise ParameterNotInForce(name, self.on.isoformat())
+        raise ParameterNotInForceError(name, self.on.isoformat())
 
 
 class RuleSet:

@@ -1,15 +1,4 @@
-"""The built-in schemes: one TOML file each, registered exactly like a third-party package's."""
-
-from __future__ import annotations
-
-from collections.abc import Iterable
-from pathlib import Path
-
-from ..hookspecs import hookimpl
-
-HERE = Path(__file__).parent
-
-
-@hookimpl
-def fuac_rulesets() -> Iterable[Path]:
-    return sorted(p for p in HERE.glob("*.toml") if not p.name.endswith(".test.toml"))
+"""The built-in schemes: one TOML file each, each registered by a plugin module of its own
+(``fuac.rulesets.guangdong_2020`` …, listed in ``fuac.plan.engine.DEFAULT_PLUGINS``), exactly
+like a third-party package's, so that ``fuac list`` names each scheme's plugin and
+``FUAC_BLOCK`` can leave one out."""

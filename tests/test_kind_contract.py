@@ -1,0 +1,82 @@
+"""A rule kind is one class (docs/architecture.md): every part of the contract is provided by
+each built-in kind or declined with a reason, and a plugin kind that writes only ``score`` works
+everywhere a kind is used, through the defaults."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import fuac
+from fuac.kinds import BUILTIN_KINDS
+from fuac.kinds.base import Rule
+from test_plugins import engine, plugin
+from test_recovery import rules
+
+#: what a kind knows besides its parameters (docs/architecture.md, "A rule kind is one class")
+PARTS = ("score", "describe", "columns", "points_bounds", "recovery")
+
+#: the parts a built-in kind declines, each with its reason
+DECLINED = {
+    ("formula", "recovery"): "points from an arbitrary expression: no inverse is sought; the rectification list "
+                             "says there is no automatic suggestion",
+}
+
+
+@pytest.mark.parametrize("kind", BUILTIN_KINDS, ids=lambda k: k.kind)
+def test_every_built_in_kind_provides_each_part_or_declines_it(kind: type[Rule]) -> None:
+    missing = [p for p in PARTS if getattr(kind, p) is getattr(Rule, p) and (kind.kind, p) not in DECLINED]
+    assert missing == []
+    # what an assessor enters: a kind that reads an entry says what it is
+    assert (kind.entry is not Rule.entry) == kind.assessable
+
+
+def test_what_is_declined_is_not_provided() -> None:
+    by_name = {k.kind: k for k in BUILTIN_KINDS}
+    for kind, part in DECLINED:
+        assert getattr(by_name[kind], part) is getattr(Rule, part), (kind, part)
+
+
+class OnlyScore(fuac.Rule):
+    """3 points when ``n`` is at least 5: a kind that writes nothing but its score."""
+
+    kind = "only_score"
+
+    class Params(fuac.Model):
+        pass
+
+    def __init__(self, rule_id: str, params: Any, ctx: Any) -> None:
+        super().__init__(rule_id, params, ctx)
+        self.max_points = Decimal(3)
+        self.reads = frozenset({"n"})
+
+    def score(self, inputs: Any) -> fuac.Outcome:
+        ok = inputs.values["n"] >= 5
+        return fuac.Outcome(Decimal(3) if ok else Decimal(0), "scored", "n≥5" if ok else "n<5",
+                            "n ≥ 5" if ok else "n < 5", met=ok)
+
+
+def test_a_kind_with_only_a_score_works_everywhere(tmp_path: Path) -> None:
+    from fuac.render.docgen import ruleset_page
+    from fuac.render.report import report_html
+    from fuac.render.workbook import write_template
+
+    rs = engine(plugin("only_pkg", fuac_rule_kinds=[OnlyScore])).load_text(rules("only_score"), name="only.toml")
+    # one unit, and a batch handed back to the single-unit path with the reason
+    ev = fuac.evaluate(rs, {"n": 2})
+    assert (ev.item("1").points, ev.total) == (0, 0)
+    res = fuac.evaluate_many(rs, [{"n": 2}, {"n": 5}])
+    assert res.column("item.1", exact=True).tolist() == [0, 3]
+    assert res.backend_report["fallback"] == {"1": "rule kind 'only_score' (OnlyScore) is not compiled"}
+    # the rectification list: the lost points, with no automatic suggestion
+    (gap,) = ev.gaps(rs)
+    assert (gap.item, gap.changes, gap.verified) == ("1", [], False)
+    # the scheme page: described by its parameters (none)
+    assert "规则类型 `only_score`：。" in ruleset_page(rs)
+    # the fill-in workbook and the score sheet
+    write_template(rs, tmp_path / "only.xlsx", units=["u1"])
+    assert (tmp_path / "only.xlsx").stat().st_size > 0
+    assert "n&lt;5" in report_html(ev) or "n<5" in report_html(ev)

@@ -507,6 +507,9 @@ def test_an_assessed_plugin_kind_scores_alike_one_unit_and_a_batch(tmp_path: Pat
     for backend in ("vector", "python"):
         batch = fuac.evaluate_many(rs, units, backend=backend)
         assert [batch.evaluation(i).to_dict() for i in range(len(units))] == [ev.to_dict() for ev in singles], backend
+        # the columns too: a unit without its letter is awaited, not scored 0
+        assert batch.column("item.2.status").tolist() == [ev.item("2").status for ev in singles], backend
+        assert batch.column("item.2", exact=True).tolist() == [3, 5, None, None], backend
     # the rectification list asks for the letter and cannot know what it gains
     gaps = singles[2].gaps(rs)
     assert [(g.item, g.recoverable, g.verified, g.action_en) for g in gaps.judgement] == [

@@ -493,3 +493,23 @@ def test_a_parameter_not_yet_in_force_is_said_in_both_languages(rule: str) -> No
         "invalid_input", "由输入计算失败：参数 t 在 2022-06-01 尚无生效的取值。",
         "cannot score from these inputs: parameter 't' has no value in force on 2022-06-01.")
     assert fuac.evaluate(rs, {"x": 3}, on=dt.date(2023, 1, 1)).item("1").points == 1  # 3 > 2 once in force
+
+
+def test_a_requirement_decided_by_its_condition_names_it() -> None:
+    # batch-kinds item 12: met when "ok and not fake" (2 points)
+    rs = fuac.load(Path(__file__).parent / "data" / "batch-kinds.toml")
+    said = [(it.points, it.reason_zh, it.reason_en) for it in (
+        fuac.evaluate(rs, {"ok": ok, "fake": False, "level": "A"}, on=dt.date(2023, 5, 1)).item("12")
+        for ok in (True, False))]
+    assert said == [(2, "已落实（ok and not fake）。", "met (ok and not fake)."),
+                    (0, "未落实（ok and not fake）。", "not met (ok and not fake).")]
+
+
+def test_a_shortfall_floored_says_so() -> None:
+    # mini item 4: 3 institutions, 5 short of 8 → 5 steps × 2 = 10 taken from 4: floored at 0
+    mini = fuac.load(Path(__file__).parent / "data" / "mini.toml")
+    it = fuac.evaluate(mini, {"institutions": 3}, on=ON).item("4")
+    assert (it.points, it.reason_zh, it.reason_en) == (
+        0, "备案托育机构数 3家，低于 8家 5家，计5档，扣10分，扣完为止，不得分。",
+        "Registered childcare institutions 3 institutions, 5 institutions below 8 institutions: 5 steps, "
+        "10 taken (down to zero): 0 points.")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -405,3 +406,48 @@ def test_a_scheme_of_targets_keeps_no_decimals_of_points() -> None:
     report = res.backend_report
     assert (report["fallback"], report["points_scale"], report["points_dtype"]) == ({}, 0, "int32")
     assert len(report["compiled"]) == len(fuac.load("longnan-2021").plan(None).rules)
+
+
+CHOICE_RULE = ONE_RULE.replace("[[sections]]", '[indicators.level]\ntype = "choice"\nchoices = ["A", "B"]\n'
+                                               'label = {{ zh = "等级", en = "Level" }}\n\n[[sections]]')
+
+
+@pytest.mark.parametrize(("condition", "points", "why"), [
+    ("'A' == level", [1, 0], None),  # a constant on the left of a choice
+    ("x > 1 and 2 > 1", [1, 0], None),  # a comparison of two constants, folded
+    ("level + 1 == 2", [None, None], "arithmetic on text"),  # text on the left of '+'
+    ("1 + level == 2", [None, None], "arithmetic on text"),  # and on the right
+])
+def test_choices_and_constants_in_conditions(condition: str, points: list[Any], why: str | None) -> None:
+    rs = fuac.loads(CHOICE_RULE.format(rule=f'kind = "all_or_nothing"\npoints = 1\ncondition = "{condition}"'))
+    recs = [{"x": 1.5, "level": "A"}, {"x": 0.5, "level": "B"}]
+    res = fuac.evaluate_many(rs, recs, on=ON)
+    assert res.backend_report["fallback"] == ({} if why is None else {"1": why})
+    assert res.column("item.1", exact=True).tolist() == points
+    assert points == [fuac.evaluate(rs, r, on=as_date(ON)).item("1").points for r in recs]
+
+
+@pytest.mark.parametrize(("decimals", "compiled"), [(9, True), (10, False)])
+def test_fixed_point_holds_at_most_eighteen_decimals(decimals: int, compiled: bool) -> None:
+    # x is read at the rule's finest literal (9 or 10 decimals): x × 0.000000001 has 9 + 9 = 18 decimals
+    # (compiled), x × 0.0000000001 has 20 (handed back)
+    literal = "0." + "0" * (decimals - 1) + "1"
+    rs = fuac.loads(ONE_RULE.format(rule=f'kind = "formula"\nexpression = "x * {literal} * 0 + 1"\n'
+                                         "max_points = 1\nmin_points = 0"))
+    res = fuac.evaluate_many(rs, [{"x": 1.5}], on=ON)
+    assert res.backend_report["fallback"] == ({} if compiled else {"1": "more than 18 decimals"})
+    assert res.column("item.1", exact=True).tolist() == [1]
+
+
+def test_eligibility_undecided_by_any_condition_is_undecided() -> None:
+    # a Wuhan street without street_multi_birth_not_up: its first condition cannot be told, the other two
+    # hold; eligibility is undecided however the later conditions turn out
+    from test_select import unit
+
+    u = unit("wuhan-2017", "street", "420101001", 30)
+    del u["street_multi_birth_not_up"]
+    for backend in ("vector", "python"):
+        res = fuac.evaluate_many("wuhan-2017", [u], tier="street", on=ON, backend=backend)
+        assert (res.column("eligible").tolist(), res.column("status").tolist()) == ([None], ["missing_input"])
+        ev = res.evaluation(0)
+        assert [c.holds for c in ev.eligibility] == [None, True, True]

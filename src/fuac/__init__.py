@@ -17,6 +17,7 @@ from .decide.select import Pick, QuotaUse, Selection
 from .decide.select import select as _select
 from .errors import FuacError
 from .explain import gaps as _gaps
+from .explain.gaps import Gap, Gaps
 from .hookspecs import hookimpl
 from .kinds.base import Assessment, Entry, EntryError, Inputs, Outcome, Reason, Rule, RuleContext
 from .language.expressions import Expression, compile_expression
@@ -74,6 +75,8 @@ __all__ = [
     "Evaluation",
     "Expression",
     "FuacError",
+    "Gap",
+    "Gaps",
     "Inputs",
     "ItemResult",
     "Model",

@@ -427,7 +427,8 @@ class Evaluation:
         assessor: str | None = None,
     ) -> Any:
         """The rectification list (整改清单): every item that lost points, with the smallest
-        change of input that recovers them, checked by re-evaluating. Returns :class:`fuac.explain.gaps.Gaps`.
+        change of input that recovers them, checked by re-evaluating. Returns :class:`fuac.Gaps`
+        (a sequence of :class:`fuac.Gap`).
 
         :param ruleset: the rule set (id, path or loaded) this evaluation was made with;
             default: the registered rule set of the same id (its content hash must match).

@@ -513,3 +513,30 @@ def test_a_shortfall_floored_says_so() -> None:
         0, "备案托育机构数 3家，低于 8家 5家，计5档，扣10分，扣完为止，不得分。",
         "Registered childcare institutions 3 institutions, 5 institutions below 8 institutions: 5 steps, "
         "10 taken (down to zero): 0 points.")
+
+
+def test_text_arithmetic_is_refused_as_the_language_says() -> None:
+    # fuac's operators refuse arithmetic on text (simpleeval's own would give 'AA' == 'AA')
+    from test_vector import CHOICE_RULE
+
+    rs = fuac.loads(CHOICE_RULE.format(rule='kind = "all_or_nothing"\npoints = 1\ncondition = "level * 2 == \'AA\'"'))
+    it = fuac.evaluate(rs, {"x": 1, "level": "A"}).item("1")
+    assert (it.status, it.points, it.reason_en) == (
+        "invalid_input", None, "cannot score from these inputs: arithmetic on strings is not allowed.")
+
+
+def test_discretionary_points_awaited_say_the_range() -> None:
+    # liunan item 1 (酌情评分, up to 8, no condition): nothing entered yet
+    it = fuac.evaluate("liunan-2023", {}).item("1")
+    assert (it.status, it.reason_zh, it.reason_en) == (
+        "awaiting_assessor", "需评估人在0至8分之间酌情评分。", "an assessor's score between 0 and 8 is needed.")
+
+
+def test_a_shortfall_on_an_undeclared_indicator_is_refused_by_name() -> None:
+    from test_vector import ONE_RULE
+
+    rule = ('kind = "shortfall"\npoints = 1\nindicators = ["x", "nope"]\ncomparator = ">="\ntarget = 90\n'
+            'unit = "percent"\nstep = 1\ncost = 0.5\npartial = "ceil"\nfloor = "part"')
+    with pytest.raises(fuac.errors.RulesetError) as info:
+        fuac.loads(ONE_RULE.format(rule=rule))
+    assert str(info.value) == "<string>:29: [1] unknown indicator 'nope': declare it under [indicators]"

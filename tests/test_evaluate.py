@@ -524,3 +524,10 @@ def test_missing_fields_are_listed_in_the_rule_sets_order(mini: fuac.RuleSet) ->
     assert [(p.field, p.rules) for p in ev.problems] == [
         ("has_doc", ["1.a", "7"]), ("meetings", ["1.b", "7"]), ("institutions", ["4"]), ("complaints", ["2"]),
         ("awareness", ["3"]), ("satisfaction", ["3"]), ("mmr", ["6"]), ("falsified", ["5"]), ("accidents", ["8"])]
+    first = ev.problems[0]
+    assert (first.code, first.message, first.message_zh) == ("missing", "Document issued: no value given",
+                                                            "有相关文件：未提供数值")
+    # an item of parts keeps its own label
+    liunan = fuac.evaluate("liunan-2023", {}).item("2")
+    assert liunan.label is not None and (liunan.label.zh, liunan.label.en) == (
+        "一把手负总责，领导小组（联席会议）", "Top leader in charge; leading group (joint meeting)")

@@ -617,3 +617,35 @@ def test_each_built_in_scheme_is_a_plugin_of_its_own_and_can_be_left_out(monkeyp
     assert fuac.Engine(load_entry_points=False).ids() == ["guangdong-2020", "wuhan-2017"]
     with pytest.raises(PluginError, match=r"^fuac\._builtins cannot be blocked: it registers the built-in rule kinds"):
         fuac.Engine(block=["fuac._builtins"], load_entry_points=False)
+
+
+def test_a_kind_that_breaks_is_named_with_the_record_it_broke_on() -> None:
+    """A plugin kind raising something other than a value error is a bug: fuac says which rule (and,
+    in a batch, which record) instead of passing half a traceback on."""
+
+    class Broken(fuac.Rule):
+        kind = "broken"
+
+        class Params(fuac.Model):
+            pass
+
+        def __init__(self, rule_id: str, params: Any, ctx: Any) -> None:
+            super().__init__(rule_id, params, ctx)
+            self.max_points = Decimal(5)
+            self.reads = frozenset({"has_doc"})
+
+        def score(self, inputs: Any) -> fuac.Outcome:
+            if not inputs.values["has_doc"]:
+                raise RuntimeError("boom")
+            return fuac.Outcome(Decimal(5), "scored", "好", "fine", met=True)
+
+    rs = engine(plugin("broken_pkg", fuac_rule_kinds=[Broken])).load_text(
+        LETTER_RULES.replace('kind = "letter_grade"', 'kind = "broken"'), name="broken.toml")
+    with pytest.raises(fuac.errors.EvaluationError) as info:
+        fuac.evaluate(rs, {"has_doc": False})
+    assert str(info.value) == "rule '2' (kind 'broken') failed: RuntimeError: boom"
+    units = [{"has_doc": True}, {"has_doc": True}, {"has_doc": False}]
+    for backend in ("vector", "python"):
+        with pytest.raises(fuac.errors.EvaluationError) as info:
+            fuac.evaluate_many(rs, units, backend=backend, chunk_size=2)
+        assert str(info.value) == "record 2: rule '2' (kind 'broken') failed: RuntimeError: boom", backend

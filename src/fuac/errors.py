@@ -15,7 +15,7 @@ so callers may catch either::
     │   └── NameClashError                     two plugins registered the same name
     ├── InputError (ValueError)                input data could not be read at all
     ├── ParameterNotInForceError (ValueError)  a rule asked for a parameter on a date before its first value
-    └── EvaluationError (RuntimeError)         an internal failure while scoring (a bug)
+    └── EvaluationError (RuntimeError)         a rule kind failed for a reason not its inputs' (a bug), named
 
 Errors about a rule file carry ``path``, ``line`` and ``key`` (the dotted key or item
 id); ``str(error)`` starts with ``path:line:`` so editors can jump to it.

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from ..errors import InputError
+from ..errors import EvaluationError, InputError
 from ..kinds import VetoRule
 from ..kinds.base import Assessment, EntryError, Inputs, Outcome, Reason, Rule
 from ..language.expressions import DECIMAL_CONTEXT, Expression
@@ -289,6 +289,8 @@ def _run(rule_id: str, rule: Rule, inputs: Inputs, invalid: set[str], needed: _N
         return rule.score(inputs)
     except (ArithmeticError, TypeError, ValueError) as exc:
         return _failed(exc)
+    except Exception as exc:  # a bug in the kind (a plugin's): say which rule, not half a traceback
+        raise EvaluationError(f"rule {rule_id!r} (kind {rule.kind!r}) failed: {type(exc).__name__}: {exc}") from exc
 
 
 def _guard(

@@ -33,6 +33,7 @@ from typing import Any, cast
 
 import numpy as np
 
+from ..errors import EvaluationError
 from ..kinds import (
     AllOrNothing,
     Bands,
@@ -953,6 +954,10 @@ class Program(ColumnHelpers):
                     pts, st, m = o.points, o.status, o.met
                 except (ArithmeticError, TypeError, ValueError):
                     pts, st, m = None, "invalid_input", None
+                except Exception as exc:  # a bug in the kind: say which rule (the runner adds the record)
+                    err = EvaluationError(f"rule {rule.id!r} (kind {rule.kind!r}) failed: {type(exc).__name__}: {exc}")
+                    err.row = int(i)  # type: ignore[attr-defined]
+                    raise err from exc
             try:
                 status[i] = _code(st)
                 if pts is None:

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from ...errors import InputError
+from ...errors import EvaluationError, InputError
 from ...language.models import Indicator
 from ...language.statuses import STATUSES
 from ...plan.engine import get_engine
@@ -118,9 +118,18 @@ class Runner:
         """Score one chunk (into ``into``, a slice of preallocated result arrays, when given)."""
         n = chunk.n
         lay = self.layout(chunk)
-        prog = self.program
         self._assessment_rows(chunk)
         chunk.cohort = dict(cohort_cols or {})  # type: ignore[attr-defined]
+        try:
+            return self._score(chunk, lay, n, into)
+        except EvaluationError as exc:  # a kind's bug: name the record it failed on
+            row = getattr(exc, "row", None)
+            if row is None:
+                raise
+            raise EvaluationError(f"record {chunk.offset + row}: {exc}") from exc.__cause__
+
+    def _score(self, chunk: Chunk, lay: Layout, n: int, into: Any) -> ChunkScore:
+        prog = self.program
         errors: dict[int, list[tuple[str, str]]] = {}
         overrides: dict[int, Evaluation] = {}
         if self.backend == "python":
@@ -178,8 +187,12 @@ class Runner:
         extra = self._extra_assessments(chunk, i)
         if extra:
             assessments = {**assessments, **extra}
-        ev = evaluate_plan(self.ruleset, self.plan, data, on=self.on, context=context, assessments=assessments,
-                           assessor=self.assessor)
+        try:
+            ev = evaluate_plan(self.ruleset, self.plan, data, on=self.on, context=context, assessments=assessments,
+                               assessor=self.assessor)
+        except EvaluationError as exc:
+            exc.row = i  # type: ignore[attr-defined]
+            raise
         errs = [(p.field, p.code) for p in ev.problems if p.severity == "error" and p.code != "missing"]
         errs.sort(key=lambda e: self.field_order(e[0]))
         if errs:

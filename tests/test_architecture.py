@@ -48,3 +48,15 @@ def test_every_kind_module_is_a_kind_or_a_helper_the_architecture_names() -> Non
     assert {"base", "drafting", "recovery"} <= helpers <= {"base", "drafting", "recovery", "columns"}
     for h in helpers:
         assert f"`{h}`" in doc, h
+
+
+def test_every_public_name_is_in_one_group_of_the_architecture_page() -> None:
+    import re
+
+    import fuac
+
+    doc = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    table = doc[doc.index("| for | names |"):].split("\n\n")[0].splitlines()[2:]
+    grouped = [n for row in table for n in re.findall(r"`([^`]+)`", row.split("|")[2])]
+    assert sorted(grouped) == sorted(fuac.__all__)
+    assert len(grouped) == len(set(grouped))

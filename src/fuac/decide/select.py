@@ -229,7 +229,7 @@ def _label(res: BatchResults, i: int, context: Mapping[str, Any]) -> str:
     return f"#{i}"
 
 
-def select(
+def select(  # noqa: C901 - above the bound of 30: to be split into steps (issue 11)
     res: BatchResults,
     *,
     order: Sequence[str] | None = None,

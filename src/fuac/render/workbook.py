@@ -158,7 +158,7 @@ def assessable_rows(rs: RuleSet, tier: str | None) -> list[tuple[str, Any, Any, 
     return out
 
 
-def write_template(
+def write_template(  # noqa: C901 - above the bound of 30: to be split into steps (issue 11)
     ruleset: RuleSet | str | os.PathLike[str],
     path: str | os.PathLike[str],
     *,

@@ -1018,7 +1018,7 @@ class Program(ColumnHelpers):
         limit = Decimal(2**31 - 2).scaleb(-S)
         return np.int32 if max(abs(total_lo), abs(total_hi)) < limit else np.int64
 
-    def run(self, env: Env, full: np.ndarray, out: Out | None = None) -> Out:
+    def run(self, env: Env, full: np.ndarray, out: Out | None = None) -> Out:  # noqa: C901 - above 30 (issue 11)
         """Score a chunk into ``out``. ``full`` marks rows left to the single-unit path; more may be added."""
         n = env.n
         S = self.S or 0

@@ -181,7 +181,7 @@ class BatchResults:
                     out[i] = np.nan if v is None else float(v)
         return out
 
-    def column(self, name: str, *, exact: bool = False) -> np.ndarray:
+    def column(self, name: str, *, exact: bool = False) -> np.ndarray:  # noqa: C901 - above 30 (issue 11)
         """One column as a numpy array. Points are floats (NaN: none) or, with ``exact``, Decimals."""
         a = self._a
         prog = self._runner.program

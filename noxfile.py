@@ -15,8 +15,8 @@ def tests(session: nox.Session) -> None:
 
 @nox.session
 def lint(session: nox.Session) -> None:
-    """Lint with ruff (complexity bound of 30 included); check the layers' import direction with import-linter (pyproject's
-    [tool.importlinter]: each layer imports only those below it)."""
+    """Lint with ruff (a complexity bound of 30 included); check the layers' import direction
+    with import-linter (pyproject's [tool.importlinter]: each layer imports only those below it)."""
     session.install("-e", ".", "ruff", "import-linter")
     session.run("ruff", "check", "src", "tests", *session.posargs)
     session.run("lint-imports")

@@ -181,7 +181,7 @@ class BatchResults:
                     out[i] = np.nan if v is None else float(v)
         return out
 
-    def column(self, name: str, *, exact: bool = False) -> np.ndarray:  # noqa: C901 - above 30 (issue 11)
+    def column(self, name: str, *, exact: bool = False) -> np.ndarray:
         """One column as a numpy array. Points are floats (NaN: none) or, with ``exact``, Decimals."""
         a = self._a
         prog = self._runner.program
@@ -217,6 +217,16 @@ class BatchResults:
             for i, errs in self._errors.items():
                 out[i] = "; ".join(f"{f}: {c}" for f, c in errs)
             return out
+        found = self._prefixed(name, exact)
+        if found is not None:
+            return found
+        raise KeyError(f"no column {name!r}; columns: {', '.join(self.columns)}")
+
+    def _prefixed(self, name: str, exact: bool) -> np.ndarray | None:
+        """A column of one section, item, condition or cohort value (``section.A``, ``item.3.status`` …)."""
+        a = self._a
+        prog = self._runner.program
+        prec = self.ruleset.meta.precision
         if name.startswith("section."):
             sid = name[len("section."):]
             for k, s in enumerate(self.plan.sections):
@@ -251,7 +261,7 @@ class BatchResults:
                     return info["regions"]
                 if rest == f"{ref}.size":
                     return info["sizes"]
-        raise KeyError(f"no column {name!r}; columns: {', '.join(self.columns)}")
+        return None
 
     def indicator(self, name: str) -> list[Any]:
         """An indicator's valid value in every row (Decimal, bool or text; None where missing or invalid)."""

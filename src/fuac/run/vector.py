@@ -1018,14 +1018,10 @@ class Program(ColumnHelpers):
         limit = Decimal(2**31 - 2).scaleb(-S)
         return np.int32 if max(abs(total_lo), abs(total_hi)) < limit else np.int64
 
-    def run(self, env: Env, full: np.ndarray, out: Out | None = None) -> Out:  # noqa: C901 - above 30 (issue 11)
-        """Score a chunk into ``out``. ``full`` marks rows left to the single-unit path; more may be added."""
+    def _conditions(self, env: Env, full: np.ndarray, out: Out) -> None:
+        """The eligibility and veto conditions (not the veto items) into ``out.cond``: 1 holds, 0 does
+        not, -1 cannot be told (an input missing or invalid, or a check that failed, marked in ``out.failed``)."""
         n = env.n
-        S = self.S or 0
-        if out is None:
-            out = self.new_out(n)
-        rs = self.ruleset
-        # eligibility and veto conditions
         for ci, c in enumerate(self.conds):
             if c.pc is None:
                 continue
@@ -1052,6 +1048,15 @@ class Program(ColumnHelpers):
                 if m is not None:
                     holds[m] = -1
             out.cond[ci] = holds
+
+    def run(self, env: Env, full: np.ndarray, out: Out | None = None) -> Out:
+        """Score a chunk into ``out``. ``full`` marks rows left to the single-unit path; more may be added."""
+        n = env.n
+        S = self.S or 0
+        if out is None:
+            out = self.new_out(n)
+        rs = self.ruleset
+        self._conditions(env, full, out)
         # items
         total = np.zeros(n, np.int64) if rs.kind == "points" else None
         bonus_total = np.zeros(n, np.int64) if any(it.bonus for it in self.items) else None

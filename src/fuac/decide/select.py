@@ -229,7 +229,7 @@ def _label(res: BatchResults, i: int, context: Mapping[str, Any]) -> str:
     return f"#{i}"
 
 
-def select(  # noqa: C901 - above the bound of 30: to be split into steps (issue 11)
+def select(
     res: BatchResults,
     *,
     order: Sequence[str] | None = None,
@@ -339,40 +339,8 @@ def select(  # noqa: C901 - above the bound of 30: to be split into steps (issue
             if isinstance(given, int):
                 use.before = use.used = given
         else:
-            level = _parent_level(rs, res.tier, q)
-            digits = LEVEL_DIGITS[level]
-            regions = [_region(codes[i], digits) if codes is not None else None for i in range(n)]
-            regions_of[q.id] = regions
-            counts: dict[str, int] = {}
-            for i in range(n):
-                r_ = regions[i]
-                if r_ is None:
-                    continue
-                if q.kind == "share_per_parent" and q.of == "eligible" and eligible[i] is not True:
-                    continue
-                counts[r_] = counts.get(r_, 0) + 1
-            sized = q.kind == "by_parent_count" or q.of == "all"  # the cap depends on the region's size
-            counted: list[str] = []  # regions whose size is not given: counted in the batch
-            for r_ in sorted(counts):
-                size = counts[r_]
-                if sized and sizes is not None and r_ in sizes:
-                    if sizes[r_] < size:
-                        raise ValueError(f"parent_sizes[{r_!r}]: {sizes[r_]} units in all, but the batch alone "
-                                         f"has {size} of {r_}")
-                    size = sizes[r_]
-                elif sized:
-                    counted.append(r_)
-                if q.kind == "count_per_parent":
-                    use.caps[r_] = int(q.count or 0)
-                else:
-                    use.caps[r_] = lifecycle.quota_count(rs, q.id, size).count
-            if sized and sizes is None:
-                notes.append(Text(zh=f"{q.label.zh}：各{_LEVEL_ZH[level]}的单位数按本批计。",
-                                  en=f"{q.label.en}: each {level}'s number of units is counted in the batch."))
-            elif counted:
-                notes.append(Text(zh=f"{q.label.zh}：未给出{'、'.join(counted)}的单位数，按本批计。",
-                                  en=f"{q.label.en}: the number of units of {', '.join(counted)} was not given; "
-                                     "the batch's are counted."))
+            regions_of[q.id] = regions = _regions(rs, res.tier, q, codes, n)
+            notes += _per_parent_caps(rs, res.tier, q, use, regions, eligible, sizes)
             given = before.get(q.id)
             if isinstance(given, dict):
                 use.usage_before = dict(given)
@@ -383,22 +351,7 @@ def select(  # noqa: C901 - above the bound of 30: to be split into steps (issue
     picks: dict[int, Pick] = {}
     left_by_quota: list[int] = []
     for i in ranked:
-        full: QuotaUse | None = None
-        region = None
-        for use in uses:
-            if use.cap is not None:
-                if use.used >= use.cap:
-                    full = use
-                    break
-            else:
-                r_ = regions_of[use.id][i]
-                if r_ is None:
-                    full = use
-                    region = None
-                    break
-                if use.usage.get(r_, 0) >= use.caps.get(r_, 0):
-                    full, region = use, r_
-                    break
+        full, region = _first_full(uses, regions_of, i)
         rank = rank_of[i]
         tie = _tie_words(tied.get(i))
         if full is None:
@@ -416,19 +369,7 @@ def select(  # noqa: C901 - above the bound of 30: to be split into steps (issue
                             None, keyed[i])
         else:
             left_by_quota.append(i)
-            if full.cap is None and region is None:
-                zh = f"第{rank}名{tie[0]}，没有地区代码，无法计入“{full.label.zh}”，不予推荐。"
-                en = f"ranked {rank}{tie[1]}, but without a region code it cannot count under “{full.label.en}”: " \
-                     "not recommended."
-            elif full.cap is not None:
-                h = _full_words(full, full.before, full.cap)
-                zh = f"第{rank}名{tie[0]}，“{full.label.zh}”名额（{full.cap}个）已满{h[0]}，未入选。"
-                en = f"ranked {rank}{tie[1]}: “{full.label.en}” is full ({full.cap}{h[1]}): not selected."
-            else:
-                cap = full.caps.get(region or "", 0)
-                h = _full_words(full, full.usage_before.get(region or "", 0), cap)
-                zh = f"第{rank}名{tie[0]}，“{full.label.zh}”在{region}的名额（{cap}个）已满{h[0]}，未入选。"
-                en = f"ranked {rank}{tie[1]}: “{full.label.en}” is full in {region} ({cap}{h[1]}): not selected."
+            zh, en = _left_out_words(full, region, rank, tie)
             picks[i] = Pick(i, _label(res, i, context), region or _first_region(regions_of, i), rank, False, False,
                             Text(zh=zh, en=en), full.id, keyed[i])
     # reserves: the first units left out by a quota (not for want of a region code)
@@ -445,20 +386,7 @@ def select(  # noqa: C901 - above the bound of 30: to be split into steps (issue
                         en=p.reason.en.rstrip(".") + f"; reserve no. {k}.")
     for i, why in aside.items():
         picks[i] = Pick(i, _label(res, i, context), _first_region(regions_of, i), None, False, False, why)
-    for use in uses:  # a range's minimum counts what was used before this selection
-        if use.min_count is None or use.used >= use.min_count:
-            continue
-        if not use.before:
-            notes.append(Text(zh=f"{use.label.zh}：只有{use.used}个单位可推荐，少于下限{use.min_count}个。",
-                              en=f"{use.label.en}: only {use.used} unit(s) can be recommended, fewer than the "
-                                 f"minimum {use.min_count}."))
-            continue
-        (pz, pe), (vz, ve) = _period_words(use.per), _verb_words(use)
-        now = use.used - use.before
-        notes.append(Text(zh=f"{use.label.zh}：{pz}已{vz}{use.before}个，本批可{vz}{now}个，合计{use.used}个，"
-                             f"少于下限{use.min_count}个。",
-                          en=f"{use.label.en}: {use.before} already {ve} {pe} and {now} can be {ve} from the "
-                             f"batch, {use.used} in all, fewer than the minimum {use.min_count}."))
+    notes += _short_of_minimum(uses)
     return Selection(rs.id, res.tier, keys, [picks[i] for i in range(n)], uses, notes)
 
 
@@ -598,6 +526,104 @@ def _within(uses: list[QuotaUse]) -> tuple[str, str]:
         return "（本规则集未规定名额）", " (the rule set sets no quota)"
     return "", ""
 
+
+
+
+def _first_full(uses: list[QuotaUse], regions_of: Mapping[str, list[str | None]], i: int
+                ) -> tuple[QuotaUse | None, str | None]:
+    """The first quota unit ``i`` cannot fit in (and its region), or (None, None) when it fits in all."""
+    for use in uses:
+        if use.cap is not None:
+            if use.used >= use.cap:
+                return use, None
+        else:
+            r_ = regions_of[use.id][i]
+            if r_ is None:
+                return use, None
+            if use.usage.get(r_, 0) >= use.caps.get(r_, 0):
+                return use, r_
+    return None, None
+
+
+def _left_out_words(full: QuotaUse, region: str | None, rank: int, tie: tuple[str, str]) -> tuple[str, str]:
+    """Why a ranked unit is left out by ``full``."""
+    if full.cap is None and region is None:
+        return (f"第{rank}名{tie[0]}，没有地区代码，无法计入“{full.label.zh}”，不予推荐。",
+                f"ranked {rank}{tie[1]}, but without a region code it cannot count under “{full.label.en}”: "
+                "not recommended.")
+    if full.cap is not None:
+        h = _full_words(full, full.before, full.cap)
+        return (f"第{rank}名{tie[0]}，“{full.label.zh}”名额（{full.cap}个）已满{h[0]}，未入选。",
+                f"ranked {rank}{tie[1]}: “{full.label.en}” is full ({full.cap}{h[1]}): not selected.")
+    cap = full.caps.get(region or "", 0)
+    h = _full_words(full, full.usage_before.get(region or "", 0), cap)
+    return (f"第{rank}名{tie[0]}，“{full.label.zh}”在{region}的名额（{cap}个）已满{h[0]}，未入选。",
+            f"ranked {rank}{tie[1]}: “{full.label.en}” is full in {region} ({cap}{h[1]}): not selected.")
+
+
+def _short_of_minimum(uses: list[QuotaUse]) -> list[Text]:
+    """Notes for ranges whose minimum is not reached (counting what was used before this selection)."""
+    notes = []
+    for use in uses:
+        if use.min_count is None or use.used >= use.min_count:
+            continue
+        if not use.before:
+            notes.append(Text(zh=f"{use.label.zh}：只有{use.used}个单位可推荐，少于下限{use.min_count}个。",
+                              en=f"{use.label.en}: only {use.used} unit(s) can be recommended, fewer than the "
+                                 f"minimum {use.min_count}."))
+            continue
+        (pz, pe), (vz, ve) = _period_words(use.per), _verb_words(use)
+        now = use.used - use.before
+        notes.append(Text(zh=f"{use.label.zh}：{pz}已{vz}{use.before}个，本批可{vz}{now}个，合计{use.used}个，"
+                             f"少于下限{use.min_count}个。",
+                          en=f"{use.label.en}: {use.before} already {ve} {pe} and {now} can be {ve} from the "
+                             f"batch, {use.used} in all, fewer than the minimum {use.min_count}."))
+    return notes
+
+def _regions(rs: Any, tier: str | None, q: Quota, codes: Any, n: int) -> list[str | None]:
+    """Each unit's region at the quota's parent level (None without a region code)."""
+    digits = LEVEL_DIGITS[_parent_level(rs, tier, q)]
+    return [_region(codes[i], digits) if codes is not None else None for i in range(n)]
+
+
+def _per_parent_caps(rs: Any, tier: str | None, q: Quota, use: QuotaUse, regions: list[str | None], eligible: Any,
+                     sizes: Mapping[str, int] | None) -> list[Text]:
+    """A per-parent quota's cap in each region (into ``use.caps``), from the region's size given
+    or counted in the batch; the notes saying which sizes were counted."""
+    from . import lifecycle
+
+    notes: list[Text] = []
+    level = _parent_level(rs, tier, q)
+    counts: dict[str, int] = {}
+    for i, r_ in enumerate(regions):
+        if r_ is None:
+            continue
+        if q.kind == "share_per_parent" and q.of == "eligible" and eligible[i] is not True:
+            continue
+        counts[r_] = counts.get(r_, 0) + 1
+    sized = q.kind == "by_parent_count" or q.of == "all"  # the cap depends on the region's size
+    counted: list[str] = []  # regions whose size is not given: counted in the batch
+    for r_ in sorted(counts):
+        size = counts[r_]
+        if sized and sizes is not None and r_ in sizes:
+            if sizes[r_] < size:
+                raise ValueError(f"parent_sizes[{r_!r}]: {sizes[r_]} units in all, but the batch alone "
+                                 f"has {size} of {r_}")
+            size = sizes[r_]
+        elif sized:
+            counted.append(r_)
+        if q.kind == "count_per_parent":
+            use.caps[r_] = int(q.count or 0)
+        else:
+            use.caps[r_] = lifecycle.quota_count(rs, q.id, size).count
+    if sized and sizes is None:
+        notes.append(Text(zh=f"{q.label.zh}：各{_LEVEL_ZH[level]}的单位数按本批计。",
+                          en=f"{q.label.en}: each {level}'s number of units is counted in the batch."))
+    elif counted:
+        notes.append(Text(zh=f"{q.label.zh}：未给出{'、'.join(counted)}的单位数，按本批计。",
+                          en=f"{q.label.en}: the number of units of {', '.join(counted)} was not given; "
+                             "the batch's are counted."))
+    return notes
 
 def _set_aside(i: int, status: str, vetoed: bool, eligible: bool | None, complete: bool, passed: bool | None,
                cond_cols: list[tuple[Any, Any]], rs: Any, prog: Any, require_complete: bool) -> Text | None:

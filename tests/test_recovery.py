@@ -144,3 +144,21 @@ def test_bands_describe_themselves_band_by_band() -> None:
         "按比率（`rate`）分档（取第一个满足的档次）：≥ 95% 得3分；≥ 90.5% 得2分；> 80% 得1.5分；其余得0分。",
         "Banded on Rate (`rate`) (the first band that holds): ≥ 95%: 3 points; ≥ 90.5%: 2 points; > 80%: "
         "1.5 points; otherwise 0 points.")
+
+
+def test_lifting_a_strict_test_steps_by_the_thresholds_own_decimals() -> None:
+    # vetoed when x ≥ 3.25: lifting it needs x < 3.25, one step of the threshold's finest decimal below: 3.24
+    from test_vector import ONE_RULE
+
+    text = ONE_RULE + """
+[[sections.items]]
+id = "2"
+kind = "veto"
+scope = "outcome"
+label = {{ zh = "过高", en = "Too high" }}
+tests = [{{ indicator = "x", comparator = ">=", threshold = 3.25, unit = "percent" }}]
+"""
+    rs = fuac.loads(text.format(rule='kind = "all_or_nothing"\npoints = 1\ncondition = "x > 1"'))
+    ev = fuac.evaluate(rs, {"x": 4})
+    (gap,) = ev.gaps(rs).blockers
+    assert [(c.field, c.before, c.after) for c in gap.changes] == [("x", 4, Decimal("3.24"))]

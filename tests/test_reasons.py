@@ -40,6 +40,11 @@ def test_a_reason_is_rendered_once_from_its_facts() -> None:
     assert r != fuac.Reason("共2.50个", "2.5 in all")
 
 
+def test_a_reason_written_in_one_language_has_the_other_empty() -> None:
+    assert (fuac.Reason("只有中文").zh, fuac.Reason("只有中文").en) == ("只有中文", "")
+    assert (fuac.Reason(en="English only").zh, fuac.Reason(en="English only").en) == ("", "English only")
+
+
 def test_a_failing_renderer_gives_a_reason_saying_so() -> None:
     def render() -> tuple[str, str]:
         raise KeyError("label")

@@ -545,3 +545,17 @@ def test_a_shortfall_on_an_undeclared_indicator_is_refused_by_name() -> None:
     with pytest.raises(fuac.errors.RulesetError) as info:
         fuac.loads(ONE_RULE.format(rule=rule))
     assert str(info.value) == "<string>:29: [1] unknown indicator 'nope': declare it under [indicators]"
+
+
+def test_a_choice_not_listed_is_refused_at_the_line_of_its_threshold() -> None:
+    # the test written as a table over several lines: the error names the threshold's own line
+    from test_vector import ONE_RULE
+
+    text = ONE_RULE.replace("[[sections]]", '[indicators.level]\ntype = "choice"\nchoices = ["A", "B"]\n'
+                                            'label = {{ zh = "等级", en = "Level" }}\n\n[[sections]]')
+    text = text.format(rule='kind = "all_or_nothing"\npoints = 1\n[[sections.items.tests]]\nindicator = "level"\n'
+                            'comparator = "=="\nthreshold = "C"\n')
+    line = text.splitlines().index('threshold = "C"') + 1
+    with pytest.raises(fuac.errors.RulesetError) as info:
+        fuac.loads(text)
+    assert str(info.value) == f"<string>:{line}: [1] 'C' is not one of the choices of 'level'"

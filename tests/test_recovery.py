@@ -162,3 +162,16 @@ tests = [{{ indicator = "x", comparator = ">=", threshold = 3.25, unit = "percen
     ev = fuac.evaluate(rs, {"x": 4})
     (gap,) = ev.gaps(rs).blockers
     assert [(c.field, c.before, c.after) for c in gap.changes] == [("x", 4, Decimal("3.24"))]
+
+
+def test_a_band_written_with_not_equal_is_reached_one_step_away() -> None:
+    # 1 point when x ≠ 0: at x = 0 the list asks for one step of x's resolution (0.1) away
+    from test_vector import ONE_RULE
+
+    rule = ('kind = "bands"\nindicator = "x"\nunit = "percent"\n'
+            'bands = [{ comparator = "!=", threshold = 0, points = 1 }]\notherwise = 0')
+    rs = fuac.loads(ONE_RULE.format(rule=rule))
+    ev = fuac.evaluate(rs, {"x": 0})
+    (gap,) = ev.gaps(rs)
+    assert (gap.item, gap.recoverable, [(c.field, c.before, c.after) for c in gap.changes]) == (
+        "1", 1, [("x", 0, Decimal("0.1"))])

@@ -929,6 +929,14 @@ class _Builder:
                 (*loc, "check"),
                 key=c.id,
             )
+        if c.cap_tier is not None and (not veto or c.scope != "tier_cap"):
+            self.p.add(
+                RulesetCheckError,
+                f"{'veto' if veto else 'eligibility condition'} {c.id!r}: 'cap_tier' belongs to a veto with "
+                "scope = \"tier_cap\" (the highest grade the unit may still get); here it would do nothing",
+                (*loc, "cap_tier"),
+                key=c.id,
+            )
         if c.cap_tier is not None and c.cap_tier not in {g.id for g in self.doc.grades} and "grades" not in self.failed:
             known = ", ".join(g.id for g in self.doc.grades) or "none declared"
             self.p.add(

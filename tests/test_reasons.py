@@ -570,7 +570,8 @@ def test_a_cap_tier_where_it_would_do_nothing_is_refused(table: str, scope: str,
 
     text = ONE_RULE.format(rule='kind = "all_or_nothing"\npoints = 1\ncondition = "x > 1"') + (
         f'\n[[grades]]\nid = "good"\nlabel = {{ zh = "好", en = "Good" }}\nmin = 1\n\n[[{table}]]\nid = "c"\n'
-        f'label = {{ zh = "条件", en = "Condition" }}\nclause = "条件"\ncondition = "x > 0"\n{scope}cap_tier = "good"\n')
+        f'label = {{ zh = "条件", en = "Condition" }}\nclause = "条件"\ncondition = "x > 0"\n'
+        f'{scope}cap_tier = "good"\n')
     with pytest.raises(fuac.errors.RulesetError) as info:
         fuac.loads(text)
     assert f"{what} 'c': 'cap_tier' belongs to a veto with scope = \"tier_cap\"" in str(info.value)

@@ -649,3 +649,27 @@ def test_a_kind_that_breaks_is_named_with_the_record_it_broke_on() -> None:
         with pytest.raises(fuac.errors.EvaluationError) as info:
             fuac.evaluate_many(rs, units, backend=backend, chunk_size=2)
         assert str(info.value) == "record 2: rule '2' (kind 'broken') failed: RuntimeError: boom", backend
+
+
+def test_a_kind_inventing_a_status_is_named() -> None:
+    class Inventive(fuac.Rule):
+        kind = "inventive"
+
+        class Params(fuac.Model):
+            pass
+
+        def __init__(self, rule_id: str, params: Any, ctx: Any) -> None:
+            super().__init__(rule_id, params, ctx)
+            self.max_points = Decimal(5)
+
+        def score(self, inputs: Any) -> fuac.Outcome:
+            return fuac.Outcome(Decimal(5), "excellent", "优", "excellent")
+
+    rs = engine(plugin("inventive_pkg", fuac_rule_kinds=[Inventive])).load_text(
+        LETTER_RULES.replace('kind = "letter_grade"', 'kind = "inventive"'), name="inventive.toml")
+    for run in (lambda: fuac.evaluate(rs, {"has_doc": True}), lambda: fuac.evaluate_many(rs, [{"has_doc": True}])):
+        with pytest.raises(fuac.errors.EvaluationError) as info:
+            run()
+        assert str(info.value).endswith("rule '2' (kind 'inventive') gave the status 'excellent', which is not one of "
+                                        "scored, voided, vetoed, missing_input, invalid_input, not_applicable, "
+                                        "awaiting_assessor")

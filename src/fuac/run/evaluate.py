@@ -286,11 +286,15 @@ def _run(rule_id: str, rule: Rule, inputs: Inputs, invalid: set[str], needed: _N
         needed.blocked = True
         return _blocked_outcome(*_blocked(reads, inputs, invalid))
     try:
-        return rule.score(inputs)
+        o = rule.score(inputs)
     except (ArithmeticError, TypeError, ValueError) as exc:
         return _failed(exc)
     except Exception as exc:  # a bug in the kind (a plugin's): say which rule, not half a traceback
         raise EvaluationError(f"rule {rule_id!r} (kind {rule.kind!r}) failed: {type(exc).__name__}: {exc}") from exc
+    if o.status not in BY_NAME:  # a plugin's invented status: its rank and words are unknown
+        raise EvaluationError(f"rule {rule_id!r} (kind {rule.kind!r}) gave the status {o.status!r}, which is not "
+                              f"one of {', '.join(BY_NAME)}")
+    return o
 
 
 def _guard(
@@ -394,7 +398,7 @@ def _item(it: PreparedItem, inputs: Inputs, invalid: set[str], needed: _Needs) -
                 o.details,
             )
         )
-        r = BY_NAME[o.status].rank if o.status in BY_NAME else 0
+        r = BY_NAME[o.status].rank
         if r > rank:
             status, rank = o.status, r
         if o.points is not None:

@@ -451,3 +451,34 @@ def test_eligibility_undecided_by_any_condition_is_undecided() -> None:
         assert (res.column("eligible").tolist(), res.column("status").tolist()) == ([None], ["missing_input"])
         ev = res.evaluation(0)
         assert [c.holds for c in ev.eligibility] == [None, True, True]
+
+
+def test_an_item_of_parts_that_gives_no_points() -> None:
+    # a targets scheme's item of a target and an assessed requirement: no points, met when both are
+    source = Path(__file__).parent.parent / "src" / "fuac" / "rulesets" / "longnan-2021.toml"
+    text = source.read_text(encoding="utf-8")
+    text = text.replace('id = "longnan-2021"', 'id = "longnan-parts"') + """
+[[sections.items]]
+id = "9.1"
+label = { zh = "两项合并", en = "Two in one" }
+clause = "合并项"
+[[sections.items.parts]]
+id = "a"
+kind = "target"
+indicator = "demo_childcare_institutions"
+comparator = ">="
+value = 1
+unit = "institutions"
+year = 2021
+[[sections.items.parts]]
+id = "b"
+kind = "requirement"
+"""
+    rs = fuac.loads(text)
+    recs = [{"demo_childcare_institutions": v, "assessments.9.1.b": m} for v, m in ((1, True), (0, True), (1, None))]
+    for backend in ("vector", "python"):
+        res = fuac.evaluate_many(rs, recs, on="2021-06-01", backend=backend)
+        assert res.backend_report["fallback"] == {}
+        assert res.column("item.9.1.status").tolist() == ["scored", "scored", "awaiting_assessor"]
+        assert res.column("item.9.1", exact=True).tolist() == [None, None, None]
+        assert res.column("item.9.1.met").tolist() == [True, False, None]

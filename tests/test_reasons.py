@@ -531,8 +531,11 @@ def test_text_arithmetic_is_refused_as_the_language_says() -> None:
 
 
 def test_discretionary_points_awaited_say_the_range() -> None:
-    # liunan item 1 (酌情评分, up to 8, no condition): nothing entered yet
-    it = fuac.evaluate("liunan-2023", {}).item("1")
+    # liunan item 1 (酌情评分, up to 8, no condition): nothing entered yet. A rule set loaded afresh: a
+    # rule's reasons are written once and kept, so this test is the one that writes them (as mutation
+    # testing maps a function to the tests that call it)
+    rs = fuac.Engine(load_entry_points=False).load_id("liunan-2023")
+    it = fuac.evaluate(rs, {}).item("1")
     assert (it.status, it.reason_zh, it.reason_en) == (
         "awaiting_assessor", "需评估人在0至8分之间酌情评分。", "an assessor's score between 0 and 8 is needed.")
 

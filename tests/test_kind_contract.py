@@ -74,8 +74,9 @@ def test_a_kind_with_only_a_score_works_everywhere(tmp_path: Path) -> None:
     # the rectification list: the lost points, with no automatic suggestion
     (gap,) = ev.gaps(rs)
     assert (gap.item, gap.changes, gap.verified) == ("1", [], False)
-    # the scheme page: described by its parameters (none)
-    assert "规则类型 `only_score`：。" in ruleset_page(rs)
+    # the scheme page: described by its parameters, of which it has none
+    page = ruleset_page(rs)
+    assert "  - 规则类型 `only_score`（无参数）。\n  - Rule kind `only_score` (no parameters).\n" in page
     # the fill-in workbook and the score sheet
     write_template(rs, tmp_path / "only.xlsx", units=["u1"])
     assert (tmp_path / "only.xlsx").stat().st_size > 0

@@ -380,6 +380,8 @@ class Rule:
         """The rule in plain words, (Chinese, English), as the scheme pages print it. A kind
         that does not say more is described by its parameters."""
         dumped = self.params.model_dump(mode="json", exclude_none=True)
+        if not dumped:
+            return f"规则类型 `{self.kind}`（无参数）。", f"Rule kind `{self.kind}` (no parameters)."
         text = ", ".join(f"`{k}` = `{json.dumps(dumped[k], ensure_ascii=False)}`" for k in dumped)
         return f"规则类型 `{self.kind}`：{text}。", f"Rule kind `{self.kind}`: {text}."
 

@@ -158,29 +158,60 @@ def assessable_rows(rs: RuleSet, tier: str | None) -> list[tuple[str, Any, Any, 
     return out
 
 
-def write_template(  # noqa: C901 - above the bound of 30: to be split into steps (issue 11)
-    ruleset: RuleSet | str | os.PathLike[str],
-    path: str | os.PathLike[str],
-    *,
-    tier: str | None = None,
-    units: Sequence[str] = (),
-) -> None:
-    """Write a fill-in workbook for ``ruleset`` (and ``tier``) with one value column per unit."""
-    openpyxl = require_openpyxl("fuac template")
+def _indicator_validation(wb: Any, val: tuple[Any, ...]) -> Any:
+    """The data validation of an indicator's value cells: yes/no, a choice (inline, or from the
+    hidden list sheet when the list is long or has commas or quotes), or a number within bounds."""
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.datavalidation import DataValidation
 
-    from ..plan.engine import get_engine
+    kind = val[0]
+    if kind == "list":
+        dv = DataValidation(type="list", formula1=val[1], allow_blank=True)
+        dv.error = "请从列表中选择 是 或 否 / choose 是 (yes) or 否 (no)"
+    elif kind == "choice":
+        choices = list(val[1])
+        inline = '"' + ",".join(choices) + '"'
+        if len(inline) <= 250 and not any("," in c or '"' in c for c in choices):
+            formula = inline
+        else:
+            if SHEET_LISTS in wb.sheetnames:
+                lists = wb[SHEET_LISTS]
+            else:
+                lists = wb.create_sheet(SHEET_LISTS)
+                lists.sheet_state = "hidden"
+            col = lists.max_column + 1 if lists.max_row > 1 or lists["A1"].value else 1
+            for i, c in enumerate(choices, start=1):
+                lists.cell(i, col, c)
+            letter = get_column_letter(col)
+            formula = f"'{SHEET_LISTS}'!${letter}$1:${letter}${len(choices)}"
+        dv = DataValidation(type="list", formula1=formula, allow_blank=True)
+        dv.error = "请从列表中选择 / choose from the list"
+    else:
+        lo, hi = val[1], val[2]
+        what = "整数" if kind == "whole" else "数值"
+        what_en = "a whole number" if kind == "whole" else "a number"
+        if lo is not None and hi is not None:
+            dv = DataValidation(
+                type=kind, operator="between", formula1=fmt_number(lo), formula2=fmt_number(hi), allow_blank=True
+            )
+            lz, hz = fmt_number(lo), fmt_number(hi)
+            dv.error = f"应为{lz}至{hz}之间的{what} / {what_en} from {lz} to {hz}"
+        elif lo is not None:
+            dv = DataValidation(type=kind, operator="greaterThanOrEqual", formula1=fmt_number(lo), allow_blank=True)
+            dv.error = f"应为不小于{fmt_number(lo)}的{what} / {what_en} of at least {fmt_number(lo)}"
+        elif hi is not None:
+            dv = DataValidation(type=kind, operator="lessThanOrEqual", formula1=fmt_number(hi), allow_blank=True)
+            dv.error = f"应为不大于{fmt_number(hi)}的{what} / {what_en} of at most {fmt_number(hi)}"
+        else:
+            dv = DataValidation(
+                type=kind, operator="between", formula1="-1E+15", formula2="1E+15", allow_blank=True
+            )
+            dv.error = f"应为{what} / {what_en}"
+    return dv
 
-    rs = get_engine().resolve(ruleset)
-    plan = rs.plan(tier)
-    tier = plan.tier
-    names = list(units) or [DEFAULT_UNIT]
-    st = _styles(openpyxl)
-    wb = openpyxl.Workbook()
 
-    # -- 说明
-    ws = wb.active
+def _about_sheet(ws: Any, rs: RuleSet, tier: str | None, st: dict[str, Any]) -> None:
+    """The template's first sheet (说明): which rule set, version and tier it is for, and how to fill it in."""
     ws.title = SHEET_ABOUT
     ws["A1"] = f"{rs.title.zh} — 填报表"
     ws["A1"].font = st["title"]
@@ -221,113 +252,13 @@ def write_template(  # noqa: C901 - above the bound of 30: to be split into step
     ws.column_dimensions["B"].width = 34
     ws.column_dimensions["C"].width = 50
 
-    # -- 指标
-    readers: dict[str, list[str]] = {}
-    for pitem in plan.items.values():
-        for rname in sorted(pitem.reads | pitem.void_reads):
-            readers.setdefault(rname, []).append(pitem.number or pitem.id)
-    for pcond in [*plan.vetoes, *plan.eligibility]:
-        for rname in sorted(pcond.reads):
-            readers.setdefault(rname, []).append(pcond.cond.id)
-    ws = wb.create_sheet(SHEET_INDICATORS)
-    headers = [*INDICATOR_HEADERS, *names]
-    first_value = len(INDICATOR_HEADERS) + 1
-    for col, h in enumerate(headers, start=1):
-        cell = ws.cell(1, col, h)
-        cell.font = st["bold"]
-        cell.fill = st["head_fill"]
-        cell.alignment = st["center"]
-        cell.border = st["border"]
-    shown = [
-        (name, ind)
-        for name, ind in rs.doc.indicators.items()
-        if not ind.reference and (tier is None or ind.tiers is None or tier in ind.tiers)
-    ]
-    lists = None
-    groups: dict[tuple[Any, ...], list[int]] = {}
-    for r, (name, ind) in enumerate(shown, start=2):
-        help_text = ""
-        if ind.description is not None:
-            help_text = f"{ind.description.zh}\n{ind.description.en}"
-        values = [
-            name,
-            ind.label.zh,
-            ind.label.en,
-            unit_text(ind.unit),
-            allowed_text(ind),
-            help_text,
-            ", ".join(readers.get(name, [])),
-        ]
-        for col, v in enumerate(values, start=1):
-            cell = ws.cell(r, col, v)
-            cell.fill = st["meta_fill"]
-            cell.alignment = st["wrap"]
-            cell.border = st["border"]
-        for col in range(first_value, first_value + len(names)):
-            cell = ws.cell(r, col)
-            cell.fill = st["input_fill"]
-            cell.border = st["border"]
-        val = _validation(ind)
-        if val is not None:
-            groups.setdefault(val, []).append(r)
-    last_col = get_column_letter(first_value + max(len(names), VALIDATED_UNITS) - 1)
-    first_col = get_column_letter(first_value)
-    for val, rws in groups.items():
-        kind = val[0]
-        if kind == "list":
-            dv = DataValidation(type="list", formula1=val[1], allow_blank=True)
-            dv.error = "请从列表中选择 是 或 否 / choose 是 (yes) or 否 (no)"
-        elif kind == "choice":
-            choices = list(val[1])
-            inline = '"' + ",".join(choices) + '"'
-            if len(inline) <= 250 and not any("," in c or '"' in c for c in choices):
-                formula = inline
-            else:
-                if lists is None:
-                    lists = wb.create_sheet(SHEET_LISTS)
-                    lists.sheet_state = "hidden"
-                col = lists.max_column + 1 if lists.max_row > 1 or lists["A1"].value else 1
-                for i, c in enumerate(choices, start=1):
-                    lists.cell(i, col, c)
-                letter = get_column_letter(col)
-                formula = f"'{SHEET_LISTS}'!${letter}$1:${letter}${len(choices)}"
-            dv = DataValidation(type="list", formula1=formula, allow_blank=True)
-            dv.error = "请从列表中选择 / choose from the list"
-        else:
-            lo, hi = val[1], val[2]
-            what = "整数" if kind == "whole" else "数值"
-            what_en = "a whole number" if kind == "whole" else "a number"
-            if lo is not None and hi is not None:
-                dv = DataValidation(
-                    type=kind, operator="between", formula1=fmt_number(lo), formula2=fmt_number(hi), allow_blank=True
-                )
-                lz, hz = fmt_number(lo), fmt_number(hi)
-                dv.error = f"应为{lz}至{hz}之间的{what} / {what_en} from {lz} to {hz}"
-            elif lo is not None:
-                dv = DataValidation(type=kind, operator="greaterThanOrEqual", formula1=fmt_number(lo), allow_blank=True)
-                dv.error = f"应为不小于{fmt_number(lo)}的{what} / {what_en} of at least {fmt_number(lo)}"
-            elif hi is not None:
-                dv = DataValidation(type=kind, operator="lessThanOrEqual", formula1=fmt_number(hi), allow_blank=True)
-                dv.error = f"应为不大于{fmt_number(hi)}的{what} / {what_en} of at most {fmt_number(hi)}"
-            else:
-                dv = DataValidation(
-                    type=kind, operator="between", formula1="-1E+15", formula2="1E+15", allow_blank=True
-                )
-                dv.error = f"应为{what} / {what_en}"
-        dv.errorTitle = "输入无效 / invalid value"
-        dv.showErrorMessage = True
-        for r in rws:
-            dv.add(f"{first_col}{r}:{last_col}{r}")
-        ws.add_data_validation(dv)
-    widths = (30, 30, 34, 12, 18, 40, 12)
-    for col, w in enumerate(widths, start=1):
-        ws.column_dimensions[get_column_letter(col)].width = w
-    for col in range(first_value, first_value + len(names)):
-        ws.column_dimensions[get_column_letter(col)].width = 16
-    ws.freeze_panes = ws.cell(2, first_value)
 
-    # -- 评估打分
-    ws = wb.create_sheet(SHEET_SCORES)
+def _scores_sheet(ws: Any, rs: RuleSet, tier: str | None, names: list[str], st: dict[str, Any]) -> None:
+    """The assessors' sheet (评估打分): one row per item or part an entry is read for, three columns
+    (score, rationale, assessor) per unit, each entry validated by its form."""
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.datavalidation import DataValidation
+
     base = len(SCORE_HEADERS)
     for col, h in enumerate(SCORE_HEADERS, start=1):
         ws.merge_cells(start_row=1, start_column=col, end_row=2, end_column=col)
@@ -393,8 +324,12 @@ def write_template(  # noqa: C901 - above the bound of 30: to be split into step
             ws.column_dimensions[get_column_letter(base + 1 + 3 * u + j)].width = width
     ws.freeze_panes = ws.cell(3, base + 1)
 
-    # -- 参考值
-    ws = wb.create_sheet(SHEET_REFERENCES)
+
+def _references_sheet(ws: Any, rs: RuleSet, tier: str | None, st: dict[str, Any]) -> None:
+    """The reference values' sheet (参考值): regional averages and their source, shared by every unit."""
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.datavalidation import DataValidation
+
     for col, h in enumerate(REFERENCE_HEADERS, start=1):
         cell = ws.cell(1, col, h)
         cell.font, cell.fill, cell.alignment, cell.border = st["bold"], st["head_fill"], st["center"], st["border"]
@@ -432,8 +367,98 @@ def write_template(  # noqa: C901 - above the bound of 30: to be split into step
     for col, w in enumerate((36, 34, 40, 14, 12, 44), start=1):
         ws.column_dimensions[get_column_letter(col)].width = w
     ws.freeze_panes = "E2"
-    if lists is not None:  # the hidden sheet of long choice lists goes last
-        wb.move_sheet(lists, offset=len(wb.sheetnames) - 1 - wb.sheetnames.index(SHEET_LISTS))
+
+
+def write_template(
+    ruleset: RuleSet | str | os.PathLike[str],
+    path: str | os.PathLike[str],
+    *,
+    tier: str | None = None,
+    units: Sequence[str] = (),
+) -> None:
+    """Write a fill-in workbook for ``ruleset`` (and ``tier``) with one value column per unit."""
+    openpyxl = require_openpyxl("fuac template")
+    from openpyxl.utils import get_column_letter
+
+    from ..plan.engine import get_engine
+
+    rs = get_engine().resolve(ruleset)
+    plan = rs.plan(tier)
+    tier = plan.tier
+    names = list(units) or [DEFAULT_UNIT]
+    st = _styles(openpyxl)
+    wb = openpyxl.Workbook()
+
+    _about_sheet(wb.active, rs, tier, st)
+
+    # -- 指标
+    readers: dict[str, list[str]] = {}
+    for pitem in plan.items.values():
+        for rname in sorted(pitem.reads | pitem.void_reads):
+            readers.setdefault(rname, []).append(pitem.number or pitem.id)
+    for pcond in [*plan.vetoes, *plan.eligibility]:
+        for rname in sorted(pcond.reads):
+            readers.setdefault(rname, []).append(pcond.cond.id)
+    ws = wb.create_sheet(SHEET_INDICATORS)
+    headers = [*INDICATOR_HEADERS, *names]
+    first_value = len(INDICATOR_HEADERS) + 1
+    for col, h in enumerate(headers, start=1):
+        cell = ws.cell(1, col, h)
+        cell.font = st["bold"]
+        cell.fill = st["head_fill"]
+        cell.alignment = st["center"]
+        cell.border = st["border"]
+    shown = [
+        (name, ind)
+        for name, ind in rs.doc.indicators.items()
+        if not ind.reference and (tier is None or ind.tiers is None or tier in ind.tiers)
+    ]
+    groups: dict[tuple[Any, ...], list[int]] = {}
+    for r, (name, ind) in enumerate(shown, start=2):
+        help_text = ""
+        if ind.description is not None:
+            help_text = f"{ind.description.zh}\n{ind.description.en}"
+        values = [
+            name,
+            ind.label.zh,
+            ind.label.en,
+            unit_text(ind.unit),
+            allowed_text(ind),
+            help_text,
+            ", ".join(readers.get(name, [])),
+        ]
+        for col, v in enumerate(values, start=1):
+            cell = ws.cell(r, col, v)
+            cell.fill = st["meta_fill"]
+            cell.alignment = st["wrap"]
+            cell.border = st["border"]
+        for col in range(first_value, first_value + len(names)):
+            cell = ws.cell(r, col)
+            cell.fill = st["input_fill"]
+            cell.border = st["border"]
+        val = _validation(ind)
+        if val is not None:
+            groups.setdefault(val, []).append(r)
+    last_col = get_column_letter(first_value + max(len(names), VALIDATED_UNITS) - 1)
+    first_col = get_column_letter(first_value)
+    for val, rws in groups.items():
+        dv = _indicator_validation(wb, val)
+        dv.errorTitle = "输入无效 / invalid value"
+        dv.showErrorMessage = True
+        for r in rws:
+            dv.add(f"{first_col}{r}:{last_col}{r}")
+        ws.add_data_validation(dv)
+    widths = (30, 30, 34, 12, 18, 40, 12)
+    for col, w in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(col)].width = w
+    for col in range(first_value, first_value + len(names)):
+        ws.column_dimensions[get_column_letter(col)].width = 16
+    ws.freeze_panes = ws.cell(2, first_value)
+
+    _scores_sheet(wb.create_sheet(SHEET_SCORES), rs, tier, names, st)
+    _references_sheet(wb.create_sheet(SHEET_REFERENCES), rs, tier, st)
+    if SHEET_LISTS in wb.sheetnames:  # the hidden sheet of long choice lists goes last
+        wb.move_sheet(wb[SHEET_LISTS], offset=len(wb.sheetnames) - 1 - wb.sheetnames.index(SHEET_LISTS))
     wb.active = 1
     wb.save(os.fspath(path))
 

@@ -578,3 +578,10 @@ def test_a_cap_tier_where_it_would_do_nothing_is_refused(table: str, scope: str,
     with pytest.raises(fuac.errors.RulesetError) as info:
         fuac.loads(text)
     assert f"{what} 'c': 'cap_tier' belongs to a veto with scope = \"tier_cap\"" in str(info.value)
+
+
+def test_an_item_of_assessed_parts_counts_their_judgement() -> None:
+    # liunan item 5: both conditions unmet, the assessor gives 1 (5.a) and 1.5 (5.b): 2.5, all of it judgement
+    ev = fuac.evaluate("liunan-2023", {"grassroots_staffing": False, "grassroots_funding_mechanism": False},
+                       assessments={"5.a": 1, "5.b": 1.5})
+    assert (ev.item("5").points, ev.item("5").judgement_points) == (Decimal("2.5"), Decimal("2.5"))

@@ -151,7 +151,8 @@ def test_vetoed_and_ineligible_units_are_never_selected() -> None:
     sel = res.select(quotas=["city_recommendation"], parent_sizes={"4401": 20})
     assert picked(sel) == ["u440103"]
     assert sel.picks[0].rank is None and "一票否决" in sel.picks[0].reason.zh and "vetoed" in sel.picks[0].reason.en
-    assert "资格待定" in sel.picks[1].reason.zh
+    assert (sel.picks[1].reason.zh, sel.picks[1].reason.en) == (
+        "申报资格待定（缺少输入），不予推荐。", "eligibility undecided (missing input): not recommended.")
 
 
 def test_set_aside_reasons_name_every_condition_word_for_word() -> None:
@@ -485,6 +486,7 @@ def test_points_scheme_ranks_by_total(tmp_path: Path) -> None:
     sel = fuac.evaluate_many(mini, units, on=ON).select()
     assert [p.unit for p in sel.recommended] == ["1", "2", "3"]
     assert "本规则集未规定名额" in sel.recommended[0].reason.zh
+    assert sel.recommended[0].reason.en.endswith(" (the rule set sets no quota): selected.")
     assert sel.to_dict()["recommended"] == [1, 2, 3]
     frame = sel.to_pandas()
     assert list(frame["selected"]) == [False, True, True, True]

@@ -396,6 +396,13 @@ class Rule:
         """``raw`` with this rule's floor applied where the rule is the floor's container."""
         return ZERO if raw < 0 and self.floors_itself else raw
 
+    def deducted_bounds(self, full: Decimal, only_takes: bool) -> tuple[Decimal, Decimal] | None:
+        """The bounds of a rule that starts from ``full`` and only takes points away (``only_takes``:
+        nothing it reads or costs is negative): 0 to ``full`` where it floors itself, else unknown."""
+        if not only_takes or not self.floors_itself:
+            return None
+        return (min(ZERO, full), max(ZERO, full))
+
     def recovery(self, facts: Facts) -> list[Plan]:
         """Candidate changes of the unit's inputs that recover this rule's points, best first.
 

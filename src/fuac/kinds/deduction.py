@@ -127,12 +127,7 @@ class Deduction(Rule):
         p: Any = self.params
         mins = [self.ctx.indicators[c.indicator].min for c in p.costs]
         reads_nonneg = all(m is not None and m >= 0 for m in mins)
-        costs_nonneg = all(c.cost >= 0 for c in p.costs)
-        hi = p.points if reads_nonneg and costs_nonneg else None
-        lo = ZERO if self.floors_itself else None
-        if hi is None or lo is None:
-            return None
-        return (min(lo, hi), max(lo, hi))
+        return self.deducted_bounds(p.points, reads_nonneg and all(c.cost >= 0 for c in p.costs))
 
     def recovery(self, facts: Facts) -> list[Plan]:
         """Every counted occurrence removed, with the points per occurrence; when deductions stop at

@@ -228,12 +228,7 @@ class Shortfall(Rule):
     def points_bounds(self) -> tuple[Decimal, Decimal] | None:
         """From 0 (where the rule floors itself) to full points (when its cost is not negative)."""
         p: Any = self.params
-        reads_nonneg, costs_nonneg = True, p.cost >= 0
-        hi = p.points if reads_nonneg and costs_nonneg else None
-        lo = ZERO if self.floors_itself else None
-        if hi is None or lo is None:
-            return None
-        return (min(lo, hi), max(lo, hi))
+        return self.deducted_bounds(p.points, p.cost >= 0)
 
     def recovery(self, facts: Facts) -> list[Plan]:
         """Each indicator short of the target moved to it (``partial = "floor"``: to the smallest value

@@ -40,7 +40,7 @@ import fuac
 from fuac import hookspecs
 from fuac.cases import runner as _cases
 from fuac.cli import build_parser
-from fuac.language.expressions import BUILTIN_FUNCTIONS
+from fuac.language.functions import BUILTIN_FUNCTIONS
 from fuac.language.models import ITEM_COMMON_KEYS, ItemHead, RulesetDoc, Text
 from fuac.plan.compose import COMPOSE_KEYS
 from fuac.plan.engine import Engine

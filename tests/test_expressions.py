@@ -16,7 +16,8 @@ import fuac
 from batchgen import examples
 from fuac import compile_expression
 from fuac.errors import ExpressionError
-from fuac.language.expressions import BUILTIN_FUNCTIONS, DECIMAL_CONTEXT
+from fuac.language.expressions import DECIMAL_CONTEXT
+from fuac.language.functions import BUILTIN_FUNCTIONS
 
 NAMES = ["x", "y", "flag", "kind"]
 

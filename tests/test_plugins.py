@@ -261,6 +261,37 @@ def test_hook_fuac_functions(demo: types.ModuleType) -> None:
     names_both(info3.value, "function 'round'", "fuac._builtins", "rounder")
 
 
+def test_a_plugin_function_with_a_column_form_is_compiled() -> None:
+    # a function may carry its own column form (fuac.language.functions.column_form), as the built-in
+    # ones do: the batch then computes it for the whole chunk, in fixed point, and gives what the
+    # exact form gives; an argument the form refuses hands the rule back with the form's reason
+    from fuac.language.functions import column_form
+
+    def twice(x: Any) -> Decimal:
+        return Decimal(x) * 2
+
+    @column_form(twice)
+    def twice_columns(args: list[Any], fc: Any) -> Any:
+        if args[0].kind != "dec":
+            raise fc.Unvectorizable("twice() of a condition")
+        f = fc.numeric(args[0])
+        return fc.node("dec", args[0].scale, lambda env: (lambda ab: (ab[0] * 2, ab[1] * 2))(f(env)))
+
+    from test_vector import ONE_RULE
+
+    eng = engine(plugin("twice_pkg", fuac_functions={"twice": twice}))
+    recs = [{"x": x} for x in (Decimal("0.25"), Decimal("0.45"), 3)]
+    for expression, fallback, want in (
+        ("twice(x)", {}, [Decimal("0.5"), Decimal("0.9"), 1]),  # 6 capped at the item's 1 point
+        ("twice(x > 1)", {"1": "twice() of a condition"}, [0, 0, 1]),  # False → 0; True → 2, capped
+    ):
+        rule = f'kind = "formula"\nexpression = "{expression}"\nmax_points = 1\nmin_points = 0'
+        rs = eng.load_text(ONE_RULE.format(rule=rule))
+        res = fuac.evaluate_many(rs, recs, on="2023-05-01")
+        assert res.backend_report["fallback"] == fallback
+        assert res.column("item.1", exact=True).tolist() == want
+
+
 def test_hook_fuac_rule_kinds(demo: types.ModuleType) -> None:
     eng = engine(demo)
     assert eng.kinds["ratio_band"] is demo.RatioBand

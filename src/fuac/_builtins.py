@@ -8,7 +8,7 @@ from typing import Any
 from .hookspecs import hookimpl
 from .kinds import BUILTIN_KINDS
 from .kinds.base import Rule
-from .language.expressions import BUILTIN_FUNCTIONS
+from .language.functions import BUILTIN_FUNCTIONS
 
 
 @hookimpl

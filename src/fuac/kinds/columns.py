@@ -31,29 +31,10 @@ from decimal import Decimal
 from typing import Any, Protocol
 
 from ..language.expressions import Expression
+from ..language.functions import Node
 
 #: ``fn(env)`` of a rule's column form, and the number of decimals of its points
 ColumnForm = tuple[Callable[[Any], "ColumnOutcome"], int]
-
-
-class Node(Protocol):
-    """A compiled expression: a constant (``const``, its ``value``) or a column function."""
-
-    @property
-    def kind(self) -> str:
-        """``"dec"`` (a number), ``"int"`` (a count, from arithmetic on booleans), ``"bool"`` or ``"str"``."""
-
-    @property
-    def scale(self) -> int:
-        """The decimals of its fixed-point values."""
-
-    @property
-    def value(self) -> Any:
-        """The value of a constant (``Decimal``, ``int``, ``bool`` or ``str``)."""
-
-    @property
-    def const(self) -> bool:
-        """True for a constant."""
 
 
 class AssessColumn(Protocol):

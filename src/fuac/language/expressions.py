@@ -16,13 +16,14 @@ import math
 import operator as op
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import simpleeval
 
 from ..errors import ExpressionError
 from .comparators import COMPARATORS
+from .functions import _d
 
 MAX_EXPRESSION_LENGTH = 2000
 MAX_DEPTH = 32  # brackets nested
@@ -119,70 +120,6 @@ _DESCRIBE = {
     ast.MatMult: "'@'",
 }
 
-
-def _d(x: Any) -> Decimal:
-    if isinstance(x, Decimal):
-        return x
-    if isinstance(x, bool):
-        return Decimal(int(x))
-    if isinstance(x, int):
-        return Decimal(x)
-    raise TypeError(f"expected a number, got {type(x).__name__}")
-
-
-def _floor(x: Any) -> Decimal:
-    return _d(x).to_integral_value(rounding=ROUND_FLOOR)
-
-
-def _ceil(x: Any) -> Decimal:
-    return _d(x).to_integral_value(rounding=ROUND_CEILING)
-
-
-def _round(x: Any, places: Any = 0) -> Decimal:
-    places = int(_d(places))
-    if not 0 <= places <= 10:
-        raise ValueError("round(): places must be between 0 and 10")
-    return _d(x).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
-
-
-def _clamp(x: Any, lo: Any, hi: Any) -> Decimal:
-    lo, hi = _d(lo), _d(hi)
-    if lo > hi:
-        raise ValueError(f"clamp(): the lower bound {lo} is above the upper bound {hi}")
-    return min(max(_d(x), lo), hi)
-
-
-def _min(*xs: Any) -> Any:
-    if not xs:
-        raise ValueError("min() needs at least one argument")
-    return min(xs)
-
-
-def _max(*xs: Any) -> Any:
-    if not xs:
-        raise ValueError("max() needs at least one argument")
-    return max(xs)
-
-
-def _count_true(*xs: Any) -> Decimal:
-    return Decimal(sum(1 for x in xs if x))
-
-
-def _abs(x: Any) -> Decimal:
-    return abs(_d(x))
-
-
-#: Functions every expression may call. Plugins add more through ``fuac_functions``.
-BUILTIN_FUNCTIONS: dict[str, Callable[..., Any]] = {
-    "abs": _abs,
-    "ceil": _ceil,
-    "clamp": _clamp,
-    "count_true": _count_true,
-    "floor": _floor,
-    "max": _max,
-    "min": _min,
-    "round": _round,
-}
 
 #: Names every expression may read besides indicators and parameters.
 BUILTIN_NAMES: dict[str, Any] = {"True": True, "False": False}

@@ -11,10 +11,12 @@ for that chunk. Nothing is ever computed in floating point.
 
 Each rule kind compiles itself: ``rule.columns(program)`` (its column form, beside its
 ``score``; :class:`fuac.kinds.columns.Columns` describes what of the :class:`Program` it
-may use). What is not compiled (division, ``%``, ``//``, ``x ** 0``, plugin functions,
-rule kinds without a column form of their own, plugin veto checks, comparisons of two
-text columns, ``in``, and any expression whose types are mixed) runs through the
-single-unit code for each row, rule by rule; :attr:`Program.report` says which and why.
+may use), and each expression function by its own column form, beside its exact form
+(:mod:`fuac.language.functions`). What is not compiled (division, ``%``, ``//``, ``x ** 0``,
+plugin functions without a column form, rule kinds without a column form of their own, plugin
+veto checks, comparisons of two text columns, ``in``, and any expression whose types are mixed)
+runs through the single-unit code for each row, rule by rule; :attr:`Program.report` says which
+and why.
 
 The single-unit evaluator (``_evaluate.py``) is the oracle: this module mirrors
 its order and its statuses exactly, and ``tests/test_vector.py`` checks the two
@@ -49,7 +51,7 @@ from ..kinds import (
 )
 from ..kinds.base import Assessment, Inputs, PreparedTest, Rule
 from ..language.comparators import BY_NODE, COMPARATORS
-from ..language.expressions import BUILTIN_FUNCTIONS, DECIMAL_CONTEXT, OPERATORS, Expression
+from ..language.expressions import DECIMAL_CONTEXT, OPERATORS, Expression
 from ..language.models import Indicator
 from ..language.statuses import STATUSES, TABLE
 from ..plan.loader import Plan, PreparedCondition, PreparedItem, RuleSet
@@ -484,102 +486,41 @@ class ExprCompiler:
         return out
 
     def _call(self, n: ast.Call) -> Node:
+        """A call, compiled by the function's own column form (:mod:`fuac.language.functions`)."""
         assert isinstance(n.func, ast.Name)
         name = n.func.id
         fn = self.functions.get(name)
-        if fn is None or BUILTIN_FUNCTIONS.get(name) is not fn:
+        form = getattr(fn, "columns", None)
+        if fn is None or form is None:
             raise Unvectorizable(f"function {name!r} is not compiled")
         args = [self.node(a) for a in n.args]
         if all(a.const for a in args):
             return _fold(fn, *(a.value for a in args))
         if any(a.kind == "str" for a in args):
             raise Unvectorizable(f"{name}() of a text")
-        if name == "count_true":
-            ts = [_truth(a) for a in args]
+        return cast(Node, form(args, FUNCTION_COLUMNS))
 
-            def count(env: Env) -> tuple[Any, int]:
-                out = np.zeros(env.n, dtype=np.int64)
-                for t in ts:
-                    out = out + t(env)
-                return out, len(ts)
-            return Node("dec", 0, count)
-        if name in ("min", "max"):
-            if not args:
-                raise Unvectorizable("min()/max() of nothing")
-            kinds = {a.kind for a in args}
-            if len(kinds) != 1:
-                raise Unvectorizable(f"{name}() of values of different kinds")
-            kind = kinds.pop()
-            red = np.minimum if name == "min" else np.maximum
-            if kind == "bool":
-                fs = [_truth(a) for a in args]
 
-                def mm_bool(env: Env) -> tuple[Any, int]:
-                    out = fs[0](env)
-                    for f in fs[1:]:
-                        out = red(out, f(env))
-                    return np.broadcast_to(out, (env.n,)) if np.ndim(out) == 0 else out, 1
-                return Node("bool", fn=mm_bool)
-            s = max(a.scale for a in args)
-            nfs = [_numeric(a, s) for a in args]
+class _FunctionColumns:
+    """What a function's column form may use of this compiler (:class:`fuac.language.functions.FunctionColumns`)."""
 
-            def mm(env: Env) -> tuple[Any, int]:
-                out, b = nfs[0](env)
-                for f in nfs[1:]:
-                    v, bv = f(env)
-                    out, b = red(out, v), max(b, bv)
-                return out, b
-            return Node(kind, s, mm)
-        # the rest convert their arguments with _d(): numbers and booleans become Decimal
-        dec = [a if a.kind == "dec" else Node("dec", 0, _numeric(a)) if not a.const else _const(Decimal(int(a.value)))
-               for a in args]
-        if name == "abs":
-            if len(dec) != 1:
-                raise Unvectorizable("abs() takes one argument")
-            f = _numeric(dec[0])
-            return Node("dec", dec[0].scale, lambda env: (lambda ab: (np.abs(ab[0]), ab[1]))(f(env)))
-        if name in ("floor", "ceil"):
-            if len(dec) != 1:
-                raise Unvectorizable(f"{name}() takes one argument")
-            x = dec[0]
-            f = _numeric(x)
-            q = 10**x.scale
-            if name == "floor":
-                return Node("dec", 0, lambda env: (lambda ab: (ab[0] // q, ab[1] // q + 1))(f(env)))
-            return Node("dec", 0, lambda env: (lambda ab: (-((-ab[0]) // q), ab[1] // q + 1))(f(env)))
-        if name == "round":
-            if len(dec) not in (1, 2) or (len(dec) == 2 and not dec[1].const):
-                raise Unvectorizable("round() with a variable number of places")
-            places = int(dec[1].value) if len(dec) == 2 else 0
-            if not 0 <= places <= 10:
-                raise Unvectorizable("round(): places out of range")
-            x = dec[0]
-            f = _numeric(x)
-            if places >= x.scale:
-                return Node("dec", x.scale, f)
-            q = 10 ** (x.scale - places)
-            h = q // 2
+    Unvectorizable = Unvectorizable
 
-            def rnd(env: Env) -> tuple[Any, int]:
-                a, b = f(env)
-                r = (np.abs(a) + h) // q
-                return np.where(a < 0, -r, r), b // q + 1
-            return Node("dec", places, rnd)
-        if name == "clamp":
-            if len(dec) != 3:
-                raise Unvectorizable("clamp() takes three arguments")
-            if not (dec[1].const and dec[2].const) or dec[1].value > dec[2].value:
-                raise Unvectorizable("clamp() with bounds that are not constants in order")
-            s = max(a.scale for a in dec)
-            xf_, lof, hif = (_numeric(a, s) for a in dec)
+    @staticmethod
+    def node(kind: str, scale: int, fn: Callable[[Env], tuple[Any, int]]) -> Node:
+        return Node(kind, scale, fn)
 
-            def clamp(env: Env) -> tuple[Any, int]:
-                a, ba = xf_(env)
-                lv, bl = lof(env)
-                hv, bh = hif(env)
-                return np.minimum(np.maximum(a, lv), hv), max(ba, bl, bh)
-            return Node("dec", s, clamp)
-        raise Unvectorizable(f"function {name!r} is not compiled")  # pragma: no cover
+    numeric = staticmethod(_numeric)
+    truth = staticmethod(_truth)
+
+    @staticmethod
+    def decimal(node: Node) -> Node:
+        if node.kind == "dec":
+            return node
+        return _const(Decimal(int(node.value))) if node.const else Node("dec", 0, _numeric(node))
+
+
+FUNCTION_COLUMNS = _FunctionColumns()
 
 
 # ---------------------------------------------------------------------------

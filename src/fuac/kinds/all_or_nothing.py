@@ -4,7 +4,7 @@ threshold (``threshold``) or compares with a reference value (``versus_reference
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
 from pydantic import model_validator
 
@@ -34,19 +34,29 @@ class AllOrNothingParams(Model):
         return self
 
 
-class AllOrNothing(Rule):
-    """有…得N分，否则不得分: full points when the condition holds, else none."""
+#: the parameters of a kind scored as all or nothing (its own ``Params``)
+AP = TypeVar("AP", bound=Model)
+
+
+class AllOrNothing(Rule[AP]):
+    """有…得N分，否则不得分: full points when the condition holds, else none.
+
+    Kinds that are all or nothing under another name (``threshold``, ``versus_reference``)
+    subclass it with their own parameters and hand it the condition they mean (``inner``).
+    """
 
     kind = "all_or_nothing"
     Params: ClassVar[type[Model]] = AllOrNothingParams
     #: False for kinds that build their one test from their own keys
     tests_listed: ClassVar[bool] = True
 
-    def __init__(self, rule_id: str, params: Any, ctx: RuleContext) -> None:
+    def __init__(self, rule_id: str, params: AP, ctx: RuleContext, inner: AllOrNothingParams | None = None) -> None:
         super().__init__(rule_id, params, ctx)
-        self.max_points = params.points
-        self.expr = ctx.expression(params.condition) if params.condition else None
-        self.tests = _prepare_tests(params.tests, ctx, listed=self.tests_listed) if params.tests else []
+        own = inner if inner is not None else cast(AllOrNothingParams, params)
+        self.max_points = own.points
+        self.condition_label = own.label
+        self.expr = ctx.expression(own.condition) if own.condition else None
+        self.tests = _prepare_tests(own.tests, ctx, listed=self.tests_listed) if own.tests else []
         reads: set[str] = set()
         if self.expr:
             reads |= self.names_of(self.expr)
@@ -74,7 +84,7 @@ class AllOrNothing(Rule):
 
     def _say_condition(self, ok: bool, got: Decimal) -> tuple[str, str]:
         assert self.expr is not None
-        lab = self.params.label  # type: ignore[attr-defined]
+        lab = self.condition_label
         what_zh = lab.zh if lab else f"条件 {self.expr.source}"
         what_en = lab.en if lab else f"condition {self.expr.source}"
         return (
@@ -117,7 +127,7 @@ class AllOrNothing(Rule):
         return [plan] if plan is not None else []
 
     def describe(self) -> tuple[str, str]:
-        p: Any = self.params
+        p = cast(AllOrNothingParams, self.params)
         cz, ce = Drafting(self).condition(p.condition, p.tests)
         pz, pe = points(p.points)
         return f"{cz}得{pz}，否则不得分。", f"{pe} when {ce}; otherwise 0."
@@ -132,14 +142,14 @@ class ThresholdParams(Model):
     unit: str | None = None
 
 
-class Threshold(AllOrNothing):
+class Threshold(AllOrNothing[ThresholdParams]):
     """控制在16.5/10万以下得2分: one indicator against a threshold, with an explicit comparator."""
 
     kind = "threshold"
     Params = ThresholdParams
     tests_listed = False
 
-    def __init__(self, rule_id: str, params: Any, ctx: RuleContext) -> None:
+    def __init__(self, rule_id: str, params: ThresholdParams, ctx: RuleContext) -> None:
         inner = AllOrNothingParams(
             points=params.points,
             tests=[
@@ -152,11 +162,10 @@ class Threshold(AllOrNothing):
                 )
             ],
         )
-        super().__init__(rule_id, inner, ctx)
-        self.params = params
+        super().__init__(rule_id, params, ctx, inner)
 
     def describe(self) -> tuple[str, str]:
-        p: Any = self.params
+        p = self.params
         t = Test(
             indicator=p.indicator, comparator=p.comparator, threshold=p.threshold, parameter=p.parameter, unit=p.unit
         )
@@ -172,7 +181,7 @@ class VersusReferenceParams(Model):
     reference: Name
 
 
-class VersusReference(AllOrNothing):
+class VersusReference(AllOrNothing[VersusReferenceParams]):
     """高于全区平均水平得2分: an indicator against a reference value (a regional average).
 
     A missing reference value gives status ``missing_input``: never a guess.
@@ -182,17 +191,16 @@ class VersusReference(AllOrNothing):
     Params = VersusReferenceParams
     tests_listed = False
 
-    def __init__(self, rule_id: str, params: Any, ctx: RuleContext) -> None:
+    def __init__(self, rule_id: str, params: VersusReferenceParams, ctx: RuleContext) -> None:
         inner = AllOrNothingParams(
             points=params.points,
             tests=[Test(indicator=params.indicator, comparator=params.comparator, reference=params.reference)],
         )
-        super().__init__(rule_id, inner, ctx)
-        self.params = params
+        super().__init__(rule_id, params, ctx, inner)
 
     def score(self, inputs: Inputs) -> Outcome:
         out = super().score(inputs)
-        ref = self.params.reference  # type: ignore[attr-defined]
+        ref = self.params.reference
         out.details["reference"] = {
             "name": ref,
             "value": inputs.values[ref],
@@ -208,7 +216,7 @@ class VersusReference(AllOrNothing):
         return super().points_bounds()
 
     def describe(self) -> tuple[str, str]:
-        p: Any = self.params
+        p = self.params
         cz, ce = Drafting(self).test(Test(indicator=p.indicator, comparator=p.comparator, reference=p.reference))
         pz, pe = points(p.points)
         return (

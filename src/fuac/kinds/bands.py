@@ -30,13 +30,13 @@ class BandsParams(Model):
     otherwise: Number
 
 
-class Bands(Rule):
+class Bands(Rule[BandsParams]):
     """Banded scoring: the first band whose test holds gives its points; else ``otherwise``."""
 
     kind = "bands"
     Params = BandsParams
 
-    def __init__(self, rule_id: str, params: Any, ctx: RuleContext) -> None:
+    def __init__(self, rule_id: str, params: BandsParams, ctx: RuleContext) -> None:
         super().__init__(rule_id, params, ctx)
         try:
             ind = ctx.indicator(params.indicator)
@@ -50,7 +50,7 @@ class Bands(Rule):
         self.reads = frozenset([params.indicator])
 
     def score(self, inputs: Inputs) -> Outcome:
-        p: Any = self.params
+        p = self.params
         v = inputs.values[p.indicator]
         for b in p.bands:
             if COMPARATORS[b.comparator].apply(v, b.threshold):
@@ -58,7 +58,7 @@ class Bands(Rule):
         return Outcome(p.otherwise, "scored", met=p.otherwise == self.max_points, why=_Later(self._say, (v, None)))
 
     def _say(self, v: Any, b: Band | None) -> tuple[str, str]:
-        p: Any = self.params
+        p = self.params
         lab = self.label(p.indicator)
         vz, ve = with_unit(v, p.unit)
         if b is None:
@@ -74,7 +74,7 @@ class Bands(Rule):
         """The points of the first band the indicator reaches, else ``otherwise``."""
         import numpy as np
 
-        p: Any = self.params
+        p = self.params
         v = cols.ec.node(ast.Name(id=p.indicator))
         s = max([cols.decimals(p.otherwise), *(cols.decimals(b.points) for b in p.bands)])
         k = cols.factor(s)
@@ -94,13 +94,13 @@ class Bands(Rule):
         return bands, s
 
     def points_bounds(self) -> tuple[Decimal, Decimal] | None:
-        p: Any = self.params
+        p = self.params
         vals = [b.points for b in p.bands] + [p.otherwise]
         return (min(vals), max(vals))
 
     def recovery(self, facts: Facts) -> list[Plan]:
         """The indicator moved to each better band's threshold, the best band first."""
-        p: Any = self.params
+        p = self.params
         ind = facts.indicators[p.indicator]
         before = facts.values.get(p.indicator)
         if before is None:
@@ -114,7 +114,7 @@ class Bands(Rule):
         return plans
 
     def describe(self) -> tuple[str, str]:
-        p: Any = self.params
+        p = self.params
         lz, le = Drafting(self).label(p.indicator)
         zh, en = [], []
         for b in p.bands:

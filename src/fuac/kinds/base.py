@@ -16,7 +16,7 @@ import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 import simpleeval
 from pydantic import model_validator
@@ -349,8 +349,12 @@ class RuleContext:
         return Text(zh=name, en=name)
 
 
-class Rule:
-    """Base of every rule kind.
+#: a rule kind's parameters: its ``Params`` model
+P = TypeVar("P", bound=Model)
+
+
+class Rule(Generic[P]):
+    """Base of every rule kind, generic over its parameters (``class Shortfall(Rule[ShortfallParams])``).
 
     Subclasses set ``kind`` and ``Params``, call ``super().__init__`` and then set
     ``max_points`` (None for rules that give no points), ``reads`` (the indicator
@@ -362,9 +366,9 @@ class Rule:
     #: True when an assessor's entry is part of what this rule reads.
     assessable: ClassVar[bool] = False
 
-    def __init__(self, rule_id: str, params: Model, ctx: RuleContext) -> None:
+    def __init__(self, rule_id: str, params: P, ctx: RuleContext) -> None:
         self.id = rule_id
-        self.params = params
+        self.params: P = params
         self.ctx = ctx
         self.max_points: Decimal | None = None
         self.reads: frozenset[str] = frozenset()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 import decimal
 from decimal import ROUND_CEILING, Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ..language.expressions import DECIMAL_CONTEXT
 from ..language.models import Floor, Model, Name, Number
@@ -32,13 +32,13 @@ class DeductionParams(Model):
     floor: Floor
 
 
-class Deduction(Rule):
+class Deduction(Rule[DeductionParams]):
     """每少1家扣2分，扣完为止: start from full points, take a cost per occurrence."""
 
     kind = "deduction"
     Params = DeductionParams
 
-    def __init__(self, rule_id: str, params: Any, ctx: RuleContext) -> None:
+    def __init__(self, rule_id: str, params: DeductionParams, ctx: RuleContext) -> None:
         super().__init__(rule_id, params, ctx)
         if not params.costs:
             raise ValueError("'costs' needs at least one entry")
@@ -63,7 +63,7 @@ class Deduction(Rule):
         self.reads = frozenset(c.indicator for c in params.costs)
 
     def score(self, inputs: Inputs) -> Outcome:
-        p: Any = self.params
+        p = self.params
         values = inputs.values
         taken = ZERO
         found = []
@@ -101,7 +101,7 @@ class Deduction(Rule):
         """Full points less each indicator's count times its cost (floored at 0 where the rule floors itself)."""
         import numpy as np
 
-        p: Any = self.params
+        p = self.params
         terms = [cols.arith(ast.Mult, cols.const(c.cost), cols.ec.node(ast.Name(id=c.indicator))) for c in p.costs]
         s = max([cols.decimals(p.points), *(t.scale for t in terms)])
         fs = [cols.numeric(t, s) for t in terms]
@@ -124,7 +124,7 @@ class Deduction(Rule):
 
     def points_bounds(self) -> tuple[Decimal, Decimal] | None:
         """From 0 (where the rule floors itself) to full points (when nothing it reads or costs is negative)."""
-        p: Any = self.params
+        p = self.params
         mins = [self.ctx.indicators[c.indicator].min for c in p.costs]
         reads_nonneg = all(m is not None and m >= 0 for m in mins)
         return self.deducted_bounds(p.points, reads_nonneg and all(c.cost >= 0 for c in p.costs))
@@ -132,7 +132,7 @@ class Deduction(Rule):
     def recovery(self, facts: Facts) -> list[Plan]:
         """Every counted occurrence removed, with the points per occurrence; when deductions stop at
         zero and one occurrence alone recovers nothing, also the first step that does."""
-        p: Any = self.params
+        p = self.params
         out = Plan({})
         zh_rates, en_rates = [], []
         for c in p.costs:
@@ -157,7 +157,7 @@ class Deduction(Rule):
         return [out]
 
     def describe(self) -> tuple[str, str]:
-        p: Any = self.params
+        p = self.params
         d = Drafting(self)
         zh, en = [], []
         for c in p.costs:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ..language.models import Model, Number, Text
 from ..language.words import _pts_en, _pts_zh, fmt_points
@@ -25,7 +25,7 @@ class DiscretionaryParams(Model):
     label: Text | None = None
 
 
-class Discretionary(Rule):
+class Discretionary(Rule[DiscretionaryParams]):
     """酌情评分 / 否则酌情扣分: an assessor's value within [min, points].
 
     With ``condition`` ("…得N分，否则酌情扣分"), meeting it gives full points
@@ -36,7 +36,7 @@ class Discretionary(Rule):
     Params = DiscretionaryParams
     assessable = True
 
-    def __init__(self, rule_id: str, params: Any, ctx: RuleContext) -> None:
+    def __init__(self, rule_id: str, params: DiscretionaryParams, ctx: RuleContext) -> None:
         super().__init__(rule_id, params, ctx)
         if params.min > params.points:
             raise ValueError("'min' is greater than 'points'")
@@ -50,11 +50,11 @@ class Discretionary(Rule):
     @property
     def entry(self) -> Entry:
         """Points from ``min`` to ``points``."""
-        p: Any = self.params
+        p = self.params
         return Entry("points", p.min, p.points)
 
     def score(self, inputs: Inputs) -> Outcome:
-        p: Any = self.params
+        p = self.params
         if self.expr is not None and bool(inputs.eval(self.expr)):
             return Outcome(p.points, "scored", met=True, why=self._why_met)
         a = inputs.assessments.get(self.id)
@@ -75,7 +75,7 @@ class Discretionary(Rule):
         """Full points where the condition holds; else the assessor's entry; else awaiting an assessor."""
         import numpy as np
 
-        p: Any = self.params
+        p = self.params
         key = self.id
         cond = cols.ec.truth(self.expr) if self.expr is not None else None
         # the points and the assessors' entries (kept at the input scale K: an entry with more
@@ -105,7 +105,7 @@ class Discretionary(Rule):
         return discretionary, s
 
     def points_bounds(self) -> tuple[Decimal, Decimal] | None:
-        p: Any = self.params
+        p = self.params
         return (min(p.min, ZERO), max(p.points, ZERO))
 
     def recovery(self, facts: Facts) -> list[Plan]:
@@ -114,7 +114,7 @@ class Discretionary(Rule):
         return [plan] if plan is not None else []
 
     def _say_met(self) -> tuple[str, str]:
-        p: Any = self.params
+        p = self.params
         lab = p.label
         return (
             f"{lab.zh if lab else '条件'}已满足，{_pts_zh(p.points)}。",
@@ -122,7 +122,7 @@ class Discretionary(Rule):
         )
 
     def _say_awaited(self) -> tuple[str, str]:
-        p: Any = self.params
+        p = self.params
         pre_zh = "条件未满足，" if self.expr is not None else ""
         pre_en = "condition not met; " if self.expr is not None else ""
         return (
@@ -143,7 +143,7 @@ class Discretionary(Rule):
         )
 
     def describe(self) -> tuple[str, str]:
-        p: Any = self.params
+        p = self.params
         rng_z = f"评估人在{number(p.min)}至{number(p.points)}分之间酌情评分"
         rng_e = f"an assessor gives {number(p.min)} to {number(p.points)} points, with a rationale"
         if p.condition is not None:

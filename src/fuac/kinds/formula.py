@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ..language.models import Model, Number, Text
 from ..language.words import _pts_en, _pts_zh, fmt_number, fmt_points
@@ -24,13 +24,13 @@ class FormulaParams(Model):
     label: Text | None = None
 
 
-class Formula(Rule):
+class Formula(Rule[FormulaParams]):
     """Points computed by an expression (proportional, weighted), kept within [min_points, max_points]."""
 
     kind = "formula"
     Params = FormulaParams
 
-    def __init__(self, rule_id: str, params: Any, ctx: RuleContext) -> None:
+    def __init__(self, rule_id: str, params: FormulaParams, ctx: RuleContext) -> None:
         super().__init__(rule_id, params, ctx)
         if params.min_points > params.max_points:
             raise ValueError("'min_points' is greater than 'max_points'")
@@ -40,7 +40,7 @@ class Formula(Rule):
         self.reads = self.names_of(self.expr)
 
     def score(self, inputs: Inputs) -> Outcome:
-        p: Any = self.params
+        p = self.params
         v = inputs.eval(self.expr)
         if isinstance(v, bool) or not isinstance(v, Decimal):
             raise ValueError(f"formula gave {v!r}, not a number")
@@ -48,7 +48,7 @@ class Formula(Rule):
         return Outcome(got, "scored", why=_Later(self._say, (v, got)))
 
     def _say(self, v: Decimal, got: Decimal) -> tuple[str, str]:
-        p: Any = self.params
+        p = self.params
         clipped_zh = clipped_en = ""
         if got != v:
             lo, hi = fmt_points(p.min_points), fmt_points(p.max_points)
@@ -63,7 +63,7 @@ class Formula(Rule):
         """The expression's value kept within the bounds (only when it is always a decimal number)."""
         import numpy as np
 
-        p: Any = self.params
+        p = self.params
         node = cols.ec.value(self.expr)
         if node.kind != "dec":
             raise cols.Unvectorizable("the formula does not always give a decimal number")
@@ -81,11 +81,11 @@ class Formula(Rule):
         return formula, s
 
     def points_bounds(self) -> tuple[Decimal, Decimal] | None:
-        p: Any = self.params
+        p = self.params
         return (p.min_points, p.max_points)
 
     def describe(self) -> tuple[str, str]:
-        p: Any = self.params
+        p = self.params
         lo, hi = number(p.min_points), number(p.max_points)
         return (
             f"按公式 `{p.expression}` 计分，限定在{lo}至{hi}分之间。",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ..language.models import Model, Number
 from .base import ZERO, Entry, Inputs, Outcome, Reason, Rule, RuleContext
@@ -22,14 +22,14 @@ class RequirementParams(Model):
     points: Number = ZERO
 
 
-class Requirement(Rule):
+class Requirement(Rule[RequirementParams]):
     """A requirement from a checklist: met / not met, by a condition on inputs or by an assessor."""
 
     kind = "requirement"
     Params = RequirementParams
     assessable = True
 
-    def __init__(self, rule_id: str, params: Any, ctx: RuleContext) -> None:
+    def __init__(self, rule_id: str, params: RequirementParams, ctx: RuleContext) -> None:
         super().__init__(rule_id, params, ctx)
         self.expr = ctx.expression(params.condition) if params.condition else None
         self.reads = self.names_of(self.expr) if self.expr else frozenset()
@@ -44,7 +44,7 @@ class Requirement(Rule):
         return Entry("met", read=self.expr is None)
 
     def score(self, inputs: Inputs) -> Outcome:
-        p: Any = self.params
+        p = self.params
         pts = p.points if self.max_points is not None else None
         if self.expr is not None:
             ok = bool(inputs.eval(self.expr))
@@ -71,7 +71,7 @@ class Requirement(Rule):
         """Met where the condition holds; without one, as the assessor's entry says (else awaiting)."""
         import numpy as np
 
-        p: Any = self.params
+        p = self.params
         has_points = self.max_points is not None
         s = cols.decimals(p.points) if has_points else 0
         pts = cols.to_scaled(p.points, s) * cols.factor(s) if has_points else 0
@@ -108,7 +108,7 @@ class Requirement(Rule):
         return [plan] if plan is not None else []
 
     def describe(self) -> tuple[str, str]:
-        p: Any = self.params
+        p = self.params
         if p.condition is not None:
             how_z, how_e = f"`{p.condition}` 成立即为落实", f"met when `{p.condition}` holds"
         else:

@@ -45,7 +45,7 @@ class ShortfallParams(Model):
         return self
 
 
-class Shortfall(Rule):
+class Shortfall(Rule[ShortfallParams]):
     """每低1个百分点扣0.5分: full points when the target is met, a cost per step short of it.
 
     ``comparator`` says when an indicator meets the target (``>=``: at or above).
@@ -58,7 +58,7 @@ class Shortfall(Rule):
     kind = "shortfall"
     Params = ShortfallParams
 
-    def __init__(self, rule_id: str, params: Any, ctx: RuleContext) -> None:
+    def __init__(self, rule_id: str, params: ShortfallParams, ctx: RuleContext) -> None:
         super().__init__(rule_id, params, ctx)
         if not params.indicators:
             raise ValueError("'indicators' needs at least one indicator")
@@ -86,9 +86,11 @@ class Shortfall(Rule):
         self.floor = params.floor
         self.reads = frozenset(params.indicators)
         self.cmp = COMPARATORS[params.comparator].apply
+        #: the dated parameter that holds the target, when the rule file names one instead of a number
+        self.parameter = params.parameter or ""
 
     def steps(self, gap: Decimal) -> Decimal:
-        p: Any = self.params
+        p = self.params
         raw = gap / p.step
         if p.partial == "floor":
             return raw.to_integral_value(rounding=ROUND_FLOOR)
@@ -97,8 +99,8 @@ class Shortfall(Rule):
         return raw
 
     def score(self, inputs: Inputs) -> Outcome:
-        p: Any = self.params
-        target = p.target if p.target is not None else inputs.parameters[p.parameter]
+        p = self.params
+        target = p.target if p.target is not None else inputs.parameters[self.parameter]
         below = COMPARATORS[p.comparator].lower_bound
         values = inputs.values
         taken = ZERO
@@ -126,7 +128,7 @@ class Shortfall(Rule):
         )
 
     def _say(self, seen: list[tuple[str, Any, Any]], target: Decimal, raw: Decimal, got: Decimal) -> tuple[str, str]:
-        p: Any = self.params
+        p = self.params
         below = COMPARATORS[p.comparator].lower_bound
         tz, te = with_unit(target, p.unit)
         cz = ce = COMPARATORS[p.comparator].symbol
@@ -161,13 +163,13 @@ class Shortfall(Rule):
         prorata steps only when the step divides a power of ten)."""
         import numpy as np
 
-        p: Any = self.params
+        p = self.params
         if p.target is not None:
             target = p.target
         else:
-            if p.parameter not in cols.params:
-                raise cols.Unvectorizable(f"parameter {p.parameter!r} has no value on this date")
-            target = cols.params[p.parameter]
+            if self.parameter not in cols.params:
+                raise cols.Unvectorizable(f"parameter {self.parameter!r} has no value on this date")
+            target = cols.params[self.parameter]
         if isinstance(target, bool) or not isinstance(target, Decimal):
             raise cols.Unvectorizable("the target is not a number")
         max_scale = cols.MAX_SCALE
@@ -227,14 +229,14 @@ class Shortfall(Rule):
 
     def points_bounds(self) -> tuple[Decimal, Decimal] | None:
         """From 0 (where the rule floors itself) to full points (when its cost is not negative)."""
-        p: Any = self.params
+        p = self.params
         return self.deducted_bounds(p.points, p.cost >= 0)
 
     def recovery(self, facts: Facts) -> list[Plan]:
         """Each indicator short of the target moved to it (``partial = "floor"``: to the smallest value
         less than one step short), with the points per step."""
-        p: Any = self.params
-        target = p.target if p.target is not None else facts.params.get(p.parameter)
+        p = self.params
+        target = p.target if p.target is not None else facts.params.get(self.parameter)
         if target is None:
             return []
         below = COMPARATORS[p.comparator].lower_bound
@@ -276,7 +278,7 @@ class Shortfall(Rule):
         return [out]
 
     def describe(self) -> tuple[str, str]:
-        p: Any = self.params
+        p = self.params
         d = Drafting(self)
         names_z = "、".join(d.label(n)[0] for n in p.indicators)
         names_e = ", ".join(d.label(n)[1] for n in p.indicators)
@@ -285,7 +287,7 @@ class Shortfall(Rule):
         if p.target is not None:
             tz, te = with_unit(p.target, p.unit)
         else:
-            tz, te = d.param(p.parameter)
+            tz, te = d.param(self.parameter)
         sz, se = with_unit(p.step, p.unit)
         dz, de = ("低", "short of") if cmp.lower_bound else ("高", "beyond")
         pz, pe = PARTIAL_WORDS[p.partial]

@@ -25,13 +25,13 @@ class TargetParams(Model):
     segment: str | None = None
 
 
-class Target(Rule):
+class Target(Rule[TargetParams]):
     """A work-plan target: indicator, comparator, value, unit and year."""
 
     kind = "target"
     Params = TargetParams
 
-    def __init__(self, rule_id: str, params: Any, ctx: RuleContext) -> None:
+    def __init__(self, rule_id: str, params: TargetParams, ctx: RuleContext) -> None:
         super().__init__(rule_id, params, ctx)
         self.test = PreparedTest(
             Test(indicator=params.indicator, comparator=params.comparator, threshold=params.value, unit=params.unit),
@@ -44,7 +44,7 @@ class Target(Rule):
         return Outcome(None, "scored", met=check[0], why=_Later(self._say, (check,)))
 
     def _say(self, check: tuple[bool, Any, Any]) -> tuple[str, str]:
-        p: Any = self.params
+        p = self.params
         ok = check[0]
         zh, en = self.test.say(*check)
         return (
@@ -73,7 +73,7 @@ class Target(Rule):
         return [plan] if plan is not None else []
 
     def describe(self) -> tuple[str, str]:
-        p: Any = self.params
+        p = self.params
         lz, le = Drafting(self).label(p.indicator)
         cmp = COMPARATORS[p.comparator]
         vz, ve = with_unit(p.value, p.unit)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from pydantic import model_validator
 
@@ -34,7 +34,7 @@ class VetoParams(Model):
         return self
 
 
-class VetoRule(Rule):
+class VetoRule(Rule[VetoParams]):
     """发生…的，一票否决: no points; when the condition holds the unit is vetoed.
 
     ``condition`` says when the veto is triggered. The score is still computed.
@@ -43,7 +43,7 @@ class VetoRule(Rule):
     kind = "veto"
     Params = VetoParams
 
-    def __init__(self, rule_id: str, params: Any, ctx: RuleContext) -> None:
+    def __init__(self, rule_id: str, params: VetoParams, ctx: RuleContext) -> None:
         super().__init__(rule_id, params, ctx)
         self.max_points = ZERO
         self.expr = ctx.expression(params.condition) if params.condition else None
@@ -110,7 +110,7 @@ class VetoRule(Rule):
         return best
 
     def describe(self) -> tuple[str, str]:
-        p: Any = self.params
+        p = self.params
         cz, ce = Drafting(self).condition(p.condition, p.tests)
         sz, se = SCOPE_WORDS[p.scope].drafting
         return (

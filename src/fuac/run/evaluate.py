@@ -119,7 +119,7 @@ def evaluate_plan(
                         it.id,
                         rule.scope,
                         None if res.status in BLOCKED else res.status == "vetoed",
-                        rule.params.label,  # type: ignore[attr-defined]
+                        rule.params.label,
                         res.why,
                         it.clause,
                         res.inputs,

@@ -39,13 +39,13 @@ class CoverageParams(fuac.Model):
     percent: Decimal
 
 
-class Coverage(fuac.Rule):
+class Coverage(fuac.Rule[CoverageParams]):
     """Full points when ``covered / total`` reaches ``percent`` (as a percentage)."""
 
     kind = "coverage"
     Params = CoverageParams
 
-    def __init__(self, rule_id: str, params: Any, ctx: fuac.RuleContext) -> None:
+    def __init__(self, rule_id: str, params: CoverageParams, ctx: fuac.RuleContext) -> None:
         super().__init__(rule_id, params, ctx)
         for name in (params.covered, params.total):
             if ctx.indicator(name).type not in ("integer", "decimal"):

@@ -29,14 +29,14 @@ class RatioBandParams(fuac.Model):
     bands: list[Band]
 
 
-class RatioBand(fuac.Rule):
+class RatioBand(fuac.Rule[RatioBandParams]):
     """Points by bands of ``numerator / denominator * per``: the first band whose
     ``min`` the ratio reaches gives its points; below every band, none."""
 
     kind = "ratio_band"
     Params = RatioBandParams
 
-    def __init__(self, rule_id: str, params: Any, ctx: fuac.RuleContext) -> None:
+    def __init__(self, rule_id: str, params: RatioBandParams, ctx: fuac.RuleContext) -> None:
         super().__init__(rule_id, params, ctx)
         for name in (params.numerator, params.denominator):
             ctx.indicator(name)  # ValueError naming an undeclared indicator
@@ -46,7 +46,7 @@ class RatioBand(fuac.Rule):
         self.reads = frozenset([params.numerator, params.denominator])
 
     def score(self, inputs: fuac.Inputs) -> fuac.Outcome:
-        p: Any = self.params
+        p = self.params
         ratio = inputs.values[p.numerator] / inputs.values[p.denominator] * p.per
         shown = format(ratio.normalize(), "f")
         for band in sorted(p.bands, key=lambda b: b.min, reverse=True):

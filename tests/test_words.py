@@ -5,7 +5,9 @@ The points are checked by cases worked out by hand (``*.test.toml``, ``test_mode
 around them are checked here, against a reviewed copy in ``tests/golden/``: each built-in rule set's
 hand-computed cases, and each rule set's sweep (``test_sweep.py``) at every literal exactly, with
 each value missing and each of the wrong type, so that every branch of every kind's reasons is
-read. A change of wording shows as a diff of the copy, to be read and accepted on purpose:
+read. The same sweep's rectification lists (``gaps``: what each kind proposes to recover its
+points, each proposal already checked by re-evaluating the unit) are pinned the same way. A change
+of wording or of advice shows as a diff of the copy, to be read and accepted on purpose:
 
     FUAC_UPDATE_GOLDEN=1 pytest tests/test_words.py
 
@@ -127,3 +129,30 @@ def test_the_words_at_every_literal(ref: str, tier: str | None) -> None:
         data, assessments = _split(row)
         lines += lines_of(fuac.evaluate(rs, data, tier=tier, on=as_date(ON), assessments=assessments))
     _check(f"sweep-{Path(ref).stem}-{tier}", lines)
+
+
+def advice_of(gs: fuac.Gaps) -> list[str]:
+    """Each line of a rectification list: what it is about, what is at stake, and the action proposed."""
+    out = []
+    for key, value in gs.to_dict().items():
+        for g in value if isinstance(value, list) and key != "context" else []:
+            if not isinstance(g, dict) or "category" not in g:
+                continue
+            act = g.get("action") or {}
+            out.append(f"{g['category']} {g['key']} {g['kind']} lost {g['lost']} recoverable {g['recoverable']} "
+                       f"verified {g['verified']} minimal {g['minimal']}: {act.get('zh')} | {act.get('en')}")
+    return out
+
+
+@pytest.mark.parametrize(("ref", "tier"), TARGETS, ids=[f"{Path(r).stem}-{t}" for r, t in TARGETS])
+def test_the_advice_at_every_literal(ref: str, tier: str | None) -> None:
+    rs = _fresh(ref)
+    rows = units(rs, tier)
+    if Path(ref).stem == "liunan-2023":
+        rows = rows[::5]  # its list re-evaluates 56 indicators' changes: every fifth unit keeps the file quick
+    lines = []
+    for row in rows:
+        data, assessments = _split(row)
+        ev = fuac.evaluate(rs, data, tier=tier, on=as_date(ON), assessments=assessments)
+        lines += advice_of(ev.gaps(rs, data=data, assessments=assessments))
+    _check(f"gaps-{Path(ref).stem}-{tier}", lines)

@@ -81,3 +81,37 @@ def test_a_kind_with_only_a_score_works_everywhere(tmp_path: Path) -> None:
     write_template(rs, tmp_path / "only.xlsx", units=["u1"])
     assert (tmp_path / "only.xlsx").stat().st_size > 0
     assert "n&lt;5" in report_html(ev) or "n<5" in report_html(ev)
+
+
+@pytest.mark.parametrize("kind", BUILTIN_KINDS, ids=lambda k: k.kind)
+def test_every_built_in_kind_says_its_score_reads_only_its_reads(kind: type[Rule]) -> None:
+    # the batch then hands a unit scored one by one only those values (run/vector.py)
+    assert kind.reads_only_reads()
+
+
+class ReadsMore(fuac.kinds.Threshold):
+    """A threshold whose score also reads ``bonus``, which its reads do not name: it must not inherit
+    the promise that its score reads only its reads."""
+
+    kind = "threshold_reads_more"
+
+    def score(self, inputs: Any) -> fuac.Outcome:
+        out = super().score(inputs)
+        extra = inputs.values.get("bonus") or 0
+        return fuac.Outcome(out.points + extra, out.status, "extra", "extra", met=out.met)
+
+
+def test_a_subclass_that_scores_otherwise_does_not_inherit_reads_only_reads() -> None:
+    assert not OnlyScore.reads_only_reads() and not ReadsMore.reads_only_reads()
+    assert fuac.kinds.Threshold.reads_only_reads()  # its score is all or nothing's, which says so
+    text = rules("threshold_reads_more").replace('kind = "threshold_reads_more"', 'kind = "threshold_reads_more"\n'
+                                                 'indicator = "n"\ncomparator = ">="\nthreshold = 5\nunit = "count"\npoints = 3')
+    text = text.replace("[[sections]]", '[indicators.bonus]\ntype = "integer"\nunit = "count"\n'
+                                        'label = { zh = "加分", en = "Bonus" }\n\n[[sections]]')
+    rs = engine(plugin("more_pkg", fuac_rule_kinds=[ReadsMore])).load_text(text, name="more.toml")
+    recs = [{"n": 5, "bonus": 0}, {"n": 2, "bonus": 1}]
+    res = fuac.evaluate_many(rs, recs)
+    assert "1" in res.backend_report["fallback"]  # handed back: it scores differently from its parent
+    # the handed-back unit got bonus too, though the rule's reads name only n
+    assert res.column("item.1", exact=True).tolist() == [3, 1]
+    assert [fuac.evaluate(rs, r).item("1").points for r in recs] == [3, 1]

@@ -68,6 +68,8 @@ class AllOrNothing(Rule[AP]):
         self._why_condition = {True: Reason.later(self._say_condition, True, pts),
                                False: Reason.later(self._say_condition, False, ZERO)}
 
+    score_reads_only_reads = True  # its score reads no value but those named in reads
+
     def score(self, inputs: Inputs) -> Outcome:
         pts = self.max_points or ZERO
         if self.expr is not None:
@@ -197,6 +199,8 @@ class VersusReference(AllOrNothing[VersusReferenceParams]):
             tests=[Test(indicator=params.indicator, comparator=params.comparator, reference=params.reference)],
         )
         super().__init__(rule_id, params, ctx, inner)
+
+    score_reads_only_reads = True  # its score reads no value but those named in reads
 
     def score(self, inputs: Inputs) -> Outcome:
         out = super().score(inputs)

@@ -49,6 +49,8 @@ class Bands(Rule[BandsParams]):
         self.max_points = max([b.points for b in params.bands] + [params.otherwise])
         self.reads = frozenset([params.indicator])
 
+    score_reads_only_reads = True  # its score reads no value but those named in reads
+
     def score(self, inputs: Inputs) -> Outcome:
         p = self.params
         v = inputs.values[p.indicator]

@@ -365,6 +365,10 @@ class Rule(Generic[P]):
     Params: ClassVar[type[Model]] = Model
     #: True when an assessor's entry is part of what this rule reads.
     assessable: ClassVar[bool] = False
+    #: True when ``score`` reads no value but those named in ``reads`` (and the parameters): a batch
+    #: scoring the rule unit by unit then hands each unit only those. It is read from the class that
+    #: defines ``score``, so a subclass that scores differently does not inherit it.
+    score_reads_only_reads: ClassVar[bool] = False
 
     def __init__(self, rule_id: str, params: P, ctx: RuleContext) -> None:
         self.id = rule_id
@@ -376,6 +380,13 @@ class Rule(Generic[P]):
         #: True when this rule is its item's only rule (set by the loader): then a
         #: floor at item level is applied by the rule itself.
         self.standalone = False
+
+    @classmethod
+    def reads_only_reads(cls) -> bool:
+        """Whether ``score`` reads no value but those named in ``reads`` (``score_reads_only_reads``
+        of the class that defines ``score``)."""
+        owner = next(c for c in cls.__mro__ if "score" in vars(c))
+        return bool(vars(owner).get("score_reads_only_reads", False))
 
     def score(self, inputs: Inputs) -> Outcome:  # pragma: no cover - abstract
         raise NotImplementedError

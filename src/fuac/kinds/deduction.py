@@ -62,6 +62,8 @@ class Deduction(Rule[DeductionParams]):
         self.floor = params.floor
         self.reads = frozenset(c.indicator for c in params.costs)
 
+    score_reads_only_reads = True  # its score reads no value but those named in reads
+
     def score(self, inputs: Inputs) -> Outcome:
         p = self.params
         values = inputs.values

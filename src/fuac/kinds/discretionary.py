@@ -53,6 +53,8 @@ class Discretionary(Rule[DiscretionaryParams]):
         p = self.params
         return Entry("points", p.min, p.points)
 
+    score_reads_only_reads = True  # its score reads no value but those named in reads
+
     def score(self, inputs: Inputs) -> Outcome:
         p = self.params
         if self.expr is not None and bool(inputs.eval(self.expr)):

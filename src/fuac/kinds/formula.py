@@ -39,6 +39,8 @@ class Formula(Rule[FormulaParams]):
         self.floor = "none" if params.min_points < 0 else "part"
         self.reads = self.names_of(self.expr)
 
+    score_reads_only_reads = True  # its score reads no value but those named in reads
+
     def score(self, inputs: Inputs) -> Outcome:
         p = self.params
         v = inputs.eval(self.expr)

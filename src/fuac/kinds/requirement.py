@@ -43,6 +43,8 @@ class Requirement(Rule[RequirementParams]):
         """Met or not; never read when the requirement has a condition."""
         return Entry("met", read=self.expr is None)
 
+    score_reads_only_reads = True  # its score reads no value but those named in reads
+
     def score(self, inputs: Inputs) -> Outcome:
         p = self.params
         pts = p.points if self.max_points is not None else None

@@ -98,6 +98,8 @@ class Shortfall(Rule[ShortfallParams]):
             return raw.to_integral_value(rounding=ROUND_CEILING)
         return raw
 
+    score_reads_only_reads = True  # its score reads no value but those named in reads
+
     def score(self, inputs: Inputs) -> Outcome:
         p = self.params
         target = p.target if p.target is not None else inputs.parameters[self.parameter]

@@ -39,6 +39,8 @@ class Target(Rule[TargetParams]):
         )
         self.reads = self.test.reads
 
+    score_reads_only_reads = True  # its score reads no value but those named in reads
+
     def score(self, inputs: Inputs) -> Outcome:
         check = self.test.check(inputs)
         return Outcome(None, "scored", met=check[0], why=_Later(self._say, (check,)))

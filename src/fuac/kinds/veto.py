@@ -62,6 +62,8 @@ class VetoRule(Rule[VetoParams]):
             return bool(inputs.eval(self.expr))
         return all(t.check(inputs)[0] for t in self.tests)
 
+    score_reads_only_reads = True  # its score reads no value but those named in reads
+
     def score(self, inputs: Inputs) -> Outcome:
         if self.triggered(inputs):
             return Outcome(ZERO, "vetoed", met=False, why=self._why_hit)

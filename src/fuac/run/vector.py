@@ -36,19 +36,6 @@ from typing import Any, cast
 import numpy as np
 
 from ..errors import EvaluationError
-from ..kinds import (
-    AllOrNothing,
-    Bands,
-    Deduction,
-    Discretionary,
-    Formula,
-    Requirement,
-    Shortfall,
-    Target,
-    Threshold,
-    VersusReference,
-    VetoRule,
-)
 from ..kinds.base import Assessment, Inputs, PreparedTest, Rule
 from ..language.comparators import BY_NODE, COMPARATORS
 from ..language.expressions import DECIMAL_CONTEXT, OPERATORS, Expression
@@ -562,11 +549,6 @@ def _code(status: str) -> int:
         raise Unvectorizable(f"status {status!r} is not one of the known statuses") from None
 
 
-#: the rule kinds whose ``score`` reads nothing but the values of their ``reads``
-_BUILTIN_KINDS = (AllOrNothing, Threshold, VersusReference, Deduction, Shortfall, Discretionary, VetoRule,
-                  Formula, Bands, Requirement, Target)
-
-
 def _inherited_against_score(rule: Rule, member: str) -> type | None:
     """The class ``rule`` would take ``member`` (``columns``, ``points_bounds``) from when that class
     is not where its ``score`` comes from either: a subclass that scores differently must not be
@@ -886,7 +868,7 @@ class Program(ColumnHelpers):
             skip |= miss
         if bad is not None:
             skip |= bad
-        names = rule.reads if type(rule) in _BUILTIN_KINDS else None
+        names = rule.reads if rule.reads_only_reads() else None
         for i in np.flatnonzero(~skip):
             inp = self.inputs(env, int(i), names)
             with decimal.localcontext(DECIMAL_CONTEXT):

@@ -104,8 +104,9 @@ class ReadsMore(fuac.kinds.Threshold):
 def test_a_subclass_that_scores_otherwise_does_not_inherit_reads_only_reads() -> None:
     assert not OnlyScore.reads_only_reads() and not ReadsMore.reads_only_reads()
     assert fuac.kinds.Threshold.reads_only_reads()  # its score is all or nothing's, which says so
-    text = rules("threshold_reads_more").replace('kind = "threshold_reads_more"', 'kind = "threshold_reads_more"\n'
-                                                 'indicator = "n"\ncomparator = ">="\nthreshold = 5\nunit = "count"\npoints = 3')
+    keys = 'indicator = "n"\ncomparator = ">="\nthreshold = 5\nunit = "count"\npoints = 3'
+    kind = 'kind = "threshold_reads_more"'
+    text = rules("threshold_reads_more").replace(kind, f"{kind}\n{keys}")
     text = text.replace("[[sections]]", '[indicators.bonus]\ntype = "integer"\nunit = "count"\n'
                                         'label = { zh = "加分", en = "Bonus" }\n\n[[sections]]')
     rs = engine(plugin("more_pkg", fuac_rule_kinds=[ReadsMore])).load_text(text, name="more.toml")

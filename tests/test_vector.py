@@ -482,3 +482,71 @@ kind = "requirement"
         assert res.column("item.9.1.status").tolist() == ["scored", "scored", "awaiting_assessor"]
         assert res.column("item.9.1", exact=True).tolist() == [None, None, None]
         assert res.column("item.9.1.met").tolist() == [True, False, None]
+
+
+LIMIT_RULES = """
+[scheme]
+id = "limit"
+version = "1"
+kind = "points"
+title = {{ zh = "极限", en = "Limit" }}
+issuer = {{ zh = "测试", en = "Test" }}
+issued = 2023-01-01
+valid_from = 2023-01-01
+total = 12.000000000001
+precision = 0.1
+jurisdiction = [{{ code = "45", level = "province" }}]
+
+[indicators.count]
+type = "integer"
+unit = "cases"
+label = {{ zh = "件数", en = "Cases" }}
+
+[indicators.rate]
+type = "decimal"
+unit = "percent"
+label = {{ zh = "率", en = "Rate" }}
+
+[[sections]]
+id = "A"
+title = {{ zh = "甲", en = "A" }}
+max = 12.000000000001
+
+[[sections.items]]
+id = "fine"
+max = 0.000000000001
+kind = "all_or_nothing"
+points = 0.000000000001
+condition = "count >= 0"
+
+[[sections.items]]
+id = "1"
+max = 12
+{rule}
+"""
+
+
+@pytest.mark.parametrize(("rule", "points"), [
+    # by hand: 12 − 10,000,000 × 1 = −9,999,988 (no floor)
+    ('kind = "deduction"\npoints = 12\ncosts = [{ indicator = "count", cost = 1 }]\nfloor = "none"', -9999988),
+    # 10,000,000 cases above a target of 0, a step of 1 at 1 point each: 12 − 10,000,000
+    ('kind = "shortfall"\npoints = 12\nindicators = ["count"]\ncomparator = "<="\ntarget = 0\nunit = "cases"\n'
+     'step = 1\ncost = 1\npartial = "floor"\nfloor = "none"', -9999988),
+    ('kind = "shortfall"\npoints = 12\nindicators = ["count"]\ncomparator = "<="\ntarget = 0\nunit = "cases"\n'
+     'step = 1\ncost = 1\npartial = "prorata"\nfloor = "none"', -9999988),
+])
+def test_points_that_would_pass_the_fixed_point_limit_are_handed_back(rule: str, points: int) -> None:
+    # another item's points need 12 decimals, so every rule's points are kept at scale 12: 10,000,000
+    # cases make 10^19 at that scale, beyond int64 (9.2 × 10^18). The chunk is handed back, and scored
+    # exactly; never wrapped round
+    rs = fuac.loads(LIMIT_RULES.format(rule=rule))
+    recs = [{"count": 10_000_000, "rate": 1}, {"count": 3, "rate": 1}]
+    res = fuac.evaluate_many(rs, recs, on=ON)
+    assert res.backend_report["points_scale"] == 12
+    assert res.backend_report["runtime_fallback"] == {"1": {"chunks": 1,
+                                                            "why": "numbers too large for exact fixed point"}}
+    assert res.column("item.1", exact=True).tolist() == [points, points + 9999997]
+    # and a chunk of small counts alone is computed by the vector form
+    small = fuac.evaluate_many(rs, recs[1:], on=ON)
+    assert small.backend_report["runtime_fallback"] == {} and small.column("item.1", exact=True).tolist() == [
+        points + 9999997]

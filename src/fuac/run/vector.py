@@ -649,14 +649,14 @@ class ColumnHelpers:
 class Program(ColumnHelpers):
     """A compiled plan. ``run(env, full)`` scores a chunk; ``report`` names what runs row by row."""
 
-    def __init__(self, ruleset: RuleSet, plan: Plan, params: Mapping[str, Any], input_scale: int | None = None) -> None:
+    def __init__(self, ruleset: RuleSet, plan: Plan, params: Mapping[str, Any]) -> None:
         self.ruleset = ruleset
         self.plan = plan
         self.params = params
         self.indicators: dict[str, Indicator] = dict(ruleset.doc.indicators)
         self.labels = {n: ind.label for n, ind in self.indicators.items()}
         self.rule_scale = _ruleset_scale(ruleset, plan, params)
-        self.K = max(self.rule_scale, MIN_INPUT_SCALE) if input_scale is None else max(input_scale, self.rule_scale)
+        self.K = max(self.rule_scale, MIN_INPUT_SCALE)
         if self.K > MAX_SCALE:
             self.K = MAX_SCALE
         kinds: dict[str, tuple[str, int, tuple[str, ...] | None]] = {}
@@ -678,7 +678,8 @@ class Program(ColumnHelpers):
         for pc in plan.eligibility:
             self.conds.append(CondSpec(pc.cond.id, pc.cond.scope or "eligibility", "eligibility", pc))
         for pc in plan.vetoes:
-            self.conds.append(CondSpec(pc.cond.id, pc.cond.scope or "outcome", "veto", pc))
+            assert pc.cond.scope is not None  # a veto always names its scope: the loader requires one
+            self.conds.append(CondSpec(pc.cond.id, pc.cond.scope, "veto", pc))
         for j, it in enumerate(self.items):
             if it.is_veto:
                 self.conds.append(CondSpec(it.id, it.rule.scope, "veto", None, j))  # type: ignore[union-attr]

@@ -68,13 +68,13 @@ _PROGRAMS: weakref.WeakKeyDictionary[RuleSet, dict[tuple[Any, ...], Program]] = 
 _PROGRAMS_LOCK = threading.Lock()
 
 
-def _program(ruleset: RuleSet, plan: Plan, on: dt.date, params: Mapping[str, Any], input_scale: int | None) -> Program:
-    key = (plan.tier, on, input_scale)
+def _program(ruleset: RuleSet, plan: Plan, on: dt.date, params: Mapping[str, Any]) -> Program:
+    key = (plan.tier, on)
     with _PROGRAMS_LOCK:
         cache = _PROGRAMS.setdefault(ruleset, {})
         prog = cache.get(key)
         if prog is None or prog.plan is not plan:
-            prog = cache[key] = Program(ruleset, plan, params, input_scale)
+            prog = cache[key] = Program(ruleset, plan, params)
         return prog
 
 
@@ -86,8 +86,7 @@ class Runner:
     """Scores chunks of one rule set's plan on one date, by either backend."""
 
     def __init__(self, ruleset: RuleSet, plan: Plan, *, on: dt.date, context: Mapping[str, Any] | None,
-                 assessments: Any, assessor: str | None, backend: str, context_columns: Sequence[str],
-                 input_scale: int | None = None) -> None:
+                 assessments: Any, assessor: str | None, backend: str, context_columns: Sequence[str]) -> None:
         self.ruleset = ruleset
         self.plan = plan
         self.on = on
@@ -96,7 +95,7 @@ class Runner:
         self.assessor = assessor
         self.context_columns = tuple(context_columns)
         self.params = ruleset.parameters_on(on)
-        self.program = _program(ruleset, plan, on, self.params, input_scale)
+        self.program = _program(ruleset, plan, on, self.params)
         self.S = self.program.S or 0
         if backend not in BACKENDS:
             raise ValueError(f"backend must be one of {', '.join(BACKENDS)}, not {backend!r}")

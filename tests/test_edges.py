@@ -1,0 +1,117 @@
+"""Edges that the hand cases of the built-in rule sets do not reach, each worked out by hand: a region
+code exactly as long as its region's, units at the top level of the country's divisions, a count
+against a fractional target, and advice as fine as the value a unit reported."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import fuac
+
+DATA = Path(__file__).parent / "data"
+ON = "2023-05-01"
+
+
+def test_a_unit_coded_as_its_city_counts_in_that_citys_mean() -> None:
+    # cohort.toml averages places over each city (the code's first 4 digits), weighted by population.
+    # A unit coded "4501" (the city's own code, 4 digits) is in city 4501; a unit coded "450" is in none
+    units = [{"code": "450102", "population": 100, "places": 2, "enrolment": 10},
+             {"code": "4501", "population": 300, "places": 4, "enrolment": 10},
+             {"code": "450", "population": 50, "places": 9, "enrolment": 10}]
+    res = fuac.evaluate_many(DATA / "cohort.toml", units, tier="county", on=ON)
+    # (2 × 100 + 4 × 300) / 400 = 3.5, over the two units of 4501
+    assert res.column("cohort.places_avg", exact=True).tolist() == [Decimal("3.5"), Decimal("3.5"), None]
+    assert res.column("cohort.places_avg.region").tolist() == ["4501", "4501", None]
+    assert res.column("cohort.places_avg.size").tolist() == [2, 2, 0]  # the third is in no cohort
+
+
+PROVINCES = """
+[scheme]
+id = "provinces"
+version = "1"
+kind = "points"
+title = { zh = "各省", en = "Provinces" }
+issuer = { zh = "测试", en = "Test" }
+issued = 2023-01-01
+valid_from = 2023-01-01
+total = 10
+precision = 0.1
+jurisdiction = [{ code = "45", level = "province" }]
+
+[indicators.score]
+type = "decimal"
+unit = "points"
+min = 0
+max = 10
+label = { zh = "得分", en = "Score" }
+
+[[sections]]
+id = "S"
+title = { zh = "得分", en = "Score" }
+max = 10
+
+[[sections.items]]
+id = "pts"
+max = 10
+kind = "formula"
+expression = "score"
+max_points = 10
+min_points = 0
+
+[[quotas]]
+id = "one_each"
+label = { zh = "每个1个", en = "One each" }
+clause = "每个推荐1个"
+kind = "count_per_parent"
+per = "year"
+count = 1
+"""
+
+
+def test_units_at_the_top_level_are_each_their_own_parent() -> None:
+    # the rule set has no tiers: its units are at its jurisdiction's level, provinces. A per-parent
+    # quota without a parent level counts within the level above the units', and there is none above
+    # a province: each province is its own parent, and may name one (its best)
+    rs = fuac.loads(PROVINCES)
+    units = [{"code": "450000", "name": "a", "score": 9}, {"code": "450000", "name": "b", "score": 8},
+             {"code": "440000", "name": "c", "score": 7}]
+    sel = fuac.evaluate_many(rs, units, on=ON).select(quotas=["one_each"])
+    assert [(p.unit, p.region, p.selected) for p in sorted(sel.picks, key=lambda p: p.unit)] == [
+        ("a", "45", True), ("b", "45", False), ("c", "44", True)]
+    assert sel.quotas[0].caps == {"45": 1, "44": 1}
+
+
+def test_a_count_short_of_a_fractional_target_is_advised_the_next_whole_number() -> None:
+    # mini.toml's item 4, made a threshold: 4 points for at least 2.5 registered institutions. A count
+    # cannot meet a target between two whole numbers exactly: from 2 the advice is 3, not 2.5
+    text = (DATA / "mini.toml").read_text(encoding="utf-8")
+    start = text.index('[[sections.items]]\nid = "4"')
+    end = text.index("[[sections.items]]", start + 10)
+    item = text[start:end]
+    threshold = ('[[sections.items]]\nid = "4"\nmax = 4\nkind = "threshold"\npoints = 4\nindicator = "institutions"\n'
+                 'comparator = ">="\nthreshold = 2.5\nunit = "institutions"\n\n')
+    rs = fuac.loads(text.replace(item, threshold).replace('id = "mini"', 'id = "mini-fraction"'))
+    ev = fuac.evaluate(rs, {"institutions": 2}, on=fuac.run.inputs.as_date(ON))
+    (gap,) = [g for g in ev.gaps(rs).changes if g.item == "4"]
+    assert [(c.field, c.before, c.after) for c in gap.changes] == [("institutions", 2, 3)]
+
+
+class _Facts:
+    def __init__(self, rs: fuac.RuleSet, values: dict) -> None:
+        self.values, self.params, self.indicators = values, {}, rs.doc.indicators
+
+    def solve(self, expr: object, want: bool) -> None:
+        return None
+
+
+def test_a_band_above_a_value_is_reached_at_the_finest_step_the_unit_wrote() -> None:
+    # batch-kinds' item 2: ≥ 95 gives 3 points, ≥ 90.5 gives 2, > 80 gives 1.5. From 79.95 (two
+    # decimals) the bands are reached at 95, at 90.5, and one step of 0.01 past 80: 80.01 (not 80.1,
+    # the step of the thresholds alone)
+    rs = fuac.load(DATA / "batch-kinds.toml")
+    rule = rs.plan(None).items["2"].rule
+    plans = rule.recovery(_Facts(rs, {"rate": Decimal("79.95")}))
+    assert [p.values for p in plans] == [{"rate": 95}, {"rate": Decimal("90.5")}, {"rate": Decimal("80.01")}]
+    # from 79.9, the step is 0.1: 80.1
+    assert rule.recovery(_Facts(rs, {"rate": Decimal("79.9")}))[-1].values == {"rate": Decimal("80.1")}

@@ -377,6 +377,20 @@ def test_an_applies_when_that_is_not_compiled_is_handed_back() -> None:
         fuac.evaluate(rs, r, on=as_date(ON)).item("1").points for r in recs]
 
 
+def test_a_void_when_that_is_not_compiled_is_decided_unit_by_unit() -> None:
+    # void_when x / 2 > 1 (a division: not compiled) holds from x = 2.5 on: those units' item is voided
+    # (0 points); below it the condition x > 1 decides; a unit without x cannot be scored
+    rule = 'kind = "all_or_nothing"\npoints = 1\ncondition = "x > 1"\nvoid_when = "x / 2 > 1"'
+    rs = fuac.loads(ONE_RULE.format(rule=rule))
+    recs = [{"x": x} for x in XS] + [{}]
+    for backend in ("vector", "python"):
+        res = fuac.evaluate_many(rs, recs, on=ON, backend=backend)
+        assert res.column("item.1.status").tolist() == ["scored"] * 4 + ["voided"] * 3 + ["missing_input"]
+        assert res.column("item.1", exact=True).tolist() == [0, 0, 1, 1, 0, 0, 0, None]
+    assert res.column("item.1", exact=True).tolist() == [
+        fuac.evaluate(rs, r, on=as_date(ON)).item("1").points for r in recs]
+
+
 def test_bounds_finer_than_any_rule_literal_are_checked_exactly() -> None:
     # the indicator's bounds have 3 decimals, the rule's literals none: a value one thousandth beyond
     # a bound is refused, one at the bound is kept, in both backends

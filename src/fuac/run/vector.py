@@ -1142,17 +1142,17 @@ class Program(ColumnHelpers):
                     all_given = False
                     anyscored = ~ro.null if anyscored is None else (anyscored | ~ro.null)
             if it.max is not None:
+                # an item with a maximum has parts that give points (the loader checks the maximum against them)
+                assert pts is not None
                 null = None
-                if pts is None:
-                    pts = np.zeros(n, np.int64)
             elif pts is None:
                 null = np.ones(n, bool)
                 pts = np.zeros(n, np.int64)
             else:
                 assert anyscored is not None
                 null = None if all_given or anyscored.all() else ~anyscored
-            if it.floor_item:
-                pts = np.maximum(pts, 0) if null is None else np.where(~null & (pts < 0), 0, pts)
+            if it.floor_item:  # rows whose points are null hold 0 here
+                pts = np.maximum(pts, 0)
             # met: None if any part's is None, else all of them
             if all(np.ndim(ro.met) == 0 for ro in outs):
                 mets = [int(ro.met) for ro in outs]

@@ -115,3 +115,22 @@ def test_a_band_above_a_value_is_reached_at_the_finest_step_the_unit_wrote() -> 
     assert [p.values for p in plans] == [{"rate": 95}, {"rate": Decimal("90.5")}, {"rate": Decimal("80.01")}]
     # from 79.9, the step is 0.1: 80.1
     assert rule.recovery(_Facts(rs, {"rate": Decimal("79.9")}))[-1].values == {"rate": Decimal("80.1")}
+
+
+def test_a_bonus_item_of_parts_is_capped_as_bonus() -> None:
+    # bonus.toml with its two honours as the parts of one bonus item (national 2, provincial 1.5).
+    # By hand: rate 80 gives 8, no complaint 2: 10 of base; the bonus is 2 + 1.5 + 1 (practice
+    # promoted) = 4.5, capped at the scheme's 3: total 13
+    text = (DATA / "bonus.toml").read_text(encoding="utf-8")
+    start = text.index('[[sections.items]]\nid = "b1"')
+    end = text.index("[[sections]]", start)
+    parts = ('[[sections.items]]\nid = "b1"\nbonus = true\nmax = 3.5\n\n'
+             '[[sections.items.parts]]\nid = "a"\nkind = "all_or_nothing"\npoints = 2\ncondition = "national"\n\n'
+             '[[sections.items.parts]]\nid = "b"\nkind = "all_or_nothing"\npoints = 1.5\ncondition = "provincial"\n\n')
+    rs = fuac.loads(text[:start] + parts + text[end:])
+    unit = {"rate": 80, "complaints": 0, "national": True, "provincial": True, "reported": True}
+    ev = fuac.evaluate(rs, unit, on=fuac.run.inputs.as_date(ON))
+    assert (ev.item("b1").bonus, ev.item("b1").points, ev.total) == (True, Decimal("3.5"), 13)
+    for backend in ("python", "vector"):
+        res = fuac.evaluate_many(rs, [unit], on=ON, backend=backend)
+        assert res.column("total_exact", exact=True).tolist() == [13]

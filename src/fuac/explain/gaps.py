@@ -37,8 +37,8 @@ from ..run.results import _json
 
 if TYPE_CHECKING:
     from ..plan.loader import Plan as TierPlan
-    from ..plan.loader import PreparedItem, RuleSet
-    from ..run.results import Evaluation, ItemResult
+    from ..plan.loader import PreparedCondition, PreparedItem, RuleSet
+    from ..run.results import ConditionResult, Evaluation, ItemResult
 
 ZERO = Decimal(0)
 
@@ -398,29 +398,35 @@ def _solve(expr: Expression, want: bool, orc: _Oracle, *, fixed: frozenset[str] 
     smallest sets that work, the one that moves values least is kept.
     """
     inds = orc.rs.doc.indicators
-    env = orc.env
     names = sorted(n for n in expr.names if n in inds and not inds[n].reference and n not in fixed)
-    cmps = _comparisons(expr.tree, env)
+    cmps = _comparisons(expr.tree, orc.env)
     cands: dict[str, list[Any]] = {}
     for n in names:
-        ind = inds[n]
-        before = orc.values.get(n)
-        vals: list[Any] = []
-        if ind.type == "boolean":
-            vals = [not before] if isinstance(before, bool) else [True, False]
-        elif ind.type == "choice":
-            vals = [c for c in ind.choices or [] if c != before]
-        else:
-            for name, cmp, target in cmps:
-                if name != n:
-                    continue
-                res = resolution(ind, before, target if isinstance(target, Decimal) else None)
-                for c in (cmp, COMPARATORS[cmp].negation):
-                    v = satisfy(c, target, ind, before, res)
-                    if v is not None and v != before and v not in vals:
-                        vals.append(v)
+        vals = _candidates(inds[n], orc.values.get(n), [(cmp, target) for name, cmp, target in cmps if name == n])
         if vals:
             cands[n] = vals
+    return _fewest(expr, want, cands, orc)
+
+
+def _candidates(ind: Indicator, before: Any, cmps: list[tuple[str, Any]]) -> list[Any]:
+    """The values an indicator is tried at: the other truth value or choices, or each comparison met and missed."""
+    if ind.type == "boolean":
+        return [not before] if isinstance(before, bool) else [True, False]
+    if ind.type == "choice":
+        return [c for c in ind.choices or [] if c != before]
+    vals: list[Any] = []
+    for cmp, target in cmps:
+        res = resolution(ind, before, target if isinstance(target, Decimal) else None)
+        for c in (cmp, COMPARATORS[cmp].negation):
+            v = satisfy(c, target, ind, before, res)
+            if v is not None and v != before and v not in vals:
+                vals.append(v)
+    return vals
+
+
+def _fewest(expr: Expression, want: bool, cands: Mapping[str, list[Any]], orc: _Oracle) -> dict[str, Any] | None:
+    """Among the smallest sets of candidate values that make ``expr`` evaluate to ``want``, the one moving least."""
+    env = orc.env
     functions = orc.rs.functions
     tries = 0
     for size in range(1, min(3, len(cands)) + 1):
@@ -719,67 +725,90 @@ class _Builder:
 
     # -- the unit's vetoes and eligibility
     def blockers(self) -> None:
+        """Every triggered veto and unmet condition of eligibility (or one that cannot be told), and what lifts it."""
         plan = self.orc.plan
         conds = {c.cond.id: c for c in [*plan.vetoes, *plan.eligibility]}
         for c, veto in [*((v, True) for v in self.ev.vetoes), *((e, False) for e in self.ev.eligibility)]:
             blocking = c.holds is True if veto else c.holds is False
-            unknown = c.holds is None
-            if not (blocking or unknown):
-                continue
-            prep_item = plan.items.get(c.id) if veto else None
-            pl: Plan | None = None
-            if prep_item is not None and prep_item.is_veto:
-                rule = prep_item.rule
-                assert rule is not None
-                lifts = rule.recovery(self.orc)  # a veto's recovery is what lifts it
-                pl = lifts[0] if lifts else None
-            elif c.id in conds and conds[c.id].expr is not None:
-                pl = condition_plan(conds[c.id].expr, not veto, self.orc)
-            scope_zh = SCOPE_WORDS[c.scope].short[0] if c.scope in SCOPE_WORDS else c.scope
-            head_zh = f"［{scope_zh if veto else '申报条件'}］{c.label.zh}"
-            head_en = f"[{c.scope if veto else 'eligibility'}] {c.label.en}"
-            if unknown:
-                zh = f"{head_zh}：缺少输入（{'、'.join(c.missing)}），无法判断"
-                en = f"{head_en}: cannot tell, missing {', '.join(c.missing)}"
-                changes: list[Change] = []
-                ok = False
-            elif pl is None:
-                zh = f"{head_zh}：{'已发生' if veto else '不符合'}，无法自动给出整改建议"
-                en = f"{head_en}: {'triggered' if veto else 'not met'}; no automatic suggestion"
-                changes, ok = [], False
-            else:
-                trial = self.orc.run(pl.values)
-                after = next(
-                    (x for x in [*trial.vetoes, *trial.eligibility] if x.id == c.id and x.scope == c.scope), None
-                )
-                ok = after is not None and (after.holds is False if veto else after.holds is True)
-                changes = _changes(pl.values, pl.goals, self.orc)
-                cz, ce = _action(changes)
-                zh = f"{head_zh}：{'须消除' if veto else '须满足'}（{cz}）"
-                en = f"{head_en}: {'lift it' if veto else 'meet it'} ({ce})"
-            it = self.ev.item(c.id) if prep_item is not None else None
-            self.out.blockers.append(
-                Gap(
-                    key=c.id,
-                    item=c.id,
-                    part=None,
-                    number=it.number if it else None,
-                    section=it.section if it else "",
-                    label=c.label,
-                    category="blocker",
-                    kind="veto" if veto else "eligibility",
-                    points=None,
-                    max=None,
-                    recoverable=None,
-                    changes=changes,
-                    action_zh=zh,
-                    action_en=en,
-                    verified=ok,
-                    reason_zh=c.reason_zh,
-                    reason_en=c.reason_en,
-                    clause=c.clause,
-                )
+            if blocking or c.holds is None:
+                self.blocker(c, veto, conds)
+
+    def blocker(self, c: ConditionResult, veto: bool, conds: Mapping[str, PreparedCondition]) -> None:
+        """The line of one veto or condition that blocks the title."""
+        prep_item = self.orc.plan.items.get(c.id) if veto else None
+        pl = self.lifting(c, veto, prep_item, conds)
+        changes, ok, zh, en = self.remedy(c, veto, pl)
+        it = self.ev.item(c.id) if prep_item is not None else None
+        self.out.blockers.append(
+            Gap(
+                key=c.id,
+                item=c.id,
+                part=None,
+                number=it.number if it else None,
+                section=it.section if it else "",
+                label=c.label,
+                category="blocker",
+                kind="veto" if veto else "eligibility",
+                points=None,
+                max=None,
+                recoverable=None,
+                changes=changes,
+                action_zh=zh,
+                action_en=en,
+                verified=ok,
+                reason_zh=c.reason_zh,
+                reason_en=c.reason_en,
+                clause=c.clause,
             )
+        )
+
+    def lifting(
+        self,
+        c: ConditionResult,
+        veto: bool,
+        prep_item: PreparedItem | None,
+        conds: Mapping[str, PreparedCondition],
+    ) -> Plan | None:
+        """The change that lifts a veto (its rule's own recovery) or meets a condition (its expression solved)."""
+        if prep_item is not None and prep_item.is_veto:
+            rule = prep_item.rule
+            assert rule is not None
+            lifts = rule.recovery(self.orc)  # a veto's recovery is what lifts it
+            return lifts[0] if lifts else None
+        if c.id in conds and conds[c.id].expr is not None:
+            return condition_plan(conds[c.id].expr, not veto, self.orc)
+        return None
+
+    def remedy(self, c: ConditionResult, veto: bool, pl: Plan | None) -> tuple[list[Change], bool, str, str]:
+        """A blocker's changes, whether re-evaluating confirms they lift it, and its action in Chinese and English."""
+        scope_zh = SCOPE_WORDS[c.scope].short[0] if c.scope in SCOPE_WORDS else c.scope
+        head_zh = f"［{scope_zh if veto else '申报条件'}］{c.label.zh}"
+        head_en = f"[{c.scope if veto else 'eligibility'}] {c.label.en}"
+        if c.holds is None:
+            return (
+                [],
+                False,
+                f"{head_zh}：缺少输入（{'、'.join(c.missing)}），无法判断",
+                f"{head_en}: cannot tell, missing {', '.join(c.missing)}",
+            )
+        if pl is None:
+            return (
+                [],
+                False,
+                f"{head_zh}：{'已发生' if veto else '不符合'}，无法自动给出整改建议",
+                f"{head_en}: {'triggered' if veto else 'not met'}; no automatic suggestion",
+            )
+        trial = self.orc.run(pl.values)
+        after = next((x for x in [*trial.vetoes, *trial.eligibility] if x.id == c.id and x.scope == c.scope), None)
+        ok = after is not None and (after.holds is False if veto else after.holds is True)
+        changes = _changes(pl.values, pl.goals, self.orc)
+        cz, ce = _action(changes)
+        return (
+            changes,
+            ok,
+            f"{head_zh}：{'须消除' if veto else '须满足'}（{cz}）",
+            f"{head_en}: {'lift it' if veto else 'meet it'} ({ce})",
+        )
 
     def build(self) -> Gaps:
         self.blockers()
@@ -857,66 +886,81 @@ def _key_label(g: Gap, zh: bool) -> str:
 
 
 def render_gaps(gs: Gaps, lang: str = "zh") -> str:
+    """A rectification list as plain text (``lang``: zh, en or both)."""
     zh = lang in ("zh", "both")
     en = lang in ("en", "both")
-    ev = gs.evaluation
-    points = ev.scheme_kind == "points"
-    lines: list[str] = []
-    name = ev.context.get("name")
-    head = f"{name + ': ' if name else ''}{ev.ruleset_id} {ev.ruleset_version} — "
-    head += "整改清单" if zh and not en else ("Rectification list" if en and not zh else "整改清单 Rectification list")
-    lines += [head, "=" * min(100, len(head) + 8)]
-    if points:
-        if zh:
-            lines.append(
-                f"得分 {fmt_number(ev.reported_total)}/{fmt_number(ev.max_total)}；"
-                f"逐项整改可挽回 {fmt_number(gs.recoverable)} 分（每项单独计，不含酌情评分）"
-            )
-        if en:
-            lines.append(
-                f"Score {fmt_number(ev.reported_total)}/{fmt_number(ev.max_total)}; the changes below recover "
-                f"{fmt_number(gs.recoverable)} points (each on its own, judgement excluded)"
-            )
+    points = gs.evaluation.scheme_kind == "points"
+    lines = _render_head(gs, zh, en, points)
     if not any(True for _ in gs):
         lines.append("没有失分项目。" if zh else "No points lost.")
     for attr in _GROUP_ATTRS:
         group: list[Gap] = getattr(gs, attr)
-        if not group:
-            continue
-        hz, he = _HEADS[attr]
-        if attr == "judgement" and not points:
-            hz, he = "评估人判断", "Assessor's judgement"
-        lines.append("")
-        lines.append(hz if zh and not en else (he if not zh else f"{hz} / {he}"))
-        for g in group:
-            if g.recoverable is not None and points:
-                pts = f"+{fmt_number(g.recoverable)}"
-            elif attr == "changes" and not points:
-                pts = "→✓"
-            else:
-                pts = ""
-            lab = (g.label.zh if zh else g.label.en) if g.label else (g.clause or "")
-            lines.append(f"  {pts:>7}  {_key_label(g, zh):<8} {lab}")
-            if zh:
-                lines.append(f"           {g.action_zh}")
-            if en:
-                lines.append(f"           {g.action_en}")
-            if g.first is not None:
-                fz, fe = _action(g.first[0])
-                if zh:
-                    lines.append(f"           先做到：{fz}：+{fmt_number(g.first[1])}")
-                if en:
-                    lines.append(f"           a first step: {fe}: +{fmt_number(g.first[1])}")
-            if g.also:
-                other = ", ".join(f"{k} {'+' if v > 0 else ''}{fmt_number(v)}" for k, v in g.also.items())
-                if zh:
-                    lines.append(f"           （同一调整也影响：{other}）")
-                if en:
-                    lines.append(f"           (the same change also moves: {other})")
-            if attr in ("changes", "blockers", "voided") and g.changes and not g.verified:
-                lines.append(
-                    "           （复核未通过：请人工核对）"
-                    if zh
-                    else "           (not confirmed by re-evaluation: check by hand)"
-                )
+        if group:
+            lines += _render_group(attr, group, zh, en, points)
     return "\n".join(lines) + "\n"
+
+
+def _in_langs(zh: bool, en: bool, text_zh: str, text_en: str) -> list[str]:
+    """A line in each language asked for: the Chinese, then the English."""
+    return [text for text, wanted in ((text_zh, zh), (text_en, en)) if wanted]
+
+
+def _render_head(gs: Gaps, zh: bool, en: bool, points: bool) -> list[str]:
+    """The title of a rendered list, underlined, and (for points) the score and what the changes recover."""
+    ev = gs.evaluation
+    name = ev.context.get("name")
+    head = f"{name + ': ' if name else ''}{ev.ruleset_id} {ev.ruleset_version} — "
+    head += "整改清单" if zh and not en else ("Rectification list" if en and not zh else "整改清单 Rectification list")
+    lines = [head, "=" * min(100, len(head) + 8)]
+    if points:
+        score, recoverable = f"{fmt_number(ev.reported_total)}/{fmt_number(ev.max_total)}", fmt_number(gs.recoverable)
+        lines += _in_langs(
+            zh,
+            en,
+            f"得分 {score}；逐项整改可挽回 {recoverable} 分（每项单独计，不含酌情评分）",
+            f"Score {score}; the changes below recover {recoverable} points (each on its own, judgement excluded)",
+        )
+    return lines
+
+
+def _render_group(attr: str, group: list[Gap], zh: bool, en: bool, points: bool) -> list[str]:
+    """One group of a rendered list: a blank line, its heading, and the lines of each gap."""
+    hz, he = _HEADS[attr]
+    if attr == "judgement" and not points:
+        hz, he = "评估人判断", "Assessor's judgement"
+    lines = ["", hz if zh and not en else (he if not zh else f"{hz} / {he}")]
+    for g in group:
+        lines += _render_gap(g, attr, zh, en, points)
+    return lines
+
+
+def _stake(g: Gap, attr: str, points: bool) -> str:
+    """What a gap's line shows before it: the points it recovers, or ``→✓`` for a change that passes."""
+    if g.recoverable is not None and points:
+        return f"+{fmt_number(g.recoverable)}"
+    if attr == "changes" and not points:
+        return "→✓"
+    return ""
+
+
+def _render_gap(g: Gap, attr: str, zh: bool, en: bool, points: bool) -> list[str]:
+    """The lines of one gap: what it is about, its action, a first step, what else moves, and a failed check."""
+    lab = (g.label.zh if zh else g.label.en) if g.label else (g.clause or "")
+    lines = [f"  {_stake(g, attr, points):>7}  {_key_label(g, zh):<8} {lab}"]
+    lines += _in_langs(zh, en, f"           {g.action_zh}", f"           {g.action_en}")
+    if g.first is not None:
+        fz, fe = _action(g.first[0])
+        step = fmt_number(g.first[1])
+        lines += _in_langs(zh, en, f"           先做到：{fz}：+{step}", f"           a first step: {fe}: +{step}")
+    if g.also:
+        other = ", ".join(f"{k} {'+' if v > 0 else ''}{fmt_number(v)}" for k, v in g.also.items())
+        lines += _in_langs(
+            zh, en, f"           （同一调整也影响：{other}）", f"           (the same change also moves: {other})"
+        )
+    if attr in ("changes", "blockers", "voided") and g.changes and not g.verified:
+        lines.append(
+            "           （复核未通过：请人工核对）"
+            if zh
+            else "           (not confirmed by re-evaluation: check by hand)"
+        )
+    return lines

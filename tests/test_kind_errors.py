@@ -126,6 +126,13 @@ LOAD_CASES: dict[str, tuple[str, type[RulesetError], str, str]] = {
     "all_or_nothing-neither-condition-nor-tests": (
         _item("all_or_nothing", "points = 2", mark_item=True), RulesetSchemaError, ITEM,
         "give exactly one of 'condition' (an expression) or 'tests'"),
+    "threshold-both-threshold-and-parameter": (
+        _item("threshold", f'points = 2\nindicator = "x"\ncomparator = ">="\nthreshold = 1  {MARK}\n'
+              'parameter = "zz"\nunit = "percent"'),
+        RulesetCheckError, "1", "give exactly one of 'threshold' or 'parameter'"),
+    "threshold-neither-threshold-nor-parameter": (
+        _item("threshold", 'points = 2\nindicator = "x"\ncomparator = ">="\nunit = "percent"', mark_item=True),
+        RulesetCheckError, "1", "give exactly one of 'threshold' or 'parameter'"),
     # -- bands.py
     "bands-unknown-indicator": (
         _item("bands", f'indicator = "zz"  {MARK}\nunit = "percent"\notherwise = 0\n'
@@ -155,9 +162,8 @@ LOAD_CASES: dict[str, tuple[str, type[RulesetError], str, str]] = {
     "base-test-boolean-threshold-not-true-or-false": (
         _tests(f'indicator = "b"\ncomparator = "=="\nthreshold = "yes"  {MARK}'),
         RulesetCheckError, "1", "'b' is boolean: its threshold must be true or false"),
-    # a ValueError, not a RuleError: the loader names the item, not the test
     "base-test-number-threshold-not-a-number": (
-        _tests('indicator = "x"\ncomparator = ">="\nthreshold = "high"\nunit = "percent"', mark_item=True),
+        _tests(f'indicator = "x"\ncomparator = ">="\nthreshold = "high"  {MARK}\nunit = "percent"'),
         RulesetCheckError, "1",
         "'x' is a number: its threshold must be a number (use 'parameter' to name a parameter)"),
     "base-test-threshold-not-a-choice": (

@@ -10,7 +10,7 @@ from pydantic import model_validator
 
 from ..language.models import Comparator, Model, Name, Number, Text
 from ..language.words import _pts, _pts_en, _pts_zh
-from .base import ZERO, Inputs, Outcome, Reason, Rule, RuleContext, Test, _Later, _prepare_tests
+from .base import ZERO, Inputs, Outcome, Reason, Rule, RuleContext, RuleError, Test, _Later, _prepare_tests
 from .drafting import Drafting, points
 from .recovery import Facts, Plan, condition_plan, tests_plan
 
@@ -152,6 +152,8 @@ class Threshold(AllOrNothing[ThresholdParams]):
     tests_listed = False
 
     def __init__(self, rule_id: str, params: ThresholdParams, ctx: RuleContext) -> None:
+        if (params.threshold is None) == (params.parameter is None):
+            raise RuleError("give exactly one of 'threshold' or 'parameter'", "threshold")
         inner = AllOrNothingParams(
             points=params.points,
             tests=[

@@ -532,9 +532,9 @@ class PreparedTest:
             if ind.type == "boolean" and not isinstance(t, bool):
                 raise RuleError(f"{test.indicator!r} is boolean: its threshold must be true or false", "threshold")
             if ind.type in ("integer", "decimal") and not isinstance(t, Decimal):
-                raise ValueError(
+                raise RuleError(
                     f"{test.indicator!r} is a number: its threshold must be a number "
-                    "(use 'parameter' to name a parameter)"
+                    "(use 'parameter' to name a parameter)", "threshold"
                 )
             if ind.type == "choice" and t not in (ind.choices or []):
                 raise RuleError(f"{t!r} is not one of the choices of {test.indicator!r}", "threshold")

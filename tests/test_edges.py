@@ -134,3 +134,96 @@ def test_a_bonus_item_of_parts_is_capped_as_bonus() -> None:
     for backend in ("python", "vector"):
         res = fuac.evaluate_many(rs, [unit], on=ON, backend=backend)
         assert res.column("total_exact", exact=True).tolist() == [13]
+
+
+CEILING = """
+[scheme]
+id = "ceiling"
+version = "1"
+kind = "points"
+title = { zh = "上限", en = "Ceiling" }
+issuer = { zh = "测试", en = "Test" }
+issued = 2023-01-01
+valid_from = 2023-01-01
+total = 2
+precision = 0.1
+jurisdiction = [{ code = "45", level = "province" }]
+
+[indicators.a]
+type = "decimal"
+unit = "per_100k"
+label = { zh = "甲率", en = "Rate A" }
+
+[indicators.b]
+type = "decimal"
+unit = "per_100k"
+label = { zh = "乙率", en = "Rate B" }
+
+[[sections]]
+id = "S"
+title = { zh = "控制", en = "Control" }
+max = 2
+
+[[sections.items]]
+id = "1"
+max = 2
+kind = "shortfall"
+points = 2
+indicators = ["a", "b"]
+comparator = "<="
+target = 10
+unit = "per_100k"
+step = 0.5
+cost = 0.4
+partial = "floor"
+floor = "part"
+"""
+
+
+def test_advice_above_a_ceiling_moves_only_the_values_that_cost_points() -> None:
+    # ≤ 10, 0.4 taken per full 0.5 above it. a = 11.2 is 1.2 above: 2 full steps, 0.8 taken. b = 10.3
+    # is less than one step above: it costs nothing. The advice moves a to just under one step above
+    # (10 + 0.5 − 0.1, at a's own step of 0.1): 10.4, where it costs nothing either; b is left alone
+    rs = fuac.loads(CEILING)
+    ev = fuac.evaluate(rs, {"a": Decimal("11.2"), "b": Decimal("10.3")}, on=fuac.run.inputs.as_date(ON))
+    assert ev.item("1").points == Decimal("1.2")
+    plans = rs.plan(None).items["1"].rule.recovery(_Facts(rs, {"a": Decimal("11.2"), "b": Decimal("10.3")}))
+    assert [p.values for p in plans] == [{"a": Decimal("10.4")}]
+
+
+def test_a_dated_parameter_is_described_with_each_of_its_values() -> None:
+    # mini.toml's item 4 reads its target from a parameter: 8 from 2023-01-01, 10 from 2024-01-01
+    rule = fuac.load(DATA / "mini.toml").plan(None).items["4"].rule
+    zh, en = rule.describe()
+    assert "参数 备案托育机构目标数（`institutions_target`：2023-01-01起 8家；2024-01-01起 10家）" in zh
+    assert ("parameter Target number of registered institutions (`institutions_target`: 8 institutions from "
+            "2023-01-01; 10 institutions from 2024-01-01)") in en
+
+
+def test_a_count_quota_keeps_its_clause() -> None:
+    from fuac.lifecycle import quota_count
+
+    q = quota_count("wuhan-2017", "district_streets")
+    (doc,) = [x for x in fuac.load("wuhan-2017").doc.quotas if x.id == "district_streets"]
+    assert (q.kind, q.count, q.clause) == ("count_per_parent", 2, doc.clause)
+    assert q.clause.startswith("每个区")  # the clause the count comes from, as the document writes it
+
+
+def test_a_weighted_mean_past_a_floats_53_bits_is_exact() -> None:
+    # 1234.5678 × 10^9 is 1.2 × 10^16 at 4 decimals: more than a float's 53 bits hold. By hand:
+    # (1234.5678 × 1,000,000,000 + 1.0001 × 3) / 1,000,000,003, to 34 digits
+    units = [{"code": "450102", "population": 10**9, "places": Decimal("1234.5678"), "enrolment": 10},
+             {"code": "450103", "population": 3, "places": Decimal("1.0001"), "enrolment": 10}]
+    res = fuac.evaluate_many(DATA / "cohort.toml", units, tier="county", on=ON)
+    want = Decimal("1234.567796299296911102109266693672")
+    assert res.column("cohort.places_avg", exact=True).tolist() == [want, want]
+
+
+def test_values_written_with_an_exponent_are_averaged_as_written() -> None:
+    # 1E+1 is 10 and 2E+1 is 20: the weighted mean of 10 and 3 (weights 2, 2) is 6.5; the mean of
+    # the enrolment rates 10 and 20 is 15, kept to its precision of 0.01
+    units = [{"code": "450102", "population": 2, "places": Decimal("1E+1"), "enrolment": Decimal("1E+1")},
+             {"code": "450103", "population": 2, "places": Decimal(3), "enrolment": Decimal("2E+1")}]
+    res = fuac.evaluate_many(DATA / "cohort.toml", units, tier="county", on=ON)
+    assert res.column("cohort.places_avg", exact=True).tolist() == [Decimal("6.5")] * 2
+    assert res.column("cohort.enrolment_avg", exact=True).tolist() == [Decimal("15.00")] * 2

@@ -25,7 +25,7 @@ ON = "2023-10-01"
 #: expressions of a number (each a formula's points)
 NUMBERS = [
     "x", "n", "-x", "+x", "-n", "+n", "-f * 1.5", "(+f) * 2.5", "f + 1", "f * 2.5", "(f - g) * 0.5", "x + n",
-    "x - 2.5", "x * n",
+    "x - 2.5", "x * n", "x + f", "f + 0.25", "f - x", "x * 2 ** 2", "n + g * 1.5",
     "n * 0.25 - x", "x ** 2", "n ** 3", "(x + 1) ** 2", "abs(x - 3)", "abs(n)", "abs(f)", "floor(x)", "ceil(x)",
     "floor(-x)", "ceil(n)", "floor(f)", "round(x)", "round(x, 1)", "round(-x)", "round(x, 3)", "round(n)",
     "clamp(x, 0, 5)", "clamp(n, -1, 1)", "clamp(x, 0.5, 2.5)", "clamp(f, 0, 1)", "min(x, n)", "max(x, 2)",
@@ -36,7 +36,8 @@ NUMBERS = [
 ]
 #: expressions of a condition (each an all-or-nothing's)
 CONDITIONS = [
-    "f", "not f", "not not f", "f and g", "f or g", "f and True", "True and f", "False or f", "f or False",
+    "x > f", "f + 0.5 > 1", "f", "not f", "not not f", "f and g", "f or g", "f and True", "True and f",
+    "False or f", "f or False",
     "f and True and g", "g or False or f", "f or True or g", "f and False and g", "x > 1 and True and n > 0",
     "True or f", "f and False", "False and f", "f or True", "x > 2", "x >= 2.5", "x < 0", "x <= n", "x == n",
     "x != 2.5", "n == 0", "1 < x <= 3", "0 <= n < x", "-x < -1", "c == 'A'", "'A' == c", "c != 'B'", "c",
@@ -160,3 +161,52 @@ def test_the_grid_is_the_language_read_by_hand() -> None:
     # a formula must give a number: a sign or `not` of a yes/no answer alone is refused (invalid input)
     text = _ruleset().replace('expression = "-f * 1.5"', 'expression = "-f"')
     assert fuac.evaluate(fuac.loads(text), unit).item("n6").status == "invalid_input"
+
+
+BIG = """
+[scheme]
+id = "big"
+version = "1"
+kind = "points"
+title = { zh = "大数", en = "Big numbers" }
+issuer = { zh = "测试", en = "Test" }
+issued = 2023-01-01
+valid_from = 2023-01-01
+total = 4000000000000
+precision = 0.0001
+jurisdiction = [{ code = "45", level = "province" }]
+
+[indicators.x]
+type = "decimal"
+unit = "percent"
+label = { zh = "值", en = "Value" }
+
+[indicators.f]
+type = "boolean"
+label = { zh = "甲", en = "F" }
+
+[[sections]]
+id = "A"
+title = { zh = "甲", en = "A" }
+max = 4000000000000
+
+[[sections.items]]
+id = "1"
+max = 4000000000000
+kind = "formula"
+expression = "(x + f) * 30"
+max_points = 4000000000000
+min_points = 0
+"""
+
+
+def test_a_yes_no_answer_scaled_up_stays_exact_past_a_floats_53_bits() -> None:
+    # (x + f) × 30 with x = 99,999,999,999.9999 and f yes is 3,000,000,000,029.997 exactly: at 4 decimals
+    # 30,000,000,000,299,970, past 2^53, where floats are 4 apart and this one falls between two
+    rs = fuac.loads(BIG)
+    unit = {"x": Decimal("99999999999.9999"), "f": True}
+    for backend in ("vector", "python"):
+        res = fuac.evaluate_many(rs, [unit], on=ON, backend=backend)
+        assert res.column("item.1", exact=True).tolist() == [Decimal("3000000000029.997")], backend
+        assert res.backend_report["fallback"] == {} and res.backend_report["runtime_fallback"] == {}
+        assert res.backend_report["rows_single_unit"] == (0 if backend == "vector" else 1)

@@ -564,3 +564,13 @@ def test_points_that_would_pass_the_fixed_point_limit_are_handed_back(rule: str,
     small = fuac.evaluate_many(rs, recs[1:], on=ON)
     assert small.backend_report["runtime_fallback"] == {} and small.column("item.1", exact=True).tolist() == [
         points + 9999997]
+
+
+def test_points_below_one_are_kept_in_32_bits_when_they_fit() -> None:
+    # one item worth 0.000000000001 point: at scale 12 its points run from 0 to 1, which 32 bits hold
+    rule = 'kind = "all_or_nothing"\npoints = 0.000000000001\ncondition = "x > 1"'
+    text = ONE_RULE.replace("total = 1\n", "total = 0.000000000001\n").replace("max = 1\n", "max = 0.000000000001\n")
+    rs = fuac.loads(text.format(rule=rule))
+    res = fuac.evaluate_many(rs, [{"x": 2}, {"x": 0}], on=ON)
+    assert (res.backend_report["points_scale"], res.backend_report["points_dtype"]) == (12, "int32")
+    assert res.column("item.1", exact=True).tolist() == [Decimal("0.000000000001"), 0]

@@ -255,113 +255,158 @@ def select(
         batch (share, count, range), or parent-region code → count for a per-parent quota;
         only the room left (cap − used, never below 0) is given out. See :func:`check_used`.
     """
-    from . import lifecycle
-
     rs = res.ruleset
     n = res.n
     keys = _parse_order(order if order is not None else default_order(res))
     sel_doc = rs.doc.selection
     n_reserves = reserves if reserves is not None else (sel_doc.reserves if sel_doc is not None else 0)
     context: dict[str, Any] = {name: res.column(name) for name in ("id", "code", "name") if name in res.columns}
-    codes = context.get("code")
+    eligible = res.column("eligible")
 
+    # 1. units set aside
+    aside = _units_set_aside(res, eligible, require_complete)
+    # 2. rank
+    ranked, keyed, tied = _rank(res, keys, [i for i in range(n) if i not in aside])
+    # 3. quotas
+    qs = _quotas_of(rs, res.tier, quotas)
+    before = check_used(rs, res.tier, used) if used is not None else {}
+    sizes = check_parent_sizes(rs, res.tier, parent_sizes) if parent_sizes is not None else None
+    if universe is not None:
+        universe = _check_universe(universe, n)
+    uses, regions_of, notes = _apply_quotas(res, qs, before, sizes, universe, eligible, context.get("code"))
+    # 4. in rank order, selected or left out; the reserves; the units set aside
+    picks, left_by_quota = _pick_ranked(res, context, ranked, keyed, tied, uses, regions_of)
+    _name_reserves(picks, left_by_quota, uses, n_reserves)
+    for i, why in aside.items():
+        picks[i] = Pick(i, _label(res, i, context), _first_region(regions_of, i), None, False, False, why)
+    notes += _short_of_minimum(uses)
+    return Selection(rs.id, res.tier, keys, [picks[i] for i in range(n)], uses, notes)
+
+
+def _units_set_aside(res: BatchResults, eligible: Any, require_complete: bool) -> dict[int, Text]:
+    """The units that cannot be recommended, by index, each with its reason."""
     status = res.column("status")
     vetoed = res.column("vetoed")
-    eligible = res.column("eligible")
     complete = res.column("complete")
     passed = res.column("passed")
+    rs = res.ruleset
     prog = res._runner.program
     cond_cols = [(c, res.column(f"{'eligibility' if c.group == 'eligibility' else 'veto'}.{c.id}"))
                  for c in prog.conds]
-
-    # 1. units set aside
     aside: dict[int, Text] = {}
-    for i in range(n):
+    for i in range(res.n):
         why = _set_aside(i, status[i], vetoed[i], eligible[i], complete[i], passed[i], cond_cols, rs, prog,
                          require_complete)
         if why is not None:
             aside[i] = why
-    candidates = [i for i in range(n) if i not in aside]
+    return aside
 
-    # 2. rank
+
+def _rank(res: BatchResults, keys: list[tuple[str, bool]], candidates: list[int]
+          ) -> tuple[list[int], dict[int, tuple[Any, ...]], dict[int, int]]:
+    """The candidates best first (input order between equals), each one's sort key, and for each unit equal
+    to the one before it the rank of the first of those equals."""
     columns = [_key_values(res, k) for k, _ in keys]
-    def sort_key(i: int) -> tuple[Any, ...]:
-        out: list[Any] = []
-        for (_, desc), col in zip(keys, columns, strict=True):
-            v = col[i]
-            if v is None:
-                out += [1, 0]
-            else:
-                num = Decimal(v) if not isinstance(v, Decimal) else v
-                out += [0, -num if desc else num]
-        return tuple(out)
-
     with decimal.localcontext(DECIMAL_CONTEXT):
-        keyed = {i: sort_key(i) for i in candidates}
+        keyed = {i: _sort_key(keys, columns, i) for i in candidates}
     ranked = sorted(candidates, key=lambda i: (keyed[i], i))
     rank_of = {i: r + 1 for r, i in enumerate(ranked)}
     tied: dict[int, int] = {}
     for a, b in itertools.pairwise(ranked):
         if keyed[a] == keyed[b]:
             tied[b] = tied.get(a, rank_of[a])
+    return ranked, keyed, tied
 
-    # 3. quotas
-    qs = [q for q in rs.doc.quotas if _applies(q, res.tier) and (quotas is None or q.id in quotas)]
+
+def _sort_key(keys: list[tuple[str, bool]], columns: list[list[Any]], i: int) -> tuple[Any, ...]:
+    """Unit ``i``'s sort key: by each key in turn, a unit without a value after those with one."""
+    out: list[Any] = []
+    for (_, desc), col in zip(keys, columns, strict=True):
+        v = col[i]
+        if v is None:
+            out += [1, 0]
+        else:
+            num = Decimal(v) if not isinstance(v, Decimal) else v
+            out += [0, -num if desc else num]
+    return tuple(out)
+
+
+def _quotas_of(rs: Any, tier: str | None, quotas: Sequence[str] | None) -> list[Quota]:
+    """The quotas of ``tier`` to apply: all of them, or those named in ``quotas`` (each one the rule set has)."""
+    qs = [q for q in rs.doc.quotas if _applies(q, tier) and (quotas is None or q.id in quotas)]
     if quotas is not None:
         unknown = set(quotas) - {q.id for q in rs.doc.quotas}
         if unknown:
             raise KeyError(f"rule set {rs.id!r} has no quota {sorted(unknown)}")
-    before = check_used(rs, res.tier, used) if used is not None else {}
-    sizes = check_parent_sizes(rs, res.tier, parent_sizes) if parent_sizes is not None else None
-    if universe is not None:
-        universe = _count("universe", universe)
-        if universe < n:
-            raise ValueError(f"universe: {universe} units in all, but the batch alone has {n}")
+    return qs
+
+
+def _check_universe(universe: Any, n: int) -> int:
+    """``universe=`` checked: a count, no smaller than the batch of ``n`` units."""
+    universe = _count("universe", universe)
+    if universe < n:
+        raise ValueError(f"universe: {universe} units in all, but the batch alone has {n}")
+    return universe
+
+
+def _apply_quotas(res: BatchResults, qs: list[Quota], before: Mapping[str, int | dict[str, int]],
+                  sizes: Mapping[str, int] | None, universe: int | None, eligible: Any, codes: Any
+                  ) -> tuple[list[QuotaUse], dict[str, list[str | None]], list[Text]]:
+    """Each quota's room: its cap (overall, or in each region) and what was used before; each unit's region
+    for a per-region quota, by quota id; the notes on how the caps were found."""
+    rs, n = res.ruleset, res.n
     n_eligible = sum(1 for i in range(n) if eligible[i] is True)
     uses: list[QuotaUse] = []
     regions_of: dict[str, list[str | None]] = {}
     notes: list[Text] = []
     for q in qs:
         use = QuotaUse(q.id, q.kind, q.per, q.label, q.clause, None, min_count=q.min_count)
-        if q.kind in ("share", "count", "range"):
-            base = None
-            if q.kind == "share":
-                base = {"eligible": n_eligible, "applicants": n, "all": universe if universe is not None else n}[
-                    q.of or "all"]
-                if q.of == "all" and universe is None:
-                    notes.append(Text(zh=f"{q.label.zh}：未给出单位总数，以本批{n}个单位计。",
-                                      en=f"{q.label.en}: the number of all units was not given; the batch's {n} "
-                                         "are taken."))
-            r = lifecycle.quota_count(rs, q.id, base)
-            use.cap = r.count
-            use.explanation = r.reason
-            given = before.get(q.id)
+        given = before.get(q.id)
+        if q.kind in _BATCH_WIDE:
+            notes += _batch_wide_cap(rs, q, use, n, n_eligible, universe)
             if isinstance(given, int):
                 use.before = use.used = given
         else:
             regions_of[q.id] = regions = _regions(rs, res.tier, q, codes, n)
             notes += _per_parent_caps(rs, res.tier, q, use, regions, eligible, sizes)
-            given = before.get(q.id)
             if isinstance(given, dict):
                 use.usage_before = dict(given)
                 use.usage = dict(given)
         notes += _over_cap(use)
         uses.append(use)
+    return uses, regions_of, notes
 
+
+def _batch_wide_cap(rs: Any, q: Quota, use: QuotaUse, n: int, n_eligible: int, universe: int | None) -> list[Text]:
+    """A quota over the whole batch: its cap and the reason for it (into ``use``); a note when a share of all
+    units is taken of the batch, for want of their number."""
+    from . import lifecycle
+
+    notes: list[Text] = []
+    base = None
+    if q.kind == "share":
+        base = {"eligible": n_eligible, "applicants": n, "all": universe if universe is not None else n}[q.of or "all"]
+        if q.of == "all" and universe is None:
+            notes.append(Text(zh=f"{q.label.zh}：未给出单位总数，以本批{n}个单位计。",
+                              en=f"{q.label.en}: the number of all units was not given; the batch's {n} are taken."))
+    r = lifecycle.quota_count(rs, q.id, base)
+    use.cap = r.count
+    use.explanation = r.reason
+    return notes
+
+
+def _pick_ranked(res: BatchResults, context: Mapping[str, Any], ranked: list[int], keyed: Mapping[int, tuple[Any, ...]],
+                 tied: Mapping[int, int], uses: list[QuotaUse], regions_of: Mapping[str, list[str | None]]
+                 ) -> tuple[dict[int, Pick], list[int]]:
+    """In rank order, each unit selected while every quota has room for it, else left out naming the quota
+    that is full; with the units left out by a quota, in rank order."""
     picks: dict[int, Pick] = {}
     left_by_quota: list[int] = []
-    for i in ranked:
+    for rank, i in enumerate(ranked, 1):
         full, region = _first_full(uses, regions_of, i)
-        rank = rank_of[i]
         tie = _tie_words(tied.get(i))
         if full is None:
-            for use in uses:
-                if use.cap is not None:
-                    use.used += 1
-                else:
-                    r_ = regions_of[use.id][i]
-                    assert r_ is not None
-                    use.usage[r_] = use.usage.get(r_, 0) + 1
+            _take_place(uses, regions_of, i)
             words = _within(uses)
             picks[i] = Pick(i, _label(res, i, context), _first_region(regions_of, i), rank, True, False,
                             Text(zh=f"第{rank}名{tie[0]}，在名额内{words[0]}，入选。",
@@ -372,7 +417,23 @@ def select(
             zh, en = _left_out_words(full, region, rank, tie)
             picks[i] = Pick(i, _label(res, i, context), region or _first_region(regions_of, i), rank, False, False,
                             Text(zh=zh, en=en), full.id, keyed[i])
-    # reserves: the first units left out by a quota (not for want of a region code)
+    return picks, left_by_quota
+
+
+def _take_place(uses: list[QuotaUse], regions_of: Mapping[str, list[str | None]], i: int) -> None:
+    """Unit ``i`` counted under every quota: overall, or in its region."""
+    for use in uses:
+        if use.cap is not None:
+            use.used += 1
+        else:
+            r_ = regions_of[use.id][i]
+            assert r_ is not None
+            use.usage[r_] = use.usage.get(r_, 0) + 1
+
+
+def _name_reserves(picks: Mapping[int, Pick], left_by_quota: list[int], uses: list[QuotaUse], n_reserves: int
+                   ) -> None:
+    """The first ``n_reserves`` units left out by a quota (not for want of a region code) made reserves."""
     k = 0
     for i in left_by_quota:
         if k >= n_reserves:
@@ -384,10 +445,6 @@ def select(
         p.reserve = True
         p.reason = Text(zh=p.reason.zh.rstrip("。") + f"；列为备选第{k}位。",
                         en=p.reason.en.rstrip(".") + f"; reserve no. {k}.")
-    for i, why in aside.items():
-        picks[i] = Pick(i, _label(res, i, context), _first_region(regions_of, i), None, False, False, why)
-    notes += _short_of_minimum(uses)
-    return Selection(rs.id, res.tier, keys, [picks[i] for i in range(n)], uses, notes)
 
 
 _BATCH_WIDE = ("share", "count", "range")

@@ -76,7 +76,11 @@ def _show(v: Any) -> str:
     return str(v)
 
 
-def _items(doc: Mapping[str, Any]) -> dict[str, tuple[str, int, dict[str, Any]]]:
+#: items by id, each with its section and its place in it
+_Placed = dict[str, tuple[str, int, dict[str, Any]]]
+
+
+def _items(doc: Mapping[str, Any]) -> _Placed:
     out = {}
     for s in doc.get("sections", []):
         for pos, it in enumerate(s.get("items", [])):
@@ -102,12 +106,28 @@ def diff(a: RuleSet, b: RuleSet) -> list[RuleChange]:
     """The changes from ``a`` to ``b``: items added, removed, replaced and changed (points,
     thresholds, costs, kinds…), sections re-weighted, vetoes, eligibility, parameters."""
     da, db = materialize(a.raw), materialize(b.raw)
-    changes: list[RuleChange] = []
+    changes = _scheme_changes(da, db)
+    changes += _section_changes(da, db)
+    changes += _item_changes(a, b, da, db)
+    changes += _condition_changes(da, db, "vetoes")
+    changes += _condition_changes(da, db, "eligibility")
+    changes += _parameter_changes(da, db)
+    changes += _indicator_changes(da, db, {n for c in changes for n in c.new_inputs})
+    return [c for c in changes if c.fields or c.action != "changed"]
+
+
+def _scheme_changes(da: Mapping[str, Any], db: Mapping[str, Any]) -> list[RuleChange]:
+    """The scheme's total, when it changed."""
     ta = da.get("scheme", {}).get("total")
     tb = db.get("scheme", {}).get("total")
     if ta != tb:
-        changes.append(RuleChange("changed", "scheme", "total", fields={"total": (ta, tb)}))
+        return [RuleChange("changed", "scheme", "total", fields={"total": (ta, tb)})]
+    return []
 
+
+def _section_changes(da: Mapping[str, Any], db: Mapping[str, Any]) -> list[RuleChange]:
+    """Sections removed, added, and changed other than in wording (their items apart)."""
+    changes: list[RuleChange] = []
     sa = {s["id"]: s for s in da.get("sections", [])}
     sb = {s["id"]: s for s in db.get("sections", [])}
     for sid in dict.fromkeys([*sa, *sb]):
@@ -123,32 +143,17 @@ def diff(a: RuleSet, b: RuleSet) -> list[RuleChange]:
             )
             if f:
                 changes.append(RuleChange("changed", "section", sid, fields=f))
+    return changes
 
+
+def _item_changes(a: RuleSet, b: RuleSet, da: Mapping[str, Any], db: Mapping[str, Any]) -> list[RuleChange]:
+    """Items replaced (one removed where one is added, at the same place of its section), removed, added, and
+    changed other than in wording."""
     ia, ib = _items(da), _items(db)
     removed = [i for i in ia if i not in ib]
     added = [i for i in ib if i not in ia]
     ind_a = set(da.get("indicators", {}))
-    for rid in list(removed):
-        sec, pos, old = ia[rid]
-        match = next((n for n in added if ib[n][0] == sec and ib[n][1] == pos), None)
-        if match is None:
-            continue
-        new = ib[match][2]
-        removed.remove(rid)
-        added.remove(match)
-        changes.append(
-            RuleChange(
-                "replaced",
-                "item",
-                rid,
-                new_id=match,
-                section=sec,
-                fields={"max": (old.get("max"), new.get("max"))} if old.get("max") != new.get("max") else {},
-                clause_a=old.get("clause"),
-                clause_b=new.get("clause"),
-                new_inputs=sorted(_reads(b, match) - ind_a),
-            )
-        )
+    changes = _replacements(b, ia, ib, removed, added, ind_a)
     for rid in removed:
         sec, _, old = ia[rid]
         changes.append(
@@ -170,56 +175,112 @@ def diff(a: RuleSet, b: RuleSet) -> list[RuleChange]:
             )
         )
     for iid in ia:
-        if iid not in ib:
+        if iid in ib:
+            changes += _item_changed(a, b, iid, ia[iid], ib[iid], ind_a)
+    return changes
+
+
+def _replacements(
+    b: RuleSet, ia: _Placed, ib: _Placed, removed: list[str], added: list[str], ind_a: set[str]
+) -> list[RuleChange]:
+    """Each item removed whose place in its section an added item takes: replaced by it (the pair taken out
+    of ``removed`` and ``added``)."""
+    changes: list[RuleChange] = []
+    for rid in list(removed):
+        sec, pos, old = ia[rid]
+        match = next((n for n in added if ib[n][0] == sec and ib[n][1] == pos), None)
+        if match is None:
             continue
-        (sec_a, _, old), (sec_b, _, new) = ia[iid], ib[iid]
-        f = _fields(old, new, WORDING)
-        if sec_a != sec_b:
-            f["section"] = (sec_a, sec_b)
-        if f:
-            changes.append(
-                RuleChange(
-                    "changed",
-                    "item",
-                    iid,
-                    section=sec_b,
-                    fields=f,
-                    clause_a=old.get("clause"),
-                    clause_b=new.get("clause"),
-                    new_inputs=sorted(_reads(b, iid) - _reads(a, iid) - ind_a),
-                )
+        new = ib[match][2]
+        removed.remove(rid)
+        added.remove(match)
+        changes.append(
+            RuleChange(
+                "replaced",
+                "item",
+                rid,
+                new_id=match,
+                section=sec,
+                fields={"max": (old.get("max"), new.get("max"))} if old.get("max") != new.get("max") else {},
+                clause_a=old.get("clause"),
+                clause_b=new.get("clause"),
+                new_inputs=sorted(_reads(b, match) - ind_a),
             )
+        )
+    return changes
 
-    for group in ("vetoes", "eligibility"):
-        ga = {c["id"]: c for c in da.get(group, [])}
-        gb = {c["id"]: c for c in db.get(group, [])}
-        what = "veto" if group == "vetoes" else "eligibility"
-        for cid in dict.fromkeys([*ga, *gb]):
-            if cid not in gb:
-                changes.append(RuleChange("removed", what, cid, clause_a=ga[cid].get("clause")))
-            elif cid not in ga:
-                changes.append(RuleChange("added", what, cid, clause_b=gb[cid].get("clause")))
-            else:
-                f = _fields(ga[cid], gb[cid], {"label"})
-                if f:
-                    changes.append(
-                        RuleChange(
-                            "changed",
-                            what,
-                            cid,
-                            fields=f,
-                            clause_a=ga[cid].get("clause"),
-                            clause_b=gb[cid].get("clause"),
-                        )
+
+def _item_changed(
+    a: RuleSet,
+    b: RuleSet,
+    iid: str,
+    in_a: tuple[str, int, dict[str, Any]],
+    in_b: tuple[str, int, dict[str, Any]],
+    ind_a: set[str],
+) -> list[RuleChange]:
+    """An item in both: its change other than in wording (a move to another section included), if any."""
+    (sec_a, _, old), (sec_b, _, new) = in_a, in_b
+    f = _fields(old, new, WORDING)
+    if sec_a != sec_b:
+        f["section"] = (sec_a, sec_b)
+    if not f:
+        return []
+    return [
+        RuleChange(
+            "changed",
+            "item",
+            iid,
+            section=sec_b,
+            fields=f,
+            clause_a=old.get("clause"),
+            clause_b=new.get("clause"),
+            new_inputs=sorted(_reads(b, iid) - _reads(a, iid) - ind_a),
+        )
+    ]
+
+
+def _condition_changes(da: Mapping[str, Any], db: Mapping[str, Any], group: str) -> list[RuleChange]:
+    """The conditions of ``group`` (vetoes, eligibility) removed, added, and changed other than in their label."""
+    changes: list[RuleChange] = []
+    ga = {c["id"]: c for c in da.get(group, [])}
+    gb = {c["id"]: c for c in db.get(group, [])}
+    what = "veto" if group == "vetoes" else "eligibility"
+    for cid in dict.fromkeys([*ga, *gb]):
+        if cid not in gb:
+            changes.append(RuleChange("removed", what, cid, clause_a=ga[cid].get("clause")))
+        elif cid not in ga:
+            changes.append(RuleChange("added", what, cid, clause_b=gb[cid].get("clause")))
+        else:
+            f = _fields(ga[cid], gb[cid], {"label"})
+            if f:
+                changes.append(
+                    RuleChange(
+                        "changed",
+                        what,
+                        cid,
+                        fields=f,
+                        clause_a=ga[cid].get("clause"),
+                        clause_b=gb[cid].get("clause"),
                     )
+                )
+    return changes
 
+
+def _parameter_changes(da: Mapping[str, Any], db: Mapping[str, Any]) -> list[RuleChange]:
+    """The parameters in both whose values changed."""
+    changes: list[RuleChange] = []
     pa, pb = da.get("parameters", {}), db.get("parameters", {})
     for name in dict.fromkeys([*pa, *pb]):
         va = pa.get(name, {}).get("values")
         vb = pb.get(name, {}).get("values")
         if va != vb and name in pa and name in pb:
             changes.append(RuleChange("changed", "parameter", name, fields={"values": (va, vb)}))
-    used_new = {n for c in changes for n in c.new_inputs}
+    return changes
+
+
+def _indicator_changes(da: Mapping[str, Any], db: Mapping[str, Any], used_new: set[str]) -> list[RuleChange]:
+    """Indicators changed (other than in description), and added ones that no new or changed item reads."""
+    changes: list[RuleChange] = []
     inda, indb = da.get("indicators", {}), db.get("indicators", {})
     for name in indb:
         if name in inda and inda[name] != indb[name]:
@@ -228,7 +289,7 @@ def diff(a: RuleSet, b: RuleSet) -> list[RuleChange]:
             )
         elif name not in inda and name not in used_new:
             changes.append(RuleChange("added", "indicator", name))
-    return [c for c in changes if c.fields or c.action != "changed"]
+    return changes
 
 
 @dataclass(slots=True)

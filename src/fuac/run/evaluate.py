@@ -18,10 +18,11 @@ from ..errors import EvaluationError, InputError
 from ..kinds import VetoRule
 from ..kinds.base import Assessment, EntryError, Inputs, Outcome, Reason, Rule
 from ..language.expressions import DECIMAL_CONTEXT, Expression
+from ..language.models import Text
 from ..language.statuses import BLOCKED, BY_NAME, SETTLED
 from ..language.words import failure_words, fmt_points
 from ..plan.engine import get_engine
-from ..plan.loader import Plan, PreparedCondition, PreparedItem, RuleSet
+from ..plan.loader import Plan, PreparedCondition, PreparedItem, PreparedSection, RuleSet
 from .inputs import as_date, read_assessments, validate
 from .results import ConditionResult, Evaluation, ItemResult, PartResult, Problem, SectionResult
 
@@ -71,6 +72,7 @@ def evaluate_plan(
     assessments: Mapping[str, Any] | None = None,
     assessor: str | None = None,
 ) -> Evaluation:
+    """Score one unit against one plan (one tier) of ``ruleset``, in the order of this module's docstring."""
     indicators = ruleset.doc.indicators
     values, sources, problems = validate(indicators, data)
     invalid = {p.field for p in problems if p.severity == "error"}
@@ -84,68 +86,8 @@ def evaluate_plan(
 
     eligibility = [_condition(c, inputs, invalid, needed, veto=False) for c in plan.eligibility]
     vetoes = [_condition(c, inputs, invalid, needed, veto=True) for c in plan.vetoes]
-
-    items: list[ItemResult] = []
-    sections: list[SectionResult] = []
-    total: Decimal | None = ZERO if ruleset.kind == "points" else None
-    bonus_total = ZERO
-    with decimal.localcontext(DECIMAL_CONTEXT):
-        for sec in plan.sections:
-            sec_items = [_item(it, inputs, invalid, needed) for it in sec.items]
-            items.extend(sec_items)
-            sub: Decimal | None = None
-            floored = False
-            if sec.scoring == "points":
-                sub, bonus = ZERO, ZERO
-                for i in sec_items:
-                    if i.points is not None:
-                        if i.bonus:
-                            bonus += i.points
-                        else:
-                            sub += i.points
-                if sub < 0 and sec.floor_at_zero:
-                    sub, floored = ZERO, True
-                bonus_total += bonus
-                sub += bonus
-                assert total is not None
-                total += sub
-            sections.append(SectionResult(sec.id, sec.number, sec.title, sub, sec.max, sec_items, floored, sec.scoring))
-            for k in sec.veto_at:
-                it, res = sec.items[k], sec_items[k]
-                rule = it.rule
-                assert isinstance(rule, VetoRule)
-                vetoes.append(
-                    ConditionResult(
-                        it.id,
-                        rule.scope,
-                        None if res.status in BLOCKED else res.status == "vetoed",
-                        rule.params.label,
-                        res.why,
-                        it.clause,
-                        res.inputs,
-                        missing=sorted(it.reads - set(values)),
-                    )
-                )
-        cap = ruleset.meta.bonus_cap
-        if total is not None and cap is not None and bonus_total > cap:
-            total -= bonus_total - cap
-
-    by_name = needed.by_name() if problems or needed.blocked else {}
-    for p in problems:
-        p.rules = sorted(set(p.rules) | set(by_name.get(p.field, [])))
-    declared = {name: k for k, name in enumerate(indicators)}
-    # the fields missing, in the rule set's order of indicators (as a batch lists its errors)
-    for name, rules in sorted(by_name.items(), key=lambda kv: declared.get(kv[0], len(declared))):
-        if name not in values and name not in invalid:
-            problems.append(
-                Problem(
-                    name,
-                    "missing",
-                    f"{indicators[name].label.en}: no value given",
-                    f"{indicators[name].label.zh}：未提供数值",
-                    rules=sorted(set(rules)),
-                )
-            )
+    items, sections, total = _score_sections(ruleset, plan, inputs, invalid, needed, vetoes)
+    _name_rules(problems, needed, ruleset, values, invalid)
 
     eligible = _eligible(eligibility, vetoes)
     if problems:
@@ -154,14 +96,7 @@ def evaluate_plan(
     complete = all(i.status in SETTLED for i in items)
     grade = None
     if ruleset.doc.grades and total is not None and complete:
-        bands = sorted(ruleset.doc.grades, key=lambda g: g.min, reverse=True)
-        caps = {v.cap_tier for v in vetoes if v.holds and v.scope == "tier_cap" and v.cap_tier}
-        for k, g in enumerate(bands):
-            if total >= g.min:
-                # a triggered tier_cap veto lowers the grade to at most its cap_tier
-                capped = [bands.index(b) for b in bands if b.id in caps]
-                grade = bands[max([k, *capped])].label
-                break
+        grade = _grade(ruleset, total, vetoes)
     passed = None
     if ruleset.meta.pass_mark is not None and total is not None and complete:
         passed = total >= ruleset.meta.pass_mark
@@ -187,6 +122,102 @@ def evaluate_plan(
         chain=ruleset.chain,
         passed=passed,
     )
+
+
+def _score_sections(
+    ruleset: RuleSet, plan: Plan, inputs: Inputs, invalid: set[str], needed: _Needs, vetoes: list[ConditionResult]
+) -> tuple[list[ItemResult], list[SectionResult], Decimal | None]:
+    """Every section's items scored and subtotalled, the vetoes its items hold added to ``vetoes``: the items,
+    the sections and the total (bonus points capped; None for a checklist), in fuac's decimal context."""
+    items: list[ItemResult] = []
+    sections: list[SectionResult] = []
+    total: Decimal | None = ZERO if ruleset.kind == "points" else None
+    bonus_total = ZERO
+    with decimal.localcontext(DECIMAL_CONTEXT):
+        for sec in plan.sections:
+            sec_items = [_item(it, inputs, invalid, needed) for it in sec.items]
+            items.extend(sec_items)
+            sub: Decimal | None = None
+            floored = False
+            if sec.scoring == "points":
+                sub, bonus, floored = _subtotal(sec, sec_items)
+                bonus_total += bonus
+                assert total is not None
+                total += sub
+            sections.append(SectionResult(sec.id, sec.number, sec.title, sub, sec.max, sec_items, floored, sec.scoring))
+            for k in sec.veto_at:
+                vetoes.append(_item_veto(sec.items[k], sec_items[k], inputs.values))
+        cap = ruleset.meta.bonus_cap
+        if total is not None and cap is not None and bonus_total > cap:
+            total -= bonus_total - cap
+    return items, sections, total
+
+
+def _subtotal(sec: PreparedSection, sec_items: list[ItemResult]) -> tuple[Decimal, Decimal, bool]:
+    """A section's subtotal (its bonus points included, after the floor at zero), its bonus points, whether floored."""
+    sub, bonus = ZERO, ZERO
+    for i in sec_items:
+        if i.points is not None:
+            if i.bonus:
+                bonus += i.points
+            else:
+                sub += i.points
+    floored = False
+    if sub < 0 and sec.floor_at_zero:
+        sub, floored = ZERO, True
+    return sub + bonus, bonus, floored
+
+
+def _item_veto(it: PreparedItem, res: ItemResult, values: Mapping[str, Any]) -> ConditionResult:
+    """A veto item's result as a veto: triggered when the item is vetoed, undecided when it is blocked."""
+    rule = it.rule
+    assert isinstance(rule, VetoRule)
+    return ConditionResult(
+        it.id,
+        rule.scope,
+        None if res.status in BLOCKED else res.status == "vetoed",
+        rule.params.label,
+        res.why,
+        it.clause,
+        res.inputs,
+        missing=sorted(it.reads - set(values)),
+    )
+
+
+def _name_rules(
+    problems: list[Problem], needed: _Needs, ruleset: RuleSet, values: Mapping[str, Any], invalid: set[str]
+) -> None:
+    """Each problem given the rules that needed its field, and a problem added for each field missing that a
+    rule needed."""
+    indicators = ruleset.doc.indicators
+    by_name = needed.by_name() if problems or needed.blocked else {}
+    for p in problems:
+        p.rules = sorted(set(p.rules) | set(by_name.get(p.field, [])))
+    declared = {name: k for k, name in enumerate(indicators)}
+    # the fields missing, in the rule set's order of indicators (as a batch lists its errors)
+    for name, rules in sorted(by_name.items(), key=lambda kv: declared.get(kv[0], len(declared))):
+        if name not in values and name not in invalid:
+            problems.append(
+                Problem(
+                    name,
+                    "missing",
+                    f"{indicators[name].label.en}: no value given",
+                    f"{indicators[name].label.zh}：未提供数值",
+                    rules=sorted(set(rules)),
+                )
+            )
+
+
+def _grade(ruleset: RuleSet, total: Decimal, vetoes: list[ConditionResult]) -> Text | None:
+    """The grade of ``total``: the highest band it reaches, lowered by a triggered tier_cap veto."""
+    bands = sorted(ruleset.doc.grades, key=lambda g: g.min, reverse=True)
+    caps = {v.cap_tier for v in vetoes if v.holds and v.scope == "tier_cap" and v.cap_tier}
+    for k, g in enumerate(bands):
+        if total >= g.min:
+            # a triggered tier_cap veto lowers the grade to at most its cap_tier
+            capped = [bands.index(b) for b in bands if b.id in caps]
+            return bands[max([k, *capped])].label
+    return None
 
 
 class _Needs:
@@ -333,47 +364,67 @@ def _result(it: PreparedItem, o: Outcome, read: dict[str, Any]) -> ItemResult:
 
 
 def _item(it: PreparedItem, inputs: Inputs, invalid: set[str], needed: _Needs) -> ItemResult:
-    values = inputs.values
-    read = _read_of(it.read_order, values)
-    if it.applies is not None:
-        applies = _guard(it, it.applies, inputs, invalid, needed)
-        if isinstance(applies, Outcome):
-            return _result(it, applies, read)
-        if not applies:
-            src = it.applies.source
-            return _result(
-                it,
-                Outcome(
-                    None,
-                    "not_applicable",
-                    f"本项不适用于该单位（{src} 不成立），不计分，也不计入满分。",
-                    f"not applicable to this unit ({src} does not hold): no points, and not in the maximum.",
-                ),
-                read,
-            )
-    if it.void is not None:
-        voided = _guard(it, it.void, inputs, invalid, needed)
-        if isinstance(voided, Outcome):
-            return _result(it, voided, read)
-        if voided:
-            labels = [inputs_label(n, inputs) for n in sorted(it.void.names) if n in inputs.labels]
-            why_zh = "、".join(lab.zh for lab in labels) or it.void.source
-            why_en = ", ".join(lab.en for lab in labels) or it.void.source
-            rule_zh = f"（{it.void_clause}）" if it.void_clause else ""
-            return _result(
-                it,
-                Outcome(
-                    ZERO if it.max is not None else None,
-                    "voided",
-                    f"本项作废：{why_zh}{rule_zh}，不论其他情况均记0分。",
-                    f"item voided: {why_en}; it gets no points, whatever else it meets.",
-                    met=False,
-                ),
-                read,
-            )
+    """One item scored: by its guards when they decide it, else by its rule or its parts."""
+    read = _read_of(it.read_order, inputs.values)
+    if it.applies is not None or it.void is not None:
+        guarded = _guarded(it, inputs, invalid, needed)
+        if guarded is not None:
+            return _result(it, guarded, read)
     if it.parts is None:
         assert it.rule is not None
         return _result(it, _run(it.id, it.rule, inputs, invalid, needed), read)
+    return _item_of_parts(it, inputs, invalid, needed, read)
+
+
+def _guarded(it: PreparedItem, inputs: Inputs, invalid: set[str], needed: _Needs) -> Outcome | None:
+    """What an item's guards make of it (not applicable, voided, or why they cannot be told); None to score it."""
+    if it.applies is not None:
+        applies = _guard(it, it.applies, inputs, invalid, needed)
+        if isinstance(applies, Outcome):
+            return applies
+        if not applies:
+            return _not_applicable(it.applies)
+    if it.void is not None:
+        voided = _guard(it, it.void, inputs, invalid, needed)
+        if isinstance(voided, Outcome):
+            return voided
+        if voided:
+            return _voided(it, it.void, inputs)
+    return None
+
+
+def _not_applicable(applies: Expression) -> Outcome:
+    """The outcome of an item whose applies_when does not hold."""
+    src = applies.source
+    return Outcome(
+        None,
+        "not_applicable",
+        f"本项不适用于该单位（{src} 不成立），不计分，也不计入满分。",
+        f"not applicable to this unit ({src} does not hold): no points, and not in the maximum.",
+    )
+
+
+def _voided(it: PreparedItem, void: Expression, inputs: Inputs) -> Outcome:
+    """The outcome of an item whose void_when holds, naming what voided it."""
+    labels = [inputs_label(n, inputs) for n in sorted(void.names) if n in inputs.labels]
+    why_zh = "、".join(lab.zh for lab in labels) or void.source
+    why_en = ", ".join(lab.en for lab in labels) or void.source
+    rule_zh = f"（{it.void_clause}）" if it.void_clause else ""
+    return Outcome(
+        ZERO if it.max is not None else None,
+        "voided",
+        f"本项作废：{why_zh}{rule_zh}，不论其他情况均记0分。",
+        f"item voided: {why_en}; it gets no points, whatever else it meets.",
+        met=False,
+    )
+
+
+def _item_of_parts(
+    it: PreparedItem, inputs: Inputs, invalid: set[str], needed: _Needs, read: dict[str, Any]
+) -> ItemResult:
+    """An item of parts: each part scored; the item's status the worst of theirs, its points their sum."""
+    assert it.parts is not None
+    values = inputs.values
     parts: list[PartResult] = []
     status, rank = "scored", -1  # the worst status of the parts (the first of equal ones)
     points: Decimal | None = ZERO
@@ -463,8 +514,6 @@ def _say_parts(parts: list[PartResult], points: Decimal | None, top: Decimal | N
 
 def inputs_label(name: str, inputs: Inputs) -> Any:
     """The label of an indicator (for reasons); the name itself when there is none."""
-    from ..language.models import Text
-
     lab = inputs.labels.get(name)
     return lab if lab is not None else Text(zh=name, en=name)
 

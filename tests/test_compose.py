@@ -62,7 +62,7 @@ def test_overlay_changes_a_threshold_and_keeps_the_rest(tmp_path: Path) -> None:
     assert [link["id"] for link in rs.chain] == ["mini", "mini-local"]
     assert rs.meta.title.zh == "迷你评分表"  # inherited
     # mmr 16.5: ≤ 16.5 met in the base (2 points), not ≤ 15 in the overlay (0): 20 → 18
-    assert fuac.evaluate("tests/data/mini.toml", FULL, on=JUNE_2023).total == 20
+    assert fuac.evaluate(MINI, FULL, on=JUNE_2023).total == 20
     ev = fuac.evaluate(rs, FULL, on=JUNE_2023)
     assert ev.total == 18 and ev.item("6").points == 0
     chain = ev.to_dict()["ruleset"]["chain"]

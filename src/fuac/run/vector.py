@@ -41,7 +41,7 @@ from ..language.comparators import BY_NODE, COMPARATORS
 from ..language.expressions import DECIMAL_CONTEXT, OPERATORS, Expression
 from ..language.models import Indicator
 from ..language.statuses import STATUSES, TABLE
-from ..plan.loader import Plan, PreparedCondition, PreparedItem, RuleSet
+from ..plan.loader import Plan, PreparedCondition, PreparedItem, PreparedSection, RuleSet
 
 #: status codes: the index in :data:`fuac.language.statuses.STATUSES`
 S_SCORED, S_VOIDED, S_VETOED, S_MISSING, S_INVALID, S_NA, S_AWAITING = (STATUSES.index(s) for s in (
@@ -308,6 +308,22 @@ def _arith(op: type, left: Node, right: Node) -> Node:
                          + " is not compiled")
 
 
+def _unary(op: ast.unaryop, inner: Node) -> Node:
+    """A unary operator (``not``, ``-``, ``+``) on a compiled operand."""
+    if inner.const:
+        return _fold(OPERATORS[type(op)], inner.value)
+    if isinstance(op, ast.Not):
+        t = _truth(inner)
+        return Node("bool", fn=lambda env: (np.logical_not(t(env)), 1))
+    if inner.kind == "str":
+        raise Unvectorizable("sign of a text")
+    kind = "int" if inner.kind == "bool" else inner.kind
+    f = _numeric(inner)
+    if isinstance(op, ast.USub):
+        return Node(kind, inner.scale, lambda env: (lambda ab: (-ab[0], ab[1]))(f(env)))
+    return Node(kind, inner.scale, f)
+
+
 def _constant_fn(v: Any) -> Callable[[Env], tuple[Any, int]]:
     return lambda env: (v, 1)
 
@@ -388,66 +404,22 @@ class ExprCompiler:
         return _truth(self.node(n))
 
     def node(self, n: ast.AST) -> Node:
+        """The compiled node of the expression tree ``n``."""
         if isinstance(n, ast.Constant):
             return _const(n.value)
         if isinstance(n, ast.Name):
-            if n.id in self.kinds:
-                kind, scale, choices = self.kinds[n.id]
-                name = n.id
-
-                def col(env: Env) -> tuple[Any, int]:
-                    c = env.cols[name]
-                    return c.values, c.bound
-                return Node(kind, scale, col, choices=choices)
-            if n.id in self.params:
-                return _const(self.params[n.id])
-            raise Unvectorizable(f"name {n.id!r} has no value")
+            return self._name(n.id)
         if isinstance(n, ast.BinOp):
             left, right = self.node(n.left), self.node(n.right)
             if isinstance(n.op, ast.Pow):
                 return self._power(left, n.right)
             return _arith(type(n.op), left, right)
         if isinstance(n, ast.UnaryOp):
-            inner = self.node(n.operand)
-            if inner.const:
-                return _fold(OPERATORS[type(n.op)], inner.value)
-            if isinstance(n.op, ast.Not):
-                t = _truth(inner)
-                return Node("bool", fn=lambda env: (np.logical_not(t(env)), 1))
-            if inner.kind == "str":
-                raise Unvectorizable("sign of a text")
-            kind = "int" if inner.kind == "bool" else inner.kind
-            f = _numeric(inner)
-            if isinstance(n.op, ast.USub):
-                return Node(kind, inner.scale, lambda env: (lambda ab: (-ab[0], ab[1]))(f(env)))
-            return Node(kind, inner.scale, f)
+            return _unary(n.op, self.node(n.operand))
         if isinstance(n, ast.Compare):
-            left = self.node(n.left)
-            nodes = [left] + [self.node(c) for c in n.comparators]
-            tests = [compare(type(o), nodes[i], nodes[i + 1]) for i, o in enumerate(n.ops)]
-            if len(tests) == 1:
-                return tests[0]
-            fs = [_truth(t) for t in tests]
-
-            def chain(env: Env) -> tuple[Any, int]:
-                out = fs[0](env)
-                for f in fs[1:]:
-                    out = out & f(env)
-                return out, 1
-            if all(t.const for t in tests):
-                return _const(all(bool(t.value) for t in tests))
-            return Node("bool", fn=chain)
+            return self._compare(n)
         if isinstance(n, ast.BoolOp):
-            values = [self.node(v) for v in n.values]
-            out = values[-1]
-            for v in reversed(values[:-1]):
-                t = _truth(v)
-                if v.const:
-                    keep = bool(v.value) if isinstance(n.op, ast.Or) else not bool(v.value)
-                    out = v if keep else out
-                    continue
-                out = _select(t, v, out) if isinstance(n.op, ast.Or) else _select(t, out, v)
-            return out
+            return self._boolop(n)
         if isinstance(n, ast.IfExp):
             test = self.node(n.test)
             body, orelse = self.node(n.body), self.node(n.orelse)
@@ -458,6 +430,50 @@ class ExprCompiler:
             return self._call(n)
         # unreachable today (the language admits no other node); a node added to it later is handed back
         raise Unvectorizable(f"{type(n).__name__} is not compiled")
+
+    def _name(self, name: str) -> Node:
+        """A bare name: an indicator's column, or a parameter's value."""
+        if name in self.kinds:
+            kind, scale, choices = self.kinds[name]
+
+            def col(env: Env) -> tuple[Any, int]:
+                c = env.cols[name]
+                return c.values, c.bound
+            return Node(kind, scale, col, choices=choices)
+        if name in self.params:
+            return _const(self.params[name])
+        raise Unvectorizable(f"name {name!r} has no value")
+
+    def _compare(self, n: ast.Compare) -> Node:
+        """A comparison, chained ones (``a < b <= c``) as every link holding."""
+        left = self.node(n.left)
+        nodes = [left] + [self.node(c) for c in n.comparators]
+        tests = [compare(type(o), nodes[i], nodes[i + 1]) for i, o in enumerate(n.ops)]
+        if len(tests) == 1:
+            return tests[0]
+        fs = [_truth(t) for t in tests]
+
+        def chain(env: Env) -> tuple[Any, int]:
+            out = fs[0](env)
+            for f in fs[1:]:
+                out = out & f(env)
+            return out, 1
+        if all(t.const for t in tests):
+            return _const(all(bool(t.value) for t in tests))
+        return Node("bool", fn=chain)
+
+    def _boolop(self, n: ast.BoolOp) -> Node:
+        """A boolean operator (``and``, ``or``) as a value: the operand that decides, as Python picks it."""
+        values = [self.node(v) for v in n.values]
+        out = values[-1]
+        for v in reversed(values[:-1]):
+            t = _truth(v)
+            if v.const:
+                keep = bool(v.value) if isinstance(n.op, ast.Or) else not bool(v.value)
+                out = v if keep else out
+                continue
+            out = _select(t, v, out) if isinstance(n.op, ast.Or) else _select(t, out, v)
+        return out
 
     def _power(self, base: Node, exp_node: ast.AST) -> Node:
         # an exponent is a whole-number literal from 0 to 4 (checked at load)
@@ -626,6 +642,123 @@ def allocate(n: int, n_items: int, n_secs: int, n_conds: int, dtype: Any = np.in
     }
 
 
+# ---------------------------------------------------------------------------
+# items
+
+
+@dataclass(slots=True)
+class _Tally:
+    """What a chunk's rows gather over their items."""
+
+    incomplete: np.ndarray  # bool: an item's status leaves the evaluation incomplete
+    worst: np.ndarray  # int8: the highest status rank of the row's items
+    met_count: np.ndarray  # int32: how many counted items are met
+
+    def add_status(self, status: Any) -> None:
+        """Fold one item's status (codes, or one code for every row) into ``incomplete`` and ``worst``."""
+        if np.ndim(status):
+            if status.any():  # most rows of most items are simply scored
+                self.incomplete |= INCOMPLETE[status]
+                np.maximum(self.worst, STATUS_RANK[status], out=self.worst)
+        else:
+            if INCOMPLETE[status]:
+                self.incomplete[:] = True
+            np.maximum(self.worst, STATUS_RANK[status], out=self.worst)
+
+
+@dataclass(slots=True)
+class _ItemRows:
+    """An item's columns as they are built: points (None: gives none) with their null mask, status, met."""
+
+    pts: np.ndarray | None
+    null: np.ndarray | None
+    status: Any  # int8 codes, or one code for every row
+    met: Any  # int8 -1 None, 0, 1 (an array, or one value for every row)
+
+    def mark(self, mask: np.ndarray, code: int, met: int) -> None:
+        """Rows of ``mask`` take status ``code`` and met ``met``."""
+        self.status = np.where(mask, np.int8(code), self.status).astype(np.int8, copy=False)
+        self.met = np.where(mask, np.int8(met), self.met).astype(np.int8, copy=False)
+
+    def block(self, masks: tuple[tuple[np.ndarray | None, int], ...], n: int, give_points: bool) -> None:
+        """Mark blocked rows, mask by mask: its status code, met None, points None (an item without points
+        gets points, None on every row, when ``give_points``)."""
+        for mask, code in masks:
+            if mask is None or not mask.any():
+                continue
+            if self.pts is not None:
+                self.null = mask if self.null is None else (self.null | mask)
+            elif give_points:
+                self.pts, self.null = np.zeros(n, np.int64), np.ones(n, bool)
+            self.mark(mask, code, -1)
+
+
+def _sum_parts(outs: list[RuleOut], it: PreparedItem, n: int) -> _ItemRows:
+    """Sum an item's parts: the status of the first part with the highest rank, the points added up,
+    met when every part is."""
+    pts, null = _parts_points(outs, it, n)
+    return _ItemRows(pts, null, _parts_status(outs, n), _parts_met(outs, n))
+
+
+def _parts_status(outs: list[RuleOut], n: int) -> Any:
+    """The parts' status: the first part's with the highest rank."""
+    if all(np.ndim(ro.status) == 0 for ro in outs):
+        ranks = [int(STATUS_RANK[ro.status]) for ro in outs]
+        return outs[ranks.index(max(ranks))].status
+    best = np.full(n, -1, np.int8)
+    status = np.zeros(n, np.int8)
+    for ro in outs:
+        rank = STATUS_RANK[ro.status] if np.ndim(ro.status) else np.int8(STATUS_RANK[ro.status])
+        better = rank > best
+        status = np.where(better, ro.status, status)
+        best = np.maximum(best, rank)
+    return status.astype(np.int8, copy=False)
+
+
+def _parts_points(outs: list[RuleOut], it: PreparedItem, n: int) -> tuple[np.ndarray, np.ndarray | None]:
+    """The parts' points added up (a part without points counts nothing), and where they are None."""
+    pts = None
+    anyscored: np.ndarray | None = None
+    all_given = True
+    for ro in outs:
+        if ro.points is None:
+            continue
+        v = ro.points if ro.null is None else np.where(ro.null, 0, ro.points)
+        pts = v if pts is None else pts + v
+        if ro.null is None:
+            anyscored = np.ones(n, bool)
+        else:
+            all_given = False
+            anyscored = ~ro.null if anyscored is None else (anyscored | ~ro.null)
+    null: np.ndarray | None
+    if it.max is not None:
+        # an item with a maximum has parts that give points (the loader checks the maximum against them)
+        assert pts is not None
+        null = None
+    elif pts is None:
+        null = np.ones(n, bool)
+        pts = np.zeros(n, np.int64)
+    else:
+        assert anyscored is not None
+        null = None if all_given or anyscored.all() else ~anyscored
+    if it.floor_item:  # rows whose points are null hold 0 here
+        pts = np.maximum(pts, 0)
+    return pts, null
+
+
+def _parts_met(outs: list[RuleOut], n: int) -> Any:
+    """The parts' met: None (-1) if any part's is None, else whether all of them are met."""
+    if all(np.ndim(ro.met) == 0 for ro in outs):
+        mets = [int(ro.met) for ro in outs]
+        return -1 if -1 in mets else int(all(m == 1 for m in mets))
+    met_none = np.zeros(n, bool)
+    met_all = np.ones(n, bool)
+    for ro in outs:
+        met_none |= np.asarray(ro.met) == -1
+        met_all &= np.asarray(ro.met) == 1
+    return np.where(met_none, np.int8(-1), met_all.view(np.int8))
+
+
 class ColumnHelpers:
     """This module's helpers, as members of the :class:`Program` a rule kind's ``columns`` gets
     (``cols.to_scaled(…)``, ``cols.RuleOut(…)``, ``raise cols.Unvectorizable(…)``): the kinds sit
@@ -657,9 +790,35 @@ class Program(ColumnHelpers):
         self.indicators: dict[str, Indicator] = dict(ruleset.doc.indicators)
         self.labels = {n: ind.label for n, ind in self.indicators.items()}
         self.rule_scale = _ruleset_scale(ruleset, plan, params)
-        self.K = max(self.rule_scale, MIN_INPUT_SCALE)
-        if self.K > MAX_SCALE:
-            self.K = MAX_SCALE
+        self.K = min(max(self.rule_scale, MIN_INPUT_SCALE), MAX_SCALE)
+        self.kinds = self._kinds()
+        self.ec = ExprCompiler(self.kinds, params, ruleset.functions)
+        self.S: int | None = None
+        # layout
+        self.sections = plan.sections
+        self.items: list[PreparedItem] = [it for sec in plan.sections for it in sec.items]
+        self.item_index = {it.id: j for j, it in enumerate(self.items)}
+        self.conds = self._cond_specs()
+        self.grades = sorted(range(len(ruleset.doc.grades)), key=lambda g: ruleset.doc.grades[g].min, reverse=True)
+        # first pass: the scale of each rule's points; then the common scale S; then compile at S
+        self.fallback: dict[str, str] = {}
+        self.S = self._points_scale()
+        self.rules: dict[str, Callable[[Env], RuleOut] | None] = {}
+        self.voids: dict[str, Callable[[Env], Any] | None] = {}
+        self.applies: dict[str, Callable[[Env], Any] | None] = {}
+        self.cond_fns: dict[str, Callable[[Env], Any] | None] = {}
+        self.whole_row: dict[str, str] = {}  # rule keys that need the whole row through the single path
+        for it in self.items:
+            self._compile_item(it)
+        for c in self.conds:
+            if c.pc is not None:
+                self._compile_condition(c.id, c.pc)
+        self.points_dtype = self._points_dtype()
+        self.null = int(np.iinfo(self.points_dtype).min)
+
+    # -- layout
+    def _kinds(self) -> dict[str, tuple[str, int, tuple[str, ...] | None]]:
+        """Each indicator's (kind, scale, choices) as a column: booleans, choices as codes, numbers scaled."""
         kinds: dict[str, tuple[str, int, tuple[str, ...] | None]] = {}
         for name, ind in self.indicators.items():
             if ind.type == "boolean":
@@ -668,25 +827,24 @@ class Program(ColumnHelpers):
                 kinds[name] = ("str", 0, tuple(ind.choices or ()))
             else:
                 kinds[name] = ("dec", 0 if ind.type == "integer" else self.K, None)
-        self.kinds = kinds
-        self.ec = ExprCompiler(kinds, params, ruleset.functions)
-        self.S: int | None = None
-        # layout
-        self.sections = plan.sections
-        self.items: list[PreparedItem] = [it for sec in plan.sections for it in sec.items]
-        self.item_index = {it.id: j for j, it in enumerate(self.items)}
-        self.conds: list[CondSpec] = []
-        for pc in plan.eligibility:
-            self.conds.append(CondSpec(pc.cond.id, pc.cond.scope or "eligibility", "eligibility", pc))
-        for pc in plan.vetoes:
+        return kinds
+
+    def _cond_specs(self) -> list[CondSpec]:
+        """The conditions' columns: eligibility conditions, then vetoes, then veto items."""
+        conds: list[CondSpec] = []
+        for pc in self.plan.eligibility:
+            conds.append(CondSpec(pc.cond.id, pc.cond.scope or "eligibility", "eligibility", pc))
+        for pc in self.plan.vetoes:
             assert pc.cond.scope is not None  # a veto always names its scope: the loader requires one
-            self.conds.append(CondSpec(pc.cond.id, pc.cond.scope, "veto", pc))
+            conds.append(CondSpec(pc.cond.id, pc.cond.scope, "veto", pc))
         for j, it in enumerate(self.items):
             if it.is_veto:
-                self.conds.append(CondSpec(it.id, it.rule.scope, "veto", None, j))  # type: ignore[union-attr]
-        self.grades = sorted(range(len(ruleset.doc.grades)), key=lambda g: ruleset.doc.grades[g].min, reverse=True)
-        # first pass: the scale of each rule's points; then the common scale S; then compile at S
-        self.fallback: dict[str, str] = {}
+                conds.append(CondSpec(it.id, it.rule.scope, "veto", None, j))  # type: ignore[union-attr]
+        return conds
+
+    def _points_scale(self) -> int:
+        """The common scale S of the points: the most decimals of the rule set, of any rule's points, item
+        maximum, grade minimum, bonus cap or precision."""
         scales = [self.rule_scale]
         for it in self.items:
             if it.max is not None:
@@ -696,56 +854,48 @@ class Program(ColumnHelpers):
                     scales.append(self._compile_rule(rule)[1])
                 except Unvectorizable:
                     pass
-        for g in ruleset.doc.grades:
-            scales.append(decimals(g.min))
-        if ruleset.meta.bonus_cap is not None:
-            scales.append(decimals(ruleset.meta.bonus_cap))
-        if ruleset.meta.precision is not None:
-            scales.append(decimals(ruleset.meta.precision))
-        self.S = min(max(scales), MAX_SCALE)
-        self.rules: dict[str, Callable[[Env], RuleOut] | None] = {}
-        self.voids: dict[str, Callable[[Env], Any] | None] = {}
-        self.applies: dict[str, Callable[[Env], Any] | None] = {}
-        self.cond_fns: dict[str, Callable[[Env], Any] | None] = {}
-        self.whole_row: dict[str, str] = {}  # rule keys that need the whole row through the single path
-        for it in self.items:
-            for key, rule in it.rules:
-                if rule.entry is not None and rule.entry.form == "value":
-                    self.rules[key] = None
-                    self.whole_row[key] = f"assessed rule kind {rule.kind!r}"
-                    continue
-                try:
-                    self.rules[key] = self._compile_rule(rule)[0]
-                except Unvectorizable as exc:
-                    self.rules[key] = None
-                    self.fallback[key] = str(exc)
-            if it.void is not None:
-                try:
-                    self.voids[it.id] = self.ec.truth(it.void)
-                except Unvectorizable as exc:
-                    self.voids[it.id] = None
-                    self.fallback[f"{it.id} (void_when)"] = str(exc)
-            applies = getattr(it, "applies", None)
-            if applies is not None:
-                try:
-                    self.applies[it.id] = self.ec.truth(applies)
-                except Unvectorizable as exc:
-                    self.applies[it.id] = None
-                    self.fallback[f"{it.id} (applies_when)"] = str(exc)
-        for c in self.conds:
-            if c.pc is None:
-                continue
-            if c.pc.expr is None:
-                self.cond_fns[c.id] = None
-                self.fallback[c.id] = "a plugin veto check"
-                continue
-            try:
-                self.cond_fns[c.id] = self.ec.truth(c.pc.expr)
-            except Unvectorizable as exc:
-                self.cond_fns[c.id] = None
-                self.fallback[c.id] = str(exc)
-        self.points_dtype = self._points_dtype()
-        self.null = int(np.iinfo(self.points_dtype).min)
+        scales += [decimals(g.min) for g in self.ruleset.doc.grades]
+        meta = self.ruleset.meta
+        scales += [decimals(v) for v in (meta.bonus_cap, meta.precision) if v is not None]
+        return min(max(scales), MAX_SCALE)
+
+    # -- compiling at S; what is not compiled is noted in ``fallback`` (or ``whole_row``) with why
+    def _compile_item(self, it: PreparedItem) -> None:
+        """Compile an item's rules, its void_when and its applies_when."""
+        for key, rule in it.rules:
+            self.rules[key] = self._compiled_rule(key, rule)
+        if it.void is not None:
+            self.voids[it.id] = self._compiled_truth(it.void, f"{it.id} (void_when)")
+        applies = getattr(it, "applies", None)
+        if applies is not None:
+            self.applies[it.id] = self._compiled_truth(applies, f"{it.id} (applies_when)")
+
+    def _compiled_rule(self, key: str, rule: Rule) -> Callable[[Env], RuleOut] | None:
+        """A rule's column form, or None (it runs through the single-unit path)."""
+        if rule.entry is not None and rule.entry.form == "value":
+            self.whole_row[key] = f"assessed rule kind {rule.kind!r}"
+            return None
+        try:
+            return self._compile_rule(rule)[0]
+        except Unvectorizable as exc:
+            self.fallback[key] = str(exc)
+            return None
+
+    def _compiled_truth(self, expr: Expression, key: str) -> Callable[[Env], Any] | None:
+        """Whether ``expr`` holds, compiled, or None (it runs through the single-unit path)."""
+        try:
+            return self.ec.truth(expr)
+        except Unvectorizable as exc:
+            self.fallback[key] = str(exc)
+            return None
+
+    def _compile_condition(self, cid: str, pc: PreparedCondition) -> None:
+        """Compile an eligibility condition or a veto (a plugin veto check is not compiled)."""
+        if pc.expr is None:
+            self.cond_fns[cid] = None
+            self.fallback[cid] = "a plugin veto check"
+        else:
+            self.cond_fns[cid] = self._compiled_truth(pc.expr, cid)
 
     # -- reporting
     def report(self, runtime: Mapping[str, tuple[int, str]] | None = None) -> dict[str, Any]:
@@ -937,8 +1087,7 @@ class Program(ColumnHelpers):
                 if b is None:
                     return np.int64
                 lo, hi = lo + b[0], hi + b[1]
-            if it.void is not None:
-                lo, hi = min(lo, Decimal(0)), max(hi, Decimal(0))
+            # a voided item's 0 is within these bounds, which take in 0 whatever the rules give
             total_lo, total_hi = total_lo + min(lo, Decimal(0)), total_hi + max(hi, Decimal(0))
         limit = Decimal(2**31 - 2).scaleb(-S)
         return np.int32 if max(abs(total_lo), abs(total_hi)) < limit else np.int64
@@ -946,25 +1095,16 @@ class Program(ColumnHelpers):
     def _conditions(self, env: Env, full: np.ndarray, out: Out) -> None:
         """The eligibility and veto conditions (not the veto items) into ``out.cond``: 1 holds, 0 does
         not, -1 cannot be told (an input missing or invalid, or a check that failed, marked in ``out.failed``)."""
-        n = env.n
         for ci, c in enumerate(self.conds):
             if c.pc is None:
                 continue
             pc = c.pc
-            miss, bad = env.blocked(pc.reads)
-            fn = self.cond_fns.get(c.id)
-            failed = None
-            if fn is not None:
-                h = _full(fn(env), n, bool)
+            if pc.expr is not None:
+                test, names = partial(_eval_on, expr=pc.expr), pc.reads
             else:
-                todo = _unblocked(full, miss, bad)
-                if pc.expr is not None:
-                    expr = pc.expr
-                    h, failed = self._truth_rows(env, todo, partial(_eval_on, expr=expr), pc.reads, False)
-                else:
-                    check = pc.check
-                    assert check is not None
-                    h, failed = self._truth_rows(env, todo, partial(_check_on, check=check), None, False)
+                assert pc.check is not None
+                test, names = partial(_check_on, check=pc.check), None
+            h, failed, miss, bad = self._guard(env, full, self.cond_fns.get(c.id), pc.reads, test, names, False)
             holds = h.astype(np.int8)
             if failed is not None and failed.any():
                 holds[failed] = -1
@@ -974,78 +1114,113 @@ class Program(ColumnHelpers):
                     holds[m] = -1
             out.cond[ci] = holds
 
+    def _guard(self, env: Env, full: np.ndarray, fn: Callable[[Env], Any] | None, reads: frozenset[str],
+               test: Callable[[Inputs], Any], names: Any, context: bool
+               ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None, np.ndarray | None]:
+        """(holds, failed, missing, invalid) of a condition over ``reads``: compiled (``fn``; failed None), else
+        ``test`` row by row on the rows not blocked (see :meth:`_truth_rows`)."""
+        miss, bad = env.blocked(reads)
+        if fn is not None:
+            return _full(fn(env), env.n, bool), None, miss, bad
+        holds, failed = self._truth_rows(env, _unblocked(full, miss, bad), test, names, context)
+        return holds, failed, miss, bad
+
     def run(self, env: Env, full: np.ndarray, out: Out | None = None) -> Out:
         """Score a chunk into ``out``. ``full`` marks rows left to the single-unit path; more may be added."""
         n = env.n
-        S = self.S or 0
         if out is None:
             out = self.new_out(n)
-        rs = self.ruleset
         self._conditions(env, full, out)
-        # items
-        total = np.zeros(n, np.int64) if rs.kind == "points" else None
+        tally = _Tally(np.zeros(n, bool), np.zeros(n, np.int8), np.zeros(n, np.int32))
+        total = self._score_sections(env, full, out, tally)
+        self._item_vetoes(out)
+        self._eligibility(out)
+        if total is not None:
+            out.total[...] = total
+            if self.grades:
+                out.grade[...] = self._grade(out, total, tally.incomplete)
+            pm = self.ruleset.meta.pass_mark
+            if pm is not None:
+                out.passed[...] = np.where(tally.incomplete, np.int8(-1),
+                                           (total >= to_scaled(pm, self.S or 0)).view(np.int8))
+        else:
+            out.total[...] = self.null
+        out.complete[...] = ~tally.incomplete
+        out.met_count[...] = tally.met_count
+        out.worst = tally.worst
+        return out
+
+    def _score_sections(self, env: Env, full: np.ndarray, out: Out, tally: _Tally) -> np.ndarray | None:
+        """Every item and section into ``out``; the total, bonus points capped (None: no total)."""
+        n = env.n
+        total = np.zeros(n, np.int64) if self.ruleset.kind == "points" else None
         bonus_total = np.zeros(n, np.int64) if any(it.bonus for it in self.items) else None
-        any_missing = np.zeros(n, bool)
-        incomplete = np.zeros(n, bool)
-        worst = np.zeros(n, np.int8)
-        met_count = np.zeros(n, np.int32)
         j = 0
         for si, sec in enumerate(self.sections):
-            sub = np.zeros(n, np.int64) if sec.scoring == "points" else None
-            bonus = None
-            for it in sec.items:
-                pts, null, status, met = self._item(env, it, full)
-                if pts is None:
-                    out.pts[j] = self.null
-                elif null is None:
-                    out.pts[j] = pts
-                else:
-                    out.pts[j] = np.where(null, self.null, pts)
-                out.status[j] = status
-                out.met[j] = met
-                if np.ndim(status):
-                    if status.any():  # most rows of most items are simply scored
-                        any_missing |= status == S_MISSING
-                        incomplete |= INCOMPLETE[status]
-                        np.maximum(worst, STATUS_RANK[status], out=worst)
-                else:
-                    if status == S_MISSING:
-                        any_missing[:] = True
-                    if INCOMPLETE[status]:
-                        incomplete[:] = True
-                    np.maximum(worst, STATUS_RANK[status], out=worst)
-                if it.counts:
-                    met_count += (out.met[j] == 1)
-                if sub is not None and pts is not None:
-                    v = pts if null is None else np.where(null, 0, pts)
-                    if it.bonus:
-                        bonus = v.copy() if bonus is None else bonus + v
-                    else:
-                        sub += v
-                j += 1
-            if sub is not None:
-                if sec.floor_at_zero:
-                    np.maximum(sub, 0, out=sub)
-                if bonus is not None:
-                    assert bonus_total is not None
-                    bonus_total += bonus
-                    sub += bonus
-                assert total is not None
-                total += sub
-                out.sec[si] = sub
-            else:
+            sub, bonus = self._score_section(env, sec, j, full, out, tally)
+            j += len(sec.items)
+            if sub is None:
                 out.sec[si] = self.null
-        cap = rs.meta.bonus_cap
+                continue
+            if sec.floor_at_zero:
+                np.maximum(sub, 0, out=sub)
+            if bonus is not None:
+                assert bonus_total is not None
+                bonus_total += bonus
+                sub += bonus
+            assert total is not None
+            total += sub
+            out.sec[si] = sub
+        cap = self.ruleset.meta.bonus_cap
         if total is not None and cap is not None and bonus_total is not None:
-            cap_s = to_scaled(cap, S)
+            cap_s = to_scaled(cap, self.S or 0)
             total = total - np.maximum(bonus_total - cap_s, 0)
-        # item vetoes
+        return total
+
+    def _score_section(self, env: Env, sec: PreparedSection, j: int, full: np.ndarray, out: Out,
+                      tally: _Tally) -> tuple[np.ndarray | None, np.ndarray | None]:
+        """A section's items (the first at ``j``) into ``out``; its points and its bonus points (None: none)."""
+        sub = np.zeros(env.n, np.int64) if sec.scoring == "points" else None
+        bonus = None
+        for it in sec.items:
+            pts, null = self._store_item(env, it, j, full, out, tally)
+            if sub is not None and pts is not None:
+                v = pts if null is None else np.where(null, 0, pts)
+                if it.bonus:
+                    bonus = v.copy() if bonus is None else bonus + v
+                else:
+                    sub += v
+            j += 1
+        return sub, bonus
+
+    def _store_item(self, env: Env, it: PreparedItem, j: int, full: np.ndarray, out: Out,
+                   tally: _Tally) -> tuple[np.ndarray | None, np.ndarray | None]:
+        """Item ``j`` into ``out`` and the rows' tally; its points and null mask (see :meth:`_item`)."""
+        pts, null, status, met = self._item(env, it, full)
+        if pts is None:
+            out.pts[j] = self.null
+        elif null is None:
+            out.pts[j] = pts
+        else:
+            out.pts[j] = np.where(null, self.null, pts)
+        out.status[j] = status
+        out.met[j] = met
+        tally.add_status(status)
+        if it.counts:
+            tally.met_count += (out.met[j] == 1)
+        return pts, null
+
+    def _item_vetoes(self, out: Out) -> None:
+        """The veto items' conditions from their statuses: 1 vetoed, -1 missing or invalid input, else 0."""
         for ci, c in enumerate(self.conds):
             if c.item is not None:
                 st = out.status[c.item]
                 out.cond[ci] = np.where((st == S_MISSING) | (st == S_INVALID), np.int8(-1),
                                         (st == S_VETOED).view(np.int8))
-        # eligibility, veto, grade, completeness
+
+    def _eligibility(self, out: Out) -> None:
+        """Whether each row is eligible (1, 0, -1 undecided) and whether it is vetoed, from the conditions."""
+        n = out.n
         elig_no = np.zeros(n, bool)
         undecided = np.zeros(n, bool)
         vetoed = np.zeros(n, bool)
@@ -1061,34 +1236,26 @@ class Program(ColumnHelpers):
                 vetoed |= h == 1
         out.eligible[...] = np.where(elig_no, np.int8(0), np.where(undecided, np.int8(-1), np.int8(1)))
         out.vetoed[...] = vetoed
-        if total is not None:
-            out.total[...] = total
-            if self.grades:
-                # the first band (by minimum, highest first) the total reaches, lowered to the
-                # cap of any triggered tier_cap veto; only when every item is scored
-                pos = np.full(n, -1, np.int64)
-                for k, g in enumerate(self.grades):
-                    gm = to_scaled(rs.doc.grades[g].min, S)
-                    pos = np.where((pos < 0) & (total >= gm), k, pos)
-                order = [rs.doc.grades[g].id for g in self.grades]
-                for ci, c in enumerate(self.conds):
-                    cap_tier = c.pc.cond.cap_tier if c.pc is not None else None
-                    if c.scope != "tier_cap" or not cap_tier:
-                        continue
-                    if cap_tier in order:
-                        capk = order.index(cap_tier)
-                        pos = np.where((pos >= 0) & (out.cond[ci] == 1), np.maximum(pos, capk), pos)
-                gidx = np.array([*self.grades, -1], dtype=np.int8)
-                out.grade[...] = np.where(incomplete, -1, gidx[pos])
-            pm = rs.meta.pass_mark
-            if pm is not None:
-                out.passed[...] = np.where(incomplete, np.int8(-1), (total >= to_scaled(pm, S)).view(np.int8))
-        else:
-            out.total[...] = self.null
-        out.complete[...] = ~incomplete
-        out.met_count[...] = met_count
-        out.worst = worst
-        return out
+
+    def _grade(self, out: Out, total: np.ndarray, incomplete: np.ndarray) -> np.ndarray:
+        """Each row's grade: the first band (by minimum, highest first) the total reaches, lowered to the
+        cap of any triggered tier_cap veto; only when every item is scored (else -1)."""
+        S = self.S or 0
+        grades = self.ruleset.doc.grades
+        pos = np.full(out.n, -1, np.int64)
+        for k, g in enumerate(self.grades):
+            gm = to_scaled(grades[g].min, S)
+            pos = np.where((pos < 0) & (total >= gm), k, pos)
+        order = [grades[g].id for g in self.grades]
+        for ci, c in enumerate(self.conds):
+            cap_tier = c.pc.cond.cap_tier if c.pc is not None else None
+            if c.scope != "tier_cap" or not cap_tier:
+                continue
+            if cap_tier in order:
+                capk = order.index(cap_tier)
+                pos = np.where((pos >= 0) & (out.cond[ci] == 1), np.maximum(pos, capk), pos)
+        gidx = np.array([*self.grades, -1], dtype=np.int8)
+        return np.where(incomplete, -1, gidx[pos])
 
     def row_status(self, out: Out, input_error: np.ndarray | None) -> np.ndarray:
         """One status per row: invalid_input, missing_input, awaiting_assessor or scored
@@ -1108,113 +1275,49 @@ class Program(ColumnHelpers):
     def _item(self, env: Env, it: PreparedItem, full: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None,
                                                                               Any, Any]:
         """(points or None, null mask or None, status, met) of an item; status and met may be scalars."""
-        n = env.n
         if it.parts is None:
             assert it.rule is not None
             ro = self._rule(env, it.id, it.rule, full)
-            pts, null, status, met = ro.points, ro.null, ro.status, ro.met
+            rows = _ItemRows(ro.points, ro.null, ro.status, ro.met)
         else:
-            outs = [self._rule(env, p.key, p.rule, full) for p in it.parts]
-            # status: the first part's with the highest rank
-            if all(np.ndim(ro.status) == 0 for ro in outs):
-                ranks = [int(STATUS_RANK[ro.status]) for ro in outs]
-                status = outs[ranks.index(max(ranks))].status
-            else:
-                best = np.full(n, -1, np.int8)
-                status = np.zeros(n, np.int8)
-                for ro in outs:
-                    rank = STATUS_RANK[ro.status] if np.ndim(ro.status) else np.int8(STATUS_RANK[ro.status])
-                    better = rank > best
-                    status = np.where(better, ro.status, status)
-                    best = np.maximum(best, rank)
-                status = status.astype(np.int8, copy=False)
-            # points: the parts' points added up (a part without points counts nothing)
-            scored = [ro for ro in outs if ro.points is not None]
-            pts = None
-            anyscored: np.ndarray | None = None
-            all_given = True
-            for ro in scored:
-                assert ro.points is not None
-                v = ro.points if ro.null is None else np.where(ro.null, 0, ro.points)
-                pts = v if pts is None else pts + v
-                if ro.null is None:
-                    anyscored = np.ones(n, bool)
-                else:
-                    all_given = False
-                    anyscored = ~ro.null if anyscored is None else (anyscored | ~ro.null)
-            if it.max is not None:
-                # an item with a maximum has parts that give points (the loader checks the maximum against them)
-                assert pts is not None
-                null = None
-            elif pts is None:
-                null = np.ones(n, bool)
-                pts = np.zeros(n, np.int64)
-            else:
-                assert anyscored is not None
-                null = None if all_given or anyscored.all() else ~anyscored
-            if it.floor_item:  # rows whose points are null hold 0 here
-                pts = np.maximum(pts, 0)
-            # met: None if any part's is None, else all of them
-            if all(np.ndim(ro.met) == 0 for ro in outs):
-                mets = [int(ro.met) for ro in outs]
-                met = -1 if -1 in mets else int(all(m == 1 for m in mets))
-            else:
-                met_none = np.zeros(n, bool)
-                met_all = np.ones(n, bool)
-                for ro in outs:
-                    met_none |= np.asarray(ro.met) == -1
-                    met_all &= np.asarray(ro.met) == 1
-                met = np.where(met_none, np.int8(-1), met_all.view(np.int8))
+            rows = _sum_parts([self._rule(env, p.key, p.rule, full) for p in it.parts], it, env.n)
         if it.void is not None:
-            miss, bad = env.blocked(it.void_reads)
-            fn = self.voids.get(it.id)
-            failed = None
-            if fn is not None:
-                voided = _full(fn(env), n, bool)
-            else:
-                todo = _unblocked(full, miss, bad)
-                expr = it.void
-                voided, failed = self._truth_rows(env, todo, lambda inp: inp.eval(expr), it.void_reads, True)
-            if voided.any():
-                if pts is None:
-                    pts = np.zeros(n, np.int64)
-                    null = np.ones(n, bool)
-                pts = np.where(voided, 0, pts)
-                if it.max is None:
-                    null = voided if null is None else (null | voided)
-                elif null is not None:
-                    null = null & ~voided
-                status = np.where(voided, np.int8(S_VOIDED), status).astype(np.int8, copy=False)
-                met = np.where(voided, np.int8(0), met).astype(np.int8, copy=False)
-            for mask, code in ((failed, S_INVALID), (miss, S_MISSING), (bad, S_INVALID)):
-                if mask is not None and mask.any():
-                    if pts is not None:
-                        null = mask if null is None else (null | mask)
-                    status = np.where(mask, np.int8(code), status).astype(np.int8, copy=False)
-                    met = np.where(mask, np.int8(-1), met).astype(np.int8, copy=False)
+            self._apply_void_when(env, it, it.void, full, rows)
         applies = getattr(it, "applies", None)
         if applies is not None:
-            # applies_when is checked first: where it does not hold, nothing else of the item counts
-            reads = frozenset(nm for nm in applies.names if nm in self.indicators)
-            miss, bad = env.blocked(reads)
-            fn = self.applies.get(it.id)
-            failed = None
-            if fn is not None:
-                holds = _full(fn(env), n, bool)
-            else:
-                todo = _unblocked(full, miss, bad)
-                holds, failed = self._truth_rows(env, todo, lambda inp: inp.eval(applies), reads, True)
-                if failed is not None:
-                    holds = holds | failed
-            for mask, code in ((~holds, S_NA), (failed, S_INVALID), (miss, S_MISSING), (bad, S_INVALID)):
-                if mask is not None and mask.any():
-                    if pts is None:
-                        pts, null = np.zeros(n, np.int64), np.ones(n, bool)
-                    else:
-                        null = mask if null is None else (null | mask)
-                    status = np.where(mask, np.int8(code), status).astype(np.int8, copy=False)
-                    met = np.where(mask, np.int8(-1), met).astype(np.int8, copy=False)
-        return pts, null, status, met
+            self._apply_applies_when(env, it, applies, full, rows)
+        return rows.pts, rows.null, rows.status, rows.met
+
+    def _apply_void_when(self, env: Env, it: PreparedItem, expr: Expression, full: np.ndarray,
+                         rows: _ItemRows) -> None:
+        """The item's void_when: voided rows score 0 (None without a maximum), voided and not met; rows where
+        it cannot be told, missing or invalid."""
+        n = env.n
+        voided, failed, miss, bad = self._guard(env, full, self.voids.get(it.id), it.void_reads,
+                                                partial(_eval_on, expr=expr), it.void_reads, True)
+        if voided.any():
+            if rows.pts is None:
+                rows.pts = np.zeros(n, np.int64)
+                rows.null = np.ones(n, bool)
+            rows.pts = np.where(voided, 0, rows.pts)
+            if it.max is None:
+                rows.null = voided if rows.null is None else (rows.null | voided)
+            elif rows.null is not None:
+                rows.null = rows.null & ~voided
+            rows.mark(voided, S_VOIDED, 0)
+        rows.block(((failed, S_INVALID), (miss, S_MISSING), (bad, S_INVALID)), n, False)
+
+    def _apply_applies_when(self, env: Env, it: PreparedItem, expr: Expression, full: np.ndarray,
+                            rows: _ItemRows) -> None:
+        """The item's applies_when: rows where it does not hold are not applicable; rows where it cannot
+        be told, missing or invalid."""
+        # applies_when is checked first: where it does not hold, nothing else of the item counts
+        reads = frozenset(nm for nm in expr.names if nm in self.indicators)
+        holds, failed, miss, bad = self._guard(env, full, self.applies.get(it.id), reads,
+                                               partial(_eval_on, expr=expr), reads, True)
+        if failed is not None:
+            holds = holds | failed
+        rows.block(((~holds, S_NA), (failed, S_INVALID), (miss, S_MISSING), (bad, S_INVALID)), env.n, True)
 
 
 def _ruleset_scale(ruleset: RuleSet, plan: Plan, params: Mapping[str, Any]) -> int:

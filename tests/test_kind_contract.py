@@ -116,3 +116,37 @@ def test_a_subclass_that_scores_otherwise_does_not_inherit_reads_only_reads() ->
     # the handed-back unit got bonus too, though the rule's reads name only n
     assert res.column("item.1", exact=True).tolist() == [3, 1]
     assert [fuac.evaluate(rs, r).item("1").points for r in recs] == [3, 1]
+
+
+class NotForThisUnit(fuac.Rule):
+    """A part that says it does not apply (status not_applicable, no points) when ``n`` is 0."""
+
+    kind = "not_for_this_unit"
+
+    class Params(fuac.Model):
+        pass
+
+    def __init__(self, rule_id: str, params: Any, ctx: Any) -> None:
+        super().__init__(rule_id, params, ctx)
+        self.max_points = Decimal(1)
+        self.reads = frozenset({"n"})
+
+    def score(self, inputs: Any) -> fuac.Outcome:
+        if inputs.values["n"] == 0:
+            return fuac.Outcome(None, "not_applicable", "不适用", "not applicable")
+        return fuac.Outcome(Decimal(1), "scored", "适用", "applies", met=True)
+
+
+@pytest.mark.parametrize(("order", "status"), [(("a", "b"), "scored"), (("b", "a"), "not_applicable")])
+def test_parts_of_equal_rank_give_the_item_the_first_ones_status(order: tuple[str, str], status: str) -> None:
+    # "scored" and "not_applicable" rank alike when an item's parts are summed up: the first part's
+    # status is the item's, in one unit and in a batch (the plugin part is scored unit by unit there)
+    parts = {"a": '[[sections.items.parts]]\nid = "a"\nkind = "all_or_nothing"\npoints = 2\ncondition = "n >= 0"\n',
+             "b": '[[sections.items.parts]]\nid = "b"\nkind = "not_for_this_unit"\n'}
+    text = rules("x").replace('max = 3\nkind = "x"\n', "max = 3\n" + "".join(parts[p] for p in order))
+    rs = engine(plugin("na_pkg", fuac_rule_kinds=[NotForThisUnit])).load_text(text, name="na.toml")
+    ev = fuac.evaluate(rs, {"n": 0})
+    assert (ev.item("1").status, ev.item("1").points) == (status, 2)
+    for backend in ("python", "vector"):
+        res = fuac.evaluate_many(rs, [{"n": 0}], backend=backend)
+        assert res.column("item.1.status").tolist() == [status], backend

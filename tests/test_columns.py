@@ -167,3 +167,47 @@ def test_a_plugin_kind_with_its_own_columns_is_compiled() -> None:
     assert res.column("item.1", exact=True).tolist() == [0, half, half, half, 1, 1, 1, None]
     assert res.column("item.1.met").tolist() == [False, False, False, False, True, True, True, None]
     assert res.column("item.1.status").tolist() == ["scored"] * 7 + ["missing_input"]
+
+
+class Always(fuac.Rule):
+    """1 point, met, whatever the unit: a column form may give one ``met`` for every row (a scalar)."""
+
+    kind = "always"
+
+    class Params(fuac.Model):
+        pass
+
+    def __init__(self, rule_id: str, params: Any, ctx: Any) -> None:
+        super().__init__(rule_id, params, ctx)
+        self.max_points = Decimal(1)
+        self.reads = frozenset({"x"})
+
+    def score(self, inputs: fuac.Inputs) -> fuac.Outcome:
+        return fuac.Outcome(Decimal(1), "scored", "得1分。", "1 point.", met=True)
+
+    def columns(self, cols: Any) -> Any:
+        import numpy as np
+
+        k = cols.factor(0)
+        return (lambda env: cols.RuleOut(np.full(env.n, k, np.int64), None, cols.S_SCORED, 1)), 0
+
+    def points_bounds(self) -> tuple[Decimal, Decimal] | None:
+        return (ZERO, Decimal(1))
+
+
+def test_parts_whose_column_forms_give_one_met_for_every_row() -> None:
+    # an item of two such parts (1 point each, both met) is met and gets 2; without x neither part can
+    # be scored: the item (it has a maximum) gets 0 of it, missing input, met unknown
+    text = ONE_RULE.replace("total = 1\n", "total = 2\n").replace("max = 1\n", "max = 2\n").format(
+        rule='[[sections.items.parts]]\nid = "a"\nkind = "always"\n[[sections.items.parts]]\nid = "b"\nkind = "always"')
+    rs = fuac.Engine(plugins=[plugin("always_pkg", fuac_rule_kinds=[Always])], load_entry_points=False).load_text(
+        text, name="always.toml")
+    recs: list[dict[str, Any]] = [{"x": 1}, {"x": 2}, {}]
+    res = fuac.evaluate_many(rs, recs, on=ON)
+    assert res.backend_report["compiled"] == ["1.a", "1.b"] and res.backend_report["rows_single_unit"] == 0
+    assert res.column("item.1.met").tolist() == [True, True, None]
+    assert res.column("item.1", exact=True).tolist() == [2, 2, 0]
+    assert [fuac.evaluate(rs, r, on=dt.date.fromisoformat(ON)).item("1").met for r in recs] == [True, True, None]
+    # a chunk where no row is blocked keeps each part's one met for every row
+    whole = fuac.evaluate_many(rs, recs[:2], on=ON)
+    assert whole.column("item.1.met").tolist() == [True, True]

@@ -866,7 +866,7 @@ class Program(ColumnHelpers):
             self.rules[key] = self._compiled_rule(key, rule)
         if it.void is not None:
             self.voids[it.id] = self._compiled_truth(it.void, f"{it.id} (void_when)")
-        applies = getattr(it, "applies", None)
+        applies = it.applies
         if applies is not None:
             self.applies[it.id] = self._compiled_truth(applies, f"{it.id} (applies_when)")
 
@@ -1283,7 +1283,7 @@ class Program(ColumnHelpers):
             rows = _sum_parts([self._rule(env, p.key, p.rule, full) for p in it.parts], it, env.n)
         if it.void is not None:
             self._apply_void_when(env, it, it.void, full, rows)
-        applies = getattr(it, "applies", None)
+        applies = it.applies
         if applies is not None:
             self._apply_applies_when(env, it, applies, full, rows)
         return rows.pts, rows.null, rows.status, rows.met

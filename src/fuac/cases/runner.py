@@ -136,66 +136,82 @@ def _eq(got: Any, want: Any) -> bool:
 def check_case(ev: Evaluation, exp: Expect) -> list[str]:
     """Compare an evaluation with what a case expects: one line per difference."""
     out: list[str] = []
+    _check_overall(out, ev, exp)
+    items = {i.id: i for i in ev.items}
+    parts = {f"{i.id}.{p.id}": p for i in ev.items for p in i.parts}
+    _check_results(out, "item", items, exp.items)
+    _check_results(out, "part", parts, exp.parts)
+    _check_sections(out, ev, exp.sections)
+    _check_conditions(out, "veto", "triggered", {c.id: c for c in ev.vetoes}, exp.vetoes)
+    _check_conditions(out, "condition", "met", {c.id: c for c in ev.eligibility}, exp.conditions)
+    if exp.problems is not None:
+        got = sorted({p.field for p in ev.problems if p.severity == "error"})
+        _cmp(out, "problems", got, sorted(exp.problems))
+    return out
 
-    def cmp(what: str, got: Any, want: Any) -> None:
-        if want is not None and not _eq(got, want):
-            out.append(f"{what}: expected {want}, got {got}")
 
-    cmp("total", ev.reported_total, exp.total)
-    cmp("total (exact)", ev.total, exp.total_exact)
+def _cmp(out: list[str], what: str, got: Any, want: Any) -> None:
+    """One line in ``out`` when a value expected is not the value got."""
+    if want is not None and not _eq(got, want):
+        out.append(f"{what}: expected {want}, got {got}")
+
+
+def _check_overall(out: list[str], ev: Evaluation, exp: Expect) -> None:
+    """The unit's own expectations: total, eligibility, outcome, completion and grade."""
+    _cmp(out, "total", ev.reported_total, exp.total)
+    _cmp(out, "total (exact)", ev.total, exp.total_exact)
     if exp.eligible == "undecided":
         if ev.eligible is not None:
             out.append(f"eligible: expected undecided, got {ev.eligible}")
     else:
-        cmp("eligible", ev.eligible, exp.eligible)
-    cmp("passed", ev.passed, exp.passed)
-    cmp("vetoed", ev.vetoed, exp.vetoed)
-    cmp("complete", ev.complete, exp.complete)
-    cmp("completion", ev.completion, exp.completion)
+        _cmp(out, "eligible", ev.eligible, exp.eligible)
+    _cmp(out, "passed", ev.passed, exp.passed)
+    _cmp(out, "vetoed", ev.vetoed, exp.vetoed)
+    _cmp(out, "complete", ev.complete, exp.complete)
+    _cmp(out, "completion", ev.completion, exp.completion)
     if exp.grade is not None:
-        cmp("grade", ev.grade.zh if ev.grade else None, exp.grade)
-    items = {i.id: i for i in ev.items}
-    parts = {f"{i.id}.{p.id}": p for i in ev.items for p in i.parts}
-    for group, table, expects in (("item", items, exp.items), ("part", parts, exp.parts)):
-        for key, ie in expects.items():
-            res = table.get(key)
-            if res is None:
-                out.append(f"{group} {key}: not in the result (known: {', '.join(table) or 'none'})")
-                continue
-            cmp(f"{group} {key} points", res.points, ie.points)
-            cmp(f"{group} {key} status", res.status, ie.status)
-            cmp(f"{group} {key} met", res.met, ie.met)
-            if res.status != "scored" and ie.points is not None and ie.status is None:
-                out.append(f"{group} {key}: status is {res.status} ({res.reason_en})")
+        _cmp(out, "grade", ev.grade.zh if ev.grade else None, exp.grade)
+
+
+def _check_results(out: list[str], group: str, table: Mapping[str, Any], expects: Mapping[str, ItemExpect]) -> None:
+    """The items' (or the parts') expectations: points, status and met."""
+    for key, ie in expects.items():
+        res = table.get(key)
+        if res is None:
+            out.append(f"{group} {key}: not in the result (known: {', '.join(table) or 'none'})")
+            continue
+        _cmp(out, f"{group} {key} points", res.points, ie.points)
+        _cmp(out, f"{group} {key} status", res.status, ie.status)
+        _cmp(out, f"{group} {key} met", res.met, ie.met)
+        if res.status != "scored" and ie.points is not None and ie.status is None:
+            out.append(f"{group} {key}: status is {res.status} ({res.reason_en})")
+
+
+def _check_sections(out: list[str], ev: Evaluation, expects: Mapping[str, Decimal | SectionExpect]) -> None:
+    """The sections' expectations: points alone, or points, completion, met and the items open."""
     secs = {s.id: s for s in ev.sections}
-    for key, want in exp.sections.items():
+    for key, want in expects.items():
         if key not in secs:
             out.append(f"section {key}: not in the result")
         elif isinstance(want, SectionExpect):
             sec = secs[key]
-            cmp(f"section {key} points", sec.points, want.points)
-            cmp(f"section {key} completion", sec.completion, want.completion)
-            cmp(f"section {key} met", sec.met, want.met)
+            _cmp(out, f"section {key} points", sec.points, want.points)
+            _cmp(out, f"section {key} completion", sec.completion, want.completion)
+            _cmp(out, f"section {key} met", sec.met, want.met)
             if want.open is not None:
-                cmp(f"section {key} open", sorted(i.id for i in sec.open), sorted(want.open))
+                _cmp(out, f"section {key} open", sorted(i.id for i in sec.open), sorted(want.open))
         else:
-            cmp(f"section {key}", secs[key].points, want)
-    conds = {c.id: c for c in ev.vetoes}
-    for key, triggered in exp.vetoes.items():
+            _cmp(out, f"section {key}", secs[key].points, want)
+
+
+def _check_conditions(out: list[str], what: str, verb: str, conds: Mapping[str, Any],
+                      expects: Mapping[str, bool]) -> None:
+    """The vetoes' (or the eligibility conditions') expectations: whether each holds."""
+    for key, holds in expects.items():
         if key not in conds:
-            out.append(f"veto {key}: not in the result (known: {', '.join(conds) or 'none'})")
+            out.append(f"{what} {key}: not in the result (known: {', '.join(conds) or 'none'})")
         else:
-            cmp(f"veto {key} triggered", conds[key].holds, triggered)
-    elig = {c.id: c for c in ev.eligibility}
-    for key, met in exp.conditions.items():
-        if key not in elig:
-            out.append(f"condition {key}: not in the result (known: {', '.join(elig) or 'none'})")
-        else:
-            cmp(f"condition {key} met", elig[key].holds, met)
-    if exp.problems is not None:
-        got = sorted({p.field for p in ev.problems if p.severity == "error"})
-        cmp("problems", got, sorted(exp.problems))
-    return out
+            _cmp(out, f"{what} {key} {verb}", conds[key].holds, holds)
 
 
 def read_case_file(path: str | os.PathLike[str]) -> tuple[RuleSet, CaseFile, LineIndex]:

@@ -19,7 +19,17 @@ from ..errors import ExpressionError, ParameterNotInForceError, RulesetCheckErro
 from ..kinds import VetoRule
 from ..kinds.base import Rule, RuleContext
 from ..language.expressions import Expression
-from ..language.models import ITEM_COMMON_KEYS, LEVEL_DIGITS, Condition, ItemHead, RulesetDoc, Scheme, Text, Tier
+from ..language.models import (
+    ITEM_COMMON_KEYS,
+    LEVEL_DIGITS,
+    Condition,
+    ItemHead,
+    RulesetDoc,
+    Scheme,
+    SectionDoc,
+    Text,
+    Tier,
+)
 from ..language.toml import format_path, read_toml
 from .compose import FileOrigins, Origins, compose_docs
 
@@ -626,6 +636,15 @@ def build(
     )
 
 
+#: what an item is scored by: its one rule, or its parts; and what they give at most (None: unknown)
+_ItemRules = tuple[Rule | None, list[PreparedPart] | None, Decimal | None]
+
+
+def _for_tier(tier: str | None) -> str:
+    """The words ' for tier …' that end a message about one tier's plan (none without tiers)."""
+    return f" for tier {tier!r}" if tier else ""
+
+
 class _Builder:
     def __init__(
         self,
@@ -693,6 +712,13 @@ class _Builder:
         except ExpressionError as exc:
             self.p.add(ExpressionError, f"{exc.message} in {source[:80]!r}", loc, key=f"{rule_id}: {format_path(loc)}")
             return None
+
+    def compiled(self, source: str, loc: tuple[Any, ...], rule_id: str) -> tuple[Expression | None, frozenset[str]]:
+        """An expression compiled (None: it failed), and the indicators it reads."""
+        expr = self.expr(source, loc, rule_id)
+        if expr is None:
+            return None, frozenset()
+        return expr, frozenset(n for n in expr.names if n in self.doc.indicators)
 
     def check_tiers(self, tiers: list[str] | None, loc: tuple[Any, ...]) -> None:
         if "tiers" in self.failed:
@@ -848,63 +874,84 @@ class _Builder:
         for i, s in self.each("sections") if known else ():
             if s.tiers is not None and tier not in s.tiers:
                 continue
-            smax = self.per_tier(s.max, tier, ("sections", i, "max"))
-            scoring = s.scoring or self.default_scoring
-            if scoring == "points" and doc.scheme.kind != "points":
-                self.p.add(
-                    RulesetCheckError,
-                    f"section {s.id!r} scores points but the scheme's kind is {doc.scheme.kind!r}",
-                    ("sections", i, "scoring"),
-                    key=s.id,
-                )
-            if scoring == "checklist" and s.max is not None:
-                self.p.add(
-                    RulesetCheckError,
-                    f"checklist section {s.id!r} carries no points: remove 'max'",
-                    ("sections", i, "max"),
-                    key=s.id,
-                )
-            prepared: list[PreparedItem] = []
-            item_sum = ZERO
-            broken = False  # an item with a problem: its points cannot be counted
-            for j, raw in enumerate(s.items):
-                loc: tuple[Any, ...] = ("sections", i, "items", j)
-                before = self.p.found
-                self.p.muted = self.reads_failed(raw)
-                it = self.build_item(raw, loc, s.id, tier, scoring)
-                self.p.muted = False
-                broken = broken or self.p.found > before
-                if it is None:
-                    continue
-                prepared.append(it)
-                items[it.id] = it
-                if not it.bonus and it.max is not None:
-                    item_sum += it.max
-            sections.append(PreparedSection(s.id, s.number, s.title, smax, s.clause, prepared, scoring))
-            if scoring == "points":
-                tier_txt = f" for tier {tier!r}" if tier else ""
-                if smax is None:
-                    self.p.add(RulesetCheckError, f"section {s.id!r} needs 'max'{tier_txt}", ("sections", i), key=s.id)
-                elif item_sum != smax and not broken:
-                    self.p.add(
-                        RulesetCheckError,
-                        f"items of section {s.id!r} add up to {item_sum}{tier_txt}, but the section is worth {smax}",
-                        ("sections", i, "max"),
-                        key=s.id,
-                    )
-                section_sum += smax or ZERO
+            section, worth = self.build_section(i, s, tier, items)
+            sections.append(section)
+            if worth is not None:
+                section_sum += worth
         known = known and "sections" not in self.failed  # a section that failed is worth what?
         if doc.scheme.kind == "points" and total is not None and section_sum != total and known:
-            tier_txt = f" for tier {tier!r}" if tier else ""
             loc = ("tiers", self.tier_at[tier], "total") if tier else ("scheme", "total")
             self.p.add(
                 RulesetCheckError,
-                f"sections add up to {section_sum}{tier_txt}, but the total is {total}",
+                f"sections add up to {section_sum}{_for_tier(tier)}, but the total is {total}",
                 loc,
             )
         vetoes = self.build_conditions(doc.vetoes, "vetoes", tier, veto=True)
         elig = self.build_conditions(doc.eligibility, "eligibility", tier, veto=False)
         return Plan(tier, total, sections, vetoes, elig, items)
+
+    def build_section(
+        self, i: int, s: SectionDoc, tier: str | None, items: dict[str, PreparedItem]
+    ) -> tuple[PreparedSection, Decimal | None]:
+        """One section of a tier's plan (its items added to ``items``), and what it adds to the total
+        (None: a checklist section)."""
+        smax = self.per_tier(s.max, tier, ("sections", i, "max"))
+        scoring = s.scoring or self.default_scoring
+        self.check_scoring(i, s, scoring)
+        prepared, item_sum, broken = self.build_items(i, s, tier, scoring, items)
+        section = PreparedSection(s.id, s.number, s.title, smax, s.clause, prepared, scoring)
+        if scoring != "points":
+            return section, None
+        if smax is None:
+            self.p.add(RulesetCheckError, f"section {s.id!r} needs 'max'{_for_tier(tier)}", ("sections", i), key=s.id)
+        elif item_sum != smax and not broken:
+            self.p.add(
+                RulesetCheckError,
+                f"items of section {s.id!r} add up to {item_sum}{_for_tier(tier)}, but the section is worth {smax}",
+                ("sections", i, "max"),
+                key=s.id,
+            )
+        return section, smax or ZERO
+
+    def check_scoring(self, i: int, s: SectionDoc, scoring: str) -> None:
+        """A section scores points only in a points scheme, and a checklist section has no 'max'."""
+        if scoring == "points" and self.doc.scheme.kind != "points":
+            self.p.add(
+                RulesetCheckError,
+                f"section {s.id!r} scores points but the scheme's kind is {self.doc.scheme.kind!r}",
+                ("sections", i, "scoring"),
+                key=s.id,
+            )
+        if scoring == "checklist" and s.max is not None:
+            self.p.add(
+                RulesetCheckError,
+                f"checklist section {s.id!r} carries no points: remove 'max'",
+                ("sections", i, "max"),
+                key=s.id,
+            )
+
+    def build_items(
+        self, i: int, s: SectionDoc, tier: str | None, scoring: str, items: dict[str, PreparedItem]
+    ) -> tuple[list[PreparedItem], Decimal, bool]:
+        """A section's items for ``tier`` (added to ``items``), what those counted add up to, and whether
+        an item had a problem (then what they add up to is unknown)."""
+        prepared: list[PreparedItem] = []
+        item_sum = ZERO
+        broken = False
+        for j, raw in enumerate(s.items):
+            loc: tuple[Any, ...] = ("sections", i, "items", j)
+            before = self.p.found
+            self.p.muted = self.reads_failed(raw)
+            it = self.build_item(raw, loc, s.id, tier, scoring)
+            self.p.muted = False
+            broken = broken or self.p.found > before
+            if it is None:
+                continue
+            prepared.append(it)
+            items[it.id] = it
+            if not it.bonus and it.max is not None:
+                item_sum += it.max
+        return prepared, item_sum, broken
 
     def build_conditions(
         self, conds: list[Condition], group: str, tier: str | None, *, veto: bool
@@ -949,9 +996,7 @@ class _Builder:
         check = None
         reads: frozenset[str] = frozenset()
         if c.condition is not None:
-            expr = self.expr(c.condition, (*loc, "condition"), c.id)
-            if expr is not None:
-                reads = frozenset(n for n in expr.names if n in self.doc.indicators)
+            expr, reads = self.compiled(c.condition, (*loc, "condition"), c.id)
         else:
             check = self.veto_checks.get(c.check or "")
             if check is None:
@@ -977,98 +1022,26 @@ class _Builder:
     def build_item(
         self, raw: Any, loc: tuple[Any, ...], section: str, tier: str | None, scoring: str
     ) -> PreparedItem | None:
-        if not isinstance(raw, dict):
-            self.p.add(RulesetSchemaError, "an item must be a table", loc)
+        read = self.item_head(raw, loc)
+        if read is None:
             return None
-        head_raw = {k: v for k, v in raw.items() if k in ITEM_COMMON_KEYS}
-        params_raw = {k: v for k, v in raw.items() if k not in ITEM_COMMON_KEYS}
-        try:
-            head = ItemHead.model_validate(head_raw)
-        except ValidationError as exc:
-            self.p.from_validation(exc, ItemHead, loc)
-            return None
+        head, params_raw = read
         if head.tiers is not None:
             self.check_tiers(head.tiers, (*loc, "tiers"))
             if tier not in head.tiers:
                 return None
-        if head.overrides:
-            for t in head.overrides:
-                if t not in self.tier_ids and "tiers" not in self.failed:
-                    self.p.add(
-                        RulesetCheckError, f"unknown tier {t!r} in overrides", (*loc, "overrides", t), key=head.id
-                    )
-            if tier in head.overrides:
-                params_raw = {**params_raw, **head.overrides[tier]}
+        params_raw = self.overridden(head, params_raw, loc, tier)
         imax = self.per_tier(head.max, tier, (*loc, "max"))
-        scheme_kind = scoring
-        rule: Rule | None = None
-        parts: list[PreparedPart] | None = None
         if head.parts is not None:
-            if head.kind is not None or params_raw:
-                extra = ", ".join(["kind"] * (head.kind is not None) + sorted(params_raw))
-                self.p.add(
-                    RulesetSchemaError,
-                    f"an item with 'parts' takes its rules from the parts; remove {extra}",
-                    loc,
-                    key=head.id,
-                )
-                return None
-            parts = []
-            seen: set[str] = set()
-            broken_part = False
-            for k, praw in enumerate(head.parts):
-                ploc = (*loc, "parts", k)
-                part = self.build_part(praw, ploc, head.id, scoring)
-                if part is None:
-                    broken_part = True
-                    continue
-                if part.id in seen:
-                    self.p.add(
-                        RulesetCheckError,
-                        f"duplicate part id {part.id!r} in item {head.id!r}",
-                        (*ploc, "id"),
-                        key=head.id,
-                    )
-                seen.add(part.id)
-                parts.append(part)
-            if not parts:
-                return None
-            rule_max = sum((p.max for p in parts if p.max is not None), ZERO) if scheme_kind == "points" else None
-            if broken_part:
-                rule_max = None  # a part could not be read: what the parts add up to is unknown
+            built = self.item_parts(head, head.parts, params_raw, loc, scoring)
         else:
-            if head.kind is None:
-                self.p.add(RulesetSchemaError, "an item needs 'kind' (or 'parts')", loc, key=head.id)
-                return None
-            cls = self.kinds.get(head.kind)
-            if cls is not None and "label" in cls.Params.model_fields and "label" in raw:
-                params_raw = {**params_raw, "label": raw["label"]}  # the item's label is the rule's too
-            rule = self.make_rule(head.kind, params_raw, head.id, loc, scoring=scoring)
-            if rule is None:
-                return None
-            rule.standalone = True
-            rule_max = rule.max_points
-        if scheme_kind == "points":
-            if imax is None and not isinstance(rule, VetoRule):
-                self.p.add(RulesetSchemaError, f"item {head.id!r} needs 'max' (its 分值)", loc, key=head.id)
-            elif imax is not None and rule_max is not None and imax != rule_max:
-                self.p.add(
-                    RulesetCheckError,
-                    f"item {head.id!r} is worth {imax} but its rule{'s add' if parts else ' gives'} up to {rule_max}",
-                    (*loc, "max"),
-                    key=head.id,
-                )
-        void = None
-        void_reads: frozenset[str] = frozenset()
-        if head.void_when is not None:
-            void = self.expr(head.void_when, (*loc, "void_when"), head.id)
-            if void is not None:
-                void_reads = frozenset(n for n in void.names if n in self.doc.indicators)
-        applies = None
-        if head.applies_when is not None:
-            applies = self.expr(head.applies_when, (*loc, "applies_when"), head.id)
-            if applies is not None:
-                void_reads |= frozenset(n for n in applies.names if n in self.doc.indicators)
+            built = self.item_rule(head, raw, params_raw, loc, scoring)
+        if built is None:
+            return None
+        rule, parts, rule_max = built
+        if scoring == "points":
+            self.check_item_max(head, loc, imax, rule, parts, rule_max)
+        void, applies, void_reads = self.item_guards(head, loc)
         reads: set[str] = set()
         for r in [rule] if rule else [p.rule for p in parts or []]:
             reads |= r.reads
@@ -1079,7 +1052,7 @@ class _Builder:
             number=head.number,
             section=section,
             label=head.label,
-            max=imax if scheme_kind == "points" else None,
+            max=imax if scoring == "points" else None,
             clause=head.clause,
             method=head.method,
             rule=rule,
@@ -1092,6 +1065,121 @@ class _Builder:
             note=head.note,
             applies=applies,
         )
+
+    def item_head(self, raw: Any, loc: tuple[Any, ...]) -> tuple[ItemHead, dict[str, Any]] | None:
+        """An item's common keys, validated, and the rest: its rule's parameters (None: no item to build)."""
+        if not isinstance(raw, dict):
+            self.p.add(RulesetSchemaError, "an item must be a table", loc)
+            return None
+        head_raw = {k: v for k, v in raw.items() if k in ITEM_COMMON_KEYS}
+        params_raw = {k: v for k, v in raw.items() if k not in ITEM_COMMON_KEYS}
+        try:
+            head = ItemHead.model_validate(head_raw)
+        except ValidationError as exc:
+            self.p.from_validation(exc, ItemHead, loc)
+            return None
+        return head, params_raw
+
+    def overridden(
+        self, head: ItemHead, params_raw: dict[str, Any], loc: tuple[Any, ...], tier: str | None
+    ) -> dict[str, Any]:
+        """An item's parameters with its overrides for ``tier``, each override's tier checked."""
+        if not head.overrides:
+            return params_raw
+        for t in head.overrides:
+            if t not in self.tier_ids and "tiers" not in self.failed:
+                self.p.add(RulesetCheckError, f"unknown tier {t!r} in overrides", (*loc, "overrides", t), key=head.id)
+        if tier in head.overrides:
+            return {**params_raw, **head.overrides[tier]}
+        return params_raw
+
+    def item_parts(
+        self, head: ItemHead, raws: list[Any], params_raw: dict[str, Any], loc: tuple[Any, ...], scoring: str
+    ) -> _ItemRules | None:
+        """An item's parts, and what they add up to (None: the item has no part to score)."""
+        if head.kind is not None or params_raw:
+            extra = ", ".join(["kind"] * (head.kind is not None) + sorted(params_raw))
+            self.p.add(
+                RulesetSchemaError,
+                f"an item with 'parts' takes its rules from the parts; remove {extra}",
+                loc,
+                key=head.id,
+            )
+            return None
+        parts: list[PreparedPart] = []
+        seen: set[str] = set()
+        broken_part = False
+        for k, praw in enumerate(raws):
+            ploc = (*loc, "parts", k)
+            part = self.build_part(praw, ploc, head.id, scoring)
+            if part is None:
+                broken_part = True
+                continue
+            if part.id in seen:
+                self.p.add(
+                    RulesetCheckError,
+                    f"duplicate part id {part.id!r} in item {head.id!r}",
+                    (*ploc, "id"),
+                    key=head.id,
+                )
+            seen.add(part.id)
+            parts.append(part)
+        if not parts:
+            return None
+        rule_max = sum((p.max for p in parts if p.max is not None), ZERO) if scoring == "points" else None
+        if broken_part:
+            rule_max = None  # a part could not be read: what the parts add up to is unknown
+        return None, parts, rule_max
+
+    def item_rule(
+        self, head: ItemHead, raw: dict[str, Any], params_raw: dict[str, Any], loc: tuple[Any, ...], scoring: str
+    ) -> _ItemRules | None:
+        """An item's one rule, of its 'kind', and what it gives at most (None: it could not be built)."""
+        if head.kind is None:
+            self.p.add(RulesetSchemaError, "an item needs 'kind' (or 'parts')", loc, key=head.id)
+            return None
+        cls = self.kinds.get(head.kind)
+        if cls is not None and "label" in cls.Params.model_fields and "label" in raw:
+            params_raw = {**params_raw, "label": raw["label"]}  # the item's label is the rule's too
+        rule = self.make_rule(head.kind, params_raw, head.id, loc, scoring=scoring)
+        if rule is None:
+            return None
+        rule.standalone = True
+        return rule, None, rule.max_points
+
+    def check_item_max(
+        self,
+        head: ItemHead,
+        loc: tuple[Any, ...],
+        imax: Decimal | None,
+        rule: Rule | None,
+        parts: list[PreparedPart] | None,
+        rule_max: Decimal | None,
+    ) -> None:
+        """A points item has a 'max' (a veto item may not), and it is what its rules give at most."""
+        if imax is None and not isinstance(rule, VetoRule):
+            self.p.add(RulesetSchemaError, f"item {head.id!r} needs 'max' (its 分值)", loc, key=head.id)
+        elif imax is not None and rule_max is not None and imax != rule_max:
+            self.p.add(
+                RulesetCheckError,
+                f"item {head.id!r} is worth {imax} but its rule{'s add' if parts else ' gives'} up to {rule_max}",
+                (*loc, "max"),
+                key=head.id,
+            )
+
+    def item_guards(
+        self, head: ItemHead, loc: tuple[Any, ...]
+    ) -> tuple[Expression | None, Expression | None, frozenset[str]]:
+        """An item's guards, 'void_when' and 'applies_when', compiled, and the indicators they read."""
+        void = applies = None
+        void_reads: frozenset[str] = frozenset()
+        if head.void_when is not None:
+            void, void_reads = self.compiled(head.void_when, (*loc, "void_when"), head.id)
+        if head.applies_when is not None:
+            applies, reads = self.compiled(head.applies_when, (*loc, "applies_when"), head.id)
+            if applies is not None:
+                void_reads |= reads
+        return void, applies, void_reads
 
     def build_part(self, raw: Any, loc: tuple[Any, ...], item_id: str, scoring: str) -> PreparedPart | None:
         if not isinstance(raw, dict):

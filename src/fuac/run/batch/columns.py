@@ -293,121 +293,194 @@ def check_column(name: str, ind: Indicator, raw: RawCol | None, n: int, kind: st
                  ) -> tuple[Col, np.ndarray | None, np.ndarray | None]:
     """Validate one indicator column: (column, problem codes or None, rows for the single-unit path or None)."""
     if raw is None:
-        dtype = np.int64 if kind == "dec" else (bool if kind == "bool" else np.int32)
-        return Col(kind, np.zeros(n, dtype), scale, 0, choices, missing=np.ones(n, bool)), None, None
+        return _absent_column(n, kind, scale, choices), None, None
     v = raw.values
     null = raw.null
     dk = v.dtype.kind
     if dk == "O" or (ind.reference and dk not in "biuf"):
-        col, ocodes, ofull, missing = _check_objects(name, ind, raw, kind, scale, choices, nan_is_null)
-        col.missing = missing if missing.any() else None
-        bad = ocodes != 0
-        if kind == "dec":
-            col.values[bad | missing | ofull] = 0
-            col.bound = int(np.abs(col.values).max()) if n else 0
-        col.invalid = bad if bad.any() else None
-        return col, (ocodes if bad.any() else None), (ofull if ofull.any() else None)
-    given = ~null if null is not None else None
-    codes: np.ndarray | None = None
+        return _object_column(name, ind, raw, n, kind, scale, choices, nan_is_null)
+    problems = _Codes(n, ~null if null is not None else None)
     full: np.ndarray | None = None
     extremes: tuple[int, int] | None = None
-
-    def flag(mask: np.ndarray, code: str) -> None:
-        nonlocal codes
-        if given is not None:
-            mask = mask & given
-        if mask.any():
-            if codes is None:
-                codes = np.zeros(n, np.int8)
-            codes[mask & (codes == 0)] = _P[code]
-
     if kind == "bool":
-        if dk == "b":
-            values = v
-        else:
-            values = np.zeros(n, bool)
-            flag(np.ones(n, bool), "invalid_type")
+        values = _bool_values(v, n, problems)
     elif kind == "str":
-        values = np.zeros(n, np.int32)
-        flag(np.ones(n, bool), "invalid_choice")
+        values = _choice_values(n, problems)
     else:
-        lo, hi = _bounds_int(ind)
-        if dk == "b":
-            values = np.zeros(n, np.int64)
-            flag(np.ones(n, bool), "invalid_type")
-        elif dk in "iu":
-            vi = v.astype(np.int64, copy=False)
-            vmin, vmax = (int(vi.min()), int(vi.max())) if n else (0, 0)
-            if lo is not None and vmin < lo:
-                flag(vi < lo, "out_of_range")
-            if hi is not None and vmax > hi:
-                flag(vi > hi, "out_of_range")
-            limit = 10 ** (15 - scale) if scale < 15 else 1
-            if vmax >= limit or vmin <= -limit:  # too large for fixed point: the single-unit path
-                big = np.abs(vi) >= limit
-                full = big if given is None else big & given
-                values = np.where(big, 0, vi) * 10**scale
-            else:
-                values = vi * 10**scale if scale else vi
-                extremes = (vmin * 10**scale, vmax * 10**scale)
-        else:  # float
-            x = v
-            # min and max propagate NaN: finite extremes mean every value is finite
-            xmin, xmax = (float(x.min()), float(x.max())) if n else (0.0, 0.0)
-            if math.isfinite(xmin) and math.isfinite(xmax):
-                finite: Any = True
-                xf = x
-            else:
-                finite = np.isfinite(x)
-                flag(~finite, "not_finite")
-                xf = np.where(finite, x, 0.0)
-                xmin, xmax = (float(xf.min()), float(xf.max())) if n else (0.0, 0.0)
-            if ind.type == "integer":
-                integral = np.floor(xf) == xf
-                if not integral.all():
-                    flag(~integral, "not_integer")
-                small = np.abs(xf) < 10**15
-                ok = integral & small
-                values = np.where(ok, xf, 0.0).astype(np.int64)
-                ok &= finite
-                if lo is not None:
-                    flag(ok & (values < lo), "out_of_range")
-                if hi is not None:
-                    flag(ok & (values > hi), "out_of_range")
-                big = finite & integral & ~small
-            else:
-                # x is exactly a decimal of `scale` places when its nearest such decimal (below 10^15,
-                # where doubles keep 15 digits) converts back to x itself
-                p = 10.0**scale
-                r = xf * p
-                np.rint(r, out=r)
-                exact = (r / p) == xf
-                if max(-xmin, xmax) * p >= 1e15:
-                    exact &= np.abs(r) < 1e15
-                if exact.all():
-                    values = r.astype(np.int64)
-                    big = None
-                    # rounding is monotonic: the extremes of the scaled values are the scaled extremes
-                    vmin, vmax = round(xmin * p), round(xmax * p)
-                    extremes = (vmin, vmax)
-                else:
-                    values = np.where(exact, r, 0.0).astype(np.int64)
-                    big = finite & ~exact
-                    vmin, vmax = (int(values.min()), int(values.max())) if n else (0, 0)
-                if ind.min is not None and vmin < to_scaled(ind.min, scale):
-                    flag(exact & (values < to_scaled(ind.min, scale)), "out_of_range")
-                if ind.max is not None and vmax > to_scaled(ind.max, scale):
-                    flag(exact & (values > to_scaled(ind.max, scale)), "out_of_range")
-            if big is not None and big.any():
-                full = big if given is None else big & given
+        values, full, extremes = _number_values(ind, v, n, scale, problems)
+    codes = problems.codes
     invalid = None if codes is None else codes != 0
-    if kind == "dec":
-        # rejected, missing and unrepresentable rows keep whatever value: their results are replaced,
-        # and the bound below covers them (every value here is below 10^15)
-        lo_v, hi_v = extremes if extremes is not None else ((int(values.min()), int(values.max())) if n else (0, 0))
-        bound = max(abs(lo_v), abs(hi_v))
-        if bound >= 10**15:  # pragma: no cover - guarded above
-            raise AssertionError(f"{name}: a value escaped the fixed-point limit")
-    else:
-        bound = 1
+    bound = _bound(name, values, n, extremes) if kind == "dec" else 1
     return Col(kind, values, scale, bound, choices, missing=null, invalid=invalid), codes, full
+
+
+def _absent_column(n: int, kind: str, scale: int, choices: tuple[str, ...] | None) -> Col:
+    """A column the chunk does not have: every row missing."""
+    dtype = np.int64 if kind == "dec" else (bool if kind == "bool" else np.int32)
+    return Col(kind, np.zeros(n, dtype), scale, 0, choices, missing=np.ones(n, bool))
+
+
+def _object_column(name: str, ind: Indicator, raw: RawCol, n: int, kind: str, scale: int,
+                   choices: tuple[str, ...] | None, nan_is_null: bool
+                   ) -> tuple[Col, np.ndarray | None, np.ndarray | None]:
+    """A column of Python objects (or of reference values with their sources), value by value."""
+    col, ocodes, ofull, missing = _check_objects(name, ind, raw, kind, scale, choices, nan_is_null)
+    col.missing = missing if missing.any() else None
+    bad = ocodes != 0
+    if kind == "dec":
+        col.values[bad | missing | ofull] = 0
+        col.bound = int(np.abs(col.values).max()) if n else 0
+    col.invalid = bad if bad.any() else None
+    return col, (ocodes if bad.any() else None), (ofull if ofull.any() else None)
+
+
+class _Codes:
+    """A column's problem codes, set mask by mask on the rows given (None until a row has a problem)."""
+
+    __slots__ = ("codes", "given", "n")
+
+    def __init__(self, n: int, given: np.ndarray | None) -> None:
+        self.n = n
+        self.given = given
+        self.codes: np.ndarray | None = None
+
+    def flag(self, mask: np.ndarray, code: str) -> None:
+        """Give ``code`` to the rows of ``mask`` that are given and have no problem yet."""
+        if self.given is not None:
+            mask = mask & self.given
+        if mask.any():
+            if self.codes is None:
+                self.codes = np.zeros(self.n, np.int8)
+            self.codes[mask & (self.codes == 0)] = _P[code]
+
+    def given_only(self, mask: np.ndarray) -> np.ndarray:
+        """The rows of ``mask`` that are given."""
+        return mask if self.given is None else mask & self.given
+
+
+#: a column of numbers in fixed point: its values, the rows for the single-unit path (or None),
+#: and the values' extremes when they are known without a pass over the values (or None)
+_Numbers = tuple[np.ndarray, np.ndarray | None, tuple[int, int] | None]
+
+
+def _bool_values(v: np.ndarray, n: int, problems: _Codes) -> np.ndarray:
+    """A column of booleans: any other type is invalid."""
+    if v.dtype.kind == "b":
+        return v
+    problems.flag(np.ones(n, bool), "invalid_type")
+    return np.zeros(n, bool)
+
+
+def _choice_values(n: int, problems: _Codes) -> np.ndarray:
+    """A column of choices: numbers and booleans are none of them."""
+    problems.flag(np.ones(n, bool), "invalid_choice")
+    return np.zeros(n, np.int32)
+
+
+def _number_values(ind: Indicator, v: np.ndarray, n: int, scale: int, problems: _Codes) -> _Numbers:
+    """A column of numbers, in fixed point of ``scale`` places."""
+    lo, hi = _bounds_int(ind)
+    dk = v.dtype.kind
+    if dk == "b":
+        problems.flag(np.ones(n, bool), "invalid_type")
+        return np.zeros(n, np.int64), None, None
+    if dk in "iu":
+        return _integer_values(v, n, scale, lo, hi, problems)
+    return _float_values(ind, v, n, scale, lo, hi, problems)
+
+
+def _integer_values(v: np.ndarray, n: int, scale: int, lo: int | None, hi: int | None, problems: _Codes) -> _Numbers:
+    """A column of integers: checked against the indicator's bounds, scaled up."""
+    vi = v.astype(np.int64, copy=False)
+    vmin, vmax = (int(vi.min()), int(vi.max())) if n else (0, 0)
+    if lo is not None and vmin < lo:
+        problems.flag(vi < lo, "out_of_range")
+    if hi is not None and vmax > hi:
+        problems.flag(vi > hi, "out_of_range")
+    limit = 10 ** (15 - scale) if scale < 15 else 1
+    if vmax >= limit or vmin <= -limit:  # too large for fixed point: the single-unit path
+        big = np.abs(vi) >= limit
+        return np.where(big, 0, vi) * 10**scale, problems.given_only(big), None
+    values = vi * 10**scale if scale else vi
+    return values, None, (vmin * 10**scale, vmax * 10**scale)
+
+
+def _float_values(ind: Indicator, x: np.ndarray, n: int, scale: int, lo: int | None, hi: int | None,
+                  problems: _Codes) -> _Numbers:
+    """A column of floats: non-finite values rejected, then read as whole numbers or as decimals."""
+    # min and max propagate NaN: finite extremes mean every value is finite
+    xmin, xmax = (float(x.min()), float(x.max())) if n else (0.0, 0.0)
+    if math.isfinite(xmin) and math.isfinite(xmax):
+        finite: Any = True
+        xf = x
+    else:
+        finite = np.isfinite(x)
+        problems.flag(~finite, "not_finite")
+        xf = np.where(finite, x, 0.0)
+        xmin, xmax = (float(xf.min()), float(xf.max())) if n else (0.0, 0.0)
+    big: np.ndarray | None
+    extremes: tuple[int, int] | None = None
+    if ind.type == "integer":
+        values, big = _whole_floats(xf, finite, lo, hi, problems)
+    else:
+        values, big, extremes = _decimal_floats(ind, xf, finite, xmin, xmax, n, scale, problems)
+    full = problems.given_only(big) if big is not None and big.any() else None
+    return values, full, extremes
+
+
+def _whole_floats(xf: np.ndarray, finite: Any, lo: int | None, hi: int | None,
+                  problems: _Codes) -> tuple[np.ndarray, np.ndarray]:
+    """Finite floats for an integer indicator: (the whole ones as integers, those too large for fixed point)."""
+    integral = np.floor(xf) == xf
+    if not integral.all():
+        problems.flag(~integral, "not_integer")
+    small = np.abs(xf) < 10**15
+    ok = integral & small
+    values = np.where(ok, xf, 0.0).astype(np.int64)
+    ok &= finite
+    if lo is not None:
+        problems.flag(ok & (values < lo), "out_of_range")
+    if hi is not None:
+        problems.flag(ok & (values > hi), "out_of_range")
+    return values, finite & integral & ~small
+
+
+def _decimal_floats(ind: Indicator, xf: np.ndarray, finite: Any, xmin: float, xmax: float, n: int, scale: int,
+                    problems: _Codes) -> tuple[np.ndarray, np.ndarray | None, tuple[int, int] | None]:
+    """Finite floats for a decimal indicator, in fixed point: (values, rows not exactly a decimal of
+    ``scale`` places, or None when every row is one; the scaled extremes when every row is one)."""
+    # x is exactly a decimal of `scale` places when its nearest such decimal (below 10^15,
+    # where doubles keep 15 digits) converts back to x itself
+    p = 10.0**scale
+    r = xf * p
+    np.rint(r, out=r)
+    exact = (r / p) == xf
+    if max(-xmin, xmax) * p >= 1e15:
+        exact &= np.abs(r) < 1e15
+    extremes: tuple[int, int] | None = None
+    if exact.all():
+        values = r.astype(np.int64)
+        big = None
+        # rounding is monotonic: the extremes of the scaled values are the scaled extremes
+        vmin, vmax = round(xmin * p), round(xmax * p)
+        extremes = (vmin, vmax)
+    else:
+        values = np.where(exact, r, 0.0).astype(np.int64)
+        big = finite & ~exact
+        vmin, vmax = (int(values.min()), int(values.max())) if n else (0, 0)
+    if ind.min is not None and vmin < to_scaled(ind.min, scale):
+        problems.flag(exact & (values < to_scaled(ind.min, scale)), "out_of_range")
+    if ind.max is not None and vmax > to_scaled(ind.max, scale):
+        problems.flag(exact & (values > to_scaled(ind.max, scale)), "out_of_range")
+    return values, big, extremes
+
+
+def _bound(name: str, values: np.ndarray, n: int, extremes: tuple[int, int] | None) -> int:
+    """The largest magnitude of a column's fixed-point values."""
+    # rejected, missing and unrepresentable rows keep whatever value: their results are replaced,
+    # and the bound covers them (every value here is below 10^15)
+    lo_v, hi_v = extremes if extremes is not None else ((int(values.min()), int(values.max())) if n else (0, 0))
+    bound = max(abs(lo_v), abs(hi_v))
+    if bound >= 10**15:  # pragma: no cover - guarded above
+        raise AssertionError(f"{name}: a value escaped the fixed-point limit")
+    return bound

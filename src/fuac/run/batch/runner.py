@@ -623,50 +623,83 @@ def _workers(expected: int | None, chunk_size: int, backend: str) -> int:
 
 def _score_chunks(runner: Runner, chunks: Iterable[Chunk], table: Any, t0: float, expected: int | None = None,
                   keep: list[Chunk] | None = None, chunk_size: int = DEFAULT_CHUNK_SIZE) -> BatchResults:
-    errors: dict[int, list[tuple[str, str]]] = {}
-    overrides: dict[int, Evaluation] = {}
     kept: list[Chunk] = [] if keep is None else keep
     prog = runner.program
     arrays_all = None if expected is None else prog.allocate(expected)
     workers = _workers(expected, chunk_size, runner.backend)
-    scores: list[ChunkScore] = []
-    if workers > 1:
-        from concurrent.futures import ThreadPoolExecutor
-
-        with ThreadPoolExecutor(workers) as pool:
-            pending: list[Any] = []
-            for ch in chunks:
-                pending.append(pool.submit(_score_one, runner, ch, table, arrays_all, expected))
-                while len(pending) > 2 * workers:
-                    scores.append(pending.pop(0).result())
-            scores.extend(f.result() for f in pending)
-    else:
-        scores = [_score_one(runner, ch, table, arrays_all, expected) for ch in chunks]
-    total = 0
-    single = 0
-    runtime: dict[str, tuple[int, str]] = {}
-    cohort_info: dict[str, dict[str, list[np.ndarray]]] = {}
+    scores = _scored(runner, chunks, table, arrays_all, expected, workers)
+    tally = _Tally()
     for sc in scores:
-        off = sc.chunk.offset
-        for i, e in sc.errors.items():
-            errors[off + i] = e
-        overrides.update(sc.overrides)
+        tally.add(sc)
         kept.append(sc.chunk)
-        total += sc.chunk.n
-        single += sc.single_rows
-        for key, why in sc.runtime_fallbacks.items():
-            runtime[key] = (runtime.get(key, (0, why))[0] + 1, why)
-        for ref, slot in sc.cohort.items():
-            dst = cohort_info.setdefault(ref, {"values": [], "sources": [], "regions": [], "sizes": []})
-            for k, v in slot.items():
-                dst[k].append(v)
-    outs = [sc.out for sc in scores]
+    total = tally.total
     if arrays_all is not None and total == expected:
         arrays = arrays_all
     else:
-        if not outs:
-            outs = [prog.new_out(0)]
-        arrays = _concat(outs)
+        arrays = _concat([sc.out for sc in scores] or [prog.new_out(0)])
+    context = _context_columns(scores)
+    report = {"backend": runner.backend, **prog.report(tally.runtime), "rows": total,
+              "rows_single_unit": tally.single if runner.backend == "vector" else total,
+              "rows_not_fixed_point": len(tally.overrides), "threads": workers}
+    return BatchResults(runner, total, arrays, context, tally.errors, tally.overrides, kept,
+                        [sc.layout for sc in scores], runner.backend, report, tally.cohort(),
+                        time.perf_counter() - t0 if t0 else 0.0)
+
+
+def _scored(runner: Runner, chunks: Iterable[Chunk], table: Any, arrays_all: Mapping[str, np.ndarray] | None,
+            expected: int | None, workers: int) -> list[ChunkScore]:
+    """Every chunk scored, in order: on ``workers`` threads (at most twice as many chunks ahead), or here."""
+    if workers <= 1:
+        return [_score_one(runner, ch, table, arrays_all, expected) for ch in chunks]
+    from concurrent.futures import ThreadPoolExecutor
+
+    scores: list[ChunkScore] = []
+    with ThreadPoolExecutor(workers) as pool:
+        pending: list[Any] = []
+        for ch in chunks:
+            pending.append(pool.submit(_score_one, runner, ch, table, arrays_all, expected))
+            while len(pending) > 2 * workers:
+                scores.append(pending.pop(0).result())
+        scores.extend(f.result() for f in pending)
+    return scores
+
+
+@dataclass
+class _Tally:
+    """What the chunks' scores add up to: errors and overrides by row, rows, fallbacks and cohort slots."""
+
+    errors: dict[int, list[tuple[str, str]]] = field(default_factory=dict)
+    overrides: dict[int, Evaluation] = field(default_factory=dict)
+    total: int = 0
+    single: int = 0
+    #: rules that fell back to the single-unit path: in how many chunks, and why
+    runtime: dict[str, tuple[int, str]] = field(default_factory=dict)
+    cohort_info: dict[str, dict[str, list[np.ndarray]]] = field(default_factory=dict)
+
+    def add(self, sc: ChunkScore) -> None:
+        """Count one chunk's score in."""
+        off = sc.chunk.offset
+        for i, e in sc.errors.items():
+            self.errors[off + i] = e
+        self.overrides.update(sc.overrides)
+        self.total += sc.chunk.n
+        self.single += sc.single_rows
+        for key, why in sc.runtime_fallbacks.items():
+            self.runtime[key] = (self.runtime.get(key, (0, why))[0] + 1, why)
+        for ref, slot in sc.cohort.items():
+            dst = self.cohort_info.setdefault(ref, {"values": [], "sources": [], "regions": [], "sizes": []})
+            for k, v in slot.items():
+                dst[k].append(v)
+
+    def cohort(self) -> dict[str, dict[str, np.ndarray]] | None:
+        """Each reference's cohort slots over every chunk (None when no reference is computed over a cohort)."""
+        if not self.cohort_info:
+            return None
+        return {ref: {k: np.concatenate(v) for k, v in d.items()} for ref, d in self.cohort_info.items()}
+
+
+def _context_columns(scores: list[ChunkScore]) -> dict[str, np.ndarray]:
+    """The context columns of every chunk, end to end (None where a chunk lacks one)."""
     names: dict[str, None] = {}
     for sc in scores:
         for k in sc.context:
@@ -677,14 +710,7 @@ def _score_chunks(runner: Runner, chunks: Iterable[Chunk], table: Any, t0: float
         if len({p.dtype for p in pieces}) > 1:
             pieces = [p.astype(object) for p in pieces]
         context[k] = pieces[0] if len(pieces) == 1 else np.concatenate(pieces)
-    report = {"backend": runner.backend, **prog.report(runtime), "rows": total,
-              "rows_single_unit": single if runner.backend == "vector" else total,
-              "rows_not_fixed_point": len(overrides), "threads": workers}
-    cohort = None
-    if cohort_info:
-        cohort = {ref: {k: np.concatenate(v) for k, v in d.items()} for ref, d in cohort_info.items()}
-    return BatchResults(runner, total, arrays, context, errors, overrides, kept, [sc.layout for sc in scores],
-                        runner.backend, report, cohort, time.perf_counter() - t0 if t0 else 0.0)
+    return context
 
 
 def _supplied_mask(chunk: Chunk, ref: str) -> np.ndarray:

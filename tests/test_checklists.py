@@ -44,7 +44,7 @@ def test_case_file(rid: str) -> None:
 
 def test_guangdong_structure() -> None:
     rs = fuac.load("guangdong-2020")
-    assert rs.kind == "checklist"
+    assert rs.scheme_kind == "checklist"
     assert rs.tiers == ["county", "whole_city"]
     assert rs.tier("whole_city").level == "city"
     assert rs.tier("whole_city").regions == ["441900", "442000"]
@@ -72,7 +72,7 @@ def test_guangdong_structure() -> None:
 
 def test_wuhan_structure() -> None:
     rs = fuac.load("wuhan-2017")
-    assert rs.kind == "checklist"
+    assert rs.scheme_kind == "checklist"
     levels = [(t.id, t.level) for t in rs.doc.tiers]
     assert levels == [("district", "county"), ("street", "township"), ("village", "village")]
     for tier in rs.tiers:
@@ -119,7 +119,7 @@ def test_wuhan_points_table_is_left_to_a_rule_package() -> None:
 
 def test_longnan_structure() -> None:
     rs = fuac.load("longnan-2021")
-    assert rs.kind == "targets" and rs.tiers == [None]
+    assert rs.scheme_kind == "targets" and rs.tiers == [None]
     plan = rs.plan()
     assert [s.number for s in plan.sections] == ["一、", "二、", "三、", "四、", "五、"]
     assert [len(s.items) for s in plan.sections] == [5, 5, 11, 13, 4]

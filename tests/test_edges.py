@@ -205,7 +205,7 @@ def test_a_count_quota_keeps_its_clause() -> None:
 
     q = quota_count("wuhan-2017", "district_streets")
     (doc,) = [x for x in fuac.load("wuhan-2017").doc.quotas if x.id == "district_streets"]
-    assert (q.kind, q.count, q.clause) == ("count_per_parent", 2, doc.clause)
+    assert (q.quota_kind, q.count, q.clause) == ("count_per_parent", 2, doc.clause)
     assert q.clause.startswith("每个区")  # the clause the count comes from, as the document writes it
 
 

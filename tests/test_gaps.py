@@ -270,7 +270,7 @@ def test_inline_kinds() -> None:
     gs = ev.gaps(rs, data=data)
     # ineligible: what blocks the unit comes first
     (b,) = gs.blockers
-    assert b.kind == "eligibility" and b.verified
+    assert b.rule_kind == "eligibility" and b.verified
     assert [(c.field, c.after) for c in b.changes] == [("years", D(3))]
     # partial = floor: any value less than one step short recovers everything: 89.1 (not 90)
     assert [(c.field, c.after) for c in gs["1"].changes] == [("rate", D("89.1"))]
@@ -377,5 +377,5 @@ def test_every_change_recovers_what_reevaluation_gives(mini: fuac.RuleSet, data:
     # nothing that lost points is left out
     listed = {g.item for g in gs}
     for it in ev.items:
-        if it.kind != "veto" and it.points is not None and it.max is not None and it.points < it.max:
+        if it.rule_kind != "veto" and it.points is not None and it.max is not None and it.points < it.max:
             assert it.id in listed

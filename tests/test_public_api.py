@@ -159,3 +159,25 @@ def test_ruleset_error_carries_where() -> None:
 def test_options_are_keyword_only(func: object, positional: list[str]) -> None:
     params = inspect.signature(func).parameters.values()  # type: ignore[arg-type]
     assert [p.name for p in params if p.kind is not p.KEYWORD_ONLY] == positional
+
+
+def test_renamed_attributes_still_read_with_a_deprecation_warning() -> None:
+    # one meaning per name: the scheme's kind, an item's rule kind and a quota's kind are named so;
+    # the old name "kind" still reads each, and says what to use instead
+    import datetime as dt
+
+    from fuac.lifecycle import quota_count
+
+    rs = fuac.load("wuhan-2017")
+    ev = fuac.evaluate(rs, {}, tier="street", on=dt.date(2017, 6, 1))
+    gap = ev.gaps(rs).unresolved[0]
+    quota = quota_count(rs, "district_streets")
+    units = [{"code": "420101001", "name": "u1"}]
+    use = fuac.evaluate_many(rs, units, tier="street", on="2017-06-01").select(quotas=["district_streets"]).quotas[0]
+    for obj, new, value in ((rs, "scheme_kind", "checklist"), (ev.items[0], "rule_kind", ev.items[0].rule_kind),
+                            (gap, "rule_kind", gap.rule_kind), (quota, "quota_kind", "count_per_parent"),
+                            (use, "quota_kind", "count_per_parent")):
+        assert getattr(obj, new) == value
+        with pytest.warns(DeprecationWarning, match=rf"^{type(obj).__name__}\.kind is deprecated: use "
+                                                    rf"{type(obj).__name__}\.{new}$"):
+            assert obj.kind == value

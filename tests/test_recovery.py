@@ -87,7 +87,7 @@ def test_a_plugin_kinds_recovery_is_the_change_listed() -> None:
     # exactly by the new value, so no "must be" note is added.
     assert ev.total == Decimal(0)
     gaps = ev.gaps(rs)
-    assert [(g.item, g.kind, g.points, g.max, g.recoverable, g.verified, g.minimal) for g in gaps.changes] == [
+    assert [(g.item, g.rule_kind, g.points, g.max, g.recoverable, g.verified, g.minimal) for g in gaps.changes] == [
         ("1", "at_least_five", Decimal(0), Decimal(3), Decimal(3), True, True)
     ]
     (gap,) = gaps.changes
@@ -103,7 +103,7 @@ def test_a_kind_that_proposes_nothing_has_no_automatic_suggestion() -> None:
     gaps = fuac.evaluate(rs, {"n": 2}).gaps(rs)
     # the default recovery proposes nothing: the lost 3 points are unresolved, not a change
     assert not gaps.changes
-    assert [(g.item, g.kind, g.recoverable, g.changes) for g in gaps.unresolved] == [
+    assert [(g.item, g.rule_kind, g.recoverable, g.changes) for g in gaps.unresolved] == [
         ("1", "at_least_five_silent", None, [])
     ]
     assert gaps.unresolved[0].action_en.startswith("no automatic suggestion for this at_least_five_silent rule")

@@ -35,7 +35,7 @@ def engine():
 
 def test_base_has_no_points_and_says_where_they_come_from() -> None:
     rs = fuac.load("wuhan-2017")
-    assert rs.kind == "checklist"
+    assert rs.scheme_kind == "checklist"
     assert all(s.scoring == "checklist" and s.max is None for t in rs.tiers for s in rs.plan(t).sections)
     assert any("重点评估指标及评分标准" in n.zh and "rule package" in n.en for n in rs.doc.notes)
 

@@ -27,6 +27,7 @@ from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from typing import Any
 
 from ..errors import InputError
+from ..language.deprecation import renamed
 from ..language.expressions import DECIMAL_CONTEXT
 from ..language.models import Cycle, Incentive, Quota, Text
 from ..language.words import fmt_number
@@ -565,7 +566,8 @@ class QuotaResult:
     """How many units a quota allows: at most ``count`` (at least ``min_count`` for a range)."""
 
     quota_id: str
-    kind: str
+    #: the quota's kind (``share``, ``count``, ``by_parent_count`` …)
+    quota_kind: str
     per: str
     count: int
     min_count: int | None
@@ -574,6 +576,9 @@ class QuotaResult:
     rounding: str | None
     clause: str
     reason: Text
+
+    #: deprecated name of ``quota_kind``
+    kind = renamed("quota_kind")
 
 
 def _quota(rs: RuleSet, quota_id: str) -> Quota:

@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from ..language.deprecation import renamed
 from ..language.expressions import DECIMAL_CONTEXT
 from ..language.models import LEVEL_DIGITS, Quota, Text
 from ..language.words import fmt_number
@@ -74,7 +75,8 @@ class QuotaUse:
     """A quota as applied: what it allows (overall, or per region) and how much of it is used."""
 
     id: str
-    kind: str
+    #: the quota's kind (``share``, ``count``, ``count_per_parent`` …)
+    quota_kind: str
     per: str
     label: Text
     clause: str
@@ -88,6 +90,9 @@ class QuotaUse:
     #: overall, and per parent region; ``used`` and ``usage`` include them
     before: int = 0
     usage_before: dict[str, int] = field(default_factory=dict)
+
+    #: deprecated name of ``quota_kind``
+    kind = renamed("quota_kind")
 
     @property
     def history(self) -> Text | None:
@@ -105,7 +110,8 @@ class QuotaUse:
                     en=f"already {verb[1]} {period[1]}: " + ", ".join(f"{r} {k}" for r, k in regions.items()) + ".")
 
     def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "kind": self.kind, "per": self.per, "label": {"zh": self.label.zh, "en": self.label.en},
+        return {"id": self.id, "kind": self.quota_kind, "per": self.per,
+                "label": {"zh": self.label.zh, "en": self.label.en},
                 "clause": self.clause, "cap": self.cap, "used": self.used, "before": self.before,
                 "min_count": self.min_count, "caps": dict(self.caps), "usage": dict(self.usage),
                 "usage_before": dict(self.usage_before),
@@ -180,7 +186,7 @@ def default_order(res: BatchResults) -> list[str]:
     sel = res.ruleset.doc.selection
     if sel is not None:
         return list(sel.order)
-    if res.ruleset.kind == "points":
+    if res.ruleset.scheme_kind == "points":
         return ["total desc", "completion desc"]
     return ["completion desc"]
 

@@ -29,6 +29,7 @@ from ..errors import InputError
 from ..kinds.base import Entry, Rule
 from ..kinds.recovery import COUNT_UNITS, Plan, condition_plan, distance, resolution, satisfy
 from ..language.comparators import BY_NODE, COMPARATORS
+from ..language.deprecation import renamed
 from ..language.expressions import Expression
 from ..language.models import Indicator, Text
 from ..language.statuses import BLOCKED
@@ -137,7 +138,8 @@ class Gap:
     section: str
     label: Text | None
     category: str
-    kind: str
+    #: the item's rule kind (``parts`` for an item of parts); for a blocker, ``veto`` or ``eligibility``
+    rule_kind: str
     points: Decimal | None
     max: Decimal | None
     recoverable: Decimal | None
@@ -154,6 +156,9 @@ class Gap:
     #: points other items gain from the same change (item id → points)
     also: dict[str, Decimal] = field(default_factory=dict)
 
+    #: deprecated name of ``rule_kind``
+    kind = renamed("rule_kind")
+
     @property
     def lost(self) -> Decimal | None:
         if self.max is None:
@@ -169,7 +174,7 @@ class Gap:
             "section": self.section,
             "label": _json(self.label),
             "category": self.category,
-            "kind": self.kind,
+            "kind": self.rule_kind,
             "points": _json(self.points),
             "max": _json(self.max),
             "lost": _json(self.lost),
@@ -509,7 +514,7 @@ class _Builder:
         if part is not None and part.label is not None:
             label = part.label
         src = part if part is not None else it
-        kind = kw.pop("kind", it.kind)
+        kind = kw.pop("rule_kind", it.rule_kind)
         return Gap(
             key=key,
             item=it.id,
@@ -518,7 +523,7 @@ class _Builder:
             section=it.section,
             label=label,
             category=category,
-            kind=kind,
+            rule_kind=kind,
             points=src.points,
             max=src.max,
             reason_zh=src.reason_zh,
@@ -587,7 +592,7 @@ class _Builder:
                 key,
                 part,
                 "unresolved",
-                kind=rule.kind,
+                rule_kind=rule.kind,
                 recoverable=None,
                 changes=[],
                 action_zh=zh,
@@ -638,7 +643,7 @@ class _Builder:
                 key,
                 part,
                 "judgement",
-                kind=rule.kind,
+                rule_kind=rule.kind,
                 recoverable=gain,
                 changes=changes,
                 action_zh=zh,
@@ -748,7 +753,7 @@ class _Builder:
                 section=it.section if it else "",
                 label=c.label,
                 category="blocker",
-                kind="veto" if veto else "eligibility",
+                rule_kind="veto" if veto else "eligibility",
                 points=None,
                 max=None,
                 recoverable=None,

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ValidationError
 from ..errors import ExpressionError, ParameterNotInForceError, RulesetCheckError, RulesetError, RulesetSchemaError
 from ..kinds import VetoRule
 from ..kinds.base import Rule, RuleContext
+from ..language.deprecation import renamed
 from ..language.expressions import Expression
 from ..language.models import (
     ITEM_COMMON_KEYS,
@@ -220,8 +221,12 @@ class RuleSet:
         return self.meta.version
 
     @property
-    def kind(self) -> str:
+    def scheme_kind(self) -> str:
+        """``points``, ``checklist`` or ``targets`` (the rule file's ``[scheme] kind``)."""
         return self.meta.kind
+
+    #: deprecated name of ``scheme_kind``
+    kind = renamed("scheme_kind")
 
     @property
     def title(self) -> Text:

@@ -259,7 +259,7 @@ def _item_lines(it: PreparedItem, rs: RuleSet, points: bool) -> list[str]:
 
 def _plan(rs: RuleSet, tier: str | None) -> list[str]:
     plan = rs.plan(tier)
-    points = rs.kind == "points"
+    points = rs.scheme_kind == "points"
     out: list[str] = []
     if tier is not None:
         t = rs.tier(tier)
@@ -270,7 +270,7 @@ def _plan(rs: RuleSet, tier: str | None) -> list[str]:
         if points:
             heading = "评分细则 Points table"
         else:
-            heading = "要求 Requirements" if rs.kind == "checklist" else "目标 Targets"
+            heading = "要求 Requirements" if rs.scheme_kind == "checklist" else "目标 Targets"
         total = f"（总分 total {_n(plan.total)}）" if points and plan.total is not None else ""
         out += [f"## {heading}{total}", ""]
     if not plan.sections:
@@ -498,5 +498,5 @@ def index_page(rulesets: Sequence[RuleSet]) -> str:
     for rs in sorted(rulesets, key=lambda r: r.id):
         tiers = ", ".join(f"`{t}`" for t in rs.tiers if t) or "—"
         title = f"{_esc(rs.title.zh)}<br>*{_esc(rs.title.en)}*"
-        out.append(f"| [`{rs.id}`]({rs.id}.md) | {_esc(rs.version)} | {rs.kind} | {title} | {tiers} |")
+        out.append(f"| [`{rs.id}`]({rs.id}.md) | {_esc(rs.version)} | {rs.scheme_kind} | {title} | {tiers} |")
     return "\n".join(out) + "\n"

@@ -464,7 +464,7 @@ def to_pandas(ev: Evaluation, *, exact: bool = False) -> Any:
                 "section_title": titles[it.section].zh if it.section in titles else None,
                 "label": it.label.zh if it.label else None,
                 "label_en": it.label.en if it.label else None,
-                "kind": it.kind,
+                "kind": it.rule_kind,
                 "points": num(it.points),
                 "max": num(it.max),
                 "lost": num(it.lost),

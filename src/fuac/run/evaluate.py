@@ -104,7 +104,7 @@ def evaluate_plan(
         ruleset_id=ruleset.id,
         ruleset_version=ruleset.version,
         content_hash=ruleset.content_hash,
-        scheme_kind=ruleset.kind,
+        scheme_kind=ruleset.scheme_kind,
         tier=plan.tier,
         on=on,
         precision=ruleset.meta.precision,
@@ -131,7 +131,7 @@ def _score_sections(
     the sections and the total (bonus points capped; None for a checklist), in fuac's decimal context."""
     items: list[ItemResult] = []
     sections: list[SectionResult] = []
-    total: Decimal | None = ZERO if ruleset.kind == "points" else None
+    total: Decimal | None = ZERO if ruleset.scheme_kind == "points" else None
     bonus_total = ZERO
     with decimal.localcontext(DECIMAL_CONTEXT):
         for sec in plan.sections:

@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from ..kinds.base import Explained, Reason
+from ..language.deprecation import renamed
 from ..language.expressions import DECIMAL_CONTEXT, quantize
 from ..language.models import Text
 from ..language.words import fmt_number
@@ -145,7 +146,8 @@ class ItemResult(Explained):
     inputs: dict[str, Any]
     clause: str | None
     method: str | None
-    kind: str
+    #: the item's rule kind (``threshold``, ``shortfall`` …; ``parts`` for an item of parts)
+    rule_kind: str
     parts: list[PartResult] = field(default_factory=list)
     judgement_points: Decimal | None = None
     bonus: bool = False
@@ -154,6 +156,9 @@ class ItemResult(Explained):
     details: dict[str, Any] = field(default_factory=dict)
     #: a veto item of the table (its rule a ``veto``, or a plugin's subclass of it, whatever its kind's name)
     veto: bool = False
+
+    #: deprecated name of ``rule_kind``
+    kind = renamed("rule_kind")
 
     @property
     def is_veto(self) -> bool:
@@ -184,7 +189,7 @@ class ItemResult(Explained):
             "number": self.number,
             "section": self.section,
             "label": _json(self.label),
-            "kind": self.kind,
+            "kind": self.rule_kind,
             "points": _json(self.points),
             "max": _json(self.max),
             "status": self.status,

@@ -1153,7 +1153,7 @@ class Program(ColumnHelpers):
     def _score_sections(self, env: Env, full: np.ndarray, out: Out, tally: _Tally) -> np.ndarray | None:
         """Every item and section into ``out``; the total, bonus points capped (None: no total)."""
         n = env.n
-        total = np.zeros(n, np.int64) if self.ruleset.kind == "points" else None
+        total = np.zeros(n, np.int64) if self.ruleset.scheme_kind == "points" else None
         bonus_total = np.zeros(n, np.int64) if any(it.bonus for it in self.items) else None
         j = 0
         for si, sec in enumerate(self.sections):

@@ -187,6 +187,11 @@ def test_advice_above_a_ceiling_moves_only_the_values_that_cost_points() -> None
     rs = fuac.loads(CEILING)
     ev = fuac.evaluate(rs, {"a": Decimal("11.2"), "b": Decimal("10.3")}, on=fuac.run.inputs.as_date(ON))
     assert ev.item("1").points == Decimal("1.2")
+    assert ev.item("1").reason_zh == ("甲率 11.2/10万，高于 10/10万 1.2/10万，计2档，扣0.8分；"
+                                      "乙率 10.3/10万，高于 10/10万 0.3/10万，计0档，扣0分，得1.2分。")
+    assert ev.item("1").reason_en == ("Rate A 11.2 per 100,000, 1.2 per 100,000 above 10 per 100,000: 2 steps, 0.8 "
+                                      "taken; Rate B 10.3 per 100,000, 0.3 per 100,000 above 10 per 100,000: 0 steps, "
+                                      "0 taken: 1.2 points.")
     plans = rs.plan(None).items["1"].rule.recovery(_Facts(rs, {"a": Decimal("11.2"), "b": Decimal("10.3")}))
     assert [p.values for p in plans] == [{"a": Decimal("10.4")}]
 
@@ -227,3 +232,34 @@ def test_values_written_with_an_exponent_are_averaged_as_written() -> None:
     res = fuac.evaluate_many(DATA / "cohort.toml", units, tier="county", on=ON)
     assert res.column("cohort.places_avg", exact=True).tolist() == [Decimal("6.5")] * 2
     assert res.column("cohort.enrolment_avg", exact=True).tolist() == [Decimal("15.00")] * 2
+
+
+def test_advice_against_a_reference_that_is_missing_is_none() -> None:
+    # mini.toml's item 5: places above the regional average. Without the average there is no value
+    # to reach: no advice (and no guess); with it, one step of 0.1 above it
+    rule = fuac.load(DATA / "mini.toml").plan(None).items["5"].rule
+    rs = fuac.load(DATA / "mini.toml")
+    assert rule.recovery(_Facts(rs, {"places": Decimal("2.5")})) == []
+    (plan,) = rule.recovery(_Facts(rs, {"places": Decimal("2.5"), "places_avg": Decimal("3.0")}))
+    assert plan.values == {"places": Decimal("3.1")}
+
+
+def test_a_deduction_points_out_the_first_step_that_recovers_something() -> None:
+    # bonus.toml's item 2: 2 points less 1 per complaint, stopping at zero. With 3 complaints it gives
+    # 0: all 3 removed recover 2 points, and already down to 1 complaint recovers 1 (2 − 1). With 2
+    # complaints, 1 is one step away from 2, so no smaller first step is named
+    rs = fuac.load(DATA / "bonus.toml")
+    rule = rs.plan(None).items["2"].rule
+    (plan,) = rule.recovery(_Facts(rs, {"complaints": 3}))
+    assert (plan.values, plan.first) == ({"complaints": 0}, {"complaints": 1})
+    (plan,) = rule.recovery(_Facts(rs, {"complaints": 2}))
+    assert (plan.values, plan.first) == ({"complaints": 0}, None)
+
+
+def test_a_cap_by_the_number_of_units_names_its_quota_and_clause() -> None:
+    from fuac.lifecycle import recommendation_cap
+
+    # Guangdong: a city of 5 counties (more than 4, at most 8) may recommend 2
+    q = recommendation_cap("guangdong-2020", "city_recommendation", 5)
+    (doc,) = [x for x in fuac.load("guangdong-2020").doc.quotas if x.id == "city_recommendation"]
+    assert (q.quota_id, q.quota_kind, q.count, q.clause) == ("city_recommendation", "by_parent_count", 2, doc.clause)

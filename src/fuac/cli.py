@@ -77,9 +77,8 @@ def _decimal(s: str) -> Any:
 # rendering
 
 
-def render_evaluation(ev: Evaluation, lang: str, out: TextIO, *, unit: str | None = None) -> None:
-    zh = lang in ("zh", "both")
-    en = lang in ("en", "both")
+def _evaluation_head(ev: Evaluation, zh: bool, unit: str | None) -> str:
+    """The first line: rule set, version and title, the unit before it, the tier after it."""
     title = ev.title
     head = f"{ev.ruleset_id} {ev.ruleset_version}"
     if title is not None:
@@ -88,20 +87,25 @@ def render_evaluation(ev: Evaluation, lang: str, out: TextIO, *, unit: str | Non
         head = f"{unit}: {head}"
     if ev.tier:
         head += f"  [{ev.tier}]"
-    print(head, file=out)
-    print("=" * min(100, width(head)), file=out)
-    for sec in ev.sections:
-        points = sec.scoring == "points"
-        name = f"{sec.number or ''}{sec.title.zh if zh else sec.title.en}"
-        if points:
-            right = f"{fmt_number(ev.reported(sec.points))}/{fmt_number(sec.max)}"
-        else:
-            n = len(sec.counted)
-            right = f"{sec.met}/{n} {'已落实' if zh else 'met'}"
-        print(f"\n{pad(name, 70)} {right}", file=out)
-        for it in sec.items:
-            _render_item(it, ev, zh, en, points, out)
-    print("", file=out)
+    return head
+
+
+def _render_section(sec: Any, ev: Evaluation, zh: bool, en: bool, out: TextIO) -> None:
+    """One section: its name with its points (or how many are met), then its items."""
+    points = sec.scoring == "points"
+    name = f"{sec.number or ''}{sec.title.zh if zh else sec.title.en}"
+    if points:
+        right = f"{fmt_number(ev.reported(sec.points))}/{fmt_number(sec.max)}"
+    else:
+        n = len(sec.counted)
+        right = f"{sec.met}/{n} {'已落实' if zh else 'met'}"
+    print(f"\n{pad(name, 70)} {right}", file=out)
+    for it in sec.items:
+        _render_item(it, ev, zh, en, points, out)
+
+
+def _render_total(ev: Evaluation, zh: bool, out: TextIO) -> None:
+    """The total (and the points by judgement), or how many requirements are met."""
     if ev.scheme_kind == "points":
         flag = "" if ev.complete else ("（未完成评分）" if zh else " (incomplete)")
         print(
@@ -113,6 +117,10 @@ def render_evaluation(ev: Evaluation, lang: str, out: TextIO, *, unit: str | Non
         done = sum(1 for i in ev.counted if i.met)
         total = len(ev.counted)
         print(f"{'完成' if zh else 'Completed'}: {done}/{total}", file=out)
+
+
+def _render_conditions(ev: Evaluation, zh: bool, out: TextIO) -> None:
+    """The eligibility conditions and vetoes, then the verdict: eligible or not, vetoed, grade."""
     for c in ev.eligibility:
         state = {True: "✓", False: "✗", None: "?"}[c.holds]
         print(f"{state} {c.reason_zh if zh else c.reason_en}", file=out)
@@ -130,6 +138,10 @@ def render_evaluation(ev: Evaluation, lang: str, out: TextIO, *, unit: str | Non
         print("一票否决" if zh else "VETOED", file=out)
     if ev.grade is not None:
         print(f"{'等次' if zh else 'Grade'}: {ev.grade.zh if zh else ev.grade.en}", file=out)
+
+
+def _render_problems(ev: Evaluation, zh: bool, out: TextIO) -> None:
+    """The input problems, errors first, each with the rules that need the input."""
     errors = [p for p in ev.problems if p.severity == "error"]
     warnings = [p for p in ev.problems if p.severity != "error"]
     if errors or warnings:
@@ -138,6 +150,20 @@ def render_evaluation(ev: Evaluation, lang: str, out: TextIO, *, unit: str | Non
             msg = p.message_zh if zh else p.message
             need = f" ← {', '.join(p.rules)}" if p.rules else ""
             print(f"  [{p.severity}] {p.field}: {msg}{need}", file=out)
+
+
+def render_evaluation(ev: Evaluation, lang: str, out: TextIO, *, unit: str | None = None) -> None:
+    zh = lang in ("zh", "both")
+    en = lang in ("en", "both")
+    head = _evaluation_head(ev, zh, unit)
+    print(head, file=out)
+    print("=" * min(100, width(head)), file=out)
+    for sec in ev.sections:
+        _render_section(sec, ev, zh, en, out)
+    print("", file=out)
+    _render_total(ev, zh, out)
+    _render_conditions(ev, zh, out)
+    _render_problems(ev, zh, out)
 
 
 def _render_item(it: ItemResult, ev: Evaluation, zh: bool, en: bool, points: bool, out: TextIO) -> None:
@@ -172,7 +198,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     for rid in eng.ids():
         rs = _api.load(rid)
         tiers = ",".join(t for t in rs.tiers if t) or "-"
-        rows.append((rid, rs.version, rs.kind, tiers, f"{rs.title.zh}  ({eng.sources[rid].owner})"))
+        rows.append((rid, rs.version, rs.scheme_kind, tiers, f"{rs.title.zh}  ({eng.sources[rid].owner})"))
     widths = [max((width(r[i]) for r in rows), default=0) for i in range(4)]
     for r in rows:
         print(" ".join(pad(c, w) for c, w in zip(r[:4], widths, strict=True)) + " " + r[4])
@@ -603,21 +629,25 @@ def _read_mapping(path: str, option: str) -> dict[str, Any]:
     return found
 
 
-def cmd_rank(args: argparse.Namespace) -> int:
+def _rank_mappings(args: argparse.Namespace, rs: Any, tier: str | None) -> tuple[Any, Any]:
+    """``--used`` and ``--parent-sizes`` read and both checked against the rule set, before the batch is scored."""
     from .decide.select import check_parent_sizes, check_used
-    from .run.batch.runner import evaluate_many
 
-    rs = _api.load(args.ruleset)
-    tier = rs.plan(args.tier).tier
     used = _read_mapping(args.used, "--used") if args.used else None
     sizes = _read_mapping(args.parent_sizes, "--parent-sizes") if args.parent_sizes else None
-    # both checked before the batch is scored
     for path, given, check in ((args.used, used, check_used), (args.parent_sizes, sizes, check_parent_sizes)):
         if given is not None:
             try:
                 check(rs, tier, given)
             except (KeyError, ValueError) as exc:
                 raise InputError(f"{path}: {exc.args[0]}") from exc
+    return used, sizes
+
+
+def _rank_selection(args: argparse.Namespace, rs: Any, used: Any, sizes: Any) -> tuple[Any, Any]:
+    """Score the batch (with a progress bar) and apply the quotas: the batch's results and the selection."""
+    from .run.batch.runner import evaluate_many
+
     progress = Progress(enabled=not args.no_progress)
     try:
         res = evaluate_many(rs, args.input, progress=progress, **_batch_kwargs(args))
@@ -627,16 +657,11 @@ def cmd_rank(args: argparse.Namespace) -> int:
         sel = res.select(reserves=args.reserves, universe=args.universe, used=used, parent_sizes=sizes)
     except ValueError as exc:  # sizes that contradict the batch
         raise InputError(str(exc)) from exc
-    if args.json:
-        json.dump(sel.to_dict(), sys.stdout, ensure_ascii=False, indent=2)
-        print()
-        return 0
-    zh = args.lang in ("zh", "both")
-    en = args.lang in ("en", "both")
-    rs = res.ruleset
-    title = f"{rs.id} {rs.version}" + (f"  [{res.tier}]" if res.tier else "")
-    print(title)
-    print("=" * width(title))
+    return res, sel
+
+
+def _render_quotas(sel: Any, zh: bool) -> None:
+    """The order units are ranked in, each quota with its cap, explanation and history, and the notes."""
     keys = ", ".join(f"{k} {'desc' if d else 'asc'}" for k, d in sel.order)
     print(f"{'排序' if zh else 'Order'}: {keys}")
     for q in sel.quotas:
@@ -649,22 +674,54 @@ def cmd_rank(args: argparse.Namespace) -> int:
             print(f"    {q.history.zh if zh else q.history.en}")
     for note in sel.notes:
         print(f"  * {note.zh if zh else note.en}")
+
+
+def _render_ranked(picks: Any) -> None:
+    """One line per ranked unit: rank, unit, region and its sort key."""
+    for p in picks:
+        print(f"  {p.rank:>4}  {pad(p.unit, 24)} {p.region or '':<8} {_fmt_key(p.key)}")
+
+
+def _render_every_unit(sel: Any, zh: bool, en: bool) -> None:
+    """``--all``: every unit, marked selected, reserve or out, with the reason."""
+    print(f"\n{'全部单位' if zh else 'Every unit'}:")
+    for p in sel.picks:
+        mark = "✓" if p.selected else ("○" if p.reserve else "✗")
+        print(f"  {mark} {pad(p.unit, 24)} {p.reason.zh if zh else p.reason.en}")
+        if zh and en:
+            print(f"    {'':24} {p.reason.en}")
+
+
+def _render_selection(sel: Any, res: Any, lang: str, every: bool) -> None:
+    """The ranking as text: heading, quotas, the recommended units, the reserves and (``--all``) every unit."""
+    zh = lang in ("zh", "both")
+    en = lang in ("en", "both")
+    rs = res.ruleset
+    title = f"{rs.id} {rs.version}" + (f"  [{res.tier}]" if res.tier else "")
+    print(title)
+    print("=" * width(title))
+    _render_quotas(sel, zh)
     print()
     head = "推荐名单" if zh else "Recommended"
     print(f"{head} ({len(sel.recommended)}):")
-    for p in sel.recommended:
-        print(f"  {p.rank:>4}  {pad(p.unit, 24)} {p.region or '':<8} {_fmt_key(p.key)}")
+    _render_ranked(sel.recommended)
     if sel.reserves:
         print(f"\n{'备选' if zh else 'Reserves'} ({len(sel.reserves)}):")
-        for p in sel.reserves:
-            print(f"  {p.rank:>4}  {pad(p.unit, 24)} {p.region or '':<8} {_fmt_key(p.key)}")
-    if args.all:
-        print(f"\n{'全部单位' if zh else 'Every unit'}:")
-        for p in sel.picks:
-            mark = "✓" if p.selected else ("○" if p.reserve else "✗")
-            print(f"  {mark} {pad(p.unit, 24)} {p.reason.zh if zh else p.reason.en}")
-            if zh and en:
-                print(f"    {'':24} {p.reason.en}")
+        _render_ranked(sel.reserves)
+    if every:
+        _render_every_unit(sel, zh, en)
+
+
+def cmd_rank(args: argparse.Namespace) -> int:
+    rs = _api.load(args.ruleset)
+    tier = rs.plan(args.tier).tier
+    used, sizes = _rank_mappings(args, rs, tier)
+    res, sel = _rank_selection(args, rs, used, sizes)
+    if args.json:
+        json.dump(sel.to_dict(), sys.stdout, ensure_ascii=False, indent=2)
+        print()
+        return 0
+    _render_selection(sel, res, args.lang, args.all)
     return 0
 
 

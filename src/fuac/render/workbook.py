@@ -554,29 +554,29 @@ def _address(ws: Any, row: int, col: int) -> str:
     return f"{ws.title}!{get_column_letter(col)}{row}"
 
 
-def read_workbook(path: str | os.PathLike[str]) -> WorkbookInput:
-    """Read a filled-in workbook: one :class:`UnitInput` per value column of the indicators sheet."""
-    openpyxl = require_openpyxl("reading an .xlsx input")
-    p = os.fspath(path)
-    try:
-        wb = openpyxl.load_workbook(p, data_only=True)
-    except Exception as exc:  # zip errors, invalid file
-        raise InputError(f"{p}: not a readable .xlsx workbook ({type(exc).__name__}: {exc})") from exc
+def _meta_value(v: Any) -> str:
+    """A value of the about sheet as text, a date as ``YYYY-MM-DD``."""
+    if isinstance(v, dt.datetime):
+        return v.date().isoformat()
+    if isinstance(v, dt.date):
+        return v.isoformat()
+    return str(v).strip()
+
+
+def _read_about(wb: Any) -> dict[str, Any]:
+    """What the about sheet (说明) says the workbook is for: rule set, version, content hash, tier, date."""
     meta: dict[str, Any] = {}
-    problems: list[Problem] = []
-    if SHEET_ABOUT in wb.sheetnames:
-        ws = wb[SHEET_ABOUT]
-        for row in ws.iter_rows(min_row=1, max_col=2):
-            k, v = _text(row[0].value), row[1].value
-            if k in ("ruleset", "version", "content_hash", "tier", "on") and v not in (None, ""):
-                meta[k] = (
-                    v.date().isoformat()
-                    if isinstance(v, dt.datetime)
-                    else (v.isoformat() if isinstance(v, dt.date) else str(v).strip())
-                )
-    if SHEET_INDICATORS not in wb.sheetnames:
-        raise InputError(f"{p}: no sheet named {SHEET_INDICATORS!r}: is this a workbook made by 'fuac template'?")
-    ws = wb[SHEET_INDICATORS]
+    if SHEET_ABOUT not in wb.sheetnames:
+        return meta
+    for row in wb[SHEET_ABOUT].iter_rows(min_row=1, max_col=2):
+        k, v = _text(row[0].value), row[1].value
+        if k in ("ruleset", "version", "content_hash", "tier", "on") and v not in (None, ""):
+            meta[k] = _meta_value(v)
+    return meta
+
+
+def _unit_columns(ws: Any) -> tuple[int, list[tuple[int, str | None]]]:
+    """The indicators sheet's header row: the key column, and (column, name) of each unit's value column."""
     known = set(INDICATOR_HEADERS)
     unit_cols: list[tuple[int, str | None]] = []
     key_col = 1
@@ -586,9 +586,24 @@ def read_workbook(path: str | os.PathLike[str]) -> WorkbookInput:
             key_col = cell.column
         elif h and h not in known:
             unit_cols.append((cell.column, h))
-    if not unit_cols:
-        raise InputError(f"{p}: sheet {SHEET_INDICATORS!r} has no unit column (a column with the unit's name in row 1)")
-    units = [UnitInput(None if name == DEFAULT_UNIT else name) for _, name in unit_cols]
+    return key_col, unit_cols
+
+
+def _duplicate_row(ws: Any, key: str, r: int, first: int) -> Problem:
+    """The warning for an indicator on a second row: the later row is used."""
+    return Problem(
+        key,
+        "duplicate",
+        f"{ws.title}!A{r}: {key!r} is also on row {first}; this row is used",
+        f"{ws.title}!A{r}：{key} 与第{first}行重复，使用本行",
+        severity="warning",
+    )
+
+
+def _read_indicators(
+    ws: Any, key_col: int, unit_cols: list[tuple[int, str | None]], units: list[UnitInput], problems: list[Problem]
+) -> None:
+    """Each unit's indicator values from the indicators sheet (指标), with the cell each came from."""
     seen: dict[str, int] = {}
     for row in ws.iter_rows(min_row=2):
         key = _text(row[key_col - 1].value) if len(row) >= key_col else ""
@@ -596,15 +611,7 @@ def read_workbook(path: str | os.PathLike[str]) -> WorkbookInput:
             continue
         r = row[0].row
         if key in seen:
-            problems.append(
-                Problem(
-                    key,
-                    "duplicate",
-                    f"{ws.title}!A{r}: {key!r} is also on row {seen[key]}; this row is used",
-                    f"{ws.title}!A{r}：{key} 与第{seen[key]}行重复，使用本行",
-                    severity="warning",
-                )
-            )
+            problems.append(_duplicate_row(ws, key, r, seen[key]))
         seen[key] = r
         for (col, _), unit in zip(unit_cols, units, strict=False):
             cell = ws.cell(r, col)
@@ -613,20 +620,44 @@ def read_workbook(path: str | os.PathLike[str]) -> WorkbookInput:
                 continue
             unit.data[key] = value
             unit.cells[key] = _address(ws, r, col)
+
+
+def _read_references(ws: Any, units: list[UnitInput]) -> None:
+    """The reference values (参考值), with their source, given to every unit."""
+    for row in ws.iter_rows(min_row=2):
+        key = _text(row[0].value)
+        if not key or len(row) < 5:
+            continue
+        value = cell_value(row[4])
+        source = _text(row[5].value) if len(row) > 5 else ""
+        if value is None:
+            continue
+        entry: Any = {"value": value, "source": source} if source else value
+        for unit in units:
+            unit.data[key] = entry
+            unit.cells[key] = _address(ws, row[4].row, 5)
+
+
+def read_workbook(path: str | os.PathLike[str]) -> WorkbookInput:
+    """Read a filled-in workbook: one :class:`UnitInput` per value column of the indicators sheet."""
+    openpyxl = require_openpyxl("reading an .xlsx input")
+    p = os.fspath(path)
+    try:
+        wb = openpyxl.load_workbook(p, data_only=True)
+    except Exception as exc:  # zip errors, invalid file
+        raise InputError(f"{p}: not a readable .xlsx workbook ({type(exc).__name__}: {exc})") from exc
+    meta = _read_about(wb)
+    problems: list[Problem] = []
+    if SHEET_INDICATORS not in wb.sheetnames:
+        raise InputError(f"{p}: no sheet named {SHEET_INDICATORS!r}: is this a workbook made by 'fuac template'?")
+    ws = wb[SHEET_INDICATORS]
+    key_col, unit_cols = _unit_columns(ws)
+    if not unit_cols:
+        raise InputError(f"{p}: sheet {SHEET_INDICATORS!r} has no unit column (a column with the unit's name in row 1)")
+    units = [UnitInput(None if name == DEFAULT_UNIT else name) for _, name in unit_cols]
+    _read_indicators(ws, key_col, unit_cols, units, problems)
     if SHEET_REFERENCES in wb.sheetnames:
-        ws = wb[SHEET_REFERENCES]
-        for row in ws.iter_rows(min_row=2):
-            key = _text(row[0].value)
-            if not key or len(row) < 5:
-                continue
-            value = cell_value(row[4])
-            source = _text(row[5].value) if len(row) > 5 else ""
-            if value is None:
-                continue
-            entry: Any = {"value": value, "source": source} if source else value
-            for unit in units:
-                unit.data[key] = entry
-                unit.cells[key] = _address(ws, row[4].row, 5)
+        _read_references(wb[SHEET_REFERENCES], units)
     if SHEET_SCORES in wb.sheetnames:
         _read_scores(wb[SHEET_SCORES], units, problems)
     return WorkbookInput(p, meta, units, problems)
@@ -719,142 +750,212 @@ def _sheet_title(name: str, used: set[str]) -> str:
     return title
 
 
-def write_report_xlsx(evaluations: Sequence[Evaluation], path: str | os.PathLike[str], *, lang: str = "zh") -> None:
-    """The score sheet of each unit on its own sheet, laid out like the source table, ready to print on A4."""
-    openpyxl = require_openpyxl("an .xlsx report")
+def _report_columns(ev: Evaluation, en: bool, points: bool) -> tuple[list[str], list[int]]:
+    """The score sheet's column headings and widths: no points column for a checklist or targets."""
+    last = (
+        ("Score" if en else "得分")
+        if points
+        else (("Achieved" if en else "完成情况") if ev.scheme_kind == "targets" else ("Met" if en else "落实情况"))
+    )
+    heads = (
+        ["Section", "Points", "Standard and scoring rule", "Assessment method", "Findings", last]
+        if en
+        else ["项目", "分值", "评选标准及评分细则", "评估方法", "评估情况", last]
+    )
+    widths = [14, 6, 46, 16, 42, 9]
+    if not points:
+        del heads[1], widths[1]
+    return heads, widths
+
+
+def _report_title_rows(ws: Any, ev: Evaluation, en: bool, points: bool, ncol: int, st: dict[str, Any]) -> None:
+    """The three rows above the table: the title, the unit and date, and the total with the verdict."""
+    title = ev.title.en if (en and ev.title) else (ev.title.zh if ev.title else ev.ruleset_id)
+    ws.cell(1, 1, title).font = st["title"]
+    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=ncol)
+    ws.cell(1, 1).alignment = st["center"]
+    ws.row_dimensions[1].height = 36
+    name = unit_name(ev)
+    sub = (f"Unit: {name} · " if en else f"评估单位：{name}　") if name else ""
+    sub += f"assessed on {ev.on.isoformat()}" if en else f"评估日期：{ev.on.isoformat()}"
+    ws.cell(2, 1, sub).alignment = st["center"]
+    ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=ncol)
+    tz, te = total_text(ev)
+    summary = [("Total: " if en else "总分：") + (te if en else tz)]
+    if points and ev.judgement_points:
+        j = fmt_number(ev.judgement_points)
+        summary.append(f"of which {j} by judgement (*)" if en else f"其中酌情评分 {j} 分（*）")
+    summary += [(e if en else z) for _, z, e in verdict(ev)]
+    ws.cell(3, 1, "；".join(summary) if not en else "; ".join(summary)).font = st["bold"]
+    ws.merge_cells(start_row=3, start_column=1, end_row=3, end_column=ncol)
+
+
+def _report_header_row(ws: Any, heads: list[str], hr: int, st: dict[str, Any]) -> None:
+    """The table's header row."""
+    for col, h in enumerate(heads, start=1):
+        c = ws.cell(hr, col, h)
+        c.font, c.fill, c.alignment, c.border = st["bold"], st["head_fill"], st["center"], st["border"]
+
+
+def _report_item_row(
+    ws: Any, ev: Evaluation, it: Any, r: int, en: bool, points: bool, ncol: int, st: dict[str, Any]
+) -> None:
+    """One item's row: points, criteria, method, findings and score (or met)."""
+    cells = row_cells(ev, it)
+    crit = cells.criteria_en if en else cells.criteria_zh
+    vals = [
+        None,
+        cells.max,
+        crit,
+        cells.method,
+        cells.found_en if en else cells.found_zh,
+        cells.score_en if en else cells.score_zh,
+    ]
+    if not points:
+        del vals[1]
+    for col, v in enumerate(vals, start=1):
+        c = ws.cell(r, col, v)
+        c.alignment, c.border = st["wrap"], st["border"]
+    for col in (2, ncol) if points else (ncol,):
+        ws.cell(r, col).alignment = st["center"]
+
+
+def _report_subtotal_row(
+    ws: Any, ev: Evaluation, sec: Any, r: int, en: bool, points: bool, ncol: int, st: dict[str, Any]
+) -> None:
+    """A section's subtotal row."""
+    sz, se = section_score(ev, sec)
+    sub_vals = [
+        None,
+        fmt_number(sec.max) if sec.max is not None else "",
+        "Subtotal" if en else "小计",
+        None,
+        None,
+        se if en else sz,
+    ]
+    if not points:
+        del sub_vals[1]
+    for col, v in enumerate(sub_vals, start=1):
+        c = ws.cell(r, col, v)
+        c.font, c.fill, c.border = st["bold"], st["meta_fill"], st["border"]
+    ws.merge_cells(start_row=r, start_column=ncol - 3, end_row=r, end_column=ncol - 1)
+
+
+def _report_section(
+    ws: Any, ev: Evaluation, sec: Any, r: int, en: bool, points: bool, ncol: int, st: dict[str, Any]
+) -> int:
+    """One section from row ``r``: its items, its subtotal, and its label merged down the first column;
+    returns the row after it."""
+    start = r
+    for it in sec.items:
+        _report_item_row(ws, ev, it, r, en, points, ncol, st)
+        r += 1
+    _report_subtotal_row(ws, ev, sec, r, en, points, ncol, st)
+    sec_max = (
+        (f" ({fmt_number(sec.max)} points)" if en else f"（{fmt_number(sec.max)}分）")
+        if points and sec.max is not None
+        else ""
+    )
+    label = f"{sec.number or ''}{sec.title.en if en else sec.title.zh}{sec_max}"
+    ws.cell(start, 1, label)
+    ws.merge_cells(start_row=start, start_column=1, end_row=r, end_column=1)
+    ws.cell(start, 1).alignment = st["center"]
+    ws.cell(start, 1).font = st["bold"]
+    return r + 1
+
+
+def _report_total_row(ws: Any, ev: Evaluation, r: int, en: bool, ncol: int, st: dict[str, Any]) -> None:
+    """The row of the total."""
+    tz, te = total_text(ev)
+    ws.cell(r, 1, "Total" if en else "合计")
+    ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=ncol - 1)
+    ws.cell(r, ncol, te if en else tz)
+    for col in range(1, ncol + 1):
+        c = ws.cell(r, col)
+        c.font, c.fill, c.border = st["bold"], st["head_fill"], st["border"]
+
+
+def _report_conditions(ws: Any, ev: Evaluation, r: int, en: bool, ncol: int, st: dict[str, Any]) -> int:
+    """The eligibility conditions and vetoes from row ``r``, if any; returns the row after them."""
+    conds = [(c, False) for c in ev.eligibility] + [(v, True) for v in ev.vetoes]
+    if conds:
+        ws.cell(r, 1, "Eligibility and vetoes" if en else "申报条件与一票否决事项").font = st["bold"]
+        r += 1
+        for c, veto in conds:
+            _, z, e = condition_state(c, veto)
+            ws.cell(r, 1, (c.label.en if en else c.label.zh)).alignment = st["wrap"]
+            ws.cell(r, ncol - 3, c.reason_en if en else c.reason_zh).alignment = st["wrap"]
+            ws.merge_cells(start_row=r, start_column=ncol - 3, end_row=r, end_column=ncol - 1)
+            ws.cell(r, ncol, e if en else z).font = st["bold"]
+            r += 1
+    return r
+
+
+def _report_problems(ws: Any, ev: Evaluation, r: int, en: bool, st: dict[str, Any]) -> int:
+    """The input problems after row ``r``, if any; returns the row after them."""
+    if ev.problems:
+        r += 1
+        ws.cell(r, 1, "Input problems" if en else "输入问题").font = st["bold"]
+        r += 1
+        for p in ev.problems:
+            ws.cell(r, 1, f"[{p.severity}] {p.field}: {p.message if en else p.message_zh}")
+            r += 1
+    return r
+
+
+def _report_signatures(ws: Any, r: int, en: bool, ncol: int) -> None:
+    """The row where the assessor and the reviewer sign and date the sheet."""
+    ws.cell(r, 1, "Assessor:" if en else "评估人：")
+    ws.cell(r, 3, "Reviewed by:" if en else "复核人：")
+    ws.cell(r, ncol - 1, "Date:" if en else "日期：")
+
+
+def _report_page_setup(ws: Any, widths: list[int], hr: int) -> None:
+    """Column widths, the header row repeated on every page, A4 portrait one page wide, frozen header."""
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.page import PageMargins
 
+    for col, w in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(col)].width = w
+    ws.print_title_rows = f"{hr}:{hr}"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = "portrait"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_margins = PageMargins(left=0.4, right=0.4, top=0.5, bottom=0.5)
+    ws.freeze_panes = ws.cell(hr + 1, 1)
 
+
+def _report_sheet(ws: Any, ev: Evaluation, en: bool, st: dict[str, Any]) -> None:
+    """One unit's score sheet: title rows, the table section by section, total, conditions, problems,
+    signatures, page setup."""
+    points = is_points(ev)
+    heads, widths = _report_columns(ev, en, points)
+    ncol = len(heads)
+    _report_title_rows(ws, ev, en, points, ncol, st)
+    hr = 5
+    _report_header_row(ws, heads, hr, st)
+    r = hr + 1
+    for sec in ev.sections:
+        r = _report_section(ws, ev, sec, r, en, points, ncol, st)
+    _report_total_row(ws, ev, r, en, ncol, st)
+    r += 2
+    r = _report_conditions(ws, ev, r, en, ncol, st)
+    r = _report_problems(ws, ev, r, en, st)
+    _report_signatures(ws, r + 1, en, ncol)
+    _report_page_setup(ws, widths, hr)
+
+
+def write_report_xlsx(evaluations: Sequence[Evaluation], path: str | os.PathLike[str], *, lang: str = "zh") -> None:
+    """The score sheet of each unit on its own sheet, laid out like the source table, ready to print on A4."""
+    openpyxl = require_openpyxl("an .xlsx report")
     en = lang == "en"
     st = _styles(openpyxl)
     wb = openpyxl.Workbook()
     wb.remove(wb.active)
     used: set[str] = set()
     for ev in evaluations:
-        points = is_points(ev)
         ws = wb.create_sheet(_sheet_title(unit_name(ev) or ev.ruleset_id, used))
-        last = (
-            ("Score" if en else "得分")
-            if points
-            else (("Achieved" if en else "完成情况") if ev.scheme_kind == "targets" else ("Met" if en else "落实情况"))
-        )
-        heads = (
-            ["Section", "Points", "Standard and scoring rule", "Assessment method", "Findings", last]
-            if en
-            else ["项目", "分值", "评选标准及评分细则", "评估方法", "评估情况", last]
-        )
-        widths = [14, 6, 46, 16, 42, 9]
-        if not points:
-            del heads[1], widths[1]
-        ncol = len(heads)
-        title = ev.title.en if (en and ev.title) else (ev.title.zh if ev.title else ev.ruleset_id)
-        ws.cell(1, 1, title).font = st["title"]
-        ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=ncol)
-        ws.cell(1, 1).alignment = st["center"]
-        ws.row_dimensions[1].height = 36
-        name = unit_name(ev)
-        sub = (f"Unit: {name} · " if en else f"评估单位：{name}　") if name else ""
-        sub += f"assessed on {ev.on.isoformat()}" if en else f"评估日期：{ev.on.isoformat()}"
-        ws.cell(2, 1, sub).alignment = st["center"]
-        ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=ncol)
-        tz, te = total_text(ev)
-        summary = [("Total: " if en else "总分：") + (te if en else tz)]
-        if points and ev.judgement_points:
-            j = fmt_number(ev.judgement_points)
-            summary.append(f"of which {j} by judgement (*)" if en else f"其中酌情评分 {j} 分（*）")
-        summary += [(e if en else z) for _, z, e in verdict(ev)]
-        ws.cell(3, 1, "；".join(summary) if not en else "; ".join(summary)).font = st["bold"]
-        ws.merge_cells(start_row=3, start_column=1, end_row=3, end_column=ncol)
-        hr = 5
-        for col, h in enumerate(heads, start=1):
-            c = ws.cell(hr, col, h)
-            c.font, c.fill, c.alignment, c.border = st["bold"], st["head_fill"], st["center"], st["border"]
-        r = hr + 1
-        for sec in ev.sections:
-            start = r
-            for it in sec.items:
-                cells = row_cells(ev, it)
-                crit = cells.criteria_en if en else cells.criteria_zh
-                vals = [
-                    None,
-                    cells.max,
-                    crit,
-                    cells.method,
-                    cells.found_en if en else cells.found_zh,
-                    cells.score_en if en else cells.score_zh,
-                ]
-                if not points:
-                    del vals[1]
-                for col, v in enumerate(vals, start=1):
-                    c = ws.cell(r, col, v)
-                    c.alignment, c.border = st["wrap"], st["border"]
-                for col in (2, ncol) if points else (ncol,):
-                    ws.cell(r, col).alignment = st["center"]
-                r += 1
-            sz, se = section_score(ev, sec)
-            sub_vals = [
-                None,
-                fmt_number(sec.max) if sec.max is not None else "",
-                "Subtotal" if en else "小计",
-                None,
-                None,
-                se if en else sz,
-            ]
-            if not points:
-                del sub_vals[1]
-            for col, v in enumerate(sub_vals, start=1):
-                c = ws.cell(r, col, v)
-                c.font, c.fill, c.border = st["bold"], st["meta_fill"], st["border"]
-            ws.merge_cells(start_row=r, start_column=ncol - 3, end_row=r, end_column=ncol - 1)
-            sec_max = (
-                (f" ({fmt_number(sec.max)} points)" if en else f"（{fmt_number(sec.max)}分）")
-                if points and sec.max is not None
-                else ""
-            )
-            label = f"{sec.number or ''}{sec.title.en if en else sec.title.zh}{sec_max}"
-            ws.cell(start, 1, label)
-            ws.merge_cells(start_row=start, start_column=1, end_row=r, end_column=1)
-            ws.cell(start, 1).alignment = st["center"]
-            ws.cell(start, 1).font = st["bold"]
-            r += 1
-        ws.cell(r, 1, "Total" if en else "合计")
-        ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=ncol - 1)
-        ws.cell(r, ncol, te if en else tz)
-        for col in range(1, ncol + 1):
-            c = ws.cell(r, col)
-            c.font, c.fill, c.border = st["bold"], st["head_fill"], st["border"]
-        r += 2
-        conds = [(c, False) for c in ev.eligibility] + [(v, True) for v in ev.vetoes]
-        if conds:
-            ws.cell(r, 1, "Eligibility and vetoes" if en else "申报条件与一票否决事项").font = st["bold"]
-            r += 1
-            for c, veto in conds:
-                _, z, e = condition_state(c, veto)
-                ws.cell(r, 1, (c.label.en if en else c.label.zh)).alignment = st["wrap"]
-                ws.cell(r, ncol - 3, c.reason_en if en else c.reason_zh).alignment = st["wrap"]
-                ws.merge_cells(start_row=r, start_column=ncol - 3, end_row=r, end_column=ncol - 1)
-                ws.cell(r, ncol, e if en else z).font = st["bold"]
-                r += 1
-        if ev.problems:
-            r += 1
-            ws.cell(r, 1, "Input problems" if en else "输入问题").font = st["bold"]
-            r += 1
-            for p in ev.problems:
-                ws.cell(r, 1, f"[{p.severity}] {p.field}: {p.message if en else p.message_zh}")
-                r += 1
-        r += 1
-        ws.cell(r, 1, "Assessor:" if en else "评估人：")
-        ws.cell(r, 3, "Reviewed by:" if en else "复核人：")
-        ws.cell(r, ncol - 1, "Date:" if en else "日期：")
-        for col, w in enumerate(widths, start=1):
-            ws.column_dimensions[get_column_letter(col)].width = w
-        ws.print_title_rows = f"{hr}:{hr}"
-        ws.page_setup.paperSize = ws.PAPERSIZE_A4
-        ws.page_setup.orientation = "portrait"
-        ws.page_setup.fitToWidth = 1
-        ws.page_setup.fitToHeight = 0
-        ws.sheet_properties.pageSetUpPr.fitToPage = True
-        ws.page_margins = PageMargins(left=0.4, right=0.4, top=0.5, bottom=0.5)
-        ws.freeze_panes = ws.cell(hr + 1, 1)
+        _report_sheet(ws, ev, en, st)
     wb.save(os.fspath(path))

@@ -23,9 +23,11 @@ test: $(STAMP)
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
-	$(BIN)/python -m pip install --quiet ruff import-linter
+	$(BIN)/python -m pip install --quiet ruff import-linter radon
 	$(BIN)/ruff check src tests
 	$(BIN)/lint-imports
+	@over="$$($(BIN)/radon cc --min E -s src/fuac)"; if [ -n "$$over" ]; then \
+	  echo "functions above cyclomatic complexity 30 (radon):"; echo "$$over"; exit 1; fi
 
 typecheck: $(STAMP)
 	$(BIN)/python -m pip install --quiet mypy

@@ -15,11 +15,16 @@ def tests(session: nox.Session) -> None:
 
 @nox.session
 def lint(session: nox.Session) -> None:
-    """Lint with ruff (a complexity bound of 30 included); check the layers' import direction
-    with import-linter (pyproject's [tool.importlinter]: each layer imports only those below it)."""
-    session.install("-e", ".", "ruff", "import-linter")
+    """Lint with ruff (a complexity bound of 30 included, and radon's measure of it too); check the
+    layers' import direction with import-linter (pyproject's [tool.importlinter]: each layer
+    imports only those below it)."""
+    session.install("-e", ".", "ruff", "import-linter", "radon")
     session.run("ruff", "check", "src", "tests", *session.posargs)
     session.run("lint-imports")
+    # radon counts boolean operators and comprehensions too: no function of grade E or F (above 30)
+    over = session.run("radon", "cc", "--min", "E", "-s", "src/fuac", silent=True) or ""
+    if over.strip():
+        session.error(f"functions above cyclomatic complexity 30 (radon):\n{over}")
 
 
 @nox.session

@@ -197,3 +197,29 @@ def test_the_sweep_reaches_every_status_and_both_sides_of_the_pass_mark() -> Non
     assert set(res.column("passed").tolist()) == {True, False, None}
     assert set(res.column("grade").tolist()) == {"pass", "good", None}
     assert set(res.column("eligible").tolist()) == {True, False, None}
+
+
+def test_plugin_kinds_functions_and_checks_agree_on_every_literal() -> None:
+    # the demo rule package (tests/plugins/fuac-demo): a plugin rule kind without a column form, a
+    # plugin function and a plugin veto check, each handed back to the single-unit path and said so;
+    # its ratio bands give non-terminating decimals, kept exactly on that path too
+    import importlib
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).parent / "plugins" / "fuac-demo"))
+    try:
+        demo = importlib.import_module("fuac_demo")
+    finally:
+        sys.path.pop(0)
+    rs = fuac.Engine(plugins=[demo], load_entry_points=False).load_id("demo-2024")
+    rows = sweep(rs, None)
+    a = fuac.evaluate_many(rs, rows, on="2024-06-01", backend="python")
+    b = fuac.evaluate_many(rs, rows, on="2024-06-01", backend="vector")
+    report = b.backend_report
+    assert report["fallback"] == {"1": "rule kind 'ratio_band' (RatioBand) is not compiled",
+                                  "2": "function 'per_thousand' is not compiled", "revoked": "a plugin veto check"}
+    assert report["runtime_fallback"] == {}
+    assert report["rows_single_unit"] == report["rows_not_fixed_point"]
+    assert a.columns == b.columns
+    for c in a.columns:
+        assert a.column(c, exact=True).tolist() == b.column(c, exact=True).tolist(), c

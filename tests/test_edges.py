@@ -263,3 +263,38 @@ def test_a_cap_by_the_number_of_units_names_its_quota_and_clause() -> None:
     q = recommendation_cap("guangdong-2020", "city_recommendation", 5)
     (doc,) = [x for x in fuac.load("guangdong-2020").doc.quotas if x.id == "city_recommendation"]
     assert (q.quota_id, q.quota_kind, q.count, q.clause) == ("city_recommendation", "by_parent_count", 2, doc.clause)
+
+
+def test_an_entry_under_a_key_no_item_takes_is_a_warning_in_both_languages() -> None:
+    ev = fuac.evaluate(DATA / "mini.toml", {}, assessments={"99": 3}, on=fuac.run.inputs.as_date(ON))
+    (p,) = [p for p in ev.problems if p.field == "assessments.99"]
+    assert (p.code, p.severity, p.message, p.message_zh) == (
+        "unknown_field", "warning", "no item or part of this tier takes an assessor's entry under this key; ignored",
+        "本层级没有以此为键、需评估人评分的项目；已忽略")
+
+
+def test_a_conditions_result_carries_its_clause_decided_or_not() -> None:
+    # Wuhan's vetoes and a street's eligibility conditions, each with the clause the document writes
+    rs = fuac.load("wuhan-2017")
+    clauses = {c.id: c.clause for c in [*rs.doc.vetoes, *rs.doc.eligibility]}
+    no = {n: False for n, ind in rs.doc.indicators.items() if ind.type == "boolean"}
+    for data in ({}, no):  # every input missing (undecided), every yes/no answer no (decided)
+        ev = fuac.evaluate(rs, data, tier="street", on=fuac.run.inputs.as_date("2017-06-01"))
+        results = [*ev.vetoes, *ev.eligibility]
+        assert ev.vetoes and ev.eligibility and all(c.clause for c in results)
+        assert all(c.clause == clauses[c.id] for c in results)
+
+
+def test_a_yes_no_test_is_described_as_yes_or_no() -> None:
+    boolean = '[indicators.f]\ntype = "boolean"\nlabel = { zh = "有方案", en = "Plan" }\n\n'
+    text = CEILING.replace("[[sections]]", boolean + "[[sections]]", 1)
+    item = text[text.index("[[sections.items]]"):]
+    for threshold, comparator, zh, en in ((True, "==", "有方案（`f`）为“是”", "Plan (`f`) is yes"),
+                                          (False, "==", "有方案（`f`）为“否”", "Plan (`f`) is no"),
+                                          (True, "!=", "有方案（`f`）为“否”", "Plan (`f`) is no")):
+        rule = ('[[sections.items]]\nid = "1"\nmax = 2\nkind = "all_or_nothing"\npoints = 2\n'
+                f'[[sections.items.tests]]\nindicator = "f"\ncomparator = "{comparator}"\n'
+                f"threshold = {str(threshold).lower()}\n")
+        rs = fuac.loads(text.replace(item, rule))
+        dz, de = rs.plan(None).items["1"].rule.describe()
+        assert zh in dz and en in de, (dz, de)

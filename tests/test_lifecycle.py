@@ -492,3 +492,22 @@ def test_a_title_table_without_pandas_says_which_extra_to_install(monkeypatch: p
         table.to_pandas()
     assert (info.value.name, str(info.value)) == (
         "pandas", "TitleTable.to_pandas() needs pandas: pip install 'fuac[pandas]'")
+
+
+def test_a_title_that_does_not_lapse_is_held_with_no_end():
+    # a scheme whose titles never lapse (Wuhan's table with title_lapses = false): won in 2018, the title
+    # is held in its own cycle and in every later one, "with no end" — not "extended" after two
+    # consecutive cycles, which the unit never won
+    import fuac
+
+    text = (Path(fuac.__file__).parent / "rulesets" / "wuhan-2017.toml").read_text(encoding="utf-8")
+    rs = fuac.loads(text.replace('id = "wuhan-2017"', 'id = "wuhan-forever"', 1)
+                    .replace("title_lapses = true", "title_lapses = false"))
+    st = lc.title_status(rs, [Award(2018, "municipal")], 2019)
+    assert (st.state, st.held_until) == ("held", None)
+    assert (st.reason.zh, st.reason.en) == ("持有本周期（2017—2019）市级称号，长期有效。",
+                                            "holds the municipal title of this cycle (2017–2019), with no end.")
+    st = lc.title_status(rs, [Award(2018, "municipal")], 2025)
+    assert (st.state, st.held, st.held_until) == ("held", True, None)
+    assert (st.reason.zh, st.reason.en) == ("持有2018年获得的市级称号，长期有效。",
+                                            "holds the municipal title won in 2018, with no end.")

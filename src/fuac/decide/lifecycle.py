@@ -257,6 +257,10 @@ def _state(c: Cycle, mine: list[Award], year: int, level: str | None) -> tuple[s
                          f"cycle(s), {to_en}")
             return ("held", until, f"持有本周期（{span[0]}—{span[1]}）{lz}称号，{to_zh}。",
                     f"holds the {le} title of this cycle ({span[0]}–{span[1]}), {to_en}.")
+        if until is None:  # a title that does not lapse, won in an earlier cycle: held, not extended
+            first = min(a.year for a, _ in held)
+            return ("held", None, f"持有{first}年获得的{lz}称号，{to_zh}。",
+                    f"holds the {le} title won in {first}, {to_en}.")
         return ("extended", until,
                 f"连续{c.extension_after}个周期获得{lz}称号，顺延{c.extension_cycles}个周期，{to_zh}。",
                 f"{le} title won in {c.extension_after} consecutive cycles, "

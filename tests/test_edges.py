@@ -298,3 +298,51 @@ def test_a_yes_no_test_is_described_as_yes_or_no() -> None:
         rs = fuac.loads(text.replace(item, rule))
         dz, de = rs.plan(None).items["1"].rule.describe()
         assert zh in dz and en in de, (dz, de)
+
+
+CHECKLIST_PARTS = """[scheme]
+id = "cl"
+version = "1"
+kind = "checklist"
+title = { zh = "清单", en = "Checklist" }
+issuer = { zh = "测试", en = "Test" }
+issued = 2023-01-01
+valid_from = 2023-01-01
+jurisdiction = [{ code = "45", level = "province" }]
+
+[indicators.x]
+type = "decimal"
+unit = "percent"
+label = { zh = "值", en = "Value" }
+
+[[sections]]
+id = "A"
+title = { zh = "甲", en = "A" }
+
+[[sections.items]]
+id = "1"
+label = { zh = "两部分", en = "Two parts" }
+
+[[sections.items.parts]]
+id = "a"
+kind = "discretionary"
+points = 2
+min = 0
+
+[[sections.items.parts]]
+id = "b"
+kind = "discretionary"
+points = 3
+min = 0
+"""
+
+
+def test_an_item_without_a_maximum_counts_whichever_parts_are_scored() -> None:
+    # a checklist's item of two parts an assessor scores (up to 2 and up to 3): with only the first
+    # entered it has 2, with only the second 1, with neither no points; in both backends
+    rs = fuac.loads(CHECKLIST_PARTS)
+    recs = [{"x": 1, "assessments.1.a": 2}, {"x": 1, "assessments.1.b": 1}, {"x": 1}]
+    for backend in ("python", "vector"):
+        res = fuac.evaluate_many(rs, recs, on=ON, backend=backend)
+        assert res.column("item.1", exact=True).tolist() == [2, 1, None], backend
+        assert res.column("item.1.status").tolist() == ["awaiting_assessor"] * 3

@@ -346,3 +346,19 @@ def test_an_item_without_a_maximum_counts_whichever_parts_are_scored() -> None:
         res = fuac.evaluate_many(rs, recs, on=ON, backend=backend)
         assert res.column("item.1", exact=True).tolist() == [2, 1, None], backend
         assert res.column("item.1.status").tolist() == ["awaiting_assessor"] * 3
+
+
+def test_an_assessors_entry_is_rescaled_to_points_finer_than_the_batch_input() -> None:
+    # a discretionary item worth 2.00005 points (5 decimals, finer than the batch's 4 for inputs): an
+    # entry of 1.5 and one of 2.00005 are kept exactly, in one unit and both backends
+    from test_vector import ONE_RULE
+
+    rule = 'kind = "discretionary"\npoints = 2.00005\nmin = 0'
+    text = ONE_RULE.replace("total = 1\n", "total = 2.00005\n").replace("max = 1\n", "max = 2.00005\n")
+    text = text.replace("precision = 0.1", "precision = 0.00001")
+    rs = fuac.loads(text.format(rule=rule))
+    recs = [{"x": 1, "assessments.1": Decimal("1.5")}, {"x": 1, "assessments.1": Decimal("2.00005")}, {"x": 1}]
+    for backend in ("python", "vector"):
+        res = fuac.evaluate_many(rs, recs, on=ON, backend=backend)
+        assert res.column("item.1", exact=True).tolist() == [Decimal("1.5"), Decimal("2.00005"), None], backend
+        assert res.column("item.1.met").tolist() == [False, True, None], backend

@@ -23,37 +23,12 @@ import fuac
 from fuac import lifecycle as lc
 from fuac.errors import InputError
 from fuac.lifecycle import Award, Win
+from test_select import unit
 
 DATA = Path(__file__).parent / "data"
 ON = "2023-10-01"
 GD = "guangdong-2020"
 WH = "wuhan-2017"
-POSITIVE = {  # the facts an eligible unit has (every other boolean is false); as in test_select.py
-    "street_multi_birth_not_up", "street_sex_ratio_governance_effective", "street_district_target_advanced_3y",
-    "district_multi_birth_rate_not_up", "district_sex_ratio_normal_or_falling", "district_target_excellent_3y",
-}
-
-
-def unit(rid: str | fuac.RuleSet, tier: str, code: str, met: int) -> dict[str, object]:
-    """A complete, eligible unit whose first ``met`` assessed requirements are met (copied from test_select.py)."""
-    rs = rid if isinstance(rid, fuac.RuleSet) else fuac.load(rid)
-    rec: dict[str, object] = {"code": code, "name": f"u{code}"}
-    for name, ind in rs.doc.indicators.items():
-        if ind.tiers is not None and tier not in ind.tiers:
-            continue
-        if ind.type == "boolean":
-            rec[name] = name in POSITIVE
-        elif name == "agreement_hospitals":
-            rec[name] = 1
-        else:
-            rec[name] = 100
-    k = 0
-    for it in rs.plan(tier).items.values():
-        for key, rule in it.rules:
-            if rule.assessable:
-                rec[f"assessments.{key}"] = k < met
-                k += 1
-    return rec
 
 
 def message(exc: BaseException) -> str:

@@ -21,9 +21,9 @@ POSITIVE = {  # the facts an eligible unit has (every other boolean is false)
 }
 
 
-def unit(rid: str, tier: str, code: str, met: int, **facts: object) -> dict[str, object]:
+def unit(rid: str | fuac.RuleSet, tier: str, code: str, met: int, **facts: object) -> dict[str, object]:
     """A complete, eligible unit whose first ``met`` assessed requirements are met (the rest not)."""
-    rs = fuac.load(rid)
+    rs = rid if isinstance(rid, fuac.RuleSet) else fuac.load(rid)
     rec: dict[str, object] = {"code": code, "name": f"u{code}"}
     for name, ind in rs.doc.indicators.items():
         if ind.tiers is not None and tier not in ind.tiers:

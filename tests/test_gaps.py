@@ -78,7 +78,7 @@ def test_recoverable_points_by_hand(mini: fuac.RuleSet) -> None:
     assert all(g.verified and g.minimal for g in gs.changes)
     # in words
     g4 = gs["4"]
-    assert "6家 → 8家" in g4.action_zh and "增加2家" in g4.action_zh and "每提高1家 +2分" in g4.action_zh
+    assert "6家 → 8家" in g4.action_zh and "增加2家" in g4.action_zh and "每增加1家 +2分" in g4.action_zh
     assert "(2 more)" in g4.action_en
     assert "须高于全区平均千人口托位数 3.2个/千人" in gs["5"].action_zh
     assert "above Regional average childcare places per 1,000 people 3.2" in gs["5"].action_en
@@ -275,13 +275,33 @@ def test_inline_kinds() -> None:
     # partial = floor: any value less than one step short recovers everything: 89.1 (not 90)
     assert [(c.field, c.after) for c in gs["1"].changes] == [("rate", D("89.1"))]
     assert gs["1"].recoverable == D(1) and gs["1"].minimal
-    assert "不足一档不计" in gs["1"].action_zh
+    # no "must be at least 90 %" beside 89.1: the rate says why less than 90 will do
+    assert (gs["1"].action_zh, gs["1"].action_en) == (
+        "覆盖率 87.5% → 89.1%（提高1.6个百分点）；每提高1个百分点 +0.5分，距90%不足一档不计",
+        "Coverage: 87.5% → 89.1% (+1.6 percentage points); +0.5 for each 1 percentage point more; "
+        "less than one step short of 90% counts nothing")
     # bands: the top band
     assert [(c.field, c.after) for c in gs["2"].changes] == [("score", D(90))]
     assert gs["2"].recoverable == D(4)
     # a condition with a comparison: the fewest, smallest changes that make it hold
     assert sorted((c.field, c.after) for c in gs["3"].changes) == [("meetings", D(2)), ("plan", True)]
     assert gs["3"].recoverable == D(2)
+
+
+def test_a_shortfall_above_a_ceiling_of_counts_asks_for_fewer() -> None:
+    # item 1 rewritten: meetings ≤ 2, 0.5 per meeting over, floor: 5 meetings is 3 over → −1.5
+    rs = fuac.loads(INLINE.replace(
+        'indicators = ["rate"]\ncomparator = ">="\ntarget = 90\nunit = "percent"',
+        'indicators = ["meetings"]\ncomparator = "<="\ntarget = 2\nunit = "meetings"'))
+    data = {"rate": D(95), "years": 3, "score": 95, "plan": True, "meetings": 5}
+    ev = fuac.evaluate(rs, data, on=ON)
+    assert ev.item("1").points == D("0.5") and ev.item("3").points == D(2)
+    g = ev.gaps(rs, data=data)["1"]
+    assert [(c.field, c.after) for c in g.changes] == [("meetings", D(2))]
+    assert g.recoverable == D("1.5")
+    assert (g.action_zh, g.action_en) == (
+        "会议次数 5次 → 2次（减少3次）；每减少1次 +0.5分",
+        "Meetings: 5 meetings → 2 meetings (3 fewer); +0.5 for each one fewer")
 
 
 def test_rebuilt_inputs_give_the_same_list() -> None:

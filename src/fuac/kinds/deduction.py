@@ -142,7 +142,7 @@ class Deduction(Rule[DeductionParams]):
             if n is None or not n or c.cost <= 0:
                 continue
             out.values[c.indicator] = Decimal(0)
-            uz, _ue = _unit_word(facts.indicators[c.indicator].unit)
+            uz = _unit_word(facts.indicators[c.indicator].unit)
             zh_rates.append(f"每减少1{uz} +{fmt_number(c.cost)}分")
             en_rates.append(f"+{fmt_number(c.cost)} for each one fewer")
         if not out.values:
@@ -174,6 +174,6 @@ class Deduction(Rule[DeductionParams]):
         )
 
 
-def _unit_word(unit: str | None) -> tuple[str, str]:
-    zh, en = UNITS.get(unit or "", ("", ""))
-    return zh or "个", en.strip() or "one"
+def _unit_word(unit: str | None) -> str:
+    """The Chinese counter word of a unit ("每减少1家"); the English rate says "one fewer" whatever it is."""
+    return UNITS.get(unit or "", ("", ""))[0] or "个"

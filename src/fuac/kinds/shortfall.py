@@ -262,21 +262,26 @@ class Shortfall(Rule[ShortfallParams]):
                 new = new.to_integral_value(ROUND_CEILING if below else ROUND_FLOOR)
             if not within(ind, new):
                 return []
+            # no goal note: the points follow the gap, not the comparison (a value less than one
+            # step short, or exactly at a strict target, loses nothing though the test fails)
             out.values[name] = new
-            out.goals[name] = (p.comparator, target, None)
         if not out.values:
             return []
         sz, se = with_unit(p.step, p.unit)
         if p.unit == "percent":
             plural = "s" if p.step != 1 else ""
             sz, se = f"{fmt_number(p.step)}个百分点", f"{fmt_number(p.step)} percentage point{plural}"
-        word_zh = "提高" if below else "降低"
+        counted = p.unit in COUNT_UNITS
+        word_zh = ("增加" if below else "减少") if counted else ("提高" if below else "降低")
         whole = all(inds[n].type == "integer" for n in p.indicators) and p.step == p.step.to_integral_value()
+        tz, te = with_unit(target, p.unit)
         note = p.partial == "floor" and not whole
-        out.rate_zh = f"每{word_zh}{sz} +{fmt_number(p.cost)}分" + ("，不足一档不计" if note else "")
-        count = p.unit in COUNT_UNITS and p.step == 1
-        each = ("one more" if below else "one fewer") if count else f"{se.strip()} {'more' if below else 'less'}"
-        out.rate_en = f"+{fmt_number(p.cost)} for each {each}" + ("; a partial step counts nothing" if note else "")
+        out.rate_zh = f"每{word_zh}{sz} +{fmt_number(p.cost)}分" + (f"，距{tz}不足一档不计" if note else "")
+        each = f"{se.strip()} {'more' if below else 'less'}"
+        if counted and p.step == 1:
+            each = "one more" if below else "one fewer"
+        out.rate_en = f"+{fmt_number(p.cost)} for each {each}" + (
+            f"; less than one step short of {te.strip()} counts nothing" if note else "")
         return [out]
 
     def describe(self) -> tuple[str, str]:

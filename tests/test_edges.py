@@ -26,6 +26,19 @@ def test_a_unit_coded_as_its_city_counts_in_that_citys_mean() -> None:
     assert res.column("cohort.places_avg.size").tolist() == [2, 2, 0]  # the third is in no cohort
 
 
+def test_a_unit_in_no_cohort_scored_one_by_one_misses_its_cohort_values() -> None:
+    # the unit coded "450" is in no city; a value finer than fixed point sends it to the single-unit
+    # path, where its cohort values are missing exactly as in the batch: items 1 and 2 cannot be scored
+    units = [{"code": "450102", "population": 100, "places": 2, "enrolment": 10},
+             {"code": "450", "population": 50, "places": Decimal("9.0000000000000000001"), "enrolment": 10}]
+    res = fuac.evaluate_many(DATA / "cohort.toml", units, tier="county", on=ON)
+    assert res.backend_report["rows_single_unit"] == 1
+    ev = res.evaluation(1)
+    assert [(p.field, p.code) for p in ev.problems] == [("places_avg", "missing"), ("enrolment_avg", "missing")]
+    assert res.column("item.1.status").tolist() == ["scored", "missing_input"]
+    assert res.column("item.2.status").tolist() == ["scored", "missing_input"]
+
+
 PROVINCES = """
 [scheme]
 id = "provinces"
@@ -348,6 +361,34 @@ def test_an_item_without_a_maximum_counts_whichever_parts_are_scored() -> None:
         assert res.column("item.1.status").tolist() == ["awaiting_assessor"] * 3
 
 
+def test_a_part_without_points_before_scored_parts_counts_nothing() -> None:
+    # the same item with a requirement (x ≥ 1, no points) as its first part: the parts after it
+    # still count, whether the requirement holds or not
+    rs = fuac.loads(CHECKLIST_PARTS.replace('[[sections.items.parts]]\nid = "a"',
+                                            '[[sections.items.parts]]\nid = "r"\nkind = "requirement"\n'
+                                            'condition = "x >= 1"\n\n[[sections.items.parts]]\nid = "a"'))
+    recs = [{"x": 1, "assessments.1.a": 2}, {"x": 0, "assessments.1.b": 1}, {"x": 1}]
+    for backend in ("python", "vector"):
+        res = fuac.evaluate_many(rs, recs, on=ON, backend=backend)
+        assert res.column("item.1", exact=True).tolist() == [2, 1, None], backend
+        assert res.backend_report["fallback"] == {}
+
+
+def test_a_voided_item_without_a_maximum_leaves_unscored_rows_without_points() -> None:
+    # the same item, void when x = 0: a voided unit has no points (no maximum to score 0 of); a unit
+    # not yet scored by the assessor has none either; a scored one has its 2
+    rs = fuac.loads(CHECKLIST_PARTS.replace('label = { zh = "两部分", en = "Two parts" }',
+                                            'label = { zh = "两部分", en = "Two parts" }\nnumber = "①"\n'
+                                            'void_when = "x == 0"'))
+    recs = [{"x": 0, "assessments.1.a": 2}, {"x": 1}, {"x": 1, "assessments.1.a": 2}]
+    voided = fuac.evaluate(rs, recs[0], on=ON).item("1")
+    assert (voided.number, voided.status, voided.points) == ("①", "voided", None)  # still numbered as printed
+    for backend in ("python", "vector"):
+        res = fuac.evaluate_many(rs, recs, on=ON, backend=backend)
+        assert res.column("item.1", exact=True).tolist() == [None, None, 2], backend
+        assert res.column("item.1.status").tolist() == ["voided", "awaiting_assessor", "awaiting_assessor"]
+
+
 def test_an_assessors_entry_is_rescaled_to_points_finer_than_the_batch_input() -> None:
     # a discretionary item worth 2.00005 points (5 decimals, finer than the batch's 4 for inputs): an
     # entry of 1.5 and one of 2.00005 are kept exactly, in one unit and both backends
@@ -362,3 +403,22 @@ def test_an_assessors_entry_is_rescaled_to_points_finer_than_the_batch_input() -
         res = fuac.evaluate_many(rs, recs, on=ON, backend=backend)
         assert res.column("item.1", exact=True).tolist() == [Decimal("1.5"), Decimal("2.00005"), None], backend
         assert res.column("item.1.met").tolist() == [False, True, None], backend
+
+
+def test_a_shortfalls_worst_loss_is_bounded_exactly_at_the_fixed_point_limit() -> None:
+    # One shortfall, x ≥ 0, 1 point per whole step below, floor: at most (bound of x ÷ 1 + 1) steps
+    # are taken, each costing 1. Points are kept in tenths (precision 0.1), so the batch computes in
+    # fixed point while (P + x + 1) × 10 < 2^62: with x = 1, P = ⌊(2^62 − 1) / 10⌋ − 2 is the largest
+    # such P, and one point more sends the rows to the exact path (the same scores, a note in the report).
+    from test_vector import ONE_RULE
+    largest = ((1 << 62) - 1) // 10 - 2
+    assert largest == 461168601842738788
+    for p, fixed in ((largest, True), (largest + 1, False)):
+        rule = (f'kind = "shortfall"\nindicators = ["x"]\nunit = "percent"\nfloor = "part"\ncomparator = ">="\n'
+                f'target = 0\nstep = 1\ncost = 1\npoints = {p}\npartial = "floor"')
+        text = ONE_RULE.format(rule=rule)
+        rs = fuac.loads(text.replace("total = 1", f"total = {p}").replace("max = 1", f"max = {p}"))
+        res = fuac.evaluate_many(rs, [{"x": 1}], on=ON)
+        assert res.column("item.1", exact=True).tolist() == [Decimal(p)]  # x = 1 is not below 0: nothing taken
+        assert res.backend_report["runtime_fallback"] == (
+            {} if fixed else {"1": {"chunks": 1, "why": "numbers too large for exact fixed point"}})

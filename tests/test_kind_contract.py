@@ -83,6 +83,27 @@ def test_a_kind_with_only_a_score_works_everywhere(tmp_path: Path) -> None:
     assert "n&lt;5" in report_html(ev) or "n<5" in report_html(ev)
 
 
+class Noted(OnlyScore):
+    """OnlyScore with a parameter of words, which it does not describe itself."""
+
+    kind = "only_score_noted"
+
+    class Params(fuac.Model):
+        basis: str
+        steps: list[int]
+
+
+def test_a_kind_described_by_its_parameters_writes_them_as_the_rule_file_does() -> None:
+    from fuac.render.docgen import ruleset_page
+
+    text = rules("only_score_noted") + 'basis = "以县级统计为准"\nsteps = [1, 2]\n'
+    rs = engine(plugin("noted_pkg", fuac_rule_kinds=[Noted])).load_text(text, name="noted.toml")
+    # Chinese words as written, not \u escapes; lists in JSON
+    params = "`basis` = `\"以县级统计为准\"`, `steps` = `[1, 2]`"
+    page = ruleset_page(rs)
+    assert f"  - 规则类型 `only_score_noted`：{params}。\n  - Rule kind `only_score_noted`: {params}.\n" in page
+
+
 @pytest.mark.parametrize("kind", BUILTIN_KINDS, ids=lambda k: k.kind)
 def test_every_built_in_kind_says_its_score_reads_only_its_reads(kind: type[Rule]) -> None:
     # the batch then hands a unit scored one by one only those values (run/vector.py)

@@ -377,6 +377,7 @@ id = "e"
 label = {{ zh = "条件", en = "Condition" }}
 clause = "条件"
 condition = "{expression} > 0"
+consequence = {{ zh = "不符合的，不得申报。", en = "A unit that does not meet it may not apply." }}
 """
     ev = fuac.evaluate(fuac.loads(guarded), {"x": 2})
     it = ev.item("2")
@@ -385,6 +386,9 @@ condition = "{expression} > 0"
     (c,) = ev.eligibility
     assert (c.holds, c.reason_zh, c.reason_en) == (
         None, f"条件：计算失败（{zh}）。", f"Condition: could not be checked ({en}).")
+    # what follows from the condition is still said beside it
+    assert c.to_dict()["consequence"] == {"zh": "不符合的，不得申报。",
+                                          "en": "A unit that does not meet it may not apply."}
 
 
 def test_conditions_say_whether_they_hold_word_for_word() -> None:

@@ -175,3 +175,40 @@ def test_a_band_written_with_not_equal_is_reached_one_step_away() -> None:
     (gap,) = ev.gaps(rs)
     assert (gap.item, gap.recoverable, [(c.field, c.before, c.after) for c in gap.changes]) == (
         "1", 1, [("x", 0, Decimal("0.1"))])
+
+
+def test_a_target_no_value_in_range_meets_is_listed_with_no_suggestion() -> None:
+    from test_modes import THIRDS
+
+    # targets x ≥ 10, ≥ 20 and (rewritten) > 100 on a rate of at most 100 %: at 15 the second is
+    # met at 20; no rate meets the third, so it is listed with no change rather than a wrong one
+    rs = fuac.loads(THIRDS.replace('comparator = ">="\nvalue = 30', 'comparator = ">"\nvalue = 100'))
+    gs = fuac.evaluate(rs, {"x": 15}).gaps(rs)
+    assert [(g.item, [(c.field, c.after) for c in g.changes], g.verified) for g in gs] == [
+        ("g2", [("x", Decimal(20))], True), ("g3", [], False)]
+
+
+def test_a_veto_on_a_grade_is_lifted_by_the_first_other_grade() -> None:
+    # vetoed when the appraisal grade is 不合格: lifting it needs any other grade; the list proposes the
+    # first of the choices that is not 不合格 (合格), and re-evaluating with it lifts the veto
+    from test_vector import ONE_RULE
+
+    grade = ('[indicators.grade]\ntype = "choice"\nchoices = ["合格", "基本合格", "不合格"]\n'
+             'label = {{ zh = "考核等次", en = "Appraisal grade" }}\n\n[[sections]]')
+    text = ONE_RULE.replace("[[sections]]", grade) + """
+[[sections.items]]
+id = "2"
+kind = "veto"
+scope = "outcome"
+label = {{ zh = "考核不合格", en = "Appraisal failed" }}
+tests = [{{ indicator = "grade", comparator = "==", threshold = "不合格" }}]
+"""
+    rs = fuac.loads(text.format(rule='kind = "all_or_nothing"\npoints = 1\ncondition = "x > 1"'))
+    ev = fuac.evaluate(rs, {"x": 4, "grade": "不合格"})
+    assert ev.vetoed is True
+    (gap,) = ev.gaps(rs).blockers
+    assert ([(c.field, c.before, c.after) for c in gap.changes], gap.verified) == ([("grade", "不合格", "合格")], True)
+    assert (gap.action_zh, gap.action_en) == (
+        "［一票否决］考核不合格：须消除（考核等次：不合格 → 合格）",
+        "[outcome] Appraisal failed: lift it (Appraisal grade: 不合格 → 合格)")
+    assert fuac.evaluate(rs, {"x": 4, "grade": "合格"}).vetoed is False

@@ -151,6 +151,8 @@ def test_vetoed_and_ineligible_units_are_never_selected() -> None:
     sel = res.select(quotas=["city_recommendation"], parent_sizes={"4401": 20})
     assert picked(sel) == ["u440103"]
     assert sel.picks[0].rank is None and "一票否决" in sel.picks[0].reason.zh and "vetoed" in sel.picks[0].reason.en
+    # units set aside are named and placed like the ranked ones
+    assert [(p.unit, p.region) for p in sel.picks] == [("u440101", "4401"), ("u440102", "4401"), ("u440103", "4401")]
     assert (sel.picks[1].reason.zh, sel.picks[1].reason.en) == (
         "申报资格待定（缺少输入），不予推荐。", "eligibility undecided (missing input): not recommended.")
 

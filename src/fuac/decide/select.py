@@ -603,23 +603,23 @@ def _first_full(uses: list[QuotaUse], regions_of: Mapping[str, list[str | None]]
             r_ = regions_of[use.id][i]
             if r_ is None:
                 return use, None
-            if use.usage.get(r_, 0) >= use.caps.get(r_, 0):
+            if use.usage.get(r_, 0) >= use.caps[r_]:  # every ranked unit's region has its cap
                 return use, r_
     return None, None
 
 
 def _left_out_words(full: QuotaUse, region: str | None, rank: int, tie: tuple[str, str]) -> tuple[str, str]:
     """Why a ranked unit is left out by ``full``."""
-    if full.cap is None and region is None:
-        return (f"第{rank}名{tie[0]}，没有地区代码，无法计入“{full.label.zh}”，不予推荐。",
-                f"ranked {rank}{tie[1]}, but without a region code it cannot count under “{full.label.en}”: "
-                "not recommended.")
     if full.cap is not None:
         h = _full_words(full, full.before, full.cap)
         return (f"第{rank}名{tie[0]}，“{full.label.zh}”名额（{full.cap}个）已满{h[0]}，未入选。",
                 f"ranked {rank}{tie[1]}: “{full.label.en}” is full ({full.cap}{h[1]}): not selected.")
-    cap = full.caps.get(region or "", 0)
-    h = _full_words(full, full.usage_before.get(region or "", 0), cap)
+    if region is None:
+        return (f"第{rank}名{tie[0]}，没有地区代码，无法计入“{full.label.zh}”，不予推荐。",
+                f"ranked {rank}{tie[1]}, but without a region code it cannot count under “{full.label.en}”: "
+                "not recommended.")
+    cap = full.caps[region]
+    h = _full_words(full, full.usage_before.get(region, 0), cap)
     return (f"第{rank}名{tie[0]}，“{full.label.zh}”在{region}的名额（{cap}个）已满{h[0]}，未入选。",
             f"ranked {rank}{tie[1]}: “{full.label.en}” is full in {region} ({cap}{h[1]}): not selected.")
 

@@ -306,10 +306,10 @@ class CohortColumn:
     regions: Sequence[str | None]
     sizes: Sequence[int]
 
-    def mapping(self, i: int) -> dict[str, Any] | None:
-        """Row ``i``'s value as the record gives it to :func:`fuac.evaluate`."""
-        v = self.values[i]
-        return None if v is None else {"value": v, "source": self.sources[i]}
+    def mapping(self, i: int) -> dict[str, Any]:
+        """Row ``i``'s value as the record gives it to :func:`fuac.evaluate` (a value of None is missing there
+        as it is here)."""
+        return {"value": self.values[i], "source": self.sources[i]}
 
     def arrays(self, scale: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(scaled values, missing, not representable at ``scale``) as arrays."""

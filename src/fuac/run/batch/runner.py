@@ -180,9 +180,7 @@ class Runner:
         data, context, assessments = split_record(flat, lay, self.context)
         for ref, cc in getattr(chunk, "cohort", {}).items():
             if not supplied(data.get(ref)):
-                m = cc.mapping(i)
-                if m is not None:
-                    data[ref] = m
+                data[ref] = cc.mapping(i)
         extra = self._extra_assessments(chunk, i)
         if extra:
             assessments = {**assessments, **extra}

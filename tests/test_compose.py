@@ -39,8 +39,10 @@ JUNE_2023 = __import__("datetime").date(2023, 6, 1)
 
 
 def overlay(tmp_path: Path, body: str, name: str = "local.toml") -> Path:
+    """An overlay of mini.toml, a copy beside it: 'extends' reaches only the overlay's own directory."""
+    (tmp_path / "mini.toml").write_text(MINI.read_text(encoding="utf-8"), encoding="utf-8")
     p = tmp_path / name
-    p.write_text(f'extends = "{MINI.as_posix()}"\n' + textwrap.dedent(body), encoding="utf-8")
+    p.write_text('extends = "mini.toml"\n' + textwrap.dedent(body), encoding="utf-8")
     return p
 
 

@@ -63,7 +63,7 @@ BAD_FIELDS = [
     ("meetings", 1.5, "not_integer", ["1.b", "7"], ["7"], "6"),
     ("meetings", Decimal("2.5"), "not_integer", ["1.b", "7"], ["7"], "6"),
     ("meetings", -1, "out_of_range", ["1.b", "7"], ["7"], "6"),
-    ("has_doc", "yes", "invalid_type", ["1.a", "7"], ["7"], "6"),  # 1.a's 2 and 7's 4
+    ("has_doc", "maybe", "invalid_type", ["1.a", "7"], ["7"], "6"),  # 1.a's 2 and 7's 4
     ("has_doc", 1, "invalid_type", ["1.a", "7"], ["7"], "6"),  # 1 is not true
     ("awareness", 101, "out_of_range", ["3"], ["3"], "1"),
     ("awareness", -0.1, "out_of_range", ["3"], ["3"], "1"),
@@ -73,11 +73,11 @@ BAD_FIELDS = [
     ("awareness", Decimal("NaN"), "not_finite", ["3"], ["3"], "1"),
     ("awareness", Decimal("-Infinity"), "not_finite", ["3"], ["3"], "1"),
     ("awareness", [88.5], "invalid_type", ["3"], ["3"], "1"),
-    ("awareness", "88.5", "invalid_type", ["3"], ["3"], "1"),
+    ("awareness", "八十八点五", "invalid_type", ["3"], ["3"], "1"),
     ("complaints", 0.5, "not_integer", ["2"], ["2"], "1.6"),
     ("mmr", {"value": 12}, "invalid_type", ["6"], ["6"], "2"),  # not a reference value
     ("accidents", "none", "invalid_type", ["8"], ["8"], "0"),
-    ("falsified", "no", "invalid_type", ["5"], ["5"], "2"),  # the void condition cannot be read
+    ("falsified", "unknown", "invalid_type", ["5"], ["5"], "2"),  # the void condition cannot be read
 ]
 
 
@@ -186,7 +186,7 @@ def test_reference_value_as_bare_number(mini: fuac.RuleSet) -> None:
         {"val": 2.5},  # no value
         {"source": "统计公报"},  # no value
         {"value": 2.5, "source": "x", "year": 2022},  # unknown key
-        {"value": "2.5", "source": "x"},  # value not a number
+        {"value": "2.5 左右", "source": "x"},  # value not a number
         {"value": math.nan},
         [2.5, "x"],
     ],

@@ -298,13 +298,26 @@ REQUIREMENT = _item("requirement", "points = 2")
 # (item, the assessor's entry, the refusal in English and in Chinese)
 ENTRY_CASES: dict[str, tuple[str, Any, str, str]] = {
     "base-entry-met-not-true-or-false": (
-        REQUIREMENT, "yes",
-        "expected true (met) or false (not met), got 'yes'", "应为 true（已落实）或 false（未落实），实际为 'yes'"),
+        REQUIREMENT, "基本落实", "expected true (met) or false (not met), got '基本落实'",
+        "应为 true（已落实）或 false（未落实），实际为 '基本落实'"),
+    "base-entry-met-not-a-bool": (
+        REQUIREMENT, 1, "expected true (met) or false (not met), got 1",
+        "应为 true（已落实）或 false（未落实），实际为 1"),
     "base-entry-points-not-a-number": (
-        DISCRETIONARY, "2", "expected points between 0 and 2, got '2'", "应为0至2之间的分数，实际为 '2'"),
+        DISCRETIONARY, "两分", "expected points between 0 and 2, got '两分'", "应为0至2之间的分数，实际为 '两分'"),
     "base-entry-points-outside-bounds": (
         DISCRETIONARY, 3, "3 is outside the allowed 0..2", "3 超出允许范围 0至2"),
+    # text is read as every input path reads it: "3" is the number 3
+    "base-entry-points-text-outside-bounds": (
+        DISCRETIONARY, " 3 ", "3 is outside the allowed 0..2", "3 超出允许范围 0至2"),
 }
+
+
+@pytest.mark.parametrize(("item", "value", "points"), [(REQUIREMENT, "是", 2), (REQUIREMENT, "否", 0),
+                                                      (DISCRETIONARY, "1.5", Decimal("1.5"))])
+def test_an_assessors_entry_as_text_is_read_by_its_form(item: str, value: str, points: Any) -> None:
+    ev = fuac.evaluate(_loads(item), {"x": 2}, assessments={"1": value}, on=ON)
+    assert (ev.problems, ev.item("1").points) == ([], points)
 
 
 @pytest.mark.parametrize(("item", "value", "en", "zh"), list(ENTRY_CASES.values()), ids=list(ENTRY_CASES))

@@ -32,6 +32,7 @@ if _typing.TYPE_CHECKING:
     from .run.batch.cohort import CohortTable
     from .run.batch.results import BatchResults
     from .run.batch.runner import cohort_table, evaluate_chunks, evaluate_many, evaluate_partition
+    from .run.batch.sources import InputFile
 
 # A result is data: what the layers above do with it is set here (see fuac.run.results.VIEWS).
 _results.VIEWS.update(gaps=_gaps.gaps, html=_report.evaluation_fragment, pandas=_report.to_pandas, select=_select)
@@ -44,6 +45,7 @@ _LAZY = {
     "evaluate_chunks": "fuac.run.batch.runner",
     "evaluate_many": "fuac.run.batch.runner",
     "evaluate_partition": "fuac.run.batch.runner",
+    "InputFile": "fuac.run.batch.sources",
 }
 
 
@@ -77,6 +79,7 @@ __all__ = [
     "FuacError",
     "Gap",
     "Gaps",
+    "InputFile",
     "Inputs",
     "ItemResult",
     "Model",

@@ -12,6 +12,7 @@ from typing import Any
 from .plan.engine import get_engine
 from .plan.loader import RuleSet
 from .run.evaluate import evaluate as evaluate  # the public function lives with the evaluator
+from .run.inputs import as_date
 
 RulesetRef = "str | os.PathLike[str] | RuleSet"
 
@@ -118,19 +119,21 @@ class Applicable:
         return self.ruleset.id
 
 
-def rulesets_for(region_code: str, level: str | None = None, on: dt.date | None = None) -> list[Applicable]:
+def rulesets_for(region_code: str, level: str | None = None, on: dt.date | str | None = None) -> list[Applicable]:
     """The rule sets (with their tier) that apply to the region ``region_code`` at ``level`` on ``on``.
 
     ``region_code`` is an administrative-division code (6 digits for a county,
     9 for a township, 12 for a village); a rule set applies when one of its
-    jurisdictions contains the region, its validity period covers ``on``, and it
+    jurisdictions contains the region, its validity period covers ``on`` (a date, a datetime's
+    date or a text ``YYYY-MM-DD``, as :func:`evaluate` reads it; None: any date), and it
     has a tier at ``level`` (any tier when ``level`` is None).
     """
     code = str(region_code).strip()
+    when = as_date(on, "on")
     out: list[Applicable] = []
     for rid in rulesets():
         rs = load(rid)
-        for tier in rs.applies_to(code, level, on):
+        for tier in rs.applies_to(code, level, when):
             out.append(Applicable(rs, tier))
     # a rule set that another applicable one extends is superseded by it (the composed one applies)
     extended = {link["id"] for a in out for link in a.ruleset.chain[:-1]}

@@ -20,6 +20,7 @@ from .errors import FuacError, InputError, RulesetError
 from .language.statuses import STATUS_WORDS
 from .language.toml import read_toml
 from .language.words import fmt_number
+from .run.files import read_json_file
 from .run.inputs import as_date
 from .run.results import Evaluation, ItemResult
 
@@ -47,10 +48,7 @@ def read_input(path: str) -> dict[str, Any]:
 
         return read_workbook_input(p)
     if p.suffix.lower() == ".json":
-        try:
-            doc = json.loads(p.read_text(encoding="utf-8"), parse_float=_decimal)
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise InputError(f"{path}: not valid JSON: {exc}") from exc
+        doc = read_json_file(p)
     else:
         try:
             doc, _, _ = read_toml(p)
@@ -65,12 +63,6 @@ def read_input(path: str) -> dict[str, Any]:
     if extra:
         raise InputError(f"{path}: unknown top-level key(s) {sorted(extra)}; allowed: {sorted(allowed)}")
     return doc
-
-
-def _decimal(s: str) -> Any:
-    from decimal import Decimal
-
-    return Decimal(s)
 
 
 # ---------------------------------------------------------------------------
@@ -193,10 +185,18 @@ def _render_item(it: ItemResult, ev: Evaluation, zh: bool, en: bool, points: boo
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    eng = _api.get_engine()
+    import warnings
+
+    from .plan.engine import PluginWarning
+
+    with warnings.catch_warnings():  # said below, once each, in one line
+        warnings.simplefilter("ignore", PluginWarning)
+        eng = _api.get_engine()
+    loaded, failed = eng.load_each()
+    for line in [*eng.warnings, *failed]:  # a broken plugin is named; the others are listed
+        print(f"fuac: warning: {line}", file=sys.stderr)
     rows = []
-    for rid in eng.ids():
-        rs = _api.load(rid)
+    for rid, rs in loaded.items():
         tiers = ",".join(t for t in rs.tiers if t) or "-"
         rows.append((rid, rs.version, rs.scheme_kind, tiers, f"{rs.title.zh}  ({eng.sources[rid].owner})"))
     widths = [max((width(r[i]) for r in rows), default=0) for i in range(4)]
@@ -495,11 +495,7 @@ def read_units(path: str) -> list[dict[str, Any]]:
     p = Path(path)
     if p.suffix.lower() in (".toml", ".json") and p.is_file():
         try:
-            raw = (
-                json.loads(p.read_text(encoding="utf-8"), parse_float=_decimal)
-                if p.suffix.lower() == ".json"
-                else read_toml(p)[0]
-            )
+            raw = read_json_file(p) if p.suffix.lower() == ".json" else read_toml(p)[0]
         except (ValueError, RulesetError) as exc:
             raise InputError(f"{path}: {exc}") from exc
         if isinstance(raw, dict) and "units" in raw:
@@ -557,6 +553,13 @@ class Progress:
             self.stream.flush()
 
 
+def _input_file(args: argparse.Namespace) -> Any:
+    """The units' file of ``batch`` and ``rank``, with how to read it (``--encoding``, ``--sheet``)."""
+    from .run.batch.sources import InputFile
+
+    return InputFile(args.input, encoding=args.encoding, sheet=args.sheet)
+
+
 def _batch_kwargs(args: argparse.Namespace) -> dict[str, Any]:
     kw: dict[str, Any] = {"tier": args.tier, "on": args.on, "backend": args.backend}
     if args.chunk_size:
@@ -564,26 +567,11 @@ def _batch_kwargs(args: argparse.Namespace) -> dict[str, Any]:
     return kw
 
 
-def _write_rows(frame: Any, path: str, first: bool, state: dict[str, Any]) -> None:
-    """Append one chunk of result rows to ``path`` (.csv, .jsonl or .parquet)."""
-    suffix = Path(path).suffix.lower()
-    if suffix == ".csv":
-        frame.to_csv(path, mode="w" if first else "a", header=first, index=False)
-    elif suffix in (".jsonl", ".ndjson"):
-        with open(path, "w" if first else "a", encoding="utf-8") as fh:
-            frame.to_json(fh, orient="records", lines=True, force_ascii=False)
-            if len(frame):
-                fh.write("\n")
-    elif suffix in (".parquet", ".pq"):
-        import pyarrow as pa
-        import pyarrow.parquet as pq
+def _write_rows(res: Any, path: str, first: bool, state: dict[str, Any], *, exact: bool = False) -> None:
+    """Append one chunk of result rows to ``path`` (.csv, .jsonl or .parquet): ``render.tables``."""
+    from .render.tables import write_batch_rows
 
-        table = pa.Table.from_pandas(frame, preserve_index=False)
-        if first:
-            state["writer"] = pq.ParquetWriter(path, table.schema)
-        state["writer"].write_table(table.cast(state["writer"].schema))
-    else:
-        raise InputError(f"{path}: write results to .csv, .jsonl or .parquet")
+    write_batch_rows(res, path, first, state, exact=exact)
 
 
 def cmd_batch(args: argparse.Namespace) -> int:
@@ -595,13 +583,14 @@ def cmd_batch(args: argparse.Namespace) -> int:
     rows = 0
     state: dict[str, Any] = {}
     try:
-        for k, res in enumerate(evaluate_chunks(args.ruleset, args.input, progress=progress, **_batch_kwargs(args))):
+        for k, res in enumerate(evaluate_chunks(args.ruleset, _input_file(args), progress=progress,
+                                                **_batch_kwargs(args))):
             for st, c in res.status_counts().items():
                 counts[st] = counts.get(st, 0) + c
             rows += len(res)
             report = res.backend_report
             if args.output:
-                _write_rows(res.to_pandas(exact=args.exact), args.output, k == 0, state)
+                _write_rows(res, args.output, k == 0, state, exact=args.exact)
     finally:
         progress.close()
         if "writer" in state:
@@ -650,7 +639,7 @@ def _rank_selection(args: argparse.Namespace, rs: Any, used: Any, sizes: Any) ->
 
     progress = Progress(enabled=not args.no_progress)
     try:
-        res = evaluate_many(rs, args.input, progress=progress, **_batch_kwargs(args))
+        res = evaluate_many(rs, _input_file(args), progress=progress, **_batch_kwargs(args))
     finally:
         progress.close()
     try:
@@ -797,34 +786,10 @@ _TITLE_OUTPUTS = (".csv", ".xlsx", ".jsonl", ".ndjson")
 
 
 def _write_titles(rows: list[dict[str, Any]], path: str) -> None:
-    """The lines of a title table to ``path``: .csv, .jsonl or .xlsx (clauses one per line)."""
-    from .decide.lifecycle import TABLE_COLUMNS
+    """The lines of a title table to ``path``: .csv, .jsonl or .xlsx (clauses one per line): ``render.tables``."""
+    from .render.tables import write_title_table
 
-    suffix = Path(path).suffix.lower()
-    if suffix in (".jsonl", ".ndjson"):
-        with open(path, "w", encoding="utf-8") as fh:
-            fh.writelines(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
-        return
-    flat = [[("\n".join(map(str, v)) if isinstance(v, list) else v) for v in r.values()] for r in rows]
-    if suffix == ".csv":
-        import csv
-
-        with open(path, "w", encoding="utf-8-sig", newline="") as fh:  # with a BOM, as Excel expects
-            w = csv.writer(fh)
-            w.writerow(TABLE_COLUMNS)
-            w.writerows(flat)
-    elif suffix == ".xlsx":
-        from .render.workbook import require_openpyxl
-
-        wb = require_openpyxl("an .xlsx title table").Workbook()
-        ws = wb.active
-        ws.title = "titles"
-        ws.append(list(TABLE_COLUMNS))
-        for r in flat:
-            ws.append(r)
-        wb.save(path)
-    else:
-        raise InputError(f"{path}: write the title table to .csv, .xlsx or .jsonl")
+    write_title_table(rows, path)
 
 
 def _fmt_key(key: tuple[Any, ...]) -> str:
@@ -836,6 +801,8 @@ def _batch_parser(sub: Any) -> None:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("ruleset", help="rule-set id or path to a rule file")
     common.add_argument("input", help="units: .csv, .jsonl, .xlsx, .parquet or .json (a list of records)")
+    common.add_argument("--encoding", help="a CSV file's text encoding (default: detected: UTF-8, UTF-16, GB18030)")
+    common.add_argument("--sheet", help="a workbook's sheet (default: the active one, else one with known columns)")
     common.add_argument("--tier", help="tier every unit is scored at")
     common.add_argument("--on", help="date whose parameters apply (YYYY-MM-DD)")
     common.add_argument("--backend", choices=("auto", "vector", "python"), default="auto",

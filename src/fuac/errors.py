@@ -12,10 +12,11 @@ so callers may catch either::
     ├── RulesetNotFound (LookupError)          no rule set with that id or path
     ├── TierNotFound (LookupError)             the rule set has no such tier
     ├── PluginError (RuntimeError)             a plugin misbehaved
-    │   └── NameClashError                     two plugins registered the same name
+    │   ├── NameClashError                     two plugins registered the same name
+    │   └── PluginCodeError (ValueError)       plugin code raised while a unit was scored: that rule, not the batch
     ├── InputError (ValueError)                input data could not be read at all
     ├── ParameterNotInForceError (ValueError)  a rule asked for a parameter on a date before its first value
-    └── EvaluationError (RuntimeError)         a rule kind failed for a reason not its inputs' (a bug), named
+    └── EvaluationError (RuntimeError)         fuac's own code failed, or a rule kind broke its contract (a bug), named
 
 Errors about a rule file carry ``path``, ``line`` and ``key`` (the dotted key or item
 id); ``str(error)`` starts with ``path:line:`` so editors can jump to it.
@@ -30,6 +31,7 @@ __all__ = [
     "InputError",
     "NameClashError",
     "ParameterNotInForceError",
+    "PluginCodeError",
     "PluginError",
     "RulesetCheckError",
     "RulesetError",
@@ -110,6 +112,40 @@ class NameClashError(PluginError):
     """Two plugins registered the same name. Names both owners."""
 
 
+class PluginCodeError(PluginError, ValueError):
+    """Plugin code (an expression function, a rule kind's ``score`` or ``check_entry``, a veto
+    check) raised while one unit was scored.
+
+    It does not reach the caller of :func:`fuac.evaluate` or :func:`fuac.evaluate_many`: the
+    evaluator makes the rule, guard or condition the plugin code served ``invalid_input`` (cannot
+    tell) for that unit, in these words (``zh``, ``en``), and goes on with the next rule and the
+    next unit. ``plugin`` is the plugin's name, ``what`` the code that failed (``function 'f'``,
+    ``rule kind 'k' (score)``, ``veto check 'c'``), ``error`` the exception it raised. Being a
+    ``ValueError``, it is handled wherever a computation that fails on a unit's inputs is.
+    """
+
+    #: the longest error text quoted from the plugin's exception
+    LIMIT = 200
+
+    def __init__(self, plugin: str, what: str, what_zh: str, error: BaseException) -> None:
+        self.plugin, self.what, self.error = plugin, what, error
+        if isinstance(error, RecursionError):  # its words depend on where the stack ran out: not a result's
+            text = "maximum recursion depth exceeded"
+        elif error.args and isinstance(error.args[0], list):  # decimal's signals print as a list of classes
+            text = ""
+        else:
+            try:
+                text = " ".join(str(error).split())  # one line
+            except Exception:  # an exception that cannot say itself
+                text = "(its message cannot be read)"
+        if len(text) > self.LIMIT:
+            text = text[: self.LIMIT] + "…"
+        detail = f"{type(error).__name__}: {text}" if text else type(error).__name__
+        self.en = f"plugin {plugin} failed: {what} raised {detail}"
+        self.zh = f"插件 {plugin} 出错：{what_zh}引发 {detail}"
+        super().__init__(self.en)
+
+
 class InputError(FuacError, ValueError):
     """Input data could not be read at all (not a mapping, unreadable file).
 
@@ -118,7 +154,10 @@ class InputError(FuacError, ValueError):
 
 
 class EvaluationError(FuacError, RuntimeError):
-    """An unexpected failure inside the evaluator."""
+    """An unexpected failure inside the evaluator: fuac's own code raised for a reason not the unit's
+    inputs', or a rule kind gave something that is not an outcome (a status fuac does not know).
+    It names the rule and, in a batch, the record. What a plugin's code raises is not one: see
+    :class:`PluginCodeError`."""
 
 
 class ParameterNotInForceError(FuacError, ValueError):

@@ -33,6 +33,10 @@ def fuac_rulesets() -> Iterable[str | os.PathLike[str]]:
 
     Each file's ``[scheme] id`` becomes a rule-set id; two plugins giving the same
     id is an error that names both. Files are read in full only when first used.
+    A file of an installed plugin that cannot be read (or has no id) is left out with
+    a warning naming the plugin; the plugin's other files, and other plugins, are used.
+    A file's ``extends`` names a registered id, or a rule file inside the file's own
+    directory or the plugin's package.
     """
     raise NotImplementedError
 

@@ -488,9 +488,9 @@ def _history_records(rows: Any) -> Iterator[tuple[int, Mapping[str, Any]]]:
     from ..run.batch.sources import CsvSource, XlsxSource, open_source
 
     src = open_source(rows)
-    first = 2 if isinstance(src, (CsvSource, XlsxSource)) else 1  # below the header row of a sheet
-    if isinstance(src, CsvSource):  # read the cells as written: codes keep their digits, years are checked here
-        src.dtypes.update(dict.fromkeys(TITLE_COLUMNS, str))
+    # below the header row of a sheet; a CSV's cells are read as written (codes keep their digits),
+    # years are checked here
+    first = 2 if isinstance(src, CsvSource) else src.header_row + 1 if isinstance(src, XlsxSource) else 1
     seen: set[str] = set()
     records: list[tuple[int, Mapping[str, Any]]] = []
     for chunk in src.chunks(DEFAULT_CHUNK_SIZE):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import decimal
+import functools
 import json
 import threading
 from collections.abc import Callable, Mapping
@@ -21,9 +22,11 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 import simpleeval
 from pydantic import model_validator
 
-from ..errors import ExpressionError
+from ..errors import ExpressionError, PluginCodeError
+from ..language.cells import ENTRY_READING, read_text
 from ..language.comparators import COMPARATORS
 from ..language.expressions import DECIMAL_CONTEXT, OPERATORS, Expression, compile_expression, exact_number
+from ..language.functions import NOT_ITS_FAULT, fuac_module, plugin_calls, plugin_of
 from ..language.models import Comparator, Indicator, Model, Name, Parameter, Text
 from ..language.words import with_unit
 
@@ -299,7 +302,8 @@ def _evaluator_for(functions: Mapping[str, Callable[..., Any]]) -> Any:
     hit = cache.get(id(functions))
     if hit is not None and hit[0] is functions:
         return hit[1]
-    ev = simpleeval.SimpleEval(operators=OPERATORS, functions=dict(functions), names={})
+    # a plugin's function is called through a PluginCall: what it raises is the plugin's failure, named
+    ev = simpleeval.SimpleEval(operators=OPERATORS, functions=plugin_calls(functions), names={})
     if len(cache) >= 64:
         cache.clear()
     cache[id(functions)] = (functions, ev)
@@ -352,6 +356,36 @@ class RuleContext:
 #: a rule kind's parameters: its ``Params`` model
 P = TypeVar("P", bound=Model)
 
+#: the methods of a plugin's kind that are called unit by unit, and so cost only that unit when they fail
+PLUGIN_METHODS = ("score", "check_entry")
+
+M = TypeVar("M", bound=Callable[..., Any])
+
+#: what a kind's method may raise that is not its plugin's fault: an assessor's entry refused (in the
+#: kind's words), a parameter not in force, a failure of other plugin code it called (already named)
+_NOT_THE_KINDS_FAULT: tuple[type[BaseException], ...] = (EntryError, *NOT_ITS_FAULT)
+
+
+def plugin_method(method: M, name: str) -> M:
+    """A plugin kind's method ``name`` as fuac calls it: what it raises (but an assessor's entry
+    refused, a parameter not in force) is a :class:`~fuac.errors.PluginCodeError` naming the plugin,
+    the kind and the method."""
+
+    @functools.wraps(method)
+    def guarded(self: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(self, *args, **kwargs)
+        except _NOT_THE_KINDS_FAULT:
+            raise
+        except Exception as exc:  # the plugin's fault, whatever it is: this unit's rule cannot be scored
+            cls = type(self)
+            kind = getattr(cls, "kind", "") or cls.__name__
+            raise PluginCodeError(plugin_of(cls) or cls.__module__, f"rule kind {kind!r} ({name})",
+                                  f"规则类型 {kind} 的 {name} 方法", exc) from exc
+
+    guarded.plugin_method = True  # type: ignore[attr-defined]
+    return guarded  # type: ignore[return-value]
+
 
 class Rule(Generic[P]):
     """Base of every rule kind, generic over its parameters (``class Shortfall(Rule[ShortfallParams])``).
@@ -369,6 +403,17 @@ class Rule(Generic[P]):
     #: scoring the rule unit by unit then hands each unit only those. It is read from the class that
     #: defines ``score``, so a subclass that scores differently does not inherit it.
     score_reads_only_reads: ClassVar[bool] = False
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """A plugin's kind (a class defined outside fuac) has its own ``score`` and ``check_entry``
+        called through :func:`plugin_method`: what they raise costs the rule on that unit, named."""
+        super().__init_subclass__(**kwargs)
+        if fuac_module(cls.__module__):
+            return
+        for name in PLUGIN_METHODS:
+            method = vars(cls).get(name)
+            if callable(method) and not getattr(method, "plugin_method", False):
+                setattr(cls, name, plugin_method(method, name))
 
     def __init__(self, rule_id: str, params: P, ctx: RuleContext) -> None:
         self.id = rule_id
@@ -465,6 +510,8 @@ class Rule(Generic[P]):
         e = self.entry
         if e is None or e.form == "value":
             return value
+        if isinstance(value, str):  # an entry given as text, read as every input path reads text
+            value = read_text(value, ENTRY_READING[e.form])
         if e.form == "met":
             if not isinstance(value, bool):
                 raise EntryError(f"expected true (met) or false (not met), got {value!r}",
@@ -479,7 +526,8 @@ class Rule(Generic[P]):
         except OverflowError:  # NaN or infinite
             d = None
         if d is None or d < lo or d > hi:
-            raise EntryError(f"{value!r} is outside the allowed {lo}..{hi}", f"{value!r} 超出允许范围 {lo}至{hi}")
+            shown = str(value) if isinstance(value, Decimal) else repr(value)  # a number as written, not Decimal('3')
+            raise EntryError(f"{shown} is outside the allowed {lo}..{hi}", f"{shown} 超出允许范围 {lo}至{hi}")
         return d
 
     def label(self, name: str) -> Text:

@@ -13,13 +13,20 @@ the compiler with the exact form; a call with a text argument is never compiled.
 A function carries its column form as its ``columns`` attribute (set by :func:`column_form`); a
 function without one (a plugin's, unless it sets one) is not compiled. Nothing here imports numpy
 at import time: a column form imports it when the batch compiles a plan.
+
+A plugin's code (its functions, its rule kinds' ``score`` and ``check_entry``, its veto checks) is
+called through :class:`PluginCall` (a kind's methods through ``fuac.kinds.base``): whatever it raises
+becomes a :class:`~fuac.errors.PluginCodeError` naming the plugin and the code, which costs the rule
+it served on that unit, never the evaluation or the batch. fuac's own code is called as it is.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from typing import Any, Protocol
+
+from ..errors import ParameterNotInForceError, PluginCodeError
 
 #: ``fn(env)`` of a compiled node: ``(values, bound)``, scaled ``int64`` values (bool for a
 #: condition) and a bound on their magnitude
@@ -289,3 +296,86 @@ BUILTIN_FUNCTIONS: dict[str, Callable[..., Any]] = {
     "min": _min,
     "round": _round,
 }
+
+
+# ---------------------------------------------------------------------------
+# plugin code: whose it is, and calling it so that its failure costs one unit's rule, not the batch
+
+#: the plugin registered as fuac's own kinds and functions
+BUILTIN_PLUGIN = "fuac._builtins"
+
+#: who registered each function, rule kind and veto check: id(obj) → (obj, plugin) (the engine tells)
+_OWNERS: dict[int, tuple[Any, str]] = {}
+
+#: what plugin code may raise that is not its fault: a parameter not in force on the date (the
+#: evaluator says so), a failure of other plugin code it called, already named
+NOT_ITS_FAULT: tuple[type[BaseException], ...] = (PluginCodeError, ParameterNotInForceError)
+
+
+def own(obj: Any, plugin: str) -> None:
+    """Record that ``plugin`` registered ``obj`` (a function, a rule kind, a veto check)."""
+    _OWNERS[id(obj)] = (obj, plugin)
+
+
+def fuac_module(module: str) -> bool:
+    """Whether ``module`` is fuac's own (``fuac`` or ``fuac.…``; not ``fuac_demo``)."""
+    return module == "fuac" or module.startswith("fuac.")
+
+
+def plugin_of(obj: Any) -> str | None:
+    """The name of the plugin whose code ``obj`` is, or None when it is fuac's own: the plugin that
+    registered it (for a class, it or its nearest registered base), else the module it comes from."""
+    for candidate in obj.__mro__ if isinstance(obj, type) else (obj,):
+        hit = _OWNERS.get(id(candidate))
+        if hit is not None and hit[0] is candidate:
+            return None if hit[1] == BUILTIN_PLUGIN else hit[1]
+    module = str(getattr(obj, "__module__", None) or type(obj).__module__)
+    return None if fuac_module(module) else module
+
+
+class PluginCall:
+    """A plugin's function or veto check as fuac calls it: what it raises (but a parameter not in force)
+    is a :class:`~fuac.errors.PluginCodeError` naming the plugin and the code. Picklable with its
+    function; ``reads`` is the function's."""
+
+    __slots__ = ("fn", "plugin", "what", "what_zh")
+
+    def __init__(self, fn: Callable[..., Any], plugin: str, what: str, what_zh: str) -> None:
+        self.fn, self.plugin, self.what, self.what_zh = fn, plugin, what, what_zh
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return self.fn(*args, **kwargs)
+        except NOT_ITS_FAULT:
+            raise
+        except Exception as exc:  # the plugin's fault, whatever it is: this unit's rule cannot be scored
+            raise PluginCodeError(self.plugin, self.what, self.what_zh, exc) from exc
+
+    @property
+    def reads(self) -> Any:
+        return getattr(self.fn, "reads", ())
+
+    def __repr__(self) -> str:
+        return f"PluginCall({self.fn!r}, plugin={self.plugin!r})"
+
+
+#: how a plugin's callable is named in a failure: (English, Chinese) of its kind
+_CALLABLES = {"function": ("function {!r}", "函数 {} "), "veto check": ("veto check {!r}", "否决检查 {} ")}
+
+
+def plugin_call(fn: Callable[..., Any], what: str, name: str) -> Callable[..., Any]:
+    """``fn`` (a ``"function"`` or a ``"veto check"`` registered as ``name``) as fuac calls it: a
+    :class:`PluginCall` when it is a plugin's code, else ``fn`` itself."""
+    if isinstance(fn, PluginCall):
+        return fn
+    plugin = plugin_of(fn)
+    if plugin is None:
+        return fn
+    en, zh = _CALLABLES[what]
+    return PluginCall(fn, plugin, en.format(name), zh.format(name))
+
+
+def plugin_calls(functions: Mapping[str, Callable[..., Any]]) -> dict[str, Callable[..., Any]]:
+    """Expression functions by name as fuac calls them (:func:`plugin_call`)."""
+    return {name: plugin_call(fn, "function", name) for name, fn in functions.items()}
+

@@ -7,10 +7,22 @@ rule kind's own ``Params`` model, so plugins can add kinds; see ``_kinds.py``.
 from __future__ import annotations
 
 import datetime as dt
+import keyword
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
+
+from .functions import BUILTIN_FUNCTIONS
 
 Level = Literal["province", "city", "county", "township", "village"]
 Comparator = Literal[">=", ">", "<=", "<", "==", "!="]
@@ -18,7 +30,28 @@ Partial = Literal["floor", "ceil", "prorata"]
 Floor = Literal["part", "item", "section", "none"]
 VetoScope = Literal["eligibility", "outcome", "tier_cap", "cascade"]
 Id = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$", max_length=64)]
-Name = Annotated[str, StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9_]*$", max_length=64)]
+
+#: Words an expression reads as something else, never as a name: Python's keywords (``True``,
+#: ``False`` and ``None`` among them) and the built-in expression functions. (A plugin's function
+#: names are refused by the loader, which knows them.)
+RESERVED_NAMES: frozenset[str] = frozenset(keyword.kwlist) | frozenset(BUILTIN_FUNCTIONS)
+
+
+def _not_reserved(name: str) -> str:
+    if name in RESERVED_NAMES:
+        what = (
+            f"the function {name}()" if name in BUILTIN_FUNCTIONS
+            else f"the constant {name}" if name in ("True", "False", "None")
+            else "a Python keyword"
+        )
+        raise ValueError(f"{name!r} cannot be a name: an expression reads it as {what}; choose another name")
+    return name
+
+
+#: An indicator's or parameter's name (and a reference to one): expressions read it.
+Name = Annotated[
+    str, StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9_]*$", max_length=64), AfterValidator(_not_reserved)
+]
 
 def _strict_number(v: Any) -> Any:
     """Rule files write numbers as TOML numbers: text such as "120" is a wrong type, not a number."""

@@ -106,32 +106,32 @@ class LineIndex:
         return None
 
 
+#: what changes the bracket depth of a line, or ends its scan: a comment, a multi-line string's
+#: opening, a basic string with its escapes, a literal string (one left open runs to the end), a bracket
+_BRACKET_TOKEN = re.compile(r"""#|\"\"\"|'''|"(?:[^"\\]|\\.)*"?|'[^']*'?|[\[\]{}]""")
+
+
 def _scan_brackets(line: str, depth: int) -> tuple[int, str | None]:
-    i, n = 0, len(line)
-    while i < n:
-        c = line[i]
-        if c == "#":
-            break
-        if line.startswith('"""', i) or line.startswith("'''", i):
-            delim = line[i : i + 3]
-            end = line.find(delim, i + 3)
-            if end < 0:
-                return depth, delim
-            i = end + 3
-            continue
-        if c == '"':
-            i += 1
-            while i < n and line[i] != '"':
-                i += 2 if line[i] == "\\" else 1
-        elif c == "'":
-            end = line.find("'", i + 1)
-            i = n if end < 0 else end
-        elif c in "[{":
+    """The bracket depth after ``line``, and the delimiter of a multi-line string it leaves open.
+
+    The regular expression skips plain text and whole strings at once: a line takes a few steps,
+    not one per character (a rule file of 20,000 items is indexed in a fraction of a second)."""
+    pos = 0
+    while True:
+        m = _BRACKET_TOKEN.search(line, pos)
+        if m is None or m.group(0) == "#":
+            return depth, None
+        tok = m.group(0)
+        pos = m.end()
+        if tok in ('"""', "'''"):
+            close = line.find(tok, pos)
+            if close < 0:
+                return depth, tok
+            pos = close + 3
+        elif tok in ("[", "{"):
             depth += 1
-        elif c in "]}":
+        elif tok in ("]", "}"):
             depth = max(0, depth - 1)
-        i += 1
-    return depth, None
 
 
 def format_path(path: tuple[Any, ...]) -> str:
@@ -175,4 +175,6 @@ def read_toml(path: str | Path | None = None, *, text: str | None = None) -> tup
         m = _TOML_POS.search(msg)
         pos = int(m.group(1)) if m else None
         raise RulesetSyntaxError(f"invalid TOML: {_TOML_POS.sub('', msg).strip()}", path=name, line=pos) from exc
+    except RecursionError:  # arrays or tables nested thousands deep: refused, not a traceback
+        raise RulesetSyntaxError("invalid TOML: arrays or inline tables nested too deeply", path=name) from None
     return data, LineIndex(text), text

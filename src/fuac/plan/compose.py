@@ -18,6 +18,7 @@ in a composed rule set point at the overlay or the base as appropriate.
 
 from __future__ import annotations
 
+import bisect
 import copy
 from collections.abc import Mapping
 from typing import Any, Protocol
@@ -159,15 +160,8 @@ class _Merger:
     def merge_by_id(
         self, b: list[Any], o: list[Any], mp: tuple[Any, ...], bp: tuple[Any, ...], op: tuple[Any, ...]
     ) -> list[Any]:
-        entries: list[list[Any]] = [[v, MISSING, (*bp, i), None] for i, v in enumerate(b)]
-
-        def find(eid: Any) -> int | None:
-            for k, e in enumerate(entries):
-                cur = e[0] if e[0] is not MISSING else e[1]
-                if isinstance(cur, dict) and cur.get("id") == eid:
-                    return k
-            return None
-
+        entries: list[list[Any] | None] = [[v, MISSING, (*bp, i), None] for i, v in enumerate(b)]
+        ids = _IdIndex(entries)
         for j, ov in enumerate(o):
             where = (self.over_src, (*op, j))
             if not isinstance(ov, dict):
@@ -175,32 +169,93 @@ class _Merger:
                 continue
             oid = ov.get("id")
             if ov.get("remove") is True:
-                k = find(oid)
+                k = ids.find(oid)
                 if k is None:
                     self.problems.append(CompositionProblem(f"cannot remove {oid!r}: the base has no such id", where))
                 else:
-                    del entries[k]
+                    ids.drop(k)
                 continue
             target = ov.get("replaces")
             if target is not None:
-                k = find(target)
+                k = ids.find(target)
                 if k is None:
                     self.problems.append(
                         CompositionProblem(f"cannot replace {target!r}: the base has no such id", where)
                     )
                     continue
-                if find(oid) not in (None, k):
+                if ids.find(oid) not in (None, k):
                     self.problems.append(CompositionProblem(f"id {oid!r} is already in the base", where))
                     continue
-                entries[k] = [MISSING, ov, None, (*op, j)]
+                ids.put(k, [MISSING, ov, None, (*op, j)])
                 continue
-            k = find(oid)
+            k = ids.find(oid)
             if k is None:
-                entries.append([MISSING, ov, None, (*op, j)])
+                ids.put(len(entries), [MISSING, ov, None, (*op, j)])
             else:
-                entries[k][1] = ov
-                entries[k][3] = (*op, j)
-        return [self.merge(e[0], e[1], (*mp, k), e[2], e[3]) for k, e in enumerate(entries)]
+                entry = entries[k]
+                assert entry is not None
+                entry[1] = ov
+                entry[3] = (*op, j)
+        kept = [e for e in entries if e is not None]
+        return [self.merge(e[0], e[1], (*mp, k), e[2], e[3]) for k, e in enumerate(kept)]
+
+
+class _IdIndex:
+    """The elements of an id-merged array by id, so that merging an overlay of thousands of items
+    takes linear time: ``entries`` (``[base, overlay, base path, overlay path]``, None once removed)
+    and, for each id, the positions of the elements with that id (the first one is the one merged)."""
+
+    def __init__(self, entries: list[list[Any] | None]) -> None:
+        self.entries = entries
+        self.at: dict[Any, list[int]] = {}
+        self.odd: set[int] = set()  # positions of elements whose id cannot be a key (a table, an array)
+        for k, e in enumerate(entries):
+            self._index(k, e)
+
+    @staticmethod
+    def _id(e: list[Any] | None) -> Any:
+        if e is None:
+            return MISSING
+        cur = e[0] if e[0] is not MISSING else e[1]
+        return cur.get("id") if isinstance(cur, dict) else MISSING
+
+    def _index(self, k: int, e: list[Any] | None) -> None:
+        eid = self._id(e)
+        if eid is MISSING:
+            return
+        try:
+            bisect.insort(self.at.setdefault(eid, []), k)
+        except TypeError:
+            self.odd.add(k)
+
+    def find(self, eid: Any) -> int | None:
+        """The position of the first element with id ``eid``, as ``==`` compares ids."""
+        try:
+            hits = self.at.get(eid)
+        except TypeError:  # an id that cannot be a key: only an odd one may equal it
+            hits = None
+        found = [k for k in self.odd if self._id(self.entries[k]) == eid]
+        if hits:
+            found.append(hits[0])
+        return min(found, default=None)
+
+    def drop(self, k: int) -> None:
+        eid = self._id(self.entries[k])
+        if k in self.odd:
+            self.odd.discard(k)
+        else:
+            hits = self.at[eid]
+            del hits[bisect.bisect_left(hits, k)]
+        self.entries[k] = None
+
+    def put(self, k: int, entry: list[Any]) -> None:
+        """``entry`` in position ``k``: in place of the element there, or appended (``k`` is the end)."""
+        if k < len(self.entries):
+            self.drop(k)
+            self.entries[k] = entry
+        else:
+            self.entries.append(entry)
+        self._index(k, entry)
 
 
 def _strip(value: Any) -> Any:

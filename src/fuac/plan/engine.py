@@ -2,7 +2,9 @@
 
 It is built on first use, never at ``import fuac``. ``FUAC_PLUGINS`` limits which
 third-party plugins (entry points of group ``fuac``) are loaded: unset, all of them;
-empty, none; otherwise a comma-separated list of entry-point names.
+empty, none; otherwise a comma-separated list of entry-point names (a name that is no
+installed entry point is a :class:`PluginWarning`). An installed plugin's rule file that
+cannot be read is left out with a warning; the other rule sets are used.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import importlib
 import os
 import sys
 import threading
+import warnings
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -21,15 +24,11 @@ from typing import Any
 import pluggy
 
 from .. import hookspecs
-from ..errors import NameClashError, PluginError, RulesetCheckError, RulesetError, RulesetNotFound
+from ..errors import FuacError, NameClashError, PluginError, RulesetCheckError, RulesetError, RulesetNotFound
 from ..kinds.base import Rule
+from ..language.functions import own
 from ..language.toml import read_toml
-from .loader import RuleSet, load_file, load_mapping
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
+from .loader import BaseResolver, RuleSet, load_file, load_mapping
 
 #: Modules registered before any entry point: the built-in kinds and functions, then one
 #: plugin for each built-in scheme.
@@ -40,6 +39,11 @@ ENV_PLUGINS = "FUAC_PLUGINS"
 ENV_BLOCK = "FUAC_BLOCK"
 #: what cannot be left out: without it no rule file has a kind to score with
 ESSENTIAL = "fuac._builtins"
+
+
+class PluginWarning(UserWarning):
+    """An installed plugin is used without a rule file of it that cannot be read (the others go on),
+    or ``FUAC_PLUGINS`` names no installed plugin. :attr:`Engine.warnings` keeps each one's line."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +61,14 @@ class Engine:
         """``block``: names of plugins to leave out (default: ``FUAC_BLOCK``, comma-separated)."""
         self.pm = pluggy.PluginManager("fuac")
         self.pm.add_hookspecs(hookspecs)
+        #: one line for each thing left out, as warned (a PluginWarning): an installed plugin's rule
+        #: file that cannot be read, a name in FUAC_PLUGINS that is no installed plugin
+        self.warnings: list[str] = []
+        #: the installed plugins (entry points) registered: a rule file of theirs that cannot be read is
+        #: left out with a warning; a plugin given in ``plugins`` is the caller's own, and raises
+        self.installed: set[str] = set()
+        #: each installed plugin's rule files left out, and why: (plugin, the error in one line)
+        self.unreadable: list[tuple[str, str]] = []
         if block is None:
             block = [n.strip() for n in os.environ.get(ENV_BLOCK, "").split(",") if n.strip()]
         for name in block:
@@ -85,10 +97,20 @@ class Engine:
         self._collect()
 
     # -- plugins
+    def _warn(self, message: str) -> None:
+        self.warnings.append(message)
+        # shown as one line, "fuac:0: PluginWarning: …": no source line of fuac's under it
+        warnings.warn_explicit(message, PluginWarning, filename="fuac", lineno=0)
+
     def _load_entry_points(self) -> None:
         allow = os.environ.get(ENV_PLUGINS)
         wanted = None if allow is None else {n.strip() for n in allow.split(",") if n.strip()}
-        for ep in entry_points(group="fuac"):
+        eps = list(entry_points(group="fuac"))
+        for name in sorted((wanted or set()) - {ep.name for ep in eps}):
+            installed = ", ".join(sorted({ep.name for ep in eps})) or "none"
+            self._warn(f"{ENV_PLUGINS} names {_quoted(name)}, which is no installed plugin (installed: {installed}); "
+                       "it is ignored")
+        for ep in eps:
             if wanted is not None and ep.name not in wanted:
                 continue
             if self.pm.get_plugin(ep.name) is not None:
@@ -100,6 +122,7 @@ class Engine:
                 who = f"{ep.name} ({dist.name})" if dist is not None else ep.name
                 raise PluginError(f"plugin {who} failed to load: {type(exc).__name__}: {exc}") from exc
             self.pm.register(plugin, name=ep.name)
+            self.installed.add(ep.name)
 
     def plugin_names(self) -> list[str]:
         return sorted(n for n, _ in self.pm.list_name_plugin())
@@ -135,6 +158,7 @@ class Engine:
                     if not (isinstance(cls, type) and issubclass(cls, Rule)) or not cls.kind:
                         raise PluginError(f"plugin {owner}: fuac_rule_kinds must return Rule subclasses with a 'kind'")
                     self._claim("rule kind", cls.kind, owner)
+                    own(cls, owner)  # a failure of its code names the plugin
                     self.kinds[cls.kind] = cls
         for owner, funcs in self._impls("fuac_functions"):
             with _unusable(owner, "fuac_functions"):
@@ -142,6 +166,7 @@ class Engine:
                     if not callable(fn) or not fname.isidentifier() or fname.startswith("_"):
                         raise PluginError(f"plugin {owner}: function {fname!r} is not a callable with a plain name")
                     self._claim("function", fname, owner)
+                    own(fn, owner)
                     self.functions[fname] = fn
         for owner, checks in self._impls("fuac_vetoes"):
             with _unusable(owner, "fuac_vetoes"):
@@ -149,18 +174,40 @@ class Engine:
                     if not callable(fn):
                         raise PluginError(f"plugin {owner}: veto check {vname!r} is not callable")
                     self._claim("veto check", vname, owner)
+                    own(fn, owner)
                     self.veto_checks[vname] = fn
         for owner, paths in self._impls("fuac_rulesets"):
             with _unusable(owner, "fuac_rulesets"):
                 for p in paths:
                     path = Path(p)
-                    rid = _peek_id(path, owner)
+                    try:
+                        rid = _peek_id(path, owner)
+                    except PluginError as exc:
+                        if owner not in self.installed:
+                            raise
+                        self.unreadable.append((owner, str(exc)))
+                        self._warn(f"{exc}; the file is left out, the rest is used")
+                        continue
                     self._claim("rule set", rid, owner)
                     self.sources[rid] = RulesetSource(rid, path, owner)
 
     # -- rule sets
     def ids(self) -> list[str]:
         return sorted(self.sources)
+
+    def load_each(self) -> tuple[dict[str, RuleSet], list[str]]:
+        """Every registered rule set that loads, by id; and, for each that does not, one line naming
+        its plugin and the (first) problem: one broken rule package does not hide the others
+        (``fuac list``). Loading that one by id raises its error in full."""
+        loaded: dict[str, RuleSet] = {}
+        failed: list[str] = []
+        for rid in self.ids():
+            try:
+                loaded[rid] = self.load_id(rid)
+            except Exception as exc:  # a plugin's rule file, or its kind's code: that rule set, not the list
+                failed.append(f"plugin {self.sources[rid].owner}: rule set {rid!r} cannot be loaded: "
+                              f"{_first_problem(exc, rid)}")
+        return loaded, failed
 
     def load_id(self, rid: str) -> RuleSet:
         with self._lock:
@@ -185,7 +232,7 @@ class Engine:
             try:
                 return load_file(
                     Path(path), kinds=self.kinds, functions=self.functions, veto_checks=self.veto_checks,
-                    owner=owner, resolve_base=self._resolve_base, base=base,
+                    owner=owner, resolve_base=self._base_resolver(owner), base=base,
                 )
             finally:
                 self._loading.pop()
@@ -193,7 +240,7 @@ class Engine:
     def load_text(self, text: str, *, name: str = "<string>", base: RuleSet | None = None) -> RuleSet:
         return load_file(
             name, text=text, kinds=self.kinds, functions=self.functions, veto_checks=self.veto_checks,
-            resolve_base=self._resolve_base, base=base,
+            resolve_base=self._base_resolver(None), base=base,
         )
 
     def load_mapping(self, data: Any, *, name: str = "<mapping>", base: RuleSet | None = None) -> RuleSet:
@@ -201,20 +248,56 @@ class Engine:
             data, name=name, kinds=self.kinds, functions=self.functions, veto_checks=self.veto_checks, base=base
         )
 
-    def _resolve_base(self, ref: str, beside: Path) -> RuleSet:
-        """The base named by ``extends``: a registered id, or a path relative to the overlay."""
+    def _base_resolver(self, owner: str | None) -> BaseResolver:
+        """What finds the bases of a rule file of ``owner`` (a plugin's name; None: the user's)."""
+
+        def resolve_base(ref: str, beside: Path, line: int | None) -> RuleSet:
+            return self._resolve_base(ref, beside, line, owner)
+
+        return resolve_base
+
+    def _resolve_base(self, ref: str, beside: Path, line: int | None, owner: str | None) -> RuleSet:
+        """The base named by ``extends``: a registered id, or a rule file that resolves (symbolic links
+        followed) inside the overlay's own directory, or inside the package of the plugin that owns it.
+        Anything else is refused before it is opened, so nothing of another file is ever quoted."""
         if ref in self.sources:
             src = self.sources[ref]
             if str(src.path.resolve()) in self._loading:
                 return self.load_path(src.path)  # raises the cycle error
             return self.load_id(ref)
+        roots = [beside.absolute().parent, *self._package_dirs(owner)]
         p = Path(ref)
-        if not p.is_absolute():
-            p = beside.parent / p
-        if p.is_file():
-            return self.load_path(p)
+        try:
+            if "\x00" in ref:
+                raise ValueError("a NUL character")
+            target = (p if p.is_absolute() else beside.parent / p).resolve()
+            inside = any(target.is_relative_to(root.resolve()) for root in roots)
+        except (OSError, RuntimeError, ValueError) as exc:  # a loop of links, a name the system refuses
+            raise RulesetCheckError(
+                f"'extends' {_quoted(ref)} cannot be followed: {exc}", path=str(beside), line=line, key="extends"
+            ) from None
+        if not inside:
+            places = "this file's directory" + (f" or its plugin's package ({owner})" if len(roots) > 1 else "")
+            raise RulesetCheckError(
+                f"'extends' {_quoted(ref)} is outside {places}: name a registered rule set, or a rule file "
+                "in this directory or below it", path=str(beside), line=line, key="extends",
+            )
+        if target.is_file():
+            return self.load_path(target, owner=owner)
         known = ", ".join(self.ids()) or "none"
-        raise RulesetNotFound(f"extends {ref!r}, which is neither a registered id ({known}) nor a file")
+        at = f"{beside}:{line}" if line is not None else str(beside)
+        raise RulesetNotFound(f"{at}: [extends] {_quoted(ref)} is neither a registered id ({known}) nor a rule file")
+
+    def _package_dirs(self, owner: str | None) -> list[Path]:
+        """The folders of the package the plugin ``owner`` is (or is a module of); none for a plugin
+        that is a single module or an object."""
+        plugin = self.pm.get_plugin(owner) if owner else None
+        name = getattr(plugin, "__name__", None)
+        if not isinstance(name, str):
+            return []
+        package = name if hasattr(plugin, "__path__") else name.rpartition(".")[0]
+        module = sys.modules.get(package) if package else None
+        return [Path(d) for d in getattr(module, "__path__", None) or ()]
 
     def resolve(self, ref: Any) -> RuleSet:
         if isinstance(ref, RuleSet):
@@ -228,7 +311,14 @@ class Engine:
                     raise RulesetNotFound(f"no rule file at {str(p)!r}")
                 return self.load_path(p)
         known = ", ".join(self.ids()) or "none"
-        raise RulesetNotFound(f"no rule set {ref!r}: not a registered id ({known}) nor a rule file")
+        left_out = "".join(f"; left out: {why}" for _, why in self.unreadable)
+        raise RulesetNotFound(f"no rule set {ref!r}: not a registered id ({known}) nor a rule file{left_out}")
+
+
+def _quoted(ref: str) -> str:
+    """What an overlay's 'extends' names, quoted for a message: at most 200 characters."""
+    r = repr(ref)
+    return r if len(r) <= 200 else r[:197] + "..."
 
 
 @contextmanager
@@ -242,19 +332,29 @@ def _unusable(owner: str, hook: str) -> Iterator[None]:
 
 
 def _peek_id(path: Path, owner: str) -> str:
+    """The ``[scheme] id`` of a plugin's rule file, read as any rule file is (its size limited)."""
     try:
-        with open(path, "rb") as fh:
-            doc = tomllib.load(fh)
-    except (OSError, tomllib.TOMLDecodeError):
-        try:
-            read_toml(path)  # raises the detailed error
-        except RulesetError as exc:
-            raise PluginError(f"plugin {owner}: rule file {path}: {exc}") from exc
-        raise  # pragma: no cover
+        doc = read_toml(path)[0]
+    except RulesetError as exc:  # unreadable, not UTF-8, not TOML: one line, naming the file (and the line)
+        raise PluginError(f"plugin {owner}: rule file {_one_line(str(exc))}") from exc
     rid = doc.get("scheme", {}).get("id") if isinstance(doc.get("scheme"), dict) else None
     if not isinstance(rid, str):
         raise PluginError(f"plugin {owner}: rule file {path} has no [scheme] id")
     return rid
+
+
+def _first_problem(exc: Exception, rid: str) -> str:
+    """A rule set's load failure in one line: its first problem, and how many there are in all."""
+    if isinstance(exc, RulesetError) and exc.problems:
+        total = str(exc).split(" ", 1)[0]  # "N problem(s) in …", N counting those not listed too
+        return f"{_one_line(str(exc.problems[0]))} ({total} problems in all: `fuac show {rid}` lists them)"
+    return _one_line(str(exc) if isinstance(exc, FuacError) else f"{type(exc).__name__}: {exc}")
+
+
+def _one_line(text: str, limit: int = 600) -> str:
+    """``text`` on one line, cut at ``limit`` characters (a plugin's error is quoted, not its whole file)."""
+    line = " ".join(text.split())
+    return line if len(line) <= limit else line[: limit - 1] + "…"
 
 
 _engine: Engine | None = None

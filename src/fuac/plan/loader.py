@@ -20,6 +20,7 @@ from ..kinds import VetoRule
 from ..kinds.base import Rule, RuleContext
 from ..language.deprecation import renamed
 from ..language.expressions import Expression
+from ..language.functions import plugin_call
 from ..language.models import (
     ITEM_COMMON_KEYS,
     LEVEL_DIGITS,
@@ -310,6 +311,8 @@ class _Problems:
         self.path = path
         self.origins = origins
         self.items: list[RulesetError] = []
+        #: each problem listed, as shown: a problem found again (for another tier) is listed once
+        self._listed: set[str] = set()
         #: problems found so far, repeats included (a problem found again for another tier is listed once)
         self.found = 0
         #: True while checking something that reads a part that failed: its problems are counted, not listed
@@ -324,32 +327,59 @@ class _Problems:
             return
         path, line = self.origins.where(loc)
         err = cls(message, path=path, line=line, key=key or format_path(loc))
-        if not any(str(e) == str(err) for e in self.items):
+        shown = str(err)
+        if shown not in self._listed:  # a set: a file with thousands of problems is still read in linear time
+            self._listed.add(shown)
             self.items.append(err)
 
-    def from_validation(self, exc: ValidationError, model: type[BaseModel], prefix: tuple[Any, ...] = ()) -> None:
+    def from_validation(self, exc: ValidationError, model: type[BaseModel], prefix: tuple[Any, ...] = (),
+                        rule: tuple[str, str, tuple[str, ...]] | None = None) -> None:
+        """Each error of ``exc`` as a problem. ``rule``: the errors are a rule's parameters' (its id,
+        kind and the keys every item has), named by the rule's id, unknown keys listing its kind's."""
         for err in exc.errors():
             loc = tuple(x for x in err["loc"] if not (isinstance(x, str) and ("[" in x or x in _UNION_TAGS)))
             full = (*prefix, *loc)
-            if err["type"] == "extra_forbidden":
-                allowed = _allowed_keys(model, loc[:-1])
-                msg = f"unknown key {loc[-1]!r}; allowed keys: {', '.join(allowed)}"
+            if err["type"] == "extra_forbidden" and rule is not None:
+                allowed = sorted(set(rule[2]) | set(model.model_fields))
+                msg = f"unknown key {loc[-1]!r}; allowed keys for kind {rule[1]!r}: {', '.join(allowed)}"
+            elif err["type"] == "extra_forbidden":
+                msg = f"unknown key {loc[-1]!r}; allowed keys: {', '.join(_allowed_keys(model, loc[:-1]))}"
             elif err["type"] == "missing":
                 msg = f"missing required key {loc[-1]!r}"
             else:
                 msg = err["msg"].removeprefix("Value error, ")
                 if "input" in err and err["type"] not in ("value_error", "assertion_error"):
                     msg += f" (got {_short(err['input'])})"
-            self.add(RulesetSchemaError, msg, full)
+            self.add(RulesetSchemaError, msg, full, key=None if rule is None else f"{rule[0]}: {format_path(full)}")
 
     def raise_if_any(self) -> None:
         # by file (this one first) and line; a problem without a line keeps its place after those before it
         self.items.sort(key=lambda e: (e.path != self.path, e.path or "", e.line or 0))
-        if len(self.items) == 1:
-            raise self.items[0]
-        if self.items:
-            first = self.items[0]
-            raise RulesetError("", path=self.path, line=first.line, key=first.key, problems=self.items)
+        raise_problems(self.items, self.path)
+
+
+#: the most problems of one rule file listed; the others are counted ("… and N more")
+MAX_LISTED_PROBLEMS = 50
+
+
+def raise_problems(errors: list[RulesetError], name: str) -> None:
+    """Raise the problems found in rule file ``name`` (nothing when there is none): the one, or a
+    :class:`RulesetError` listing them, the first :data:`MAX_LISTED_PROBLEMS` and then one saying
+    how many more were found."""
+    if len(errors) == 1:
+        raise errors[0]
+    if not errors:
+        return
+    first = errors[0]
+    listed = errors[:MAX_LISTED_PROBLEMS]
+    more = len(errors) - len(listed)
+    if more:
+        listed.append(RulesetError(f"… and {more} more problem(s), not listed", path=name))
+    exc = RulesetError("", path=name, line=first.line, key=first.key, problems=listed)
+    if more:  # the first line counts every problem found, not the entries listed
+        rest = str(exc).partition("\n")[2]
+        exc.args = (f"{len(errors)} problem(s) in {name}, the first {len(listed) - 1} listed:\n{rest}",)
+    raise exc
 
 
 _UNION_TAGS = {"decimal", "bool", "str", "int", "function-after", "function-before", "function-wrap"}
@@ -403,6 +433,10 @@ def _allowed_keys(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
 # ---------------------------------------------------------------------------
 # loading
 
+#: finds the base an overlay ``extends``: ``(what it names, the overlay's path, the line of its
+#: 'extends')`` → the base, loaded; it refuses (a :class:`RulesetError` naming that line) what it may not open
+BaseResolver = Callable[[str, Path, int | None], RuleSet]
+
 
 def load_file(
     source: str | Path,
@@ -412,13 +446,13 @@ def load_file(
     veto_checks: Mapping[str, Callable[..., Any]],
     text: str | None = None,
     owner: str | None = None,
-    resolve_base: Callable[[str, Path], RuleSet] | None = None,
+    resolve_base: BaseResolver | None = None,
     base: RuleSet | None = None,
 ) -> RuleSet:
     """Read and check one rule file (or ``text``, named ``source``).
 
     A file with ``extends`` is composed onto its base, found by ``resolve_base(ref,
-    this_file)``; ``base`` given explicitly wins over the file's ``extends``.
+    this_file, line_of_extends)``; ``base`` given explicitly wins over the file's ``extends``.
     """
     name = str(source)
     data, lines, text = read_toml(source, text=text)
@@ -437,7 +471,7 @@ def load_file(
                 raise RulesetCheckError(
                     "'extends' cannot be resolved here", path=name, line=lines.line_of(("extends",)), key="extends"
                 )
-            base = resolve_base(ref, Path(name))
+            base = resolve_base(ref, Path(name), lines.line_of(("extends",)))
         data, origins = compose_onto(base, data, origins, name=name)
     return build(
         data,
@@ -491,7 +525,7 @@ def compose_onto(
     merged, origins, problems = compose_docs(
         base.raw, base.origins or FileOrigins(str(base.path), _no_lines()), overlay, overlay_origins, name=name
     )
-    errors = []
+    errors: list[RulesetError] = []
     for p in problems:
         src, sp = p.origin
         path, line = src.where(sp)
@@ -504,10 +538,7 @@ def compose_onto(
                 f"an overlay of {base.id!r} needs its own [scheme] id", path=path, line=line, key="scheme.id"
             )
         )
-    if len(errors) == 1:
-        raise errors[0]
-    if errors:
-        raise RulesetError("", path=name, line=errors[0].line, key=errors[0].key, problems=list(errors))
+    raise_problems(errors, name)
     return merged, origins
 
 
@@ -764,6 +795,10 @@ class _Builder:
         for name in self.doc.parameters:
             if name in self.doc.indicators:
                 self.p.add(RulesetCheckError, f"{name!r} is both an indicator and a parameter", ("parameters", name))
+        for group in ("indicators", "parameters"):  # the built-in functions' names are refused by the schema
+            for name in sorted(set(getattr(self.doc, group)) & set(self.functions)):
+                self.p.add(RulesetCheckError, f"{name!r} cannot be a name: it is a plugin's expression function "
+                           f"{name}(); choose another name", (group, name))
         for name, ind in self.doc.indicators.items():
             if ind.cohort is not None:
                 self.p.muted = self.reads_failed([ind.cohort.of, ind.cohort.weight])
@@ -1022,6 +1057,8 @@ class _Builder:
                         (*loc, "check"),
                         key=c.id,
                     )
+        if check is not None:  # a plugin's check is called so that its failure costs the unit's condition, named
+            check = plugin_call(check, "veto check", c.check or "")
         return PreparedCondition(c, expr, check, reads)
 
     def build_item(
@@ -1244,20 +1281,7 @@ class _Builder:
         try:
             params = cls.Params.model_validate(params_raw)
         except ValidationError as exc:
-            before = len(self.p.items)
-            self.p.from_validation(exc, cls.Params, loc)
-            for e in self.p.items[before:]:
-                e.key = f"{rule_id}: {e.key}"
-                if "unknown key" in e.message:
-                    allowed = sorted(set(common) | set(cls.Params.model_fields))
-                    e.message = (
-                        e.message.split("; allowed keys:")[0]
-                        + f"; allowed keys for kind {kind!r}: {', '.join(allowed)}"
-                    )
-                e.args = (e._render(),)
-            # an item is built once per tier: report each of its problems once
-            known = {str(e) for e in self.p.items[:before]}
-            self.p.items[before:] = [e for e in self.p.items[before:] if str(e) not in known]
+            self.p.from_validation(exc, cls.Params, loc, rule=(rule_id, kind, common))
             return None
         try:
             return cls(rule_id, params, self.ctx(rule_id, scoring))

@@ -6,11 +6,13 @@ label, maximum, rule kind and its parameters in plain words, clause, assessment
 method), then vetoes, eligibility, grades, quotas, cycle, procedure, calendar and
 incentives. ``index_page(rulesets)`` lists pages. Output depends only on the rule
 file: no dates, paths or hashes, so a page can be compared with a fresh one in
-tests (``fuac docs --all -o docs/schemes``).
+tests (``fuac docs --all -o docs/schemes``). A rule file's text is escaped (:func:`_md`): a third
+party's ``<script>``, entity or link shows as text, never as HTML.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -56,9 +58,49 @@ def _n(value: Any) -> str:
     return fmt_number(value)
 
 
-def _esc(text: str) -> str:
-    """Text for a Markdown table cell: no pipes, no line breaks."""
-    return " ".join(str(text).replace("|", "\\|").split())
+_BACKTICKS = re.compile(r"`+")
+#: what a rule file's text may not carry into a page as Markdown: HTML (``<``), entities (``&``),
+#: links and images (``[``, ``]``), and the backslash that would undo the escapes
+_MD_ESCAPES = {"\\": "\\\\", "`": "\\`", "<": "&lt;", "&": "&amp;", "[": "\\[", "]": "\\]"}
+_MD_SPECIAL = re.compile(r"[\\`<&\[\]]")
+
+
+def _md_plain(text: str) -> str:
+    return _MD_SPECIAL.sub(lambda m: _MD_ESCAPES[m.group()], text)
+
+
+def _md(text: Any) -> str:
+    """Rule-file text for a Markdown page: what it says, and nothing more. No raw HTML (``<script>``,
+    ``<img onerror=…>``), entity, link or image survives; a code span (`` `x >= 1` ``, matched as
+    CommonMark matches it) is kept as written, and a backtick without its match is escaped."""
+    s = str(text)
+    out: list[str] = []
+    done = 0  # s[:done] is in out
+    at = 0
+    while (m := _BACKTICKS.search(s, at)) is not None:
+        run = m.group()
+        close = re.compile(rf"(?<!`){run}(?!`)").search(s, m.end())
+        if close is None:  # no closing run of the same length: literal backticks
+            at = m.end()
+            continue
+        out += [_md_plain(s[done : m.start()]), s[m.start() : close.end()]]
+        done = at = close.end()
+    out.append(_md_plain(s[done:]))
+    return "".join(out)
+
+
+def _esc(text: Any) -> str:
+    """Rule-file text for one line of a page, a heading or a Markdown table cell: escaped as
+    :func:`_md` escapes it, no pipes, no line breaks."""
+    return " ".join(_md(text).replace("|", "\\|").split())
+
+
+def _code(text: Any) -> str:
+    """A code span of any text: fenced with more backticks than any run in it."""
+    s = " ".join(str(text).split())
+    fence = "`" * (max((len(r) for r in _BACKTICKS.findall(s)), default=0) + 1)
+    pad = " " if s.startswith("`") or s.endswith("`") else ""
+    return f"{fence}{pad}{s}{pad}{fence}"
 
 
 def _both(t: Text | None) -> str:
@@ -80,7 +122,7 @@ def _val(value: Any, unit: str | None) -> tuple[str, str]:
 
 
 def _quote(text: str) -> list[str]:
-    return [f"> {line}" if line.strip() else ">" for line in text.strip().splitlines()]
+    return [f"> {_md(line)}" if line.strip() else ">" for line in text.strip().splitlines()]
 
 
 def describe_rule(rule: Rule, rs: RuleSet) -> tuple[str, str]:
@@ -177,9 +219,9 @@ def _indicators(rs: RuleSet) -> list[str]:
             if ind.unit in UNITS:
                 zh, en = UNITS[ind.unit]
                 shown = zh if zh == en.strip() else f"{zh}{en}".strip()
-                unit = f"`{ind.unit}` ({shown})" if shown else f"`{ind.unit}`"
+                unit = f"{_code(ind.unit)} ({shown})" if shown else _code(ind.unit)
             elif ind.unit:
-                unit = f"`{ind.unit}`"
+                unit = _code(ind.unit)
             rng = ""
             if ind.choices:
                 rng = "、".join(ind.choices)
@@ -192,7 +234,7 @@ def _indicators(rs: RuleSet) -> list[str]:
                 notes.append("层级 tiers: " + ", ".join(f"`{t}`" for t in ind.tiers))
             if ind.clause:
                 notes.append(ind.clause)
-            cells = [f"`{name}`", _esc(_both(ind.label)), ind.type, unit, _esc(rng), _esc("; ".join(notes))]
+            cells = [f"`{name}`", _esc(_both(ind.label)), ind.type, _esc(unit), _esc(rng), _esc("; ".join(notes))]
             out.append(f"| {' | '.join(cells)} |")
     if doc.parameters:
         if doc.indicators:
@@ -206,13 +248,13 @@ def _indicators(rs: RuleSet) -> list[str]:
 
 def _rule_lines(rule: Rule, rs: RuleSet, indent: str = "") -> list[str]:
     zh, en = describe_rule(rule, rs)
-    return [f"{indent}- 规则 rule: `{rule.kind}`", f"{indent}  - {zh}", f"{indent}  - {en}"]
+    return [f"{indent}- 规则 rule: {_code(rule.kind)}", f"{indent}  - {_esc(zh)}", f"{indent}  - {_esc(en)}"]
 
 
 def _part_lines(part: PreparedPart, rs: RuleSet, points: bool) -> list[str]:
-    head = f"- 第 `{part.id}` 部分 part `{part.id}`"
+    head = f"- 第 {_code(part.id)} 部分 part {_code(part.id)}"
     if part.label is not None:
-        head += f"：{part.label.zh}"
+        head += f"：{_esc(part.label.zh)}"
     if points and part.max is not None:
         head += f"（{_pts_zh(part.max)}）"
     out = [head]
@@ -224,9 +266,9 @@ def _part_lines(part: PreparedPart, rs: RuleSet, points: bool) -> list[str]:
 
 def _item_lines(it: PreparedItem, rs: RuleSet, points: bool) -> list[str]:
     num = it.number or it.id
-    title = f"#### {num}"
+    title = f"#### {_esc(num)}"
     if it.label is not None:
-        title += f" {it.label.zh}"
+        title += f" {_esc(it.label.zh)}"
     out = [title, ""]
     if it.label is not None and it.label.en != it.label.zh:
         out += [f"*{_esc(it.label.en)}*", ""]
@@ -244,9 +286,10 @@ def _item_lines(it: PreparedItem, rs: RuleSet, points: bool) -> list[str]:
         assert it.rule is not None
         out += _rule_lines(it.rule, rs)
     if it.void is not None:
-        why = f"（{it.void_clause}）" if it.void_clause else ""
+        why = f"（{_esc(it.void_clause)}）" if it.void_clause else ""
         out.append(
-            f"- 作废 void: `{it.void.source}` 成立时此项不得分{why} / no points when it holds, whatever else is met"
+            f"- 作废 void: {_code(it.void.source)} 成立时此项不得分{why} / "
+            "no points when it holds, whatever else is met"
         )
     if it.method:
         out.append(f"- 评估方法 assessment method: {_esc(it.method)}")
@@ -263,7 +306,7 @@ def _plan(rs: RuleSet, tier: str | None) -> list[str]:
     out: list[str] = []
     if tier is not None:
         t = rs.tier(tier)
-        label = f" {_both(t.label)}" if t is not None else ""
+        label = f" {_esc(_both(t.label))}" if t is not None else ""
         total = f"（总分 total {_n(plan.total)}）" if points and plan.total is not None else ""
         out += [f"## 层级 Tier `{tier}`{label}{total}", ""]
     else:
@@ -276,9 +319,9 @@ def _plan(rs: RuleSet, tier: str | None) -> list[str]:
     if not plan.sections:
         out += ["（无评分项目 no items）", ""]
     for sec in plan.sections:
-        num = f"{sec.number} " if sec.number else ""
+        num = f"{_esc(sec.number)} " if sec.number else ""
         smax = f"（{_pts_zh(sec.max)}）" if points and sec.max is not None else ""
-        out += [f"### {num}{sec.title.zh}{smax}", ""]
+        out += [f"### {num}{_esc(sec.title.zh)}{smax}", ""]
         if sec.title.en != sec.title.zh:
             out += [f"*{_esc(sec.title.en)}*", ""]
         if sec.clause:
@@ -300,9 +343,9 @@ def _conditions(conds: Sequence[Any], heading: str, *, veto: bool) -> list[str]:
         if c.label.en != c.label.zh:
             out.append(f"  - *{_esc(c.label.en)}*")
         if c.condition is not None:
-            test = f"`{c.condition}`"
+            test = _code(c.condition)
         else:
-            test = f"插件检查 plugin check `{c.check}`"
+            test = f"插件检查 plugin check {_code(c.check)}"
         if veto:
             scope = c.scope or "outcome"
             sz, se = SCOPE_WORDS[scope].drafting if scope in SCOPE_WORDS else (scope, scope)
@@ -400,7 +443,7 @@ def _cycle(rs: RuleSet) -> list[str]:
             f"after {c.extension_after} consecutive cycles the title is extended by {n} cycle(s)"
         )
     if c.revoked_bars_next:
-        rc = f"（{c.revocation_clause}）" if c.revocation_clause else ""
+        rc = f"（{_esc(c.revocation_clause)}）" if c.revocation_clause else ""
         out.append(f"- 被撤销称号的，下一周期不得申报{rc} / a revoked unit may not apply in the next cycle")
     out.append(f"- 条款 clause: {_esc(c.clause)}")
     return out
@@ -456,7 +499,7 @@ def ruleset_page(rs: RuleSet) -> str:
         f"<!-- Generated by `fuac docs {m.id}` from the rule file. Do not edit by hand: "
         "run `fuac docs --all -o docs/schemes`. -->",
         "",
-        f"# {m.title.zh}",
+        f"# {_esc(m.title.zh)}",
         "",
         f"*{_esc(m.title.en)}*",
         "",

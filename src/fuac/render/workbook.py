@@ -16,6 +16,10 @@ Reading gives one input per unit. A cell that cannot be used is reported by shee
 cell address (``指标!H7``) and only that value is left out: the core validation reports
 it, the items that need it say so, and every other cell is still used.
 
+Every workbook fuac writes goes through :func:`.cells.guard_workbook` before it is saved: a text
+that a spreadsheet would take for a formula (a unit named ``=HYPERLINK(…)``, a rule file's label
+starting with ``+``) is a string cell with the quote prefix, never a formula.
+
 openpyxl is an optional dependency: ``pip install 'fuac[xlsx]'``.
 """
 
@@ -32,6 +36,7 @@ from typing import TYPE_CHECKING, Any
 from ..errors import FuacError, InputError
 from ..language.words import UNITS, fmt_number
 from ..run.results import Evaluation, Problem
+from .cells import guard_workbook
 from .sheet import condition_state, is_points, row_cells, section_score, total_text, unit_name, verdict
 
 if TYPE_CHECKING:
@@ -460,6 +465,7 @@ def write_template(
     if SHEET_LISTS in wb.sheetnames:  # the hidden sheet of long choice lists goes last
         wb.move_sheet(wb[SHEET_LISTS], offset=len(wb.sheetnames) - 1 - wb.sheetnames.index(SHEET_LISTS))
     wb.active = 1
+    guard_workbook(wb)
     wb.save(os.fspath(path))
 
 
@@ -958,4 +964,5 @@ def write_report_xlsx(evaluations: Sequence[Evaluation], path: str | os.PathLike
     for ev in evaluations:
         ws = wb.create_sheet(_sheet_title(unit_name(ev) or ev.ruleset_id, used))
         _report_sheet(ws, ev, en, st)
+    guard_workbook(wb)
     wb.save(os.fspath(path))

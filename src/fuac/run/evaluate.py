@@ -2,7 +2,12 @@
 
 Order (DOMAIN.md "One evaluation, in order"): validate input → eligibility →
 item scores → section subtotals and bonuses → total → outcome vetoes → grade.
-No step raises on bad input: every problem is reported by field and rule.
+No step raises on bad input: every problem is reported by field and rule. Nor does a plugin's
+code that fails: what a plugin's function, kind or veto check raises on a unit
+(:class:`~fuac.errors.PluginCodeError`) makes the rule, guard or condition it served
+``invalid_input`` (cannot tell) for that unit, naming the plugin, its code and the rule. What
+fuac's own code raises, but for a failed computation on the unit's inputs, is a bug: an
+:class:`~fuac.errors.EvaluationError` naming the rule.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from ..errors import EvaluationError, InputError
+from ..errors import EvaluationError, InputError, PluginCodeError
 from ..kinds import VetoRule
 from ..kinds.base import Assessment, EntryError, Inputs, Outcome, Reason, Rule
 from ..language.expressions import DECIMAL_CONTEXT, Expression
@@ -36,7 +41,7 @@ def evaluate(
     context: Mapping[str, Any] | None = None,
     assessments: Mapping[str, Any] | None = None,
     assessor: str | None = None,
-    on: dt.date | None = None,
+    on: dt.date | str | None = None,
 ) -> Evaluation:
     """Score one unit.
 
@@ -49,17 +54,32 @@ def evaluate(
     :param assessments: assessors' entries by item id (or ``item.part``): a value, or
         ``{points|met|value, rationale, assessor}``, or a list of those.
     :param assessor: use the entries of this assessor (e.g. ``"self"`` or ``"verification"``).
-    :param on: the date whose parameter values apply; default: ``context["on"]`` or today.
+    :param on: the date whose parameter values apply: a date, a datetime (its date) or a text
+        ``YYYY-MM-DD``; default: ``context["on"]`` (the same) or today. Anything else is an
+        :class:`~fuac.errors.InputError` naming it (:func:`evaluation_date`).
     """
     rs = get_engine().resolve(ruleset)
     if not isinstance(data, Mapping):
         raise InputError(f"data must be a mapping of indicator names to values, not {type(data).__name__}")
     if assessments is not None and not isinstance(assessments, Mapping):
         raise InputError(f"assessments must be a mapping, not {type(assessments).__name__}")
-    when = on or as_date(context.get("on") if context else None) or dt.date.today()
+    if context is not None and not isinstance(context, Mapping):
+        raise InputError(f"context must be a mapping, not {type(context).__name__}")
+    when = evaluation_date(on, context)
     return evaluate_plan(
         rs, rs.plan(tier), data, on=when, context=context, assessments=assessments, assessor=assessor
     )
+
+
+def evaluation_date(on: Any, context: Mapping[str, Any] | None = None) -> dt.date:
+    """The date an evaluation takes its parameters at: ``on``, else ``context["on"]``, else today.
+    Each is read by :func:`fuac.run.inputs.as_date` (a date, a datetime's date, a text ``YYYY-MM-DD``);
+    anything else is an :class:`~fuac.errors.InputError` naming ``on`` or ``context['on']`` and the
+    value. What :func:`evaluate`, :func:`fuac.evaluate_many` and the functions built on them use."""
+    when = as_date(on, "on")
+    if when is None and context:
+        when = as_date(context.get("on"), "context['on']")
+    return when or dt.date.today()
 
 
 def evaluate_plan(
@@ -272,6 +292,10 @@ def _check_assessments(plan: Plan, entries: dict[str, Assessment], problems: lis
         except EntryError as exc:
             problems.append(_bad_assessment(key, exc.en, exc.zh))
             continue
+        except PluginCodeError as exc:  # the plugin's check of the entry failed: the entry cannot be taken
+            problems.append(_bad_assessment(key, f"the entry could not be checked: {exc.en}",
+                                            f"无法检查该评分：{exc.zh}"))
+            continue
         if value is not a.value:
             a = Assessment(value, a.rationale, a.assessor)
         out[key] = a
@@ -318,9 +342,9 @@ def _run(rule_id: str, rule: Rule, inputs: Inputs, invalid: set[str], needed: _N
         return _blocked_outcome(*_blocked(reads, inputs, invalid))
     try:
         o = rule.score(inputs)
-    except (ArithmeticError, TypeError, ValueError) as exc:
-        return _failed(exc)
-    except Exception as exc:  # a bug in the kind (a plugin's): say which rule, not half a traceback
+    except (ArithmeticError, TypeError, ValueError) as exc:  # a plugin's failure (PluginCodeError) too
+        return _failed(exc, rule_id)
+    except Exception as exc:  # a bug in fuac's own kind: say which rule, not half a traceback
         raise EvaluationError(f"rule {rule_id!r} (kind {rule.kind!r}) failed: {type(exc).__name__}: {exc}") from exc
     if o.status not in BY_NAME:  # a plugin's invented status: its rank and words are unknown
         raise EvaluationError(f"rule {rule_id!r} (kind {rule.kind!r}) gave the status {o.status!r}, which is not "
@@ -341,7 +365,7 @@ def _guard(
     try:
         return bool(inputs.eval(expr))
     except (ArithmeticError, TypeError, ValueError) as exc:
-        return _failed(exc)
+        return _failed(exc, it.id)
 
 
 def _say_unchecked(label: Any, exc: Exception) -> tuple[str, str]:
@@ -349,8 +373,12 @@ def _say_unchecked(label: Any, exc: Exception) -> tuple[str, str]:
     return f"{label.zh}：计算失败（{zh}）。", f"{label.en}: could not be checked ({en})."
 
 
-def _failed(exc: Exception) -> Outcome:
-    """A rule or guard whose computation failed on these inputs: invalid input, saying why in words."""
+def _failed(exc: Exception, rule_id: str) -> Outcome:
+    """A rule or guard whose computation failed on these inputs: invalid input, saying why in words;
+    when a plugin's code failed, naming the plugin, its code and the rule."""
+    if isinstance(exc, PluginCodeError):
+        return Outcome(None, "invalid_input", f"无法评分（规则 {rule_id}）：{exc.zh}。",
+                       f"cannot score rule {rule_id!r}: {exc.en}.")
     zh, en = failure_words(exc)
     return Outcome(None, "invalid_input", f"由输入计算失败：{zh}。", f"cannot score from these inputs: {en}.")
 
@@ -551,12 +579,17 @@ def _condition(
             assert pc.check is not None
             hit = bool(pc.check(inputs.values, inputs.parameters))
     except (ArithmeticError, TypeError, ValueError) as exc:
+        if isinstance(exc, PluginCodeError):  # written now: the exception (and its frames) is not kept
+            why = Reason(f"{c.label.zh}（{c.id}）：无法判断，{exc.zh}。",
+                         f"{c.label.en} ({c.id}): cannot tell: {exc.en}.")
+        else:
+            why = Reason.later(_say_unchecked, c.label, exc)
         return ConditionResult(
             c.id,
             scope,
             None,
             c.label,
-            Reason.later(_say_unchecked, c.label, exc),
+            why,
             c.clause,
             read,
             consequence=c.consequence,

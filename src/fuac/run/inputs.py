@@ -14,6 +14,7 @@ from typing import Any
 
 from ..errors import InputError
 from ..kinds.base import Assessment
+from ..language.cells import Unreadable, from_text
 from ..language.expressions import exact_number as _number
 from ..language.models import Indicator
 from .results import Problem
@@ -25,6 +26,8 @@ REFERENCE_KEYS = frozenset({"value", "source"})
 def check_value(name: str, ind: Indicator, raw: Any) -> tuple[Any, Problem | None]:
     """Validate one value. Returns (value, None) or (None, problem)."""
     label = ind.label
+    if isinstance(raw, Unreadable):
+        return None, Problem(name, "unreadable", f"{label.en}: {raw.en}", f"{label.zh}：{raw.zh}")
     if ind.type == "boolean":
         if isinstance(raw, bool):
             return raw, None
@@ -161,6 +164,8 @@ def validate(
                 )
             )
             continue
+        if isinstance(raw, str):
+            raw = from_text(raw, ind)  # a text cell read by the rules every input path shares
         if raw is None:
             continue  # an explicit null is the same as a missing value
         if ind.reference and isinstance(raw, Mapping):
@@ -179,6 +184,8 @@ def validate(
             if src is not None:
                 sources[name] = str(src)
             raw = raw["value"]
+            if isinstance(raw, str):
+                raw = from_text(raw, ind)
             if raw is None:
                 continue
         value, problem = check_value(name, ind, raw)
@@ -239,16 +246,27 @@ def read_assessments(
     return out, problems
 
 
-def as_date(v: Any) -> dt.date | None:
+def as_date(v: Any, name: str = "on") -> dt.date | None:
+    """An evaluation date, the one way every entry point reads it (``on`` of ``evaluate``,
+    ``evaluate_many`` and the functions built on them, ``rulesets_for``, ``--on``, ``context["on"]``):
+    a ``datetime.date``; a ``datetime.datetime``, of which the calendar date as written is taken (no
+    time zone is converted); or a text ``YYYY-MM-DD`` (spaces around it ignored). None stays None.
+    Anything else is an :class:`InputError` naming the argument (``name``) and the value."""
     if v is None:
         return None
     if isinstance(v, dt.datetime):
         return v.date()
     if isinstance(v, dt.date):
         return v
-    if isinstance(v, str):
-        try:
-            return dt.date.fromisoformat(v)
-        except ValueError:
-            raise InputError(f"context 'on' must be a date (YYYY-MM-DD), not {v!r}") from None
-    raise InputError(f"context 'on' must be a date, not {type(v).__name__}")
+    want = f"{name} must be a date (a datetime.date or a text YYYY-MM-DD)"
+    shown = repr(v) if len(repr(v)) <= 80 else repr(v)[:79] + "…"
+    if not isinstance(v, str):
+        raise InputError(f"{want}, not {shown} ({type(v).__name__})")
+    text = v.strip()
+    digits = text[:4] + text[5:7] + text[8:]
+    if len(text) != 10 or text[4] != "-" or text[7] != "-" or not (digits.isascii() and digits.isdigit()):
+        raise InputError(f"{want}, not {shown}")
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError as exc:  # 2023-02-30
+        raise InputError(f"{want}, not {shown}: {exc}") from None

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from ...errors import InputError
+from ...language.cells import from_text
 from ...language.models import Indicator
 from ...plan.loader import RuleSet
 from ..inputs import REFERENCE_KEYS, check_value
@@ -20,7 +21,8 @@ from ..vector import Col, Env, Unvectorizable, to_scaled
 DEFAULT_CHUNK_SIZE = 1 << 17
 DEFAULT_CONTEXT_COLUMNS = ("id", "code", "name", "parent")
 #: the codes of the problems a value can have (``_inputs.check_value``)
-PROBLEM_CODES = ("invalid_type", "invalid_choice", "not_finite", "not_integer", "out_of_range", "invalid_assessment")
+PROBLEM_CODES = ("invalid_type", "invalid_choice", "not_finite", "not_integer", "out_of_range", "invalid_assessment",
+                 "unreadable")
 _P = {c: i + 1 for i, c in enumerate(PROBLEM_CODES)}  # 0: no problem
 
 # ---------------------------------------------------------------------------
@@ -33,13 +35,23 @@ class RawCol:
 
     values: np.ndarray
     null: np.ndarray | None = None
+    #: the cells' text when the values were read from it (a CSV file's Arrow strings): a row handed to
+    #: the single-unit path is given its text, read there as every text is, not the typed value
+    text: Any = None
 
     def py(self, i: int) -> Any:
         """The value of row ``i`` as a Python object (None when null)."""
         if self.null is not None and self.null[i]:
             return None
+        if self.text is not None:
+            return self.text[i].as_py()
         v = self.values[i]
         return v.item() if isinstance(v, np.generic) and self.values.dtype != object else v
+
+    def slice(self, a: int, b: int) -> RawCol:
+        """Rows ``a`` to ``b``."""
+        return RawCol(self.values[a:b], None if self.null is None else self.null[a:b],
+                      None if self.text is None else self.text[a:b])
 
 
 class Chunk:
@@ -258,6 +270,8 @@ def _check_objects(name: str, ind: Indicator, raw: RawCol, kind: str, scale: int
         v = vals[i]
         if isinstance(v, np.generic) and vals.dtype != object:
             v = v.item()
+        if isinstance(v, str):
+            v = from_text(v, ind)  # a text cell read by the rules every input path shares
         if v is None or (nan_is_null and _is_nan(v)):
             missing[i] = True
             continue
@@ -266,6 +280,8 @@ def _check_objects(name: str, ind: Indicator, raw: RawCol, kind: str, scale: int
                 codes[i] = _P["invalid_type"]
                 continue
             v = v["value"]
+            if isinstance(v, str):
+                v = from_text(v, ind)
             if v is None:
                 missing[i] = True
                 continue

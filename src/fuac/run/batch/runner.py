@@ -19,8 +19,8 @@ from ...language.models import Indicator
 from ...language.statuses import STATUSES
 from ...plan.engine import get_engine
 from ...plan.loader import Plan, RuleSet
-from ..evaluate import _check_assessments, evaluate_plan
-from ..inputs import as_date, check_value, read_assessments
+from ..evaluate import _check_assessments, evaluate_plan, evaluation_date
+from ..inputs import check_value, read_assessments
 from ..results import Evaluation
 from ..vector import AssessCol, Col, Env, Out, Program, Unvectorizable, to_scaled
 from .cohort import CohortTable, supplied
@@ -447,11 +447,7 @@ def _resolve(ruleset: Any, tier: str | None) -> tuple[RuleSet, Plan]:
 
 
 def _when(on: Any, context: Mapping[str, Any] | None) -> dt.date:
-    if on is not None:
-        d = as_date(on)
-        assert d is not None
-        return d
-    return as_date(context.get("on") if context else None) or dt.date.today()
+    return evaluation_date(on, context)  # read as fuac.evaluate reads it
 
 
 def _columns_assessments(assessments: Any, src: Source) -> Source:
@@ -478,7 +474,7 @@ class _MergedSource(Source):
         for ch in self.base.chunks(size):
             a, b = ch.offset, ch.offset + ch.n
             for k, c in extra.items():
-                ch.cols[k] = RawCol(c.values[a:b], None if c.null is None else c.null[a:b])
+                ch.cols[k] = c.slice(a, b)
             if ch.rows is not None:
                 ch.rows = [{**r, **{k: ch.cols[k].py(i) for k in extra}} for i, r in enumerate(ch.rows)]
             yield ch
@@ -493,11 +489,17 @@ def _prepare(ruleset: Any, records: Any, tier: str | None, context: Mapping[str,
     when = _when(on, context)
     if backend not in BACKENDS:  # before the input is opened
         raise ValueError(f"backend must be one of {', '.join(BACKENDS)}, not {backend!r}")
-    src = _columns_assessments(assessments, open_source(records, rs))
+    src = _columns_assessments(assessments, open_source(records, rs, entries=_entry_forms(plan)))
     runner = Runner(rs, plan, on=when, context=context, assessments=assessments, assessor=assessor,
                     backend=backend, context_columns=context_columns)
     table, src = _cohorts_for(runner, src, chunk_size, cohorts)
     return runner, table, src
+
+
+def _entry_forms(plan: Plan) -> dict[str, str]:
+    """The form of each assessor's entry column of a plan (``assessments.KEY`` → met, points or value)."""
+    return {f"assessments.{key}": rule.entry.form for key, rule in plan.rules.items()
+            if rule.assessable and rule.entry is not None}
 
 
 def evaluate_chunks(

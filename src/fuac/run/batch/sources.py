@@ -3,19 +3,28 @@ Lines and xlsx, each read in chunks of raw columns."""
 
 from __future__ import annotations
 
-import decimal
-import json
+import csv
 import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from decimal import Decimal
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from ...errors import InputError
+from ...language.cells import ENTRY_READING, FALSE_WORDS, TRUE_WORDS, Unreadable, from_cell, strip
 from ...plan.loader import RuleSet
-from .columns import Chunk, RawCol, _chunk_from_rows, _obj, _typed
+from ..files import (
+    MAX_SHEET_ROWS,
+    check_encoding,
+    detect_encoding,
+    open_workbook,
+    read_json,
+    read_json_file,
+    unreadable_workbook,
+)
+from .columns import DEFAULT_CONTEXT_COLUMNS, Chunk, RawCol, _chunk_from_rows, _obj, _typed
 
 # ---------------------------------------------------------------------------
 # sources
@@ -214,60 +223,217 @@ class ParquetSource(Source):
 
 
 class CsvSource(Source):
-    def __init__(self, path: Path, dtypes: Mapping[str, Any]) -> None:
+    """A CSV file, its cells read one by one from their text (:mod:`fuac.language.cells`): a cell's
+    meaning never depends on its neighbours or the chunk it is read in.
+
+    The encoding is detected (UTF-8 with or without its mark, UTF-16, GB18030/GBK) unless given.
+    Duplicate column names are refused; a row with more values than the header names (other than
+    empty ones, which a trailing comma leaves) or fewer is unreadable: each of its cells says so
+    and names the line, and the row is still in the results. With pyarrow installed the file is
+    parsed by Arrow and plain columns are converted column by column; without it, cell by cell."""
+
+    def __init__(self, path: Path, ruleset: RuleSet | None = None, encoding: str | None = None,
+                 entries: Mapping[str, str] | None = None) -> None:
         self.path = path
-        self.dtypes = dict(dtypes)
+        self.encoding = check_encoding(encoding) if encoding else detect_encoding(path)
+        #: how each column's text is read: an indicator's type (and whether a percentage), or an entry's
+        self.readings: dict[str, tuple[str, bool]] = {}
+        if ruleset is not None:
+            for name, ind in ruleset.doc.indicators.items():
+                self.readings[name] = (ind.type, ind.unit == "percent")
+        for col, form in (entries or {}).items():
+            if form in ENTRY_READING:
+                self.readings[col] = (ENTRY_READING[form], False)
+        self.header = self._header()
+
+    def _open(self) -> Any:
+        return open(self.path, encoding=self.encoding, newline="", errors="strict")
+
+    def _header(self) -> list[str]:
+        try:
+            with self._open() as fh:
+                header = next(csv.reader(fh), None)
+        except UnicodeDecodeError as exc:
+            raise _undecodable(self.path, self.encoding, exc) from None
+        except csv.Error as exc:
+            raise InputError(f"{self.path}: not a readable CSV file: {exc}") from None
+        if header is None:
+            raise InputError(f"{self.path}: the file is empty: a CSV input starts with a header row naming its columns")
+        header = [h.strip(" \t\ufeff") for h in header]
+        while header and not header[-1]:
+            header.pop()  # a trailing comma after the last name
+        seen: dict[str, int] = {}
+        for k, h in enumerate(header, 1):
+            if h and h in seen:
+                raise InputError(f"{self.path}: the column {h!r} appears twice (columns {seen[h]} and {k}); "
+                                 "keep one")
+            seen[h] = k
+        if not any(header):
+            raise InputError(f"{self.path}: the header row names no column")
+        return header
 
     def chunks(self, size: int, columns: list[str] | None = None) -> Iterator[Chunk]:
         try:
-            import pandas as pd
+            import pyarrow.csv  # noqa: F401
         except ImportError:  # pragma: no cover - depends on the environment
-            yield from self._plain_chunks(size)
+            yield from self._plain_chunks(size, 0)
             return
-        with open(self.path, encoding="utf-8-sig", newline="") as fh:
-            header: list[str] = next(iter(__import__("csv").reader(fh)), [])
-        dtype = {k: v for k, v in self.dtypes.items() if k in header}
-        usecols = None if columns is None else [c for c in header if c in columns]
-        reader = pd.read_csv(self.path, chunksize=size, dtype=dtype, encoding="utf-8-sig", usecols=usecols)
-        offset = 0
-        for frame in reader:
-            cols = {str(c): _pandas_col(frame[c]) for c in frame.columns}
-            yield Chunk(offset, len(frame), cols, nan_is_null=True)
-            offset += len(frame)
+        done = 0
+        try:
+            for chunk in self._arrow_chunks(size):
+                done += chunk.n
+                yield chunk
+        except _Ragged:
+            yield from self._plain_chunks(size, done)  # the rest, read row by row
 
-    def _plain_chunks(self, size: int) -> Iterator[Chunk]:  # pragma: no cover - without pandas
-        import csv
+    def _arrow_chunks(self, size: int) -> Iterator[Chunk]:
+        import pyarrow as pa
+        import pyarrow.csv as pacsv
 
-        with open(self.path, encoding="utf-8-sig", newline="") as fh:
-            reader = csv.DictReader(fh)
+        names = [f"_{k}" for k in range(len(self.header))]
+
+        seen: list[Any] = []
+
+        def ragged(row: Any) -> str:
+            seen.append(row)
+            return "error"
+
+        enc = "utf8" if self.encoding in ("utf-8", "utf-8-sig") else self.encoding
+        read = pacsv.ReadOptions(column_names=names, skip_rows=1, encoding=enc, block_size=1 << 22)
+        parse = pacsv.ParseOptions(invalid_row_handler=ragged)
+        convert = pacsv.ConvertOptions(column_types=dict.fromkeys(names, pa.string()), strings_can_be_null=False,
+                                       quoted_strings_can_be_null=False)
+        try:
+            reader = pacsv.open_csv(self.path, read_options=read, parse_options=parse, convert_options=convert)
             offset = 0
-            buf: list[dict[str, Any]] = []
-            for row in reader:
-                buf.append({k: _cell(v) for k, v in row.items()})
-                if len(buf) >= size:
-                    yield _chunk_from_rows(offset, buf)
-                    offset += len(buf)
-                    buf = []
-            if buf:
-                yield _chunk_from_rows(offset, buf)
+            pending: list[Any] = []
+            rows = 0
+            for batch in reader:
+                pending.append(batch)
+                rows += batch.num_rows
+                while rows >= size:
+                    table = pa.Table.from_batches(pending)
+                    yield self._arrow_chunk(offset, table.slice(0, size))
+                    offset += size
+                    rest = table.slice(size)
+                    pending, rows = rest.to_batches(), rest.num_rows
+            if rows or offset == 0:
+                yield self._arrow_chunk(offset, pa.Table.from_batches(pending, schema=reader.schema))
+        except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
+            if seen:
+                raise _Ragged from None
+            raise InputError(f"{self.path}: not a readable CSV file in {self.encoding}: {str(exc).splitlines()[0]}"
+                             ) from None
+
+    def _arrow_chunk(self, offset: int, table: Any) -> Chunk:
+        cols: dict[str, RawCol] = {}
+        for k, name in enumerate(self.header):
+            if name:
+                cols[name] = arrow_text_column(table.column(k), *self.readings.get(name, ("text", False)))
+        return Chunk(offset, table.num_rows, cols)
+
+    def _plain_chunks(self, size: int, skip: int) -> Iterator[Chunk]:
+        width = len(self.header)
+        offset = skip
+        buf: list[list[Any]] = []
+        try:
+            with self._open() as fh:
+                reader = csv.reader(fh)
+                next(reader, None)
+                for k, cells in enumerate(reader):
+                    if k < skip:
+                        continue
+                    row: list[Any] = cells
+                    if len(row) > width and not any(strip(c) for c in row[width:]):
+                        row = row[:width]  # only empty values past the last column: a trailing comma
+                    if len(row) != width:
+                        row = [_unreadable(reader.line_num, len(row), width)] * width
+                    buf.append(row)
+                    if len(buf) >= size:
+                        yield self._rows_chunk(offset, buf)
+                        offset += len(buf)
+                        buf = []
+        except UnicodeDecodeError as exc:
+            raise _undecodable(self.path, self.encoding, exc) from None
+        except csv.Error as exc:
+            raise InputError(f"{self.path}: not a readable CSV file: {exc}") from None
+        if buf or offset == 0:
+            yield self._rows_chunk(offset, buf)
+
+    def _rows_chunk(self, offset: int, rows: list[list[Any]]) -> Chunk:
+        cols: dict[str, RawCol] = {}
+        for k, name in enumerate(self.header):
+            if name:
+                cols[name] = _typed([_text_or_none(r[k]) for r in rows])
+        return Chunk(offset, len(rows), cols)
 
 
-def _cell(text: str | None) -> Any:
-    """A CSV cell as a value: empty → None, true/false → bool, a number → int or Decimal, else text."""
-    if text is None or text == "":
-        return None
-    low = text.strip().lower()
-    if low in ("true", "false"):
-        return low == "true"
-    try:
-        return int(text)
-    except ValueError:
-        pass
-    try:
-        d = Decimal(text)
-        return d if d.is_finite() else float(text)
-    except decimal.InvalidOperation:
-        return text
+#: what Arrow converts exactly as :func:`fuac.language.cells.from_text` reads it: whole numbers of up
+#: to 18 digits (int64), and decimals of up to 15 characters (so at most 15 significant digits, which
+#: a float64 holds exactly: its shortest repr gives the text's value back)
+_ARROW_INT = r"^-?\d{1,18}$"
+_ARROW_DEC = r"^[+-]?(\d+\.?\d*|\.\d+)$"
+_SPACES = " \t\r\n\u3000\u00a0"
+
+
+def arrow_text_column(arr: Any, kind: str, percent: bool) -> RawCol:
+    """A column of CSV text (an Arrow string array) read as ``kind`` values (see
+    :func:`fuac.language.cells.read_text`): typed when every cell is plain (all whole numbers, all
+    short decimals, all yes/no words), else the cells themselves, each read later by the same
+    function — the same reading either way."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks() if arr.num_chunks != 1 else arr.chunk(0)
+    text = pc.utf8_trim(arr, characters=_SPACES)
+    empty = pc.equal(pc.utf8_length(text), 0)
+    null = empty.to_numpy(zero_copy_only=False)
+    given = text.filter(pc.invert(empty))
+    typed = _arrow_typed(pc, pa, text, given, kind, percent) if kind in ("boolean", "integer", "decimal") else None
+    if typed is not None:
+        values = typed.to_numpy(zero_copy_only=False)
+        return RawCol(values, null if null.any() else None, arr)
+    cells = _obj(arr.to_pylist())
+    if null.any():
+        cells[null] = None
+    return RawCol(cells, null if null.any() else None)
+
+
+def _arrow_typed(pc: Any, pa: Any, text: Any, given: Any, kind: str, percent: bool) -> Any:
+    """``text`` converted to bool, int64 or float64 when every given cell is plain, else None."""
+    if kind == "boolean":
+        yes = pc.is_in(pc.utf8_lower(text), value_set=pa.array(sorted(TRUE_WORDS)))
+        known = pc.is_in(pc.utf8_lower(given), value_set=pa.array(sorted(TRUE_WORDS | FALSE_WORDS)))
+        return yes if pc.all(known).as_py() is not False else None
+    if percent:
+        text = pc.replace_substring_regex(text, pattern="%$", replacement="")
+        text = pc.utf8_trim(text, characters=_SPACES)
+        given = pc.utf8_trim(pc.replace_substring_regex(given, pattern="%$", replacement=""), characters=_SPACES)
+    if pc.all(pc.match_substring_regex(given, _ARROW_INT)).as_py() is not False:
+        return pc.cast(pc.if_else(pc.equal(pc.utf8_length(text), 0), "0", text), pa.int64())
+    short = pc.and_(pc.match_substring_regex(given, _ARROW_DEC), pc.less_equal(pc.utf8_length(given), 15))
+    if pc.all(short).as_py() is not False:
+        return pc.cast(pc.if_else(pc.equal(pc.utf8_length(text), 0), "0", text), pa.float64())
+    return None
+
+
+class _Ragged(Exception):
+    """A row of the CSV file has more or fewer values than its header: read it row by row."""
+
+
+def _unreadable(line: int, got: int, width: int) -> Unreadable:
+    return Unreadable(zh=f"第{line}行有{got}个值，表头有{width}列，无法对应，整行未读",
+                      en=f"line {line} has {got} values for the {width} columns of the header: the row is not read")
+
+
+def _text_or_none(cell: Any) -> Any:
+    return None if isinstance(cell, str) and not strip(cell) else cell
+
+
+def _undecodable(path: Path, encoding: str, exc: UnicodeDecodeError) -> InputError:
+    return InputError(f"{path}: byte {exc.start} is not {encoding} text; save the file as CSV UTF-8, "
+                      "or name its encoding with --encoding")
 
 
 class JsonLinesSource(Source):
@@ -277,79 +443,179 @@ class JsonLinesSource(Source):
     def chunks(self, size: int) -> Iterator[Chunk]:
         offset = 0
         buf: list[Any] = []
-        with open(self.path, encoding="utf-8") as fh:
-            for lineno, line in enumerate(fh, 1):
-                if not line.strip():
-                    continue
-                try:
-                    buf.append(json.loads(line, parse_float=Decimal))
-                except ValueError as exc:
-                    raise InputError(f"{self.path}:{lineno}: not valid JSON: {exc}") from exc
-                if len(buf) >= size:
-                    yield _chunk_from_rows(offset, buf)
-                    offset += len(buf)
-                    buf = []
+        try:
+            with open(self.path, encoding="utf-8-sig", errors="strict") as fh:
+                for lineno, line in enumerate(fh, 1):
+                    if not line.strip():
+                        continue
+                    buf.append(read_json(line, f"{self.path}:{lineno}"))
+                    if len(buf) >= size:
+                        yield _chunk_from_rows(offset, buf)
+                        offset += len(buf)
+                        buf = []
+        except UnicodeDecodeError as exc:
+            raise _undecodable(self.path, "utf-8", exc) from None
         if buf:
             yield _chunk_from_rows(offset, buf)
 
 
 class XlsxSource(Source):
-    def __init__(self, path: Path) -> None:
-        self.path = path
+    """A worksheet of a workbook: the sheet named, else the active one — or, when that has no column
+    fuac knows, the first sheet that has; its header is the first row (of the first 20) naming a
+    known column, so title rows above it are skipped. Rows with no value under a known column (a
+    note beside the table) are not units. A formula cell the file holds no computed value for is
+    unreadable, naming the cell. The workbook is checked before it is opened (:mod:`fuac.run.files`)."""
 
-    def chunks(self, size: int) -> Iterator[Chunk]:
+    HEADER_SEARCH = 20
+
+    def __init__(self, path: Path, ruleset: RuleSet | None = None, sheet: str | None = None) -> None:
+        self.path = path
+        self.indicators = dict(ruleset.doc.indicators) if ruleset is not None else {}
+        self.any_column = ruleset is None
+        wb = open_workbook(path)
         try:
-            import openpyxl
-        except ImportError as exc:  # pragma: no cover - depends on the environment
-            raise InputError("reading .xlsx needs openpyxl: pip install openpyxl") from exc
-        wb = openpyxl.load_workbook(self.path, read_only=True, data_only=True)
-        try:
-            ws = wb.worksheets[0]
-            rows = ws.iter_rows(values_only=True)
-            header = [str(h) if h is not None else "" for h in next(rows, ())]
-            offset = 0
-            buf: list[dict[str, Any]] = []
-            for row in rows:
-                if row is None or all(v is None for v in row):
-                    continue
-                buf.append({h: v for h, v in zip(header, row, strict=False) if h})
-                if len(buf) >= size:
-                    yield _chunk_from_rows(offset, buf)
-                    offset += len(buf)
-                    buf = []
-            if buf:
-                yield _chunk_from_rows(offset, buf)
+            self.sheet, self.header_row, self.header = self._find_table(wb, sheet)
+        except InputError:
+            raise
+        except Exception as exc:  # a sheet's XML, parsed lazily
+            raise unreadable_workbook(path, exc) from None
         finally:
             wb.close()
 
+    def known(self, name: str) -> bool:
+        """Whether a header names a column fuac reads (any, for a table read without a rule set)."""
+        if self.any_column:
+            return bool(name)
+        return (name in self.indicators or name.startswith(("assessments.", "context."))
+                or name in DEFAULT_CONTEXT_COLUMNS or (name.endswith(".source") and name[:-7] in self.indicators))
 
-def open_source(records: Any, ruleset: RuleSet | None = None) -> Source:
-    """A :class:`Source` for whatever ``records`` is."""
+    def _find_table(self, wb: Any, sheet: str | None) -> tuple[str, int, list[str]]:
+        if sheet is not None:
+            if sheet not in wb.sheetnames:
+                raise InputError(f"{self.path}: no sheet {sheet!r}; its sheets: {', '.join(wb.sheetnames)}")
+            order = [sheet]
+        else:
+            active = wb.active.title if wb.active is not None else None
+            order = [n for n in wb.sheetnames if n == active] + [n for n in wb.sheetnames if n != active]
+        for name in order:
+            found = self._header_of(wb[name])
+            if found is not None:
+                return name, found[0], found[1]
+        what = ("column fuac knows (an indicator of the rule set, id, name, code, assessments.…)"
+                if not self.any_column else "header row")
+        if sheet is not None:
+            raise InputError(f"{self.path}: sheet {sheet!r} has no {what} in its first {self.HEADER_SEARCH} rows")
+        raise InputError(f"{self.path}: none of its sheets ({', '.join(wb.sheetnames)}) has a {what} in its first "
+                         f"{self.HEADER_SEARCH} rows; name the sheet with --sheet")
+
+    def _header_of(self, ws: Any) -> tuple[int, list[str]] | None:
+        for r, row in enumerate(ws.iter_rows(max_row=self.HEADER_SEARCH, values_only=True), 1):
+            header = [str(h).strip() if h is not None else "" for h in row]
+            if any(self.known(h) for h in header):
+                seen: dict[str, int] = {}
+                for k, h in enumerate(header, 1):
+                    if h and h in seen:
+                        raise InputError(f"{self.path}: sheet {ws.title!r}, row {r}: the column {h!r} appears twice "
+                                         f"(columns {seen[h]} and {k}); keep one")
+                    seen[h] = k
+                return r, header
+        return None
+
+    def chunks(self, size: int) -> Iterator[Chunk]:
+        wb = open_workbook(self.path)
+        formulas = open_workbook(self.path, data_only=False)
+        try:
+            yield from self._rows(wb[self.sheet], formulas[self.sheet], size)
+        except InputError:
+            raise
+        except Exception as exc:  # a sheet's XML, parsed lazily
+            raise unreadable_workbook(self.path, exc) from None
+        finally:
+            wb.close()
+            formulas.close()
+
+    def _rows(self, ws: Any, fs: Any, size: int) -> Iterator[Chunk]:
+        cols = [(k, h) for k, h in enumerate(self.header) if h and self.known(h)]
+        offset = 0
+        buf: list[dict[str, Any]] = []
+        start = self.header_row + 1
+        rows = zip(ws.iter_rows(min_row=start), fs.iter_rows(min_row=start), strict=False)
+        for r, (row, frow) in enumerate(rows, start):
+            if r > MAX_SHEET_ROWS:
+                raise InputError(f"{self.path}: sheet {self.sheet!r} has more than {MAX_SHEET_ROWS:,} rows")
+            rec: dict[str, Any] = {}
+            for k, h in cols:
+                cell = row[k] if k < len(row) else None
+                value = None if cell is None else from_cell(cell.value, str(getattr(cell, "number_format", "")))
+                if isinstance(value, str) and not strip(value):
+                    value = None
+                if value is None and k < len(frow) and _is_formula(frow[k].value):
+                    value = _uncomputed(f"{self.sheet}!{_column(k)}{r}")
+                rec[h] = value
+            if all(v is None for v in rec.values()):
+                continue  # no value under a known column: a blank row or a note beside the table
+            buf.append(rec)
+            if len(buf) >= size:
+                yield _chunk_from_rows(offset, buf)
+                offset += len(buf)
+                buf = []
+        if buf or offset == 0:
+            yield _chunk_from_rows(offset, buf) if buf else Chunk(0, 0, {h: _typed([]) for _, h in cols})
+
+
+def _uncomputed(cell: str) -> Unreadable:
+    return Unreadable(zh=f"单元格 {cell} 是公式，文件中没有保存其计算结果（请在 Excel 中打开并保存）",
+                      en=f"cell {cell} is a formula the file holds no computed value for (open and save it in Excel)")
+
+
+def _is_formula(v: Any) -> bool:
+    return isinstance(v, str) and v.startswith("=")
+
+
+def _column(k: int) -> str:
+    from openpyxl.utils import get_column_letter
+
+    return str(get_column_letter(k + 1))
+
+
+@dataclass(frozen=True, slots=True)
+class InputFile:
+    """An input file with how to read it: a CSV file's text ``encoding`` (detected when None), a
+    workbook's ``sheet`` (found when None). ``fuac.evaluate_many(rs, InputFile("units.csv",
+    encoding="gb18030"))``; a bare path is the same with both found."""
+
+    path: str | os.PathLike[str]
+    encoding: str | None = None
+    sheet: str | None = None
+
+
+def open_source(records: Any, ruleset: RuleSet | None = None, *, entries: Mapping[str, str] | None = None
+                ) -> Source:
+    """A :class:`Source` for whatever ``records`` is; ``entries``: the form of each assessor's entry
+    column (``assessments.KEY`` → ``met`` or ``points``), so that their text is read as such."""
     if isinstance(records, Source):
         return records
-    if isinstance(records, (str, os.PathLike)):
-        p = Path(records)
+    spec = records if isinstance(records, InputFile) else InputFile(records) if isinstance(
+        records, (str, os.PathLike)) else None
+    if spec is not None:
+        p = Path(spec.path)
         if not p.is_file():
             raise InputError(f"no input file at {str(p)!r}")
         suffix = p.suffix.lower()
         if suffix == ".csv":
-            dtypes: dict[str, Any] = {}
-            if ruleset is not None:
-                for name, ind in ruleset.doc.indicators.items():
-                    if ind.type == "choice":
-                        dtypes[name] = str
-            return CsvSource(p, dtypes)
+            return CsvSource(p, ruleset, spec.encoding, entries)
+        if spec.encoding is not None:
+            raise InputError(f"{p}: an encoding is for a .csv file, not {suffix!r}")
         if suffix in (".jsonl", ".ndjson"):
             return JsonLinesSource(p)
         if suffix in (".xlsx", ".xlsm"):
-            return XlsxSource(p)
+            return XlsxSource(p, ruleset, spec.sheet)
+        if spec.sheet is not None:
+            raise InputError(f"{p}: a sheet is for an .xlsx workbook, not {suffix!r}")
         if suffix in (".parquet", ".pq"):
             return ParquetSource(p)
         if suffix == ".json":
-            try:
-                doc = json.loads(p.read_text(encoding="utf-8"), parse_float=Decimal)
-            except ValueError as exc:
-                raise InputError(f"{p}: not valid JSON: {exc}") from exc
+            doc = read_json_file(p)
             if not isinstance(doc, list):
                 raise InputError(f"{p}: a JSON input of many units is a list of records")
             return RowsSource(doc)

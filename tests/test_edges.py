@@ -422,3 +422,58 @@ def test_a_shortfalls_worst_loss_is_bounded_exactly_at_the_fixed_point_limit() -
         assert res.column("item.1", exact=True).tolist() == [Decimal(p)]  # x = 1 is not below 0: nothing taken
         assert res.backend_report["runtime_fallback"] == (
             {} if fixed else {"1": {"chunks": 1, "why": "numbers too large for exact fixed point"}})
+
+
+def test_a_cap_of_one_band_for_any_number_of_units_says_so() -> None:
+    from fuac.lifecycle import quota_count, recommendation_cap
+
+    # Guangdong's city quota rewritten as one band without a bound: a city of 7 counties may recommend 2
+    rs = fuac.compose("guangdong-2020", {"scheme": {"id": "gd-any"},
+                                          "quotas": [{"id": "city_recommendation", "bands": [{"count": 2}]}]})
+    q = recommendation_cap(rs, "city_recommendation", 7)
+    assert (q.quota_kind, q.count, q.reason.zh, q.reason.en) == (
+        "by_parent_count", 2, "所辖7个，属“任意数量”档，可推荐2个。",
+        "7 units, in the band for any number of units: may recommend 2.")
+    # a share's kind is named as the rule set writes it: 15 % of 114 units, floored, is 17
+    share = quota_count("guangdong-2020", "named_share", 114)
+    assert (share.quota_kind, share.count) == ("share", 17)
+
+
+def test_the_points_of_a_rule_set_are_kept_in_32_bits_up_to_the_last_value_that_fits() -> None:
+    # points are kept in tenths (precision 0.1), in int32 while every magnitude a unit can reach is
+    # below 2^31 − 2 tenths (the values beyond are kept for the null marker): 214,748,364.5 points
+    # (2^31 − 3 tenths) fit, one tenth more needs int64; the scores are the same either way
+    from test_vector import ONE_RULE
+
+    for top, dtype in (("214748364.5", "int32"), ("214748364.6", "int64")):
+        text = ONE_RULE.replace("total = 1\n", f"total = {top}\n").replace("max = 1\n", f"max = {top}\n")
+        rs = fuac.loads(text.format(rule=f'kind = "all_or_nothing"\npoints = {top}\ncondition = "x > 1"'))
+        res = fuac.evaluate_many(rs, [{"x": 2}, {"x": 1}], on=ON)
+        assert res.backend_report["points_dtype"] == dtype
+        assert res.column("total_exact", exact=True).tolist() == [Decimal(top), 0]
+
+
+def test_a_threshold_is_described_with_its_unit() -> None:
+    # liunan-2023 item 23: maternal mortality at most 16.5 per 100,000 gives 2 points
+    rule = fuac.load("liunan-2023").plan(None).items["23"].rule
+    assert rule is not None and rule.describe() == (
+        "孕产妇死亡率（`maternal_mortality_ratio`） ≤ 16.5/10万得2分，否则不得分。",
+        "2 points when Maternal mortality ratio (`maternal_mortality_ratio`) is at most 16.5 per 100,000; otherwise 0.")
+
+
+def test_a_deduction_on_a_plain_count_counts_each_one() -> None:
+    # 2 points, 0.5 off per case of n (a plain count: no counter word of its own): 3 cases leave 0.5;
+    # the list asks for none, each one fewer giving back 0.5 (the counter word 个 when the unit has none)
+    from test_vector import ONE_RULE
+
+    n = '[indicators.n]\ntype = "integer"\nunit = "count"\nmin = 0\nlabel = {{ zh = "违规件数", en = "Breaches" }}'
+    text = ONE_RULE.replace("total = 1\n", "total = 2\n").replace("max = 1\n", "max = 2\n").replace(
+        "[[sections]]", n + "\n\n[[sections]]")
+    rs = fuac.loads(text.format(rule='kind = "deduction"\npoints = 2\nfloor = "item"\n'
+                                     '[[sections.items.costs]]\nindicator = "n"\ncost = 0.5'))
+    ev = fuac.evaluate(rs, {"x": 1, "n": 3}, on=fuac.run.inputs.as_date(ON))
+    assert ev.total == Decimal("0.5")
+    (gap,) = ev.gaps(rs)
+    assert (gap.recoverable, gap.action_zh, gap.action_en) == (
+        Decimal("1.5"), "违规件数 3 → 0（减少3）；每减少1个 +0.5分",
+        "Breaches: 3 → 0 (3 fewer); +0.5 for each one fewer")

@@ -32,7 +32,7 @@ NUMBERS = [
     "min(x, 1, n)", "max(n, 0)", "min(f, g) * 1", "max(f, g) + 0", "count_true(f, g, x > 2)",
     "count_true(c == 'A', n >= 1)", "x if f else n", "n if x > 2 else 2.5", "x if True else n",
     "n if False else x", "(x if f else 1) * 2", "1 if c == 'B' else -1", "-(x - n)",
-    "(f and g) + 1", "(f or x > 1) * 3",
+    "(f and g) + 1", "(f or x > 1) * 3", "f ** 2 * 3", "(x > 2) ** 1 * 2", "g ** 3 + n",
 ]
 #: expressions of a condition (each an all-or-nothing's)
 CONDITIONS = [
@@ -46,6 +46,8 @@ CONDITIONS = [
     "min(f, x > 2)", "abs(x) > 2", "round(x) == 3", "floor(x) == 2", "ceil(x) == 3", "clamp(n, 0, 2) == 2",
     "count_true(f, g) == 1", "max(x, n) > 2", "x * n > 1", "x + n > 3", "x - n >= 0", "x ** 2 > 4",
     "(x if f else n) > 1", "1 if f else 0", "n", "-f < 0", "+f == 1", "f - g == 1", "not x", "not n",
+    # a choice compared with a number: never equal (the text 'A' is not the number 1)
+    "c == 1", "c != 1", "1 != c",
 ]
 #: a condition as a value (compared, or counted) is compiled as a value, not as a test: each form again
 CONDITIONS += [f"({e}) == True" for e in CONDITIONS if e not in ("n", "1 if f else 0", "not x", "not n", "c")]

@@ -225,6 +225,12 @@ def test_incomplete_units_are_not_ranked() -> None:
     assert sel.picks[0].rank is None and "评分未完成" in sel.picks[0].reason.zh
     ranked = res.select(require_complete=False)
     assert ranked.picks[0].rank is not None
+    # a unit missing an indicator's value is not ranked either, saying what it lacks
+    units[0]["assessments.1.1"] = units[1]["assessments.1.1"]
+    del units[1]["dual_contact_coverage"]
+    (_, lacking) = fuac.evaluate_many("guangdong-2020", units, tier="county", on=ON).select().picks
+    assert (lacking.rank, lacking.reason.zh, lacking.reason.en) == (
+        None, "评分未完成（缺少输入），不能排名。", "score not complete (missing input): cannot be ranked.")
 
 
 # ---------------------------------------------------------------------------

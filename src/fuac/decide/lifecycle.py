@@ -617,7 +617,7 @@ def recommendation_cap(ruleset: str | os.PathLike[str] | RuleSet, quota_id: str,
             hi_zh = f"不超过{band.max_units}个" if band.max_units is not None else ""
             hi_en = f"at most {band.max_units}" if band.max_units is not None else ""
             zh = f"所辖{n}个，属“{'但'.join(x for x in (lo_zh, hi_zh) if x) or '任意数量'}”档，可推荐{band.count}个。"
-            band_en = " and ".join(x for x in (lo_en, hi_en) if x) or "any number"
+            band_en = " and ".join(x for x in (lo_en, hi_en) if x) or "for any number of units"
             en = f"{n} units, in the band {band_en}: may recommend {band.count}."
             return QuotaResult(q.id, q.kind, q.per, band.count, None, n, None, None, q.clause, Text(zh=zh, en=en))
         above = band.max_units

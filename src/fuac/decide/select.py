@@ -227,7 +227,8 @@ def _applies(q: Quota, tier: str | None) -> bool:
     return q.tiers is None or tier in q.tiers
 
 
-def _label(res: BatchResults, i: int, context: Mapping[str, Any]) -> str:
+def _label(i: int, context: Mapping[str, Any]) -> str:
+    """How a unit is named in a selection: its name, else its id, else its code, else its row (#3)."""
     for name in ("name", "id", "code"):
         col = context.get(name)
         if col is not None and col[i] is not None:
@@ -281,10 +282,10 @@ def select(
         universe = _check_universe(universe, n)
     uses, regions_of, notes = _apply_quotas(res, qs, before, sizes, universe, eligible, context.get("code"))
     # 4. in rank order, selected or left out; the reserves; the units set aside
-    picks, left_by_quota = _pick_ranked(res, context, ranked, keyed, tied, uses, regions_of)
+    picks, left_by_quota = _pick_ranked(context, ranked, keyed, tied, uses, regions_of)
     _name_reserves(picks, left_by_quota, uses, n_reserves)
     for i, why in aside.items():
-        picks[i] = Pick(i, _label(res, i, context), _first_region(regions_of, i), None, False, False, why)
+        picks[i] = Pick(i, _label(i, context), _first_region(regions_of, i), None, False, False, why)
     notes += _short_of_minimum(uses)
     return Selection(rs.id, res.tier, keys, [picks[i] for i in range(n)], uses, notes)
 
@@ -401,7 +402,7 @@ def _batch_wide_cap(rs: Any, q: Quota, use: QuotaUse, n: int, n_eligible: int, u
     return notes
 
 
-def _pick_ranked(res: BatchResults, context: Mapping[str, Any], ranked: list[int], keyed: Mapping[int, tuple[Any, ...]],
+def _pick_ranked(context: Mapping[str, Any], ranked: list[int], keyed: Mapping[int, tuple[Any, ...]],
                  tied: Mapping[int, int], uses: list[QuotaUse], regions_of: Mapping[str, list[str | None]]
                  ) -> tuple[dict[int, Pick], list[int]]:
     """In rank order, each unit selected while every quota has room for it, else left out naming the quota
@@ -414,14 +415,14 @@ def _pick_ranked(res: BatchResults, context: Mapping[str, Any], ranked: list[int
         if full is None:
             _take_place(uses, regions_of, i)
             words = _within(uses)
-            picks[i] = Pick(i, _label(res, i, context), _first_region(regions_of, i), rank, True, False,
+            picks[i] = Pick(i, _label(i, context), _first_region(regions_of, i), rank, True, False,
                             Text(zh=f"第{rank}名{tie[0]}，在名额内{words[0]}，入选。",
                                  en=f"ranked {rank}{tie[1]}, within the quotas{words[1]}: selected."),
                             None, keyed[i])
         else:
             left_by_quota.append(i)
             zh, en = _left_out_words(full, region, rank, tie)
-            picks[i] = Pick(i, _label(res, i, context), region or _first_region(regions_of, i), rank, False, False,
+            picks[i] = Pick(i, _label(i, context), region or _first_region(regions_of, i), rank, False, False,
                             Text(zh=zh, en=en), full.id, keyed[i])
     return picks, left_by_quota
 

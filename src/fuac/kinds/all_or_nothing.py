@@ -169,12 +169,9 @@ class Threshold(AllOrNothing[ThresholdParams]):
         super().__init__(rule_id, params, ctx, inner)
 
     def describe(self) -> tuple[str, str]:
-        p = self.params
-        t = Test(
-            indicator=p.indicator, comparator=p.comparator, threshold=p.threshold, parameter=p.parameter, unit=p.unit
-        )
-        cz, ce = Drafting(self).test(t)
-        pz, pe = points(p.points)
+        (t,) = self.tests  # the one test the threshold was made into
+        cz, ce = Drafting(self).test(t.test)
+        pz, pe = points(self.params.points)
         return f"{cz}得{pz}，否则不得分。", f"{pe} when {ce}; otherwise 0."
 
 

@@ -385,3 +385,158 @@ def test_json_nested_too_deeply_or_broken_is_one_line(mini: fuac.RuleSet, tmp_pa
     gbk.write_bytes('{"id": "柳南区"}\n'.encode("gbk"))
     with pytest.raises(InputError, match=r"g\.jsonl: byte \d+ is not utf-8 text"):
         fuac.evaluate_many(mini, gbk, on=ON)
+
+
+# ---------------------------------------------------------------------------
+# a CSV column with a few odd cells: the plain ones typed at once, the odd ones read one by one
+
+import re  # noqa: E402
+
+import numpy as np  # noqa: E402
+import pyarrow as pa  # noqa: E402
+
+from fuac.run.batch.columns import PROBLEM_CODES, RawCol, check_column  # noqa: E402
+from fuac.run.batch.sources import ARROW_DEC, ARROW_INT, arrow_text_column, number_shapes  # noqa: E402
+
+
+def test_a_column_with_a_few_odd_cells_stays_typed_but_for_them() -> None:
+    col = arrow_text_column(pa.array(["96.8", " 1,234.5", "", "95%", "90", "７"]), "decimal", False)
+    assert col.values.dtype == np.float64 and col.values[[0, 4]].tolist() == [96.8, 90.0]
+    assert col.null is not None and col.null.tolist() == [False, False, True, False, False, False]
+    assert col.odd is not None and col.odd.tolist() == [1, 3, 5]
+    assert col.odd_cells is not None and col.odd_cells.tolist() == [" 1,234.5", "95%", "７"]
+    assert [col.py(i) for i in range(6)] == ["96.8", " 1,234.5", None, "95%", "90", "７"]  # the text, for one unit
+    # on a percentage 95% and 95 % are plain; whole numbers with a decimal or two among them are decimals
+    col = arrow_text_column(pa.array(["95%", "95 %", "8", "1e2", "7.5"]), "decimal", True)
+    assert col.values.dtype == np.float64 and col.values.tolist()[:3] == [95.0, 95.0, 8.0]
+    assert col.odd is not None and col.odd.tolist() == [3]
+    # counts: int64, a count of 19 digits odd (it is no int64); a long one, none
+    col = arrow_text_column(pa.array(["1", "-2", "1,000", "x", "1234567890123456789", "123456789012345678"]),
+                            "integer", False)
+    assert col.values.dtype == np.int64 and col.values[[0, 1, 5]].tolist() == [1, -2, 123456789012345678]
+    assert col.odd is not None and col.odd.tolist() == [2, 3, 4]
+    col = arrow_text_column(pa.array(["是", "否", "也许", " TRUE ", "√", "False", "tRuE", "N"]), "boolean", False)
+    assert col.values.tolist() == [True, False, False, True, True, False, False, False]
+    assert col.odd is not None and col.odd.tolist() == [2, 6]  # 也许 is no answer; tRuE is read by itself
+    # the spaces around a cell: ASCII, no-break, ideographic, before or after
+    for cell in ["\t1", "1\t", "\n1", "1\n", "\r1", "1\r", " 1", "1 ", "\u00a01", "1\u00a0", "\u30001", "1\u3000"]:
+        col = arrow_text_column(pa.array([cell, "22"]), "integer", False)
+        assert col.odd is None and col.values.tolist() == [1, 22], repr(cell)
+    col = arrow_text_column(pa.array(["1", " \u3000", "\u00a0"]), "integer", False)  # spaces alone: nothing given
+    assert col.odd is None and col.null is not None and col.null.tolist() == [False, True, True]
+    # checked: the plain cells at once, each odd one as a cell by itself, merged in its row
+    raw = arrow_text_column(pa.array(["2", "1,234.5", "abc", "96.80000000000001", "", "-1"]), "decimal", False)
+    checked, codes, full = check_column("places", fuac.load(MINI).doc.indicators["places"], raw, 6, "dec", 4, None,
+                                        False)
+    assert checked.values.tolist()[:3] == [20000, 12345000, 0] and checked.bound == 12345000
+    assert codes is not None and [PROBLEM_CODES[c - 1] if c else "" for c in codes.tolist()] == [
+        "", "", "invalid_type", "", "", "out_of_range"]
+    assert checked.invalid is not None and checked.invalid.tolist() == [False, False, True, False, False, True]
+    assert full is not None and full.tolist() == [False, False, False, True, False, False]  # beyond fixed point
+    assert checked.missing is not None and checked.missing.tolist() == [False] * 4 + [True, False]
+    # odd cells all valid and within fixed point: no problem, nothing one by one
+    raw = arrow_text_column(pa.array(["2", "1,234.5", "３"]), "decimal", False)
+    checked, codes, full = check_column("places", fuac.load(MINI).doc.indicators["places"], raw, 3, "dec", 4, None,
+                                        False)
+    assert checked.values.tolist() == [20000, 12345000, 30000] and (codes, full, checked.invalid) == (None, None, None)
+    at_least_1 = fuac.load(MINI).doc.indicators["places"].model_copy(update={"min": D(1)})
+    checked, codes, full = check_column("places", at_least_1, raw, 3, "dec", 4, None, False)
+    assert checked.values.tolist() == [20000, 12345000, 30000] and (codes, full, checked.invalid) == (None, None, None)
+    # a plain column has none; a slice keeps its own odd cells, counted from its first row
+    plain = arrow_text_column(pa.array(["1", "", "3"]), "integer", False)
+    assert plain.odd is None and plain.values.dtype == np.int64 and plain.values.tolist() == [1, 0, 3]
+    assert [plain.py(i) for i in range(3)] == ["1", None, "3"]
+    part = RawCol(np.zeros(6), None, None, np.array([1, 3, 5]), np.array(["a", "b", "c"], dtype=object)).slice(2, 5)
+    assert part.odd is not None and part.odd.tolist() == [1] and part.odd_cells is not None
+    assert part.odd_cells.tolist() == ["b"]
+    assert RawCol(np.zeros(6), None, None, np.array([1]), np.array(["a"], dtype=object)).slice(2, 5).odd is None
+
+
+EDGES = ["", "5", "-5", "+5", "--5", "5-", "-", "+", ".", "-.5", "+.5", "5.", ".5", "1.2.3", "1..2", " 5", "5 ",
+         "5%", "1,000", "1e5", "１", "123456789012345", "1234567890123456", "12345678901234.5", "-12345678901234.",
+         "123456789012345678", "-123456789012345678", "1234567890123456789", "007", "-0"]
+
+
+def test_number_shapes_of_edge_cells_are_the_regular_expressions() -> None:
+    shapes_are_the_regular_expressions(EDGES)
+
+
+@given(st.lists(st.text(alphabet="0123456789.+-%, e１\u3000", max_size=20), max_size=30))
+def test_number_shapes_are_the_regular_expressions(cells: list[str]) -> None:
+    shapes_are_the_regular_expressions(cells)
+
+
+def shapes_are_the_regular_expressions(cells: list[str]) -> None:
+    for kind in (pa.string(), pa.large_string()):
+        arr = pa.array(["pad", *cells], kind).slice(1)  # an array that does not start at its buffers' start
+        whole, short = number_shapes(arr)
+        assert whole.tolist() == [re.fullmatch(ARROW_INT[1:-1], c, re.ASCII) is not None for c in cells]
+        assert short.tolist() == [re.fullmatch(ARROW_DEC[1:-1], c, re.ASCII) is not None and len(c) <= 15
+                                  for c in cells]
+
+
+#: cells of each column, plain (the most) and odd (a few), drawn row by row
+MIXED = {
+    "has_doc": st.sampled_from(["是", "否", "TRUE", "false", "1", "0", " y ", "√", "也许", "", "\u3000", "yes!",
+                                "tRUE"]),
+    "meetings": st.one_of(st.integers(-3, 10**6).map(str), st.integers(10**17, 10**19).map(str),
+                          st.sampled_from(["2.0", "2.5", "1,000", "+3", "２", "", "x", "3%"])),
+    "awareness": st.one_of(
+        st.decimals(-1, 120, allow_nan=False, allow_infinity=False, places=3).map(str),
+        st.decimals(0, 100, allow_nan=False, allow_infinity=False, places=2).map(lambda d: f"{d}%"),
+        st.sampled_from(["88.50000000000000001", "96.80000000000001", "88.5 %", ".5", "5.", "1e2", "", "abc",
+                         "９０", "1,000.5", "95%%"])),
+    "places": st.one_of(st.decimals(0, 10, allow_nan=False, allow_infinity=False, places=2).map(str),
+                        st.sampled_from(["3%", "1,234.5", "2.00000000000000001", "", " ", "-1", "３", "4"])),
+    "places_avg": st.one_of(st.decimals(0, 10, allow_nan=False, allow_infinity=False, places=1).map(str),
+                            st.sampled_from(["２.5", "", "n/a", "2.50000000000000001"])),
+    "assessments.7": st.one_of(st.decimals(0, 4, allow_nan=False, allow_infinity=False, places=1).map(str),
+                               st.sampled_from(["5", "abc", "２", "4.0000000000000001", "1,0"])),
+}
+
+
+@given(st.lists(st.fixed_dictionaries(MIXED), min_size=2, max_size=8), st.sampled_from([1, 2, 3, 1000]))
+def test_a_csv_column_mixing_plain_and_odd_cells_reads_as_cell_by_cell(tmp_path_factory: Any,
+                                                                        rows: list[dict[str, str]],
+                                                                        chunk_size: int) -> None:
+    mini = fuac.load(MINI)
+    units = [dict(TYPED, id=f"u{k}", **r) for k, r in enumerate(rows)]
+    path = units_csv(tmp_path_factory.mktemp("csv") / "u.csv", units)
+    by_column = fuac.evaluate_many(mini, path, on=ON, chunk_size=chunk_size)
+    by_cell = fuac.evaluate_many(mini, units, on=ON, backend="python")
+    assert by_column.columns == by_cell.columns
+    for name in by_cell.columns:
+        assert by_column.column(name, exact=True).tolist() == by_cell.column(name, exact=True).tolist(), name
+    for k in range(len(units)):
+        assert by_column.evaluation(k).to_dict() == by_cell.evaluation(k).to_dict()
+
+
+COHORT = Path(__file__).parent / "data" / "cohort.toml"
+
+
+@pytest.mark.parametrize("chunk_size", [1, 2, 5])
+def test_odd_cells_count_in_a_cohorts_mean_as_they_mean(tmp_path: Path, chunk_size: int) -> None:
+    # places: population-weighted, over the units of city 4501 with a valid places and population:
+    # (2 × 1,000 + 4 × 998 + 1.0000000001 × 2 + ５ × 500) / (1,000 + 998 + 2 + 500) = 8494.0000000002 / 2500
+    # (the 1.0000000001 beyond fixed point, summed exactly; abc is no population: its unit is left out);
+    # enrolment, unweighted: (10 + 10% + 11 + 12) / 4 = 10.75 (a percentage: 10% is 10)
+    header = ["code", "population", "places", "enrolment"]
+    rows = [["450102", "1,000", "2", "10"], ["450103", "998", "4", "10%"], ["450104", "2", "1.0000000001", "11"],
+            ["450105", "abc", "3", "12"], ["450106", "500", "５", ""]]
+    path = write_csv(tmp_path / "u.csv", header, rows)
+    records = [dict(zip(header, r, strict=True)) for r in rows]
+    for records_or_path, backend in ((path, "vector"), (records, "python")):
+        res = fuac.evaluate_many(COHORT, records_or_path, tier="county", on="2023-05-01", chunk_size=chunk_size,
+                                 backend=backend)
+        assert res.column("cohort.places_avg", exact=True).tolist() == [D("3.39760000000008")] * 5
+        assert res.column("cohort.places_avg.size").tolist() == [4] * 5
+        assert res.column("cohort.enrolment_avg", exact=True).tolist() == [D("10.75")] * 5
+        assert res.column("errors").tolist()[3] == "population: invalid_type"
+
+
+def test_a_count_out_of_range_and_beyond_fixed_point_is_not_scored_one_by_one(mini: fuac.RuleSet) -> None:
+    # -12345678901234567 meetings: below the minimum 0, so rejected; nothing left to score exactly
+    res = fuac.evaluate_many(mini, [dict(GOOD, meetings=-12345678901234567), GOOD], on=ON)
+    assert res.column("errors").tolist()[0] == "meetings: out_of_range"
+    assert res.column("status").tolist() == ["invalid_input", "scored"]
+    assert res.backend_report["rows_single_unit"] == 0

@@ -20,7 +20,7 @@ from .errors import FuacError, InputError, RulesetError
 from .language.statuses import STATUS_WORDS
 from .language.toml import read_toml
 from .language.words import fmt_number
-from .run.files import read_json_file
+from .run.files import read_json, read_json_file
 from .run.inputs import as_date
 from .run.results import Evaluation, ItemResult
 
@@ -41,13 +41,15 @@ def read_input(path: str) -> dict[str, Any]:
     """Read a unit's input: TOML or JSON. With a ``data`` table the file may also hold
     ``assessments``, ``context``, ``tier`` and ``on``; otherwise the whole file is data."""
     p = Path(path)
-    if not p.is_file():
+    if path == "-":  # `fuac evaluate ID -`: the unit from standard input, JSON or TOML
+        doc = read_stdin()
+    elif not p.is_file():
         raise InputError(f"no input file at {path!r}")
-    if p.suffix.lower() in (".xlsx", ".xlsm"):  # a workbook from `fuac template`: one document per unit
+    elif p.suffix.lower() in (".xlsx", ".xlsm"):  # a workbook from `fuac template`: one document per unit
         from .render.workbook import read_workbook_input
 
         return read_workbook_input(p)
-    if p.suffix.lower() == ".json":
+    elif p.suffix.lower() == ".json":
         doc = read_json_file(p)
     else:
         try:
@@ -62,6 +64,23 @@ def read_input(path: str) -> dict[str, Any]:
     extra = set(doc) - allowed
     if extra:
         raise InputError(f"{path}: unknown top-level key(s) {sorted(extra)}; allowed: {sorted(allowed)}")
+    return doc
+
+
+def read_stdin() -> Any:
+    """A unit's input from standard input: JSON when it starts with ``{``, else TOML."""
+    raw = sys.stdin.buffer.read() if hasattr(sys.stdin, "buffer") else sys.stdin.read().encode("utf-8")
+    raw = raw.removeprefix(b"\xef\xbb\xbf")
+    if not raw.strip():
+        raise InputError("<stdin>: no input; give the unit as JSON or TOML")
+    if raw.lstrip()[:1] in (b"{", b"["):
+        return read_json(raw, "<stdin>")
+    try:
+        doc, _, _ = read_toml(text=raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise InputError("<stdin>: not UTF-8 text") from None
+    except RulesetError as exc:
+        raise InputError(str(exc).replace("<string>", "<stdin>")) from exc
     return doc
 
 
@@ -359,6 +378,85 @@ def cmd_schema(args: argparse.Namespace) -> int:
     return 0
 
 
+# ---------------------------------------------------------------------------
+# the service and its record of assessments (docs/service.md)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from .serve import require
+
+    require("app", "fuac serve")
+    from .serve.run import serve
+
+    return serve(host=args.host, port=args.port, db=args.db, tokens=args.tokens, workers=args.workers,
+                 max_body=args.max_body, max_upload=args.max_upload, root_path=args.root_path)
+
+
+def cmd_log(args: argparse.Namespace) -> int:
+    from .serve import require
+
+    require("store", "fuac log")
+    from .serve import exact
+    from .serve.export import check_output, write_log
+    from .serve.store import Filter, Store, database_url, moment
+
+    if args.output:
+        check_output(args.output)
+    try:
+        flt = Filter(unit=args.unit, ruleset=args.ruleset, since=moment(args.since, "--since"),
+                     until=moment(args.until, "--until", end=True), limit=args.limit)
+    except ValueError as exc:
+        raise InputError(str(exc)) from None
+    url = database_url(args.db)
+    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).is_file():
+        raise InputError(f"no record of assessments at {url.removeprefix('sqlite:///')} "
+                         "(`fuac serve` makes it; --db or $FUAC_DB names another)")
+    store = Store(url)
+    try:
+        full = args.json or Path(args.output or "").suffix.lower() in (".jsonl", ".ndjson")
+        records = store.find(flt, full=full)
+    finally:
+        store.close()
+    if args.output:
+        print(f"{write_log(records, args.output):,} assessment(s) → {args.output}")
+    elif args.json:
+        print(exact.dumps(records))
+    else:
+        for r in records:
+            unit = r["unit"]["name"] or r["unit"]["code"] or "—"
+            revises = f"  revises {r['revises']}" if r["revises"] else ""
+            print(f"{r['id']:>6}  {r['recorded_at'][:19].replace('T', ' ')}  {pad(unit, 24)} "
+                  f"{r['ruleset']['id']} {r['ruleset']['version']}  {r['tier'] or '-'}  "
+                  f"{r['total'] or '—'}  {r['submitted_by']}{revises}")
+        print(f"{len(records):,} assessment(s)", file=sys.stderr)
+    return 0
+
+
+def _service_parser(sub: Any) -> None:
+    s = sub.add_parser("serve", help="serve the JSON API on 127.0.0.1, recording every assessment")
+    s.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)")
+    s.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    s.add_argument("--db", metavar="URL", help="the record: a SQLite file or a postgresql:// URL "
+                                               "(default: $FUAC_DB, else the user's data folder)")
+    s.add_argument("--tokens", metavar="FILE", help="API tokens, name:token a line (also $FUAC_TOKENS)")
+    s.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
+    s.add_argument("--max-body", metavar="SIZE", help="largest request body (default 1M)")
+    s.add_argument("--max-upload", metavar="SIZE", help="largest batch upload (default 64M)")
+    s.add_argument("--root-path", metavar="PATH", default="", help="the path prefix a reverse proxy serves it under")
+    s.set_defaults(func=cmd_serve)
+
+    s = sub.add_parser("log", help="list or export the recorded assessments")
+    s.add_argument("--db", metavar="URL", help="the record (default: $FUAC_DB, else the user's data folder)")
+    s.add_argument("--unit", help="only this unit (its code or its name)")
+    s.add_argument("--ruleset", help="only assessments against this rule-set id")
+    s.add_argument("--since", metavar="DATE", help="recorded on or after (YYYY-MM-DD or an ISO time)")
+    s.add_argument("--until", metavar="DATE", help="recorded on or before (a date: the whole day)")
+    s.add_argument("--limit", type=int, help="at most this many (the oldest first)")
+    s.add_argument("-o", "--output", metavar="FILE", help="write them to .csv, .xlsx or .jsonl")
+    s.add_argument("--json", action="store_true", help="print them, every field, as JSON")
+    s.set_defaults(func=cmd_log)
+
+
 def cmd_test(args: argparse.Namespace) -> int:
     files = find_case_files(args.paths) if args.paths else registered_case_files()
     if not files:
@@ -574,14 +672,42 @@ def _write_rows(res: Any, path: str, first: bool, state: dict[str, Any], *, exac
     write_batch_rows(res, path, first, state, exact=exact)
 
 
+#: kinds of problem ``batch`` and ``rank`` list, the most common first
+TOP_PROBLEMS = 5
+
+
+def _render_problem_tally(tally: Any, lang: str, per: tuple[str, str]) -> None:
+    """The most common kinds of input problem: ``field: message × count``, the message the first row's
+    (``per``: what is counted, in Chinese and English: rows, units)."""
+    groups = tally.most_common()
+    if not groups:
+        return
+    zh, en = lang in ("zh", "both"), lang in ("en", "both")
+    head = (f"最常见的输入问题（每种举一例，× {per[0]}）：" if zh
+            else f"Most common input problems (one example of each, × {per[1]}):")
+    print(head)
+    for c in groups[:TOP_PROBLEMS]:
+        print(f"  {c.field}: {c.example.message_zh if zh else c.example.message} × {c.rows:,}")
+        if zh and en:
+            print(f"    {c.example.message}")
+    more = len(groups) - TOP_PROBLEMS
+    if more > 0:
+        print(f"  …另有 {more} 种问题" if zh else f"  … and {more} more kinds of problem")
+
+
 def cmd_batch(args: argparse.Namespace) -> int:
+    from .render.tables import check_batch_output
+    from .run.batch.results import ProblemTally
     from .run.batch.runner import evaluate_chunks
 
+    if args.output:
+        check_batch_output(args.output)  # before anything is read or scored
     progress = Progress(enabled=not args.no_progress)
     counts: dict[str, int] = {}
     report: dict[str, Any] = {}
     rows = 0
     state: dict[str, Any] = {}
+    tally = ProblemTally()
     try:
         for k, res in enumerate(evaluate_chunks(args.ruleset, _input_file(args), progress=progress,
                                                 **_batch_kwargs(args))):
@@ -589,6 +715,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
                 counts[st] = counts.get(st, 0) + c
             rows += len(res)
             report = res.backend_report
+            tally.add(res)
             if args.output:
                 _write_rows(res, args.output, k == 0, state, exact=args.exact)
     finally:
@@ -596,7 +723,8 @@ def cmd_batch(args: argparse.Namespace) -> int:
         if "writer" in state:
             state["writer"].close()
     summary = {"rows": rows, "statuses": counts, "backend": report.get("backend"),
-               "fallback": report.get("fallback", {}), "output": args.output}
+               "fallback": report.get("fallback", {}), "output": args.output,
+               "problems": [c.to_dict() for c in tally.most_common()]}
     if args.json:
         json.dump(summary, sys.stdout, ensure_ascii=False, indent=2, default=str)
         print()
@@ -607,6 +735,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
             print(f"  {pad(zh if args.lang == 'zh' else en, 14)} {c:,}")
         for key, why in (report.get("fallback") or {}).items():
             print(f"  single-unit path: {key}: {why}")
+        _render_problem_tally(tally, args.lang, ("行数", "rows"))
     return 1 if counts.get("invalid_input") else 0
 
 
@@ -671,14 +800,21 @@ def _render_ranked(picks: Any) -> None:
         print(f"  {p.rank:>4}  {pad(p.unit, 24)} {p.region or '':<8} {_fmt_key(p.key)}")
 
 
-def _render_every_unit(sel: Any, zh: bool, en: bool) -> None:
-    """``--all``: every unit, marked selected, reserve or out, with the reason."""
+def _render_every_unit(sel: Any, res: Any, zh: bool, en: bool) -> None:
+    """``--all``: every unit, marked selected, reserve or out, with the reason (and, for a unit with
+    invalid input, each problem)."""
+    from .run.batch.results import why_invalid
+
     print(f"\n{'全部单位' if zh else 'Every unit'}:")
     for p in sel.picks:
         mark = "✓" if p.selected else ("○" if p.reserve else "✗")
         print(f"  {mark} {pad(p.unit, 24)} {p.reason.zh if zh else p.reason.en}")
         if zh and en:
             print(f"    {'':24} {p.reason.en}")
+        for q in why_invalid(res, p.index):
+            print(f"    {'':24} {q.field}: {q.message_zh if zh else q.message}")
+            if zh and en:
+                print(f"    {'':24} {q.field}: {q.message}")
 
 
 def _render_selection(sel: Any, res: Any, lang: str, every: bool) -> None:
@@ -698,20 +834,49 @@ def _render_selection(sel: Any, res: Any, lang: str, every: bool) -> None:
         print(f"\n{'备选' if zh else 'Reserves'} ({len(sel.reserves)}):")
         _render_ranked(sel.reserves)
     if every:
-        _render_every_unit(sel, zh, en)
+        _render_every_unit(sel, res, zh, en)
+
+
+def _render_set_aside(tally: Any, nobody: bool, lang: str) -> None:
+    """How many units were set aside for invalid input, the most common problems, and (``nobody``
+    ranked) what to do."""
+    zh = lang in ("zh", "both")
+    en = lang in ("en", "both")
+    print()
+    if zh:
+        print(f"输入无效、未参加排名的单位：{tally.rows:,} 个")
+    if en:
+        print(f"Units set aside for invalid input: {tally.rows:,}")
+    _render_problem_tally(tally, lang, ("单位数", "units"))
+    if nobody:
+        if zh:
+            print("没有单位可以排名：请改正以上输入后重新运行。")
+        if en:
+            print("No unit could be ranked: correct the inputs above and run again.")
 
 
 def cmd_rank(args: argparse.Namespace) -> int:
+    """Exit 1 when no unit could be ranked and some were set aside for invalid input."""
+    from .run.batch.results import ProblemTally
+
     rs = _api.load(args.ruleset)
     tier = rs.plan(args.tier).tier
     used, sizes = _rank_mappings(args, rs, tier)
     res, sel = _rank_selection(args, rs, used, sizes)
+    tally = ProblemTally()
+    tally.add(res)
+    nobody = tally.rows > 0 and not sel.ranked
+    status = 1 if nobody else 0
     if args.json:
-        json.dump(sel.to_dict(), sys.stdout, ensure_ascii=False, indent=2)
+        out = sel.to_dict()
+        out["invalid_input"] = {"units": tally.rows, "problems": [c.to_dict() for c in tally.most_common()]}
+        json.dump(out, sys.stdout, ensure_ascii=False, indent=2)
         print()
-        return 0
+        return status
     _render_selection(sel, res, args.lang, args.all)
-    return 0
+    if tally.rows:
+        _render_set_aside(tally, nobody, args.lang)
+    return status
 
 
 # ---------------------------------------------------------------------------
@@ -847,7 +1012,7 @@ def build_parser() -> argparse.ArgumentParser:
     # what evaluate and gaps read: one unit's input file
     unit = argparse.ArgumentParser(add_help=False)
     unit.add_argument("ruleset", help="rule-set id or path to a rule file")
-    unit.add_argument("input", help="input file (.toml, .json, or .xlsx from 'fuac template')")
+    unit.add_argument("input", help="input file (.toml, .json, or .xlsx from 'fuac template'); - reads stdin")
     unit.add_argument("--tier", help="tier to score (district, street, village …)")
     unit.add_argument("--on", help="date whose parameters apply (YYYY-MM-DD)")
     unit.add_argument("--assessor", help="use this assessor's entries (e.g. self, verification)")
@@ -908,6 +1073,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--json", action="store_true", help="print the table as JSON")
     s.add_argument("--lang", choices=("zh", "en", "both"), default="zh", help="language (default zh)")
     s.set_defaults(func=cmd_titles)
+
+    _service_parser(sub)
     return p
 
 

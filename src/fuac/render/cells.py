@@ -13,18 +13,36 @@ of fuac passes its cells through this module, whoever wrote the text:
   written as a string cell with Excel's quote prefix, so Excel shows the text (and keeps it
   text when the cell is edited) and openpyxl reads back exactly the text written. fuac writes
   no formula of its own into a cell, so every cell openpyxl took for a formula is text;
+* **characters XML cannot hold** (:func:`xml_text`): a workbook is XML, and XML 1.0 has no
+  place for the control characters other than tab, line feed and carriage return (``\x01``,
+  the ``\x1b`` of a terminal colour code …), nor for U+FFFE, U+FFFF or a lone surrogate. Each
+  is replaced by U+FFFD (�, the replacement character), not removed: the cell shows that
+  something unreadable stood there, ``A\x01B`` does not quietly become the different name
+  ``AB``, and the text keeps its length. openpyxl refuses such a character as soon as it is
+  assigned to a cell (``IllegalCharacterError``), so the replacement happens there: every
+  workbook fuac writes is made by :func:`new_workbook`, whose sheets replace them in every
+  value written to a cell; :func:`guard_workbook` replaces them in sheet titles and data
+  validations too;
 * **exact decimals** (:func:`exact_text`): a ``Decimal`` is written with every digit it has, no
   exponent and no trailing zeros (``fmt_number``), as text: never through a float.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from decimal import Decimal
+from inspect import isgenerator
 from typing import Any
 
 from ..language.words import fmt_number
+
+#: The characters XML 1.0 cannot hold: openpyxl's ``ILLEGAL_CHARACTERS_RE`` (the control characters
+#: other than tab, line feed and carriage return), and U+FFFE, U+FFFF and lone surrogates.
+XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+#: What :func:`xml_text` puts in place of each.
+REPLACEMENT = "\ufffd"
 
 #: What a spreadsheet reads as the start of a formula.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -55,6 +73,16 @@ def csv_cells(values: Iterable[Any]) -> list[Any]:
     return [csv_cell(v) for v in values]
 
 
+def xml_text(text: str) -> str:
+    """``text`` with each character XML 1.0 cannot hold (:data:`XML_ILLEGAL`) replaced by U+FFFD."""
+    return XML_ILLEGAL.sub(REPLACEMENT, text)
+
+
+def xml_value(value: Any) -> Any:
+    """A cell's value as a workbook can hold it: a text through :func:`xml_text`, anything else as it is."""
+    return xml_text(value) if isinstance(value, str) else value
+
+
 def xlsx_text(cell: Any) -> None:
     """An openpyxl cell whose text a spreadsheet would run becomes a string cell with the quote
     prefix: Excel shows the text, and reading the cell gives the text back."""
@@ -65,9 +93,77 @@ def xlsx_text(cell: Any) -> None:
 
 
 def guard_workbook(wb: Any) -> None:
-    """:func:`xlsx_text` on every cell of every sheet of an openpyxl workbook (call it just before
-    saving): no text fuac writes opens as a formula."""
+    """Every sheet of an openpyxl workbook made safe to open (call it just before saving): no text
+    fuac writes opens as a formula (:func:`xlsx_text` on every cell), and no sheet title, cell or
+    data validation holds a character XML cannot (:func:`xml_text`)."""
     for ws in wb.worksheets:
+        title = xml_text(ws.title)
+        if title != ws.title:
+            ws.title = title
         # the cells written so far (ws.iter_rows would create every empty cell of the sheet's range)
         for cell in list(ws._cells.values()):
+            if isinstance(cell.value, str) and XML_ILLEGAL.search(cell.value):
+                cell._value = xml_text(cell.value)  # set by a sheet that is not new_workbook's
             xlsx_text(cell)
+        for dv in ws.data_validations.dataValidation:
+            for attr in ("formula1", "formula2", "prompt", "promptTitle", "error", "errorTitle"):
+                text = getattr(dv, attr, None)
+                if isinstance(text, str) and XML_ILLEGAL.search(text):
+                    setattr(dv, attr, xml_text(text))
+
+
+def new_workbook() -> Any:
+    """An empty openpyxl workbook (one sheet, as ``openpyxl.Workbook()``) whose sheets write every
+    text through :func:`xml_text`: a unit's name or a rule file's label with a control character in
+    it is written with U+FFFD in its place, instead of openpyxl's ``IllegalCharacterError``."""
+    return _guarded_classes()[0]()
+
+
+@functools.cache
+def _guarded_classes() -> tuple[type, type]:
+    """The workbook and sheet classes of :func:`new_workbook` (made when first needed: openpyxl is
+    an optional dependency)."""
+    from openpyxl import Workbook
+    from openpyxl.cell.cell import Cell
+    from openpyxl.worksheet.worksheet import Worksheet
+
+    class GuardedCell(Cell):
+        """A cell whose text is checked by openpyxl after :func:`xml_text`, however it is assigned."""
+
+        __slots__ = ()
+
+        def check_string(self, value: Any) -> Any:
+            if isinstance(value, bytes):
+                value = str(value, self.encoding)
+            return super().check_string(xml_value(value))
+
+    class Sheet(Worksheet):
+        """A sheet of :class:`GuardedCell` (``ws.cell``, ``ws[…]``, ``ws.iter_rows``), whose
+        ``append`` writes its values through :func:`xml_value`."""
+
+        def _get_cell(self, row: int, column: int) -> Any:
+            if (row, column) not in self._cells and 0 < row < 1048577:
+                self._add_cell(GuardedCell(self, row=row, column=column))
+            return super()._get_cell(row, column)
+
+        def append(self, iterable: Any) -> None:
+            if isinstance(iterable, dict):
+                iterable = {k: xml_value(v) for k, v in iterable.items()}
+            elif isinstance(iterable, (list, tuple, range)) or isgenerator(iterable):
+                iterable = [xml_value(v) for v in iterable]
+            super().append(iterable)
+
+    class Book(Workbook):
+        """A workbook whose sheets are :class:`Sheet`."""
+
+        def __init__(self) -> None:
+            super().__init__()
+            self._sheets = []
+            self._sheets.append(Sheet(self))  # in place of openpyxl's first sheet, empty
+
+        def create_sheet(self, title: str | None = None, index: int | None = None) -> Any:
+            ws = Sheet(parent=self, title=title)  # a title's characters: guard_workbook
+            self._add_sheet(sheet=ws, index=index)
+            return ws
+
+    return Book, Sheet

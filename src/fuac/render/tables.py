@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
-from .cells import FORMULA_STARTS, csv_cell, csv_cells, exact_text, guard_workbook
+from .cells import FORMULA_STARTS, csv_cell, csv_cells, exact_text, guard_workbook, new_workbook
 
 BATCH_OUTPUTS = (".csv", ".jsonl", ".ndjson", ".parquet", ".pq")
 TITLE_OUTPUTS = (".csv", ".xlsx", ".jsonl", ".ndjson")
@@ -23,6 +23,19 @@ TITLE_OUTPUTS = (".csv", ".xlsx", ".jsonl", ".ndjson")
 
 # ---------------------------------------------------------------------------
 # a batch's rows
+
+
+def check_batch_output(path: str) -> None:
+    """Refuse, before anything is scored, a file the result rows cannot be written to: a suffix other
+    than :data:`BATCH_OUTPUTS`, a folder, or a folder that does not exist (an :class:`InputError`)."""
+    p = Path(path)
+    if p.suffix.lower() not in BATCH_OUTPUTS:
+        raise InputError(f"{path}: write results to .csv, .jsonl or .parquet")
+    if p.is_dir():
+        raise InputError(f"{path}: is a folder; name a file to write the results to")
+    folder = p.parent
+    if not folder.is_dir():
+        raise InputError(f"{path}: no folder {folder}; create it first or name another file")
 
 
 def batch_frame(res: Any, *, exact: bool = False) -> Any:
@@ -79,9 +92,8 @@ def write_batch_rows(res: Any, path: str, first: bool, state: dict[str, Any], *,
     """Append one chunk of a batch's result rows to ``path``: ``.csv`` (with a UTF-8 BOM at the start
     of the file, for Excel), ``.jsonl`` / ``.ndjson`` or ``.parquet`` / ``.pq`` (its writer kept in
     ``state["writer"]``, for the caller to close)."""
+    check_batch_output(path)
     suffix = Path(path).suffix.lower()
-    if suffix not in BATCH_OUTPUTS:
-        raise InputError(f"{path}: write results to .csv, .jsonl or .parquet")
     frame = exact_columns(batch_frame(res, exact=exact))
     if suffix == ".csv":
         csv_frame(frame).to_csv(path, mode="w" if first else "a", header=first, index=False,
@@ -133,7 +145,8 @@ def write_title_table(rows: list[dict[str, Any]], path: str) -> None:
         return
     from .workbook import require_openpyxl
 
-    wb = require_openpyxl("an .xlsx title table").Workbook()
+    require_openpyxl("an .xlsx title table")
+    wb = new_workbook()
     ws = wb.active
     ws.title = "titles"
     ws.append(list(TABLE_COLUMNS))

@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 from ..errors import FuacError, InputError
 from ..language.words import UNITS, fmt_number
 from ..run.results import Evaluation, Problem
-from .cells import guard_workbook
+from .cells import guard_workbook, new_workbook
 from .sheet import condition_state, is_points, row_cells, section_score, total_text, unit_name, verdict
 
 if TYPE_CHECKING:
@@ -392,7 +392,7 @@ def write_template(
     tier = plan.tier
     names = list(units) or [DEFAULT_UNIT]
     st = _styles(openpyxl)
-    wb = openpyxl.Workbook()
+    wb = new_workbook()
 
     _about_sheet(wb.active, rs, tier, st)
 
@@ -958,7 +958,7 @@ def write_report_xlsx(evaluations: Sequence[Evaluation], path: str | os.PathLike
     openpyxl = require_openpyxl("an .xlsx report")
     en = lang == "en"
     st = _styles(openpyxl)
-    wb = openpyxl.Workbook()
+    wb = new_workbook()
     wb.remove(wb.active)
     used: set[str] = set()
     for ev in evaluations:

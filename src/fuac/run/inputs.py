@@ -14,9 +14,10 @@ from typing import Any
 
 from ..errors import InputError
 from ..kinds.base import Assessment
-from ..language.cells import Unreadable, from_text
+from ..language.cells import Unreadable, from_text, strip
 from ..language.expressions import exact_number as _number
 from ..language.models import Indicator
+from ..language.words import fmt_number
 from .results import Problem
 
 #: Keys of a reference value given with its source: ``{"value": 3.2, "source": "…"}``.
@@ -94,7 +95,16 @@ def check_value(name: str, ind: Indicator, raw: Any) -> tuple[Any, Problem | Non
 
 
 def _show(v: Any) -> str:
-    r = repr(v)
+    """A value as a message shows it: a text in quotes, a number as written (never ``Decimal('2.5')``),
+    a date as ``YYYY-MM-DD`` (never ``datetime.datetime(…)``)."""
+    if isinstance(v, Decimal):
+        r = fmt_number(v)
+    elif isinstance(v, dt.datetime):
+        r = v.date().isoformat() if v.time() == dt.time() else v.isoformat(sep=" ")
+    elif isinstance(v, dt.date):
+        r = v.isoformat()
+    else:
+        r = repr(v)
     return r if len(r) <= 40 else r[:37] + "..."
 
 
@@ -208,6 +218,8 @@ def read_assessments(
     out: dict[str, Assessment] = {}
     problems: list[Problem] = []
     for key, entry in (raw or {}).items():
+        if isinstance(entry, str) and not strip(entry):
+            continue  # an empty text is no entry, as an empty cell is
         if type(entry) in _PLAIN and assessor is None:  # the usual entry: a bare value
             out[key if type(key) is str else str(key)] = Assessment(entry)
             continue

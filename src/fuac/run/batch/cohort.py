@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any
 
+from ...language.cells import from_text
 from ...language.expressions import DECIMAL_CONTEXT
 from ...language.models import LEVEL_DIGITS
 from ...plan.loader import RuleSet
@@ -118,6 +119,8 @@ def _code(v: Any) -> str | None:
 
 def _exact(name: str, ind: Any, raw: RawCol, i: int) -> Decimal | None:
     v = raw.py(i)
+    if isinstance(v, str):
+        v = from_text(v, ind)  # a text cell read as check_column reads it
     if isinstance(v, Mapping):
         return None
     if v is None:

@@ -31,13 +31,21 @@ _P = {c: i + 1 for i, c in enumerate(PROBLEM_CODES)}  # 0: no problem
 
 @dataclass(slots=True)
 class RawCol:
-    """One input column of a chunk: values (bool, int64, float64 or object) and where they are null."""
+    """One input column of a chunk: values (bool, int64, float64 or object) and where they are null.
+
+    A column of text typed at once (a CSV file's) may have a few cells that are not plain (``1,234``,
+    ``95%``, ``abc``): ``odd`` are their rows, ``odd_cells`` their text, and ``values`` holds a
+    placeholder there that nothing reads; :func:`check_column` reads each of them by itself, as a
+    column of objects is read, so that a cell means what it means cell by cell."""
 
     values: np.ndarray
     null: np.ndarray | None = None
     #: the cells' text when the values were read from it (a CSV file's Arrow strings): a row handed to
     #: the single-unit path is given its text, read there as every text is, not the typed value
     text: Any = None
+    #: the rows (ascending) whose cell is not plain, and their text (objects), or None
+    odd: np.ndarray | None = None
+    odd_cells: np.ndarray | None = None
 
     def py(self, i: int) -> Any:
         """The value of row ``i`` as a Python object (None when null)."""
@@ -50,8 +58,13 @@ class RawCol:
 
     def slice(self, a: int, b: int) -> RawCol:
         """Rows ``a`` to ``b``."""
+        odd = cells = None
+        if self.odd is not None and self.odd_cells is not None:
+            j, k = np.searchsorted(self.odd, [a, b]).tolist()
+            if k > j:
+                odd, cells = self.odd[j:k] - a, self.odd_cells[j:k]
         return RawCol(self.values[a:b], None if self.null is None else self.null[a:b],
-                      None if self.text is None else self.text[a:b])
+                      None if self.text is None else self.text[a:b], odd, cells)
 
 
 class Chunk:
@@ -264,6 +277,7 @@ def _check_objects(name: str, ind: Indicator, raw: RawCol, kind: str, scale: int
         out = np.zeros(n, np.int32)
     index = {c: k for k, c in enumerate(choices or ())}
     vals = raw.values
+    memo: dict[str, tuple[int, Any]] = {}  # a text's reading, by the text (the same junk recurs: -, n/a, 无)
     for i in range(n):
         if missing[i]:
             continue
@@ -271,37 +285,54 @@ def _check_objects(name: str, ind: Indicator, raw: RawCol, kind: str, scale: int
         if isinstance(v, np.generic) and vals.dtype != object:
             v = v.item()
         if isinstance(v, str):
-            v = from_text(v, ind)  # a text cell read by the rules every input path shares
-        if v is None or (nan_is_null and _is_nan(v)):
-            missing[i] = True
-            continue
-        if ind.reference and isinstance(v, Mapping):
-            if set(v) - REFERENCE_KEYS or "value" not in v:
-                codes[i] = _P["invalid_type"]
-                continue
-            v = v["value"]
-            if isinstance(v, str):
-                v = from_text(v, ind)
-            if v is None:
-                missing[i] = True
-                continue
-        value, problem = check_value(name, ind, v)
-        if problem is not None:
-            codes[i] = _P[problem.code]
-            continue
-        if kind == "dec":
-            try:
-                iv = to_scaled(value, scale)
-                if abs(iv) >= 10**15:
-                    raise Unvectorizable("too large")
-                out[i] = iv
-            except Unvectorizable:
-                full[i] = True
-        elif kind == "bool":
-            out[i] = value
+            what = memo.get(v)
+            if what is None:  # a text cell read by the rules every input path shares
+                what = memo[v] = _check_one(name, ind, from_text(v, ind), kind, scale, index, nan_is_null)
         else:
-            out[i] = index[value]
+            what = _check_one(name, ind, v, kind, scale, index, nan_is_null)
+        state, x = what
+        if state == _VALUE:
+            out[i] = x
+        elif state == _MISSING:
+            missing[i] = True
+        elif state == _REJECTED:
+            codes[i] = x
+        else:
+            full[i] = True
     return Col(kind, out, scale, choices=choices), codes, full, missing
+
+
+#: what one value is, checked (:func:`_check_one`): a value, missing, rejected (with its problem's
+#: code), or a number beyond fixed point (its row through the single-unit path)
+_VALUE, _MISSING, _REJECTED, _BEYOND = range(4)
+
+
+def _check_one(name: str, ind: Indicator, v: Any, kind: str, scale: int, index: Mapping[str, int],
+               nan_is_null: bool) -> tuple[int, Any]:
+    """One value (a text cell read already) checked as the single-unit path checks it, and what it is
+    in the column: (``_VALUE``, its fixed-point number, bool or choice index), or (what else, its code)."""
+    if v is None or (nan_is_null and _is_nan(v)):
+        return _MISSING, None
+    if ind.reference and isinstance(v, Mapping):
+        if set(v) - REFERENCE_KEYS or "value" not in v:
+            return _REJECTED, _P["invalid_type"]
+        v = v["value"]
+        if isinstance(v, str):
+            v = from_text(v, ind)
+        if v is None:
+            return _MISSING, None
+    value, problem = check_value(name, ind, v)
+    if problem is not None:
+        return _REJECTED, _P[problem.code]
+    if kind == "bool":
+        return _VALUE, value
+    if kind != "dec":
+        return _VALUE, index[value]
+    try:
+        iv = to_scaled(value, scale)
+    except Unvectorizable:
+        return _BEYOND, None
+    return (_VALUE, iv) if abs(iv) < 10**15 else (_BEYOND, None)
 
 
 def check_column(name: str, ind: Indicator, raw: RawCol | None, n: int, kind: str, scale: int,
@@ -327,7 +358,39 @@ def check_column(name: str, ind: Indicator, raw: RawCol | None, n: int, kind: st
     codes = problems.codes
     invalid = None if codes is None else codes != 0
     bound = _bound(name, values, n, extremes) if kind == "dec" else 1
-    return Col(kind, values, scale, bound, choices, missing=null, invalid=invalid), codes, full
+    col = Col(kind, values, scale, bound, choices, missing=null, invalid=invalid)
+    if raw.odd is not None:
+        return _with_odd_cells(name, ind, raw, col, codes, full, nan_is_null)
+    return col, codes, full
+
+
+def _with_odd_cells(name: str, ind: Indicator, raw: RawCol, col: Col, codes: np.ndarray | None,
+                    full: np.ndarray | None, nan_is_null: bool) -> tuple[Col, np.ndarray | None, np.ndarray | None]:
+    """A typed column's odd cells (:attr:`RawCol.odd`), each read by :func:`_check_objects`, put in
+    place of what the typed values gave at their rows: value, problem, missing, single-unit path."""
+    rows, cells = raw.odd, raw.odd_cells
+    assert rows is not None and cells is not None
+    n = len(col.values)
+    ocol, ocodes, ofull, omissing = _check_objects(name, ind, RawCol(cells), col.kind, col.scale,
+                                                   col.choices, nan_is_null)
+    bad = ocodes != 0
+    if col.kind == "dec":  # (a rejected, missing or unrepresentable cell's value is 0)
+        col.bound = max(col.bound, int(np.abs(ocol.values).max(initial=0)))
+    col.values = col.values.copy()  # it may be the raw column itself
+    col.values[rows] = ocol.values
+    if codes is not None or bad.any():
+        codes = np.zeros(n, np.int8) if codes is None else codes.copy()
+        codes[rows] = ocodes
+        if not codes.any():  # only a placeholder was out of range
+            codes = None
+    col.invalid = None if codes is None else codes != 0
+    if full is not None or ofull.any():  # (a placeholder is never beyond fixed point)
+        full = np.zeros(n, bool) if full is None else full.copy()
+        full[rows] = ofull
+    if omissing.any():  # pragma: no cover - an odd cell is never empty text
+        col.missing = np.zeros(n, bool) if col.missing is None else col.missing.copy()
+        col.missing[rows] = omissing
+    return col, codes, full
 
 
 def _absent_column(n: int, kind: str, scale: int, choices: tuple[str, ...] | None) -> Col:
@@ -416,7 +479,8 @@ def _integer_values(v: np.ndarray, n: int, scale: int, lo: int | None, hi: int |
     limit = 10 ** (15 - scale) if scale < 15 else 1
     if vmax >= limit or vmin <= -limit:  # too large for fixed point: the single-unit path
         big = np.abs(vi) >= limit
-        return np.where(big, 0, vi) * 10**scale, problems.given_only(big), None
+        single = big if problems.codes is None else big & (problems.codes == 0)  # not out of range already
+        return np.where(big, 0, vi) * 10**scale, problems.given_only(single), None
     values = vi * 10**scale if scale else vi
     return values, None, (vmin * 10**scale, vmax * 10**scale)
 

@@ -6,17 +6,19 @@ import datetime as dt
 import math
 from bisect import bisect_right
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from functools import partial
 from typing import Any, Protocol
 
 import numpy as np
 
+from ...language.cells import from_text
 from ...language.statuses import STATUSES
 from ...plan.loader import Plan, RuleSet
-from ..evaluate import evaluate_plan
-from ..inputs import check_value
-from ..results import Evaluation, share, view
+from ..evaluate import _check_assessments, evaluate_plan
+from ..inputs import check_value, read_assessments, validate
+from ..results import Evaluation, Problem, share, view
 from ..vector import Program, from_scaled, null_of
 from .cohort import supplied
 from .columns import Chunk, Layout, _obj, split_record
@@ -32,6 +34,8 @@ class Run(Protocol):
     assessor: str | None
     program: Program
     S: int
+
+    def field_order(self, name: str) -> tuple[int, str]: ...
 
 
 # ---------------------------------------------------------------------------
@@ -64,7 +68,8 @@ class BatchResults:
     ``total_exact``; ``eligible``; ``vetoed``; ``grade``; ``complete``; ``met``, ``counted``
     and ``completion``; ``section.<id>``; ``item.<id>`` (points), ``item.<id>.status``,
     ``item.<id>.met``; ``eligibility.<id>`` and ``veto.<id>`` (True, False or None: cannot
-    tell); ``errors``; and, for reference values computed over a cohort,
+    tell); ``errors`` (``field: code; …``), ``errors_zh`` and ``errors_en`` (the same problems in
+    words, as :meth:`problems` gives them); and, for reference values computed over a cohort,
     ``cohort.<indicator>``, ``cohort.<indicator>.region`` and ``cohort.<indicator>.size``.
     """
 
@@ -81,6 +86,8 @@ class BatchResults:
         self._a = arrays
         self._context = context
         self._errors = errors
+        #: the problems of the rows with errors, as :meth:`problems` gives them (computed when first asked)
+        self._problems: dict[int, list[Problem]] = {}
         self._overrides = overrides
         self._chunks = chunks
         self._offsets = [c.offset for c in chunks]
@@ -131,6 +138,55 @@ class BatchResults:
         return evaluate_plan(self.ruleset, self.plan, rec["data"], on=self.on, context=rec["context"],
                              assessments=rec["assessments"], assessor=self._runner.assessor)
 
+    def problems(self, i: int) -> list[Problem]:
+        """Row ``i``'s rejected values and entries, in the rule set's order of fields (``[]`` for a row
+        without): the errors other than a missing value of :meth:`evaluation` ``(i)``'s ``problems``,
+        each with its field, code, message in both languages and value (which rules needed the
+        field, ``evaluation(i)`` says). Worked out once, when first asked, and only for a row with
+        errors: its record validated as :func:`fuac.evaluate` validates it, or, when that names other
+        problems than the batch found, evaluated."""
+        if not -self.n <= i < self.n:
+            raise IndexError(f"row {i} out of range (0..{self.n - 1})")
+        if i < 0:
+            i += self.n
+        errs = self._errors.get(i)
+        if not errs:
+            return []
+        found = self._problems.get(i)
+        if found is None:
+            found = self._validated(i, {f for f, _ in errs})
+            if sorted((p.field, p.code) for p in found) != sorted(errs):
+                found = [replace(p, rules=[]) for p in self.evaluation(i).problems
+                         if p.severity == "error" and p.code != "missing"]
+            found.sort(key=lambda p: self._runner.field_order(p.field))
+            self._problems[i] = found
+        return found
+
+    def _validated(self, i: int, fields: set[str]) -> list[Problem]:
+        """The errors that validating ``fields`` of row ``i``'s record finds: what :func:`fuac.evaluate`
+        does first (``validate``, ``read_assessments``, ``_check_assessments``, each field on its own),
+        without scoring."""
+        rec = self.record(i)
+        data = {k: v for k, v in rec["data"].items() if k in fields}
+        problems = validate(self.ruleset.doc.indicators, data)[2]
+        entries = {k: v for k, v in rec["assessments"].items() if f"assessments.{k}" in fields}
+        entries, a_problems = read_assessments(entries, self._runner.assessor)
+        problems += a_problems
+        _check_assessments(self.plan, entries, problems)
+        return [p for p in problems if p.severity == "error" and p.code != "missing"]
+
+    def _messages(self, zh: bool) -> np.ndarray:
+        """``errors_zh`` or ``errors_en``: each row's problems as ``field: message``, joined."""
+        out = np.full(self.n, None, dtype=object)
+        sep = "；" if zh else "; "
+        for i, errs in self._errors.items():
+            found = self.problems(i)
+            if found:
+                out[i] = sep.join(f"{p.field}: {p.message_zh if zh else p.message}" for p in found)
+            else:  # the evaluation names none (it would be a bug): the codes, as in errors, rather than nothing
+                out[i] = "; ".join(f"{f}: {c}" for f, c in errs)
+        return out
+
     # -- columns
     @property
     def columns(self) -> list[str]:
@@ -142,7 +198,7 @@ class BatchResults:
             out += [f"item.{it.id}", f"item.{it.id}.status", f"item.{it.id}.met"]
         for c in self._runner.program.conds:
             out.append(f"{'eligibility' if c.group == 'eligibility' else 'veto'}.{c.id}")
-        out.append("errors")
+        out += ["errors", "errors_zh", "errors_en"]
         for ref in self._cohort:
             out += [f"cohort.{ref}", f"cohort.{ref}.region", f"cohort.{ref}.size"]
         return out
@@ -217,6 +273,8 @@ class BatchResults:
             for i, errs in self._errors.items():
                 out[i] = "; ".join(f"{f}: {c}" for f, c in errs)
             return out
+        if name in ("errors_zh", "errors_en"):
+            return self._messages(name == "errors_zh")
         found = self._prefixed(name, exact)
         if found is not None:
             return found
@@ -275,6 +333,8 @@ class BatchResults:
                 raw = data.get(name)
                 if isinstance(raw, Mapping) and ind.reference:
                     raw = raw.get("value")
+                if isinstance(raw, str):
+                    raw = from_text(raw, ind)  # a text cell (a CSV file's) read as evaluate reads it
                 if raw is None:
                     out.append(None)
                     continue
@@ -322,6 +382,92 @@ class BatchResults:
     def select(self, **kwargs: Any) -> Any:
         """Rank the units and apply the rule set's quotas: see :class:`fuac.Selection`."""
         return view("select")(self, **kwargs)
+
+
+# ---------------------------------------------------------------------------
+# what went wrong, counted
+
+
+@dataclass
+class ProblemCount:
+    """One kind of problem over a batch: a field and a problem code (or a rule that could not be
+    computed from the inputs: ``item.<id>``, ``eligibility.<id>`` or ``veto.<id>`` with code
+    ``invalid_input``), in how many rows, and the first such row's problem as an example."""
+
+    field: str
+    code: str
+    rows: int
+    example: Problem
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"field": self.field, "code": self.code, "rows": self.rows,
+                "example": {"zh": self.example.message_zh, "en": self.example.message}}
+
+
+class ProblemTally:
+    """What made a batch's rows ``invalid_input``, counted by field and problem code, over one
+    :class:`BatchResults` or the chunks of a batch added one by one (``fuac batch`` and ``fuac rank``
+    print the most common). Only the first row of each kind is evaluated for its words."""
+
+    def __init__(self) -> None:
+        #: by (field, code), in the order first seen
+        self.counts: dict[tuple[str, str], ProblemCount] = {}
+        #: rows whose status is ``invalid_input``
+        self.rows = 0
+
+    def add(self, res: BatchResults) -> None:
+        """Count the rows of ``res`` (one batch, or one chunk) with invalid input."""
+        invalid_code = STATUSES.index("invalid_input")
+        invalid = np.flatnonzero(res._a["row_status"] == invalid_code).tolist()
+        self.rows += len(invalid)
+        if not invalid:
+            return
+        items = res._runner.program.items
+        status = res._a["status"]
+        for i in invalid:
+            errs = res._errors.get(i)
+            if errs:
+                keys = errs
+            else:  # no value rejected: a rule or a condition could not be computed from the inputs
+                failed = np.flatnonzero(status[:, i] == invalid_code).tolist() if len(items) else []
+                keys = [(f"item.{items[j].id}", "invalid_input") for j in failed]
+                if not keys:
+                    keys = [(p.field, p.code) for p in why_invalid(res, i)]
+            for key in keys:
+                hit = self.counts.get(key)
+                if hit is not None:
+                    hit.rows += 1
+                    continue
+                found = [p for p in why_invalid(res, i) if (p.field, p.code) == key]
+                example = found[0] if found else Problem(key[0], key[1], key[1], key[1])
+                self.counts[key] = ProblemCount(key[0], key[1], 1, example)
+
+    def most_common(self, n: int | None = None) -> list[ProblemCount]:
+        """The kinds of problem, the most rows first (in the order first seen between equals)."""
+        return sorted(self.counts.values(), key=lambda c: -c.rows)[:n]
+
+
+def why_invalid(res: BatchResults, i: int) -> list[Problem]:
+    """Why row ``i`` of ``res`` is ``invalid_input``: its rejected values and entries
+    (:meth:`BatchResults.problems`), or, when it has none, the rules and conditions that could not be
+    computed from its inputs (``item.<id>``, ``eligibility.<id>`` or ``veto.<id>``, code
+    ``invalid_input``, the rule's reason as the message); ``[]`` for a row that is not."""
+    found = res.problems(i)
+    if found or res._a["row_status"][i] != STATUSES.index("invalid_input"):
+        return found
+    return _failures(res.evaluation(i), res.plan)
+
+
+def _failures(ev: Evaluation, plan: Plan) -> list[Problem]:
+    """The rules and conditions of an evaluation that could not be computed from its inputs, as problems."""
+    out = [Problem(f"item.{it.id}", "invalid_input", it.reason_en, it.reason_zh)
+           for it in ev.items if it.status == "invalid_input"]
+    item_ids = {it.id for it in ev.items if it.is_veto}
+    conds = [("eligibility", c) for c in ev.eligibility]
+    conds += [("veto", c) for c in ev.vetoes if c.id not in item_ids][: len(plan.vetoes)]
+    out += [Problem(f"{group}.{c.id}", "invalid_input", c.reason_en, c.reason_zh)
+            for group, c in conds if c.holds is None and not c.missing]
+    return out
 
 
 def _section_points(ev: Evaluation, sid: str) -> Decimal | None:

@@ -334,7 +334,7 @@ class Runner:
         if not per_row:
             for colmap in lay.assess.values():
                 raw = chunk.cols[colmap["value"]]
-                if raw.values.dtype == object:
+                if raw.values.dtype == object or raw.odd is not None:  # odd cells: read as text, row by row
                     per_row = True
                     break
         if per_row:
@@ -412,7 +412,8 @@ class Runner:
             checked = _check_assessments(self.plan, parsed, problems)
             for p in problems:
                 if p.severity == "error":
-                    bad.setdefault(p.field, np.zeros(n, bool))[i] = True
+                    # the code evaluate gives (a malformed entry is invalid_type, a rejected one invalid_assessment)
+                    bad.setdefault(p.field, np.zeros(n, np.int8))[i] = _P.get(p.code, _P["invalid_assessment"])
             for key, a in checked.items():
                 if forms.get(key, "value") == "value":
                     full[i] = True  # an assessed plugin kind: the whole row through the single path
@@ -429,7 +430,7 @@ class Runner:
         for key in self.assessable:
             env.assess[key] = AssessCol(present[key], values[key], 0 if forms[key] == "met" else K)
         for fieldname, mask in bad.items():
-            codes[fieldname] = np.where(mask, _P["invalid_assessment"], 0).astype(np.int8)
+            codes[fieldname] = mask
 
 
 def _with_source(raw: RawCol, src: RawCol) -> RawCol:

@@ -222,6 +222,10 @@ class ParquetSource(Source):
             offset += batch.num_rows
 
 
+#: the rows from which a CSV chunk's columns are read on several threads
+_THREADED_ROWS = 16_384
+
+
 class CsvSource(Source):
     """A CSV file, its cells read one by one from their text (:mod:`fuac.language.cells`): a cell's
     meaning never depends on its neighbours or the chunk it is read in.
@@ -326,11 +330,20 @@ class CsvSource(Source):
                              ) from None
 
     def _arrow_chunk(self, offset: int, table: Any) -> Chunk:
-        cols: dict[str, RawCol] = {}
-        for k, name in enumerate(self.header):
-            if name:
-                cols[name] = arrow_text_column(table.column(k), *self.readings.get(name, ("text", False)))
-        return Chunk(offset, table.num_rows, cols)
+        names = [(k, name) for k, name in enumerate(self.header) if name]
+
+        def read(col: tuple[int, str]) -> RawCol:
+            return arrow_text_column(table.column(col[0]), *self.readings.get(col[1], ("text", False)))
+
+        threads = min(os.cpu_count() or 1, 4) if table.num_rows >= _THREADED_ROWS else 1
+        if threads > 1:  # Arrow and numpy release the GIL: columns are read on every core
+            from concurrent.futures import ThreadPoolExecutor
+
+            with ThreadPoolExecutor(threads) as pool:
+                cols = list(pool.map(read, names))
+        else:
+            cols = [read(c) for c in names]
+        return Chunk(offset, table.num_rows, {name: c for (_, name), c in zip(names, cols, strict=True)})
 
     def _plain_chunks(self, size: int, skip: int) -> Iterator[Chunk]:
         width = len(self.header)
@@ -368,54 +381,110 @@ class CsvSource(Source):
         return Chunk(offset, len(rows), cols)
 
 
-#: what Arrow converts exactly as :func:`fuac.language.cells.from_text` reads it: whole numbers of up
-#: to 18 digits (int64), and decimals of up to 15 characters (so at most 15 significant digits, which
-#: a float64 holds exactly: its shortest repr gives the text's value back)
-_ARROW_INT = r"^-?\d{1,18}$"
-_ARROW_DEC = r"^[+-]?(\d+\.?\d*|\.\d+)$"
+#: what Arrow converts exactly as :func:`fuac.language.cells.from_text` reads it (a plain cell): whole
+#: numbers of up to 18 digits (int64), and decimals of up to 15 characters (so at most 15 significant
+#: digits, which a float64 holds exactly: its shortest repr gives the text's value back) — as regular
+#: expressions (:func:`number_shapes` tests each cell's bytes for them at once)
+ARROW_INT = r"^-?\d{1,18}$"
+ARROW_DEC = r"^[+-]?(\d+\.?\d*|\.\d+)$"
 _SPACES = " \t\r\n\u3000\u00a0"
 
 
 def arrow_text_column(arr: Any, kind: str, percent: bool) -> RawCol:
     """A column of CSV text (an Arrow string array) read as ``kind`` values (see
-    :func:`fuac.language.cells.read_text`): typed when every cell is plain (all whole numbers, all
-    short decimals, all yes/no words), else the cells themselves, each read later by the same
-    function — the same reading either way."""
+    :func:`fuac.language.cells.read_text`). A yes/no or number column is typed at once: its plain
+    cells (yes/no words; whole numbers, or short decimals, whichever more cells are) are converted by
+    Arrow, and the few others (``1,234``, ``９６``, ``95%``, ``abc``, long decimals) are kept as
+    text (:attr:`RawCol.odd`), each read later by the same function as a cell by itself — the same
+    reading either way. Any other column is its cells."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
     if isinstance(arr, pa.ChunkedArray):
         arr = arr.combine_chunks() if arr.num_chunks != 1 else arr.chunk(0)
-    text = pc.utf8_trim(arr, characters=_SPACES)
-    empty = pc.equal(pc.utf8_length(text), 0)
-    null = empty.to_numpy(zero_copy_only=False)
-    given = text.filter(pc.invert(empty))
-    typed = _arrow_typed(pc, pa, text, given, kind, percent) if kind in ("boolean", "integer", "decimal") else None
-    if typed is not None:
-        values = typed.to_numpy(zero_copy_only=False)
-        return RawCol(values, null if null.any() else None, arr)
+    text = _trimmed(pc, arr)
+    null = np.diff(_bytes_of(text)[0]) == 0
+    nulls = null if null.any() else None
+    if kind in ("boolean", "integer", "decimal"):
+        values, plain = _arrow_typed(pc, pa, text, kind, percent)
+        odd = np.flatnonzero(~(plain | null))
+        if not odd.size:
+            return RawCol(values, nulls, arr)
+        return RawCol(values, nulls, arr, odd, _obj(arr.take(pa.array(odd)).to_pylist()))
     cells = _obj(arr.to_pylist())
-    if null.any():
+    if nulls is not None:
         cells[null] = None
-    return RawCol(cells, null if null.any() else None)
+    return RawCol(cells, nulls)
 
 
-def _arrow_typed(pc: Any, pa: Any, text: Any, given: Any, kind: str, percent: bool) -> Any:
-    """``text`` converted to bool, int64 or float64 when every given cell is plain, else None."""
+#: the yes and no words in the cases people write them (any other case is read cell by cell)
+_YES = sorted({v for w in TRUE_WORDS for v in (w, w.upper(), w.title())})
+_NO = sorted({v for w in FALSE_WORDS for v in (w, w.upper(), w.title())})
+
+
+def _arrow_typed(pc: Any, pa: Any, text: Any, kind: str, percent: bool) -> tuple[np.ndarray, np.ndarray]:
+    """``text`` (trimmed) as bool, int64 or float64 where each cell is plain (a placeholder elsewhere),
+    and which cells are plain."""
     if kind == "boolean":
-        yes = pc.is_in(pc.utf8_lower(text), value_set=pa.array(sorted(TRUE_WORDS)))
-        known = pc.is_in(pc.utf8_lower(given), value_set=pa.array(sorted(TRUE_WORDS | FALSE_WORDS)))
-        return yes if pc.all(known).as_py() is not False else None
+        word = pc.fill_null(pc.index_in(text, value_set=pa.array(_YES + _NO)), -1).to_numpy(zero_copy_only=False)
+        return (word >= 0) & (word < len(_YES)), word >= 0
     if percent:
-        text = pc.replace_substring_regex(text, pattern="%$", replacement="")
-        text = pc.utf8_trim(text, characters=_SPACES)
-        given = pc.utf8_trim(pc.replace_substring_regex(given, pattern="%$", replacement=""), characters=_SPACES)
-    if pc.all(pc.match_substring_regex(given, _ARROW_INT)).as_py() is not False:
-        return pc.cast(pc.if_else(pc.equal(pc.utf8_length(text), 0), "0", text), pa.int64())
-    short = pc.and_(pc.match_substring_regex(given, _ARROW_DEC), pc.less_equal(pc.utf8_length(given), 15))
-    if pc.all(short).as_py() is not False:
-        return pc.cast(pc.if_else(pc.equal(pc.utf8_length(text), 0), "0", text), pa.float64())
-    return None
+        sign = pc.ends_with(text, "%")
+        if pc.any(sign).as_py():  # 95% is 95, and 95 % too
+            text = pc.utf8_trim(pc.if_else(sign, pc.utf8_slice_codeunits(text, 0, -1), text), characters=_SPACES)
+    whole, short = number_shapes(text)
+    plain, to = (whole, pa.int64()) if whole.sum() >= short.sum() else (short, pa.float64())
+    return pc.cast(pc.if_else(pa.array(plain), text, "0"), to).to_numpy(zero_copy_only=False), plain
+
+
+def _bytes_of(text: Any) -> tuple[np.ndarray, np.ndarray]:
+    """An Arrow string array's offsets (one more than its cells) and bytes, as numpy arrays (no copy)."""
+    n = len(text)
+    _, obuf, dbuf = text.buffers()
+    width = np.int64 if str(text.type) == "large_string" else np.int32
+    offsets = np.frombuffer(obuf, width, n + 1, text.offset * np.dtype(width).itemsize) if n else np.zeros(1, width)
+    return offsets, (np.frombuffer(dbuf, np.uint8) if dbuf is not None else np.zeros(0, np.uint8))
+
+
+#: the first bytes, and the last, of the spaces a cell's text is stripped of (ASCII, U+00A0, U+3000)
+_LEAD = np.zeros(256, bool)
+_LEAD[[9, 10, 13, 32, 0xC2, 0xE3]] = True
+_TRAIL = np.zeros(256, bool)
+_TRAIL[[9, 10, 13, 32, 0xA0, 0x80]] = True
+
+
+def _trimmed(pc: Any, arr: Any) -> Any:
+    """``arr`` without spaces around its cells' text: itself when no cell starts or ends with a byte
+    that begins or ends one."""
+    offsets, data = _bytes_of(arr)
+    given = np.diff(offsets) > 0
+    if given.any() and (_LEAD[data[offsets[:-1][given]]].any() or _TRAIL[data[offsets[1:][given] - 1]].any()):
+        return pc.utf8_trim(arr, characters=_SPACES)
+    return arr
+
+
+def number_shapes(text: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Which cells of ``text`` (an Arrow string array) match :data:`ARROW_INT`, and which
+    :data:`ARROW_DEC`: counted from their bytes (digits, points, a sign first), all cells at once."""
+    offsets, data = _bytes_of(text)
+    n = len(offsets) - 1
+    start, end = offsets[:-1], offsets[1:]
+    length = end - start
+
+    def per_cell(byte: np.ndarray) -> np.ndarray:  # how many bytes of each cell are ``byte``
+        running = np.zeros(len(data) + 1, np.int32)
+        np.cumsum(byte, out=running[1:])
+        return running[end] - running[start]
+
+    digits = per_cell((data >= 48) & (data <= 57))
+    points = per_cell(data == 46)
+    # each cell's first byte (an empty cell's is its neighbour's: it has no digit, so matches neither)
+    first = data[np.minimum(start, max(len(data) - 1, 0))] if len(data) else np.zeros(n, np.uint8)
+    minus = first == 45
+    sign = minus | (first == 43)
+    whole = (digits == length - minus) & (digits >= 1) & (digits <= 18)
+    short = (digits + points + sign == length) & (points <= 1) & (digits >= 1) & (length <= 15)
+    return whole, short
 
 
 class _Ragged(Exception):

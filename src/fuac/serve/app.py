@@ -1,0 +1,578 @@
+"""The FastAPI application of ``fuac serve`` (docs/service.md).
+
+Every endpoint calls the public functions of the library and answers what they return
+(``Evaluation.to_dict()``, ``Gaps.to_dict()``, ``fuac.input_schema``, the score sheet …); each
+unit scored is recorded in the :class:`~fuac.serve.store.Store` unless the request says
+``record=false``. Errors are one JSON object each (:mod:`.errors`).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from fastapi import Depends, FastAPI, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response, StreamingResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi_offline import FastAPIOffline
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from .. import _api
+from ..errors import FuacError, InputError, RulesetError, RulesetNotFound, TierNotFound
+from ..plan.loader import RuleSet
+from ..render.cells import exact_text
+from ..run.results import Evaluation
+from . import exact, views
+from .errors import ApiError, bad_request, from_validation, internal, not_found, problem
+from .security import BodyLimit, Tokens
+from .store import Filter, RevisesError, Store, StoreError, assessment_row, moment
+
+log = logging.getLogger("fuac.serve")
+
+API = "/v1"
+#: default limits: a unit's body, and a batch's upload
+MAX_BODY = 1 << 20
+MAX_UPLOAD = 64 << 20
+#: rows scored at a time in a batch (small: the first rows are answered at once)
+BATCH_CHUNK = 512
+#: the content types of a batch's body and the file suffix each is read as
+BATCH_TYPES = {
+    "application/x-ndjson": ".jsonl", "application/jsonl": ".jsonl", "application/x-jsonlines": ".jsonl",
+    "application/json-lines": ".jsonl", "text/csv": ".csv", "application/json": ".json",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": ".xlsx",
+}
+BATCH_SUFFIXES = (".csv", ".jsonl", ".ndjson", ".json", ".xlsx", ".xlsm")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+Lang = Literal["zh", "en", "both"]
+
+
+@dataclass
+class Settings:
+    """How the app runs: the store's database (``None``: ``$FUAC_DB`` or the default file), the
+    tokens, and the largest body a request may send (a batch's upload has its own limit)."""
+
+    db: str | None = None
+    tokens: Tokens = field(default_factory=Tokens)
+    max_body: int = MAX_BODY
+    max_upload: int = MAX_UPLOAD
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        """What ``fuac serve --workers N`` hands each worker process through its environment."""
+        return cls(db=os.environ.get("FUAC_DB"), tokens=Tokens.load(),
+                   max_body=int(os.environ.get("FUAC_MAX_BODY") or MAX_BODY),
+                   max_upload=int(os.environ.get("FUAC_MAX_UPLOAD") or MAX_UPLOAD))
+
+
+class ExactJSONResponse(JSONResponse):
+    """JSON whose decimals keep every digit (:func:`.exact.dumps`)."""
+
+    def render(self, content: Any) -> bytes:
+        return exact.dumps(content).encode("utf-8")
+
+
+def app_from_env() -> FastAPI:
+    """The app with :meth:`Settings.from_env` (uvicorn's factory for several workers)."""
+    return create_app(Settings.from_env())
+
+
+def create_app(settings: Settings | None = None, *, store: Store | None = None) -> FastAPI:
+    """The application; its store is opened (and its schema upgraded) here."""
+    settings = settings or Settings()
+    app = FastAPIOffline(
+        title="fuac",
+        version=__import__("fuac").__version__,
+        description="Score places against Chinese advanced-unit evaluation schemes, and keep a record of every "
+                    "assessment. 先进单位创建评分服务。See docs/service.md.",
+        default_response_class=ExactJSONResponse,
+    )
+    app.state.settings = settings
+    app.state.tokens = settings.tokens
+    app.state.store = store if store is not None else Store(settings.db)
+    _handlers(app)
+    app.include_router(_router())
+    upload_paths = (f"{API}/rulesets/", "/batch")
+
+    def limit_for(path: str) -> int:
+        if upload_paths[0] in path and path.endswith(upload_paths[1]):  # under a --root-path too
+            return settings.max_upload
+        return settings.max_body
+
+    app.add_middleware(BodyLimit, limit_for=limit_for, render=exact.dumps)
+    return app
+
+
+# ---------------------------------------------------------------------------
+# errors
+
+
+def _error_response(err: ApiError) -> ExactJSONResponse:
+    return ExactJSONResponse(err.body(), status_code=err.status, headers=err.headers)
+
+
+def _handlers(app: FastAPI) -> None:
+    async def api_error(_request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, ApiError)
+        return _error_response(exc)
+
+    async def invalid(_request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, RequestValidationError)
+        return _error_response(from_validation(exc.errors()))
+
+    async def http_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, StarletteHTTPException)
+        words = {404: ("not_found", f"no such endpoint: {request.url.path}", f"没有此接口：{request.url.path}"),
+                 405: ("method_not_allowed", f"{request.method} is not allowed on {request.url.path}",
+                       f"{request.url.path} 不接受 {request.method} 请求")}
+        code, en, zh = words.get(exc.status_code, ("http_error", str(exc.detail), str(exc.detail)))
+        return _error_response(ApiError(exc.status_code, code, en, zh, headers=dict(exc.headers or {})))
+
+    async def failed(request: Request, exc: Exception) -> Response:
+        log.error("%s %s failed", request.method, request.url.path, exc_info=exc)
+        return _error_response(internal())
+
+    app.add_exception_handler(ApiError, api_error)
+    app.add_exception_handler(RequestValidationError, invalid)
+    app.add_exception_handler(StarletteHTTPException, http_error)
+    app.add_exception_handler(Exception, failed)
+
+
+# ---------------------------------------------------------------------------
+# who asks
+
+_bearer = HTTPBearer(auto_error=False, description="an API token, when the service is started with tokens")
+
+
+def who(request: Request, cred: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> str:
+    """The submitter: the name of the request's token, or ``anonymous`` when no token is configured."""
+    tokens: Tokens = request.app.state.tokens
+    return tokens.who(f"Bearer {cred.credentials}" if cred is not None else None)
+
+
+Who = Annotated[str, Depends(who)]
+
+
+# ---------------------------------------------------------------------------
+# the rule sets and the evaluation of one unit
+
+
+def registered(ruleset_id: str) -> RuleSet:
+    """A registered rule set (never a path: a request cannot make the service read a file)."""
+    if ruleset_id not in _api.rulesets():
+        raise _no_ruleset(ruleset_id)
+    try:
+        return _api.load(ruleset_id)
+    except RulesetNotFound:
+        raise _no_ruleset(ruleset_id) from None
+    except RulesetError as exc:
+        log.error("rule set %s cannot be loaded: %s", ruleset_id, exc)
+        raise ApiError(500, "ruleset_broken", f"rule set {ruleset_id} cannot be loaded: {exc}".splitlines()[0],
+                       f"评分规则 {ruleset_id} 无法加载（规则文件有误）") from None
+
+
+def _no_ruleset(ruleset_id: str) -> ApiError:
+    shown = ruleset_id if len(ruleset_id) <= 64 else ruleset_id[:63] + "…"
+    return not_found("ruleset", shown, f"no rule set {shown!r}; GET {API}/rulesets lists them",
+                     f"没有编号为 {shown} 的评分规则；可用的评分规则见 GET {API}/rulesets")
+
+
+def _owner(ruleset_id: str) -> str | None:
+    src = _api.get_engine().sources.get(ruleset_id)
+    return getattr(src, "owner", None)
+
+
+def _evaluate(rs: RuleSet, doc: dict[str, Any]) -> Evaluation:
+    try:
+        return _api.evaluate(rs, doc["data"], tier=doc.get("tier"), context=doc.get("context") or {},
+                             assessments=doc.get("assessments"), assessor=doc.get("assessor"), on=doc.get("on"))
+    except TierNotFound as exc:
+        tiers = ", ".join(t for t in rs.tiers if t) or "—"
+        zh = f"评分规则 {rs.id} 没有层级 {doc.get('tier')!r}（可选：{tiers}）"
+        raise bad_request("tier", "tier_not_found", str(exc), zh) from None
+    except InputError as exc:
+        raise bad_request("body", "invalid_input", str(exc), f"输入无法使用：{exc}") from None
+
+
+@dataclass
+class Scored:
+    rs: RuleSet
+    doc: dict[str, Any]
+    ev: Evaluation
+    full: dict[str, Any]
+
+
+async def _score(request: Request, ruleset_id: str) -> Scored:
+    """Read a unit's body, score it; 422 when a value is rejected."""
+    raw = await request.body()
+    rs = registered(ruleset_id)
+    doc = views.unit_doc(views.parse_body(raw, request.headers.get("content-type")))
+    ev = await run_in_threadpool(_evaluate, rs, doc)
+    if views.rejected(ev.problems):
+        raise views.rejected_error(ev.problems)
+    return Scored(rs, doc, ev, ev.to_dict())
+
+
+def _store(request: Request) -> Store:
+    found: Store = request.app.state.store
+    return found
+
+
+async def _record(request: Request, s: Scored, by: str, record: bool, revises: int | None,
+                  source: str = "api") -> dict[str, Any] | None:
+    """Write the assessment (one transaction) and say which record it is; None with ``record=false``."""
+    if not record:
+        if revises is not None:
+            raise bad_request("revises", "invalid_parameter", "revises needs record=true",
+                              "revises 须与 record=true 同用")
+        return None
+    row = assessment_row(s.ev, data=s.doc["data"], entries=s.doc.get("assessments"), assessor=s.doc.get("assessor"),
+                         submitted_by=by, source=source, revises=revises, result=s.full)
+    try:
+        rec = await run_in_threadpool(_store(request).add, row)
+    except RevisesError as exc:
+        raise bad_request("revises", "invalid_revises", exc.en, exc.zh) from None
+    except StoreError as exc:
+        raise _unavailable(exc) from None
+    return {"id": rec["id"], "recorded_at": rec["recorded_at"], "submitted_by": rec["submitted_by"],
+            "revises": rec["revises"], "url": f"{API}/assessments/{rec['id']}"}
+
+
+def _unavailable(exc: StoreError) -> ApiError:
+    log.error("%s", exc)
+    return ApiError(503, "store_unavailable",
+                    "the assessment store cannot be written: nothing was recorded; try again later",
+                    "评估记录库暂时无法写入，本次评估未保存，请稍后重试")
+
+
+def _headers(meta: dict[str, Any] | None) -> dict[str, str]:
+    return {} if meta is None else {"Location": meta["url"], "X-Fuac-Assessment": str(meta["id"])}
+
+
+# ---------------------------------------------------------------------------
+# routes
+
+
+RecordQ = Annotated[bool, Query(description="record this assessment (false: score only, keep nothing)")]
+RevisesQ = Annotated[int | None, Query(ge=1, description="the id of the assessment this one revises")]
+LangQ = Annotated[Lang, Query(description="texts in Chinese, English or both")]
+
+_UNIT_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "description": "a unit: {data, assessments, context, tier, on, assessor}, or its data alone "
+                                   "(as the input file of `fuac evaluate`); the rule set's input schema is at "
+                                   "/v1/rulesets/{ruleset_id}/schema",
+                    "properties": {
+                        "data": {"type": "object"}, "assessments": {"type": "object"}, "context": {"type": "object"},
+                        "tier": {"type": "string"}, "on": {"type": "string", "format": "date"},
+                        "assessor": {"type": "string"},
+                    },
+                },
+                "example": {"on": "2023-11-30", "context": {"name": "柳州市柳南区", "code": "450204"},
+                            "data": {"registered_childcare_institutions": 7, "childcare_places_per_1000": 3.1},
+                            "assessments": {"1": {"points": 7, "assessor": "self", "rationale": "……"}}},
+            },
+            "application/toml": {"schema": {"type": "string"}},
+        },
+    }
+}
+_BATCH_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/x-ndjson": {"schema": {"type": "string", "description": "one unit (a record) a line"}},
+            "text/csv": {"schema": {"type": "string"}},
+            XLSX: {"schema": {"type": "string", "format": "binary"}},
+            "multipart/form-data": {"schema": {"type": "object", "properties": {
+                "file": {"type": "string", "format": "binary",
+                         "description": ".csv, .xlsx, .jsonl or .json (a list of records)"}}}},
+        },
+    }
+}
+
+
+def _router() -> Any:
+    from fastapi import APIRouter
+
+    r = APIRouter(prefix=API)
+
+    @r.get("/health", tags=["service"], summary="the service and its store are up")
+    def health(request: Request) -> Response:
+        store = _store(request)
+        try:
+            revision = store.revision()
+        except StoreError as exc:
+            raise _unavailable(exc) from None
+        return ExactJSONResponse({"status": "ok", "version": __import__("fuac").__version__, "schema": revision})
+
+    @r.get("/rulesets", tags=["rule sets"], summary="every registered rule set")
+    def list_rulesets(_who: Who, lang: LangQ = "both") -> Response:
+        out = [views.ruleset_summary(registered(rid), _owner(rid)) for rid in _api.rulesets()]
+        return ExactJSONResponse({"rulesets": views.in_language(out, lang)})
+
+    @r.get("/rulesets/{ruleset_id}", tags=["rule sets"], summary="one rule set: its tiers, sections, items, vetoes")
+    def show_ruleset(ruleset_id: str, _who: Who, lang: LangQ = "both") -> Response:
+        rs = registered(ruleset_id)
+        return ExactJSONResponse(views.in_language(views.ruleset_detail(rs, _owner(ruleset_id)), lang))
+
+    @r.get("/rulesets/{ruleset_id}/schema", tags=["rule sets"],
+           summary="the JSON Schema of a unit's data (fuac.input_schema)")
+    def schema(ruleset_id: str, _who: Who, tier: str | None = None) -> Response:
+        rs = registered(ruleset_id)
+        if tier is not None and tier not in rs.tiers:
+            raise bad_request("tier", "tier_not_found", f"rule set {rs.id} has no tier {tier!r}",
+                              f"评分规则 {rs.id} 没有层级 {tier!r}")
+        return ExactJSONResponse(_api.input_schema(rs, tier=tier))
+
+    @r.get("/applicable", tags=["rule sets"], summary="the rule sets that apply to a region (fuac.rulesets_for)")
+    def applicable(_who: Who, code: Annotated[str, Query(min_length=2, max_length=20,
+                                                           description="administrative-division code")],
+                   level: str | None = None, on: str | None = None, lang: LangQ = "both") -> Response:
+        try:
+            found = _api.rulesets_for(code, level=level, on=on)
+        except InputError as exc:
+            raise bad_request("on", "invalid_date", str(exc), f"应为日期 YYYY-MM-DD：{on!s:.40}") from None
+        return ExactJSONResponse({"code": code, "level": level, "on": on,
+                                  "rulesets": views.in_language(views.applicable(found), lang)})
+
+    @r.post("/rulesets/{ruleset_id}/evaluate", tags=["assessments"], openapi_extra=_UNIT_BODY,
+            summary="score one unit and record the assessment")
+    async def evaluate(ruleset_id: str, request: Request, by: Who,
+                       view: Annotated[Literal["full", "compact"], Query()] = "full", lang: LangQ = "both",
+                       record: RecordQ = True, revises: RevisesQ = None) -> Response:
+        s = await _score(request, ruleset_id)
+        meta = await _record(request, s, by, record, revises)
+        body = views.in_language(s.full if view == "full" else views.compact(s.full), lang)
+        body["assessment"] = meta
+        return ExactJSONResponse(body, headers=_headers(meta))
+
+    @r.post("/rulesets/{ruleset_id}/gaps", tags=["assessments"], openapi_extra=_UNIT_BODY,
+            summary="the rectification list (整改清单) of one unit")
+    async def gaps(ruleset_id: str, request: Request, by: Who, lang: LangQ = "both",
+                   format: Annotated[Literal["json", "text"], Query()] = "json",
+                   record: RecordQ = True, revises: RevisesQ = None) -> Response:
+        s = await _score(request, ruleset_id)
+        gs = await run_in_threadpool(_gaps, s)
+        meta = await _record(request, s, by, record, revises)
+        if format == "text":
+            return PlainTextResponse(gs.render(lang), headers=_headers(meta))
+        body = views.in_language(gs.to_dict(), lang)
+        body["assessment"] = meta
+        return ExactJSONResponse(body, headers=_headers(meta))
+
+    @r.post("/rulesets/{ruleset_id}/sheet", tags=["assessments"], openapi_extra=_UNIT_BODY,
+            summary="the score sheet (评分表) of one unit: HTML or XLSX",
+            responses={200: {"content": {"text/html": {}, XLSX: {}}}})
+    async def sheet(ruleset_id: str, request: Request, by: Who,
+                    format: Annotated[Literal["html", "xlsx"], Query()] = "html",
+                    lang: Annotated[Literal["zh", "en"], Query()] = "zh",
+                    record: RecordQ = True, revises: RevisesQ = None) -> Response:
+        s = await _score(request, ruleset_id)
+        content = await run_in_threadpool(_sheet, s.ev, format, lang)
+        meta = await _record(request, s, by, record, revises)
+        if format == "html":
+            return HTMLResponse(content, headers=_headers(meta))
+        name = f"{s.rs.id}-score-sheet.xlsx"
+        return Response(content, media_type=XLSX,
+                        headers={**_headers(meta), "Content-Disposition": f'attachment; filename="{name}"'})
+
+    @r.post("/rulesets/{ruleset_id}/batch", tags=["assessments"], openapi_extra=_BATCH_BODY,
+            summary="score many units: JSON Lines, CSV or XLSX in, one JSON line a unit out, as each is scored",
+            responses={200: {"content": {"application/x-ndjson": {}}}})
+    async def batch(ruleset_id: str, request: Request, by: Who, tier: str | None = None, on: str | None = None,
+                    assessor: str | None = None, encoding: str | None = None, sheet: str | None = None,
+                    record: RecordQ = True) -> Response:
+        rs = registered(ruleset_id)
+        folder, path, shown = await _spool(request)
+        try:
+            rows = _batch_rows(rs, path, shown, folder, _store(request) if record else None, by,
+                               {"tier": tier, "on": on, "assessor": assessor}, encoding, sheet)
+            first = await run_in_threadpool(next, rows, None)
+        except BaseException:
+            shutil.rmtree(folder, ignore_errors=True)
+            raise
+        return StreamingResponse(_prepend(first, rows), media_type="application/x-ndjson")
+
+    @r.get("/assessments", tags=["record"], summary="the recorded assessments, oldest first")
+    def assessments(request: Request, _who: Who,
+                    unit: Annotated[str | None, Query(description="a unit's code or name")] = None,
+                    ruleset: str | None = None,
+                    since: Annotated[str | None, Query(description="recorded on or after: a date or a time")] = None,
+                    until: Annotated[str | None, Query(description="recorded on or before (a date: that whole day)")
+                                     ] = None,
+                    after: Annotated[int | None, Query(ge=0, description="after this id (a page's next)")] = None,
+                    limit: Annotated[int, Query(ge=1, le=1000)] = 100, full: bool = False) -> Response:
+        flt = Filter(unit=unit, ruleset=ruleset, since=_moment(since, "since"), until=_moment(until, "until", end=True),
+                     after=after, limit=limit)
+        try:
+            found = _store(request).find(flt, full=full)
+        except StoreError as exc:
+            raise _unavailable(exc) from None
+        nxt = found[-1]["id"] if len(found) == limit else None
+        return ExactJSONResponse({"assessments": found, "next": nxt})
+
+    @r.get("/assessments/{assessment_id}", tags=["record"], summary="one recorded assessment, every field")
+    def assessment(request: Request, assessment_id: int, _who: Who) -> Response:
+        try:
+            found = _store(request).get(assessment_id)
+        except StoreError as exc:
+            raise _unavailable(exc) from None
+        if found is None:
+            raise not_found("assessment", assessment_id, f"no assessment {assessment_id}",
+                            f"没有编号为 {assessment_id} 的评估记录")
+        return ExactJSONResponse(found)
+
+    return r
+
+
+def _moment(value: str | None, name: str, *, end: bool = False) -> Any:
+    try:
+        return moment(value, name, end=end)
+    except ValueError as exc:
+        zh = f"应为日期 YYYY-MM-DD 或时间：{value!s:.40}"
+        raise bad_request(f"query.{name}", "invalid_date", str(exc), zh) from None
+
+
+def _gaps(s: Scored) -> Any:
+    try:
+        return s.ev.gaps(s.rs, data=s.doc["data"], assessments=s.doc.get("assessments"), assessor=s.doc.get("assessor"))
+    except InputError as exc:
+        raise bad_request("body", "invalid_input", str(exc), f"无法生成整改清单：{exc}") from None
+
+
+def _sheet(ev: Evaluation, fmt: str, lang: str) -> Any:
+    from ..render.report import report_html
+
+    if fmt == "html":
+        return report_html(ev, lang=lang)
+    from ..render.workbook import MissingExtra, write_report_xlsx
+
+    folder = tempfile.mkdtemp(prefix="fuac-sheet-")
+    try:
+        path = Path(folder) / "sheet.xlsx"
+        write_report_xlsx([ev], path, lang=lang)
+        return path.read_bytes()
+    except MissingExtra as exc:
+        raise ApiError(501, "missing_extra", str(exc), f"服务器未安装生成 .xlsx 所需的组件：{exc}") from None
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+# ---------------------------------------------------------------------------
+# a batch
+
+
+async def _spool(request: Request) -> tuple[str, str, str]:
+    """The batch's body in a file of a temporary folder: (folder, path, name shown in messages)."""
+    kind = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
+    folder = tempfile.mkdtemp(prefix="fuac-batch-")
+    try:
+        if kind == "multipart/form-data":
+            return folder, *await _spool_form(request, folder)
+        suffix = BATCH_TYPES.get(kind)
+        if suffix is None:
+            raise ApiError(415, "unsupported_media_type",
+                           f"send the units as JSON Lines, CSV, XLSX or a multipart upload (file=…), not {kind or '?'}",
+                           f"请以 JSON Lines、CSV、XLSX 或表单上传（file=…）提交单位数据，不支持 {kind or '?'}")
+        path = os.path.join(folder, f"body{suffix}")
+        with open(path, "wb") as fh:
+            async for chunk in request.stream():
+                fh.write(chunk)
+        return folder, path, "body"
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+
+
+async def _spool_form(request: Request, folder: str) -> tuple[str, str]:
+    form = await request.form(max_files=1, max_fields=20)
+    try:
+        upload = form.get("file")
+        if upload is None or isinstance(upload, str):
+            raise bad_request("file", "missing", "upload the units as the form field file",
+                              "请以表单字段 file 上传单位数据")
+        name = os.path.basename(upload.filename or "upload")[:200]
+        suffix = Path(name).suffix.lower()
+        if suffix not in BATCH_SUFFIXES:
+            raise bad_request("file", "unsupported_file", f"{name}: send a .csv, .xlsx, .jsonl or .json file",
+                              f"{name}：请上传 .csv、.xlsx、.jsonl 或 .json 文件")
+        path = os.path.join(folder, f"upload{suffix}")
+        with open(path, "wb") as fh:
+            shutil.copyfileobj(upload.file, fh)
+        return path, name
+    finally:
+        await form.close()
+
+
+def _prepend(first: bytes | None, rest: Iterator[bytes]) -> Iterator[bytes]:
+    if first is not None:
+        yield first
+    yield from rest
+
+
+def _batch_rows(rs: RuleSet, path: str, shown: str, folder: str, store: Store | None, by: str, kw: dict[str, Any],
+                encoding: str | None, sheet: str | None) -> Iterator[bytes]:
+    """One JSON line per unit, as each chunk is scored: the row (``BatchResults.to_dicts``, decimals as
+    exact text), its number from 1, and the record made of it. An error before the first row is an
+    HTTP error; one after it is the last line, ``{"error": …}``."""
+    from ..run.batch.runner import evaluate_chunks
+    from ..run.batch.sources import InputFile
+
+    sent = False
+    try:
+        for res in evaluate_chunks(rs, InputFile(path, encoding=encoding, sheet=sheet), chunk_size=BATCH_CHUNK, **kw):
+            for i, row in enumerate(res.to_dicts(exact=True)):
+                line: dict[str, Any] = {"row": res.offset + i + 1, **{k: exact_text(v) for k, v in row.items()}}
+                if store is not None:
+                    line["assessment"] = _record_row(store, res, i, row, by, kw.get("assessor"))
+                sent = True
+                yield (exact.dumps(line) + "\n").encode("utf-8")
+    except (FuacError, ValueError) as exc:
+        err = _batch_error(exc, path, shown)
+        if not sent:
+            raise err from None
+        yield (exact.dumps(err.body()) + "\n").encode("utf-8")
+    except ApiError as err:
+        if not sent:
+            raise
+        yield (exact.dumps(err.body()) + "\n").encode("utf-8")
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _record_row(store: Store, res: Any, i: int, row: dict[str, Any], by: str, assessor: str | None) -> int | None:
+    """Record row ``i`` of a chunk (not a row whose values were rejected: as a single unit, it would be a 422)."""
+    if row.get("status") == "invalid_input":
+        return None
+    ev = res.evaluation(i)
+    rec = res.record(i)
+    fields = assessment_row(ev, data=rec["data"], entries=rec["assessments"], assessor=assessor, submitted_by=by,
+                            source="api-batch")
+    try:
+        return int(store.add(fields)["id"])
+    except StoreError as exc:
+        raise _unavailable(exc) from None
+
+
+def _batch_error(exc: Exception, path: str, shown: str) -> ApiError:
+    text = str(exc).replace(path, shown).replace(os.path.dirname(path) + os.sep, "")
+    if isinstance(exc, TierNotFound):
+        return bad_request("tier", "tier_not_found", text, f"层级无效：{text}")
+    if isinstance(exc, InputError):
+        return ApiError(422, "unreadable_input", text, f"单位数据无法读取：{text}",
+                        [problem(shown, "unreadable_input", text, f"单位数据无法读取：{text}")])
+    log.error("batch failed", exc_info=exc)
+    return internal()

@@ -1,0 +1,175 @@
+"""API tokens and the request-size limit.
+
+Tokens are optional. When some are configured, every ``/v1`` request must carry one
+(``Authorization: Bearer <token>``), and the record names its submitter by the token's name.
+They come from ``FUAC_TOKENS`` (``name:token,name:token``) and from a file (``--tokens FILE`` or
+``FUAC_TOKENS_FILE``: one ``name:token`` a line, ``#`` comments). A token is at least
+:data:`MIN_TOKEN` characters. Only their SHA-256 digests are kept in memory; no token is ever
+printed, logged or stored, and an error about a token file names the line, never the token.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from ..errors import FuacError
+from .errors import ApiError, too_large
+
+ENV_TOKENS = "FUAC_TOKENS"
+ENV_TOKENS_FILE = "FUAC_TOKENS_FILE"
+MIN_TOKEN = 16
+_NAME = re.compile(r"[A-Za-z0-9_.@\-]{1,64}\Z")
+
+
+class TokenError(FuacError, ValueError):
+    """A token list cannot be used: names where (the variable, the file and line), never the token."""
+
+
+def _digest(token: str) -> bytes:
+    return hashlib.sha256(token.encode("utf-8")).digest()
+
+
+class Tokens:
+    """The configured tokens by digest → name. Empty: no token is needed (everyone is ``anonymous``)."""
+
+    def __init__(self, named: Mapping[str, str] | None = None) -> None:
+        self._by_digest: dict[bytes, str] = {}
+        for token, name in (named or {}).items():
+            self._by_digest[_digest(token)] = name
+
+    def __bool__(self) -> bool:
+        return bool(self._by_digest)
+
+    def __len__(self) -> int:
+        return len(self._by_digest)
+
+    @property
+    def names(self) -> list[str]:
+        return sorted(set(self._by_digest.values()))
+
+    def who(self, authorization: str | None) -> str:
+        """The name of the token in an ``Authorization`` header; ``anonymous`` when no token is
+        configured; a 401 :class:`ApiError` when one is needed and this is not one of them."""
+        if not self._by_digest:
+            return "anonymous"
+        scheme, _, token = (authorization or "").strip().partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise _unauthorized()
+        given = _digest(token.strip())
+        found = None
+        for digest, name in self._by_digest.items():  # every one compared, in constant time
+            if hmac.compare_digest(digest, given):
+                found = name
+        if found is None:
+            raise _unauthorized()
+        return found
+
+    @classmethod
+    def load(cls, file: str | os.PathLike[str] | None = None, env: Mapping[str, str] | None = None) -> Tokens:
+        """The tokens of ``$FUAC_TOKENS``, and of ``file`` (else ``$FUAC_TOKENS_FILE``)."""
+        env = os.environ if env is None else env
+        named: dict[str, str] = {}
+        text = env.get(ENV_TOKENS, "")
+        for k, entry in enumerate(t for t in text.split(",") if t.strip()):
+            _add(named, entry, f"${ENV_TOKENS}, entry {k + 1}")
+        path = file or env.get(ENV_TOKENS_FILE)
+        if path:
+            try:
+                lines = Path(path).read_text(encoding="utf-8-sig").splitlines()
+            except (OSError, UnicodeDecodeError) as exc:
+                raise TokenError(f"tokens file {path}: cannot be read ({type(exc).__name__})") from None
+            for n, line in enumerate(lines, 1):
+                if line.strip() and not line.lstrip().startswith("#"):
+                    _add(named, line, f"tokens file {path}, line {n}")
+        return cls(named)
+
+
+def _add(named: dict[str, str], entry: str, where: str) -> None:
+    name, sep, token = entry.strip().partition(":")
+    name, token = name.strip(), token.strip()
+    if not sep or not _NAME.match(name):
+        raise TokenError(f"{where}: write name:token, the name of letters, digits, _ . @ - (at most 64)")
+    if len(token) < MIN_TOKEN or any(c.isspace() for c in token):
+        raise TokenError(f"{where}: the token of {name!r} must be at least {MIN_TOKEN} characters, without spaces")
+    if token in named:
+        raise TokenError(f"{where}: the token of {name!r} is also the token of {named[token]!r}")
+    named[token] = name
+
+
+def _unauthorized() -> ApiError:
+    from .errors import unauthorized
+
+    return unauthorized()
+
+
+# ---------------------------------------------------------------------------
+# the size of a request
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+class BodyLimit:
+    """ASGI middleware: a request whose body is larger than its limit gets 413 (one JSON error)
+    before the endpoint reads it, from its ``Content-Length``, or as soon as a streamed body
+    (chunked) passes the limit. ``limit_for(path)`` gives each path's limit."""
+
+    def __init__(self, app: Any, limit_for: Any, render: Any) -> None:
+        self.app, self.limit_for, self.render = app, limit_for, render
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = self.limit_for(scope.get("path", ""))
+        length = dict(scope.get("headers") or []).get(b"content-length")
+        if length is not None:
+            try:
+                declared = int(length)
+            except ValueError:
+                declared = -1
+            if declared < 0:
+                await self._answer(send, ApiError(400, "bad_content_length", "Content-Length is not a number",
+                                                  "Content-Length 不是数字"))
+                return
+            if declared > limit:
+                await self._answer(send, too_large(limit))
+                return
+        seen = 0
+        started = False
+
+        async def limited() -> Any:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > limit:
+                    raise BodyTooLarge
+            return message
+
+        async def watched(message: Any) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, limited, watched)
+        except BodyTooLarge:
+            if started:
+                raise
+            await self._answer(send, too_large(limit))
+
+    async def _answer(self, send: Any, err: ApiError) -> None:
+        body = self.render(err.body()).encode("utf-8")
+        await send({"type": "http.response.start", "status": err.status,
+                    "headers": [(b"content-type", b"application/json; charset=utf-8"),
+                                (b"content-length", str(len(body)).encode()), (b"connection", b"close")]})
+        await send({"type": "http.response.body", "body": body})

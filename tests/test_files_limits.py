@@ -66,3 +66,30 @@ def test_an_empty_text_entry_is_no_entry_on_every_path(tmp_path: Path) -> None:
     ev = fuac.evaluate(rs, {}, assessments={key: "  "})
     assert [p for p in ev.problems if p.field == f"assessments.{key}"] == []
     assert fuac.evaluate(rs, {}, assessments={key: "  "}).to_dict() == fuac.evaluate(rs, {}).to_dict()
+
+
+def test_a_record_of_too_many_names_is_refused_in_one_line(tmp_path: Path) -> None:
+    # one unit's values are a few hundred names at most; a record of 10,001 is refused, not made columns
+    from fuac.errors import InputError as _InputError
+
+    wide = {f"k{i}": 1 for i in range(10_001)}
+    with pytest.raises(_InputError) as info:
+        fuac.evaluate(MINI, wide, on=ON)
+    assert str(info.value) == "the data has 10,001 names, more than 10,000 (it holds one unit's values): refused"
+    rows = [{"id": "u1"}, {f"k{i}": 1 for i in range(10_000)}]
+    with pytest.raises(_InputError) as info:
+        fuac.evaluate_many(MINI, rows, on=ON)
+    assert str(info.value) == ("record 1: the records so far use more than 10,000 names (a record holds one "
+                               "unit's values): refused")
+    assert len(fuac.evaluate_many(MINI, [{"id": "u1", **{f"k{i}": 1 for i in range(9_998)}}], on=ON)) == 1
+
+
+def test_a_csv_of_too_many_columns_is_refused_before_scoring(tmp_path: Path) -> None:
+    from fuac.errors import InputError as _InputError
+
+    path = tmp_path / "wide.csv"
+    path.write_text(",".join(f"k{i}" for i in range(10_001)) + "\n" + ",".join("1" * 10_001) + "\n",
+                    encoding="utf-8")
+    with pytest.raises(_InputError) as info:
+        fuac.evaluate_many(MINI, path, on=ON)
+    assert str(info.value) == f"{path}: 10,001 columns, more than 10,000 (a row holds one unit's values): refused"

@@ -16,7 +16,6 @@ import os
 import subprocess
 import sys
 import textwrap
-import time
 import warnings
 from pathlib import Path
 
@@ -292,44 +291,28 @@ def test_problems_are_listed_up_to_a_cap_and_then_counted(tmp_path: Path, capsys
     assert str(info50.value).startswith(f"50 problem(s) in {tmp_path / 'fifty.toml'}:\n")
 
 
-def _seconds(fn: object) -> float:
-    start = time.perf_counter()
-    fn()  # type: ignore[operator]
-    return time.perf_counter() - start
+def test_two_thousand_problems_are_refused_with_the_capped_list(tmp_path: Path) -> None:
+    # one problem per item: the list holds the first 50 and a count of the rest. (That collecting
+    # them stays linear — 20,000 once took a minute — is measured in benchmarks/rule_files.py, not
+    # here: the suite times nothing.)
+    f = many_problems(tmp_path / "many.toml", 2000)
+    with pytest.raises(RulesetError) as info:
+        fuac.load(f)
+    assert len(info.value.problems) == 51
+    assert str(info.value.problems[50]) == f"{f}: … and 1950 more problem(s), not listed"
 
 
-def test_twenty_thousand_problems_are_refused_in_linear_time(tmp_path: Path) -> None:
-    # one problem per item: ten times the items must take about ten times as long, not a hundred
-    # (each problem was compared with all before it: 20,000 took a minute)
-    small, big = many_problems(tmp_path / "small.toml", 2000), many_problems(tmp_path / "big.toml", 20000)
-    fuac.rulesets()  # the engine is built before the clock starts
-
-    def refuse(f: Path) -> None:
-        with pytest.raises(RulesetError) as info:
-            fuac.load(f)
-        assert len(info.value.problems) == 51
-
-    t_small = min(_seconds(lambda: refuse(small)) for _ in range(2))
-    t_big = _seconds(lambda: refuse(big))
-    assert t_big < 30 * t_small, (t_small, t_big)
-    assert t_big < 60, t_big
-
-
-def test_an_overlay_of_twenty_thousand_items_merges_in_linear_time() -> None:
-    # each overlay item found among the base's by its id: a look-up, not a scan of all of them
-    def merge(n: int) -> None:
-        base = {"scheme": {"kind": "points"},
-                "sections": [{"id": "A", "items": [{"id": f"i{i}", "max": 1} for i in range(n)]}]}
-        over = {"sections": [{"id": "A", "items": [{"id": f"i{i}", "max": 2} for i in reversed(range(n))]}]}
-        origins = FileOrigins("base.toml", LineIndex(""))
-        merged, _, problems = compose_docs(base, origins, over, origins, name="over.toml")
-        assert problems == []
-        assert [it["max"] for it in merged["sections"][0]["items"]] == [2] * n
-        assert merged["sections"][0]["items"][-1]["id"] == f"i{n - 1}"  # in the base's order
-
-    t_small = min(_seconds(lambda: merge(2000)) for _ in range(2))
-    t_big = _seconds(lambda: merge(20000))
-    assert t_big < 30 * t_small, (t_small, t_big)
+def test_an_overlay_of_two_thousand_items_merges_each_onto_its_own() -> None:
+    # each overlay item found among the base's by its id (a look-up; its speed in benchmarks/rule_files.py)
+    n = 2000
+    base = {"scheme": {"kind": "points"},
+            "sections": [{"id": "A", "items": [{"id": f"i{i}", "max": 1} for i in range(n)]}]}
+    over = {"sections": [{"id": "A", "items": [{"id": f"i{i}", "max": 2} for i in reversed(range(n))]}]}
+    origins = FileOrigins("base.toml", LineIndex(""))
+    merged, _, problems = compose_docs(base, origins, over, origins, name="over.toml")
+    assert problems == []
+    assert [it["max"] for it in merged["sections"][0]["items"]] == [2] * n
+    assert [it["id"] for it in merged["sections"][0]["items"]] == [f"i{i}" for i in range(n)]  # the base's order
 
 
 def test_a_rule_file_nested_thousands_deep_is_refused_in_one_line() -> None:

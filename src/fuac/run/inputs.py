@@ -20,6 +20,9 @@ from ..language.models import Indicator
 from ..language.words import fmt_number
 from .results import Problem
 
+#: the most names one unit's data may have (a rule set has a few hundred indicators): more is refused
+MAX_FIELDS = 10_000
+
 #: Keys of a reference value given with its source: ``{"value": 3.2, "source": "…"}``.
 REFERENCE_KEYS = frozenset({"value", "source"})
 
@@ -136,6 +139,9 @@ def validate(
     indicators: Mapping[str, Indicator], data: Mapping[str, Any]
 ) -> tuple[dict[str, Any], dict[str, str], list[Problem]]:
     """Validate ``data``: (valid values, sources of reference values, problems)."""
+    if len(data) > MAX_FIELDS:
+        raise InputError(f"the data has {len(data):,} names, more than {MAX_FIELDS:,} (it holds one unit's values): "
+                         "refused")
     values: dict[str, Any] = {}
     sources: dict[str, str] = {}
     problems: list[Problem] = []

@@ -130,12 +130,20 @@ def _flatten(rec: Mapping[str, Any]) -> Mapping[str, Any]:
     return flat
 
 
+#: the most distinct names the records of a batch may use (indicators, context and entries of a
+#: rule set are a few hundred): more is a hostile or broken input, refused rather than made columns
+MAX_COLUMNS = 10_000
+
+
 def _chunk_from_rows(offset: int, rows: Sequence[Mapping[str, Any]]) -> Chunk:
     flat = [_flatten(r) if isinstance(r, Mapping) else _not_mapping(r) for r in rows]
     keys: dict[str, None] = {}
-    for r in flat:
+    for i, r in enumerate(flat):
         for k in r:
             keys[str(k)] = None
+        if len(keys) > MAX_COLUMNS:
+            raise InputError(f"record {offset + i}: the records so far use more than {MAX_COLUMNS:,} names "
+                             "(a record holds one unit's values): refused")
     cols = {k: _typed([r.get(k) for r in flat]) for k in keys}
     return Chunk(offset, len(rows), cols, rows=flat)
 
@@ -173,6 +181,9 @@ def layout_of(columns: Iterable[str], ruleset: RuleSet, context_columns: Sequenc
     assess: dict[str, dict[str, str]] = {}
     context: dict[str, list[str]] = {}
     cols = list(columns)
+    if len(cols) > MAX_COLUMNS:
+        raise InputError(f"the input has {len(cols):,} columns, more than {MAX_COLUMNS:,} (a row holds one "
+                         "unit's values): refused")
     colset = set(cols)
     for c in cols:
         if c in inds:

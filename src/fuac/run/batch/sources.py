@@ -24,7 +24,7 @@ from ..files import (
     read_json_file,
     unreadable_workbook,
 )
-from .columns import DEFAULT_CONTEXT_COLUMNS, Chunk, RawCol, _chunk_from_rows, _obj, _typed
+from .columns import DEFAULT_CONTEXT_COLUMNS, MAX_COLUMNS, Chunk, RawCol, _chunk_from_rows, _obj, _typed
 
 # ---------------------------------------------------------------------------
 # sources
@@ -272,6 +272,9 @@ class CsvSource(Source):
                 raise InputError(f"{self.path}: the column {h!r} appears twice (columns {seen[h]} and {k}); "
                                  "keep one")
             seen[h] = k
+        if len(header) > MAX_COLUMNS:
+            raise InputError(f"{self.path}: {len(header):,} columns, more than {MAX_COLUMNS:,} (a row holds one "
+                             "unit's values): refused")
         if not any(header):
             raise InputError(f"{self.path}: the header row names no column")
         return header

@@ -504,10 +504,11 @@ def test_points_scheme_ranks_by_total(tmp_path: Path) -> None:
     by_item = res.select(order=["item.2 asc", "total desc"])
     assert [p.unit for p in by_item.recommended] == ["3", "2", "1"]
     assert by_item.to_dict()["order"] == ["item.2 asc", "total desc"]
-    # a unit whose input is invalid is set aside, saying so
+    # a unit whose input is invalid is set aside, naming the value rejected by its label
     bad_unit = fuac.evaluate_many(mini, [base, dict(base, awareness="x")], on=ON).select().picks[1]
     assert (bad_unit.rank, bad_unit.reason.zh, bad_unit.reason.en) == (
-        None, "输入无效，不能排名，不予推荐。", "invalid input: cannot be ranked; not recommended.")
+        None, "输入无效（知晓率），不能排名，不予推荐。",
+        "invalid input (Awareness rate): cannot be ranked; not recommended.")
     for bad in ("total sideways", "total desc now", ""):
         with pytest.raises(ValueError) as info:
             res.select(order=[bad])

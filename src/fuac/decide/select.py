@@ -305,8 +305,19 @@ def _units_set_aside(res: BatchResults, eligible: Any, require_complete: bool) -
         why = _set_aside(i, status[i], vetoed[i], eligible[i], complete[i], passed[i], cond_cols, rs, prog,
                          require_complete)
         if why is not None:
-            aside[i] = why
+            aside[i] = _invalid_fields(res, i) if status[i] == "invalid_input" else why
     return aside
+
+
+def _invalid_fields(res: BatchResults, i: int) -> Text:
+    """Why unit ``i`` is set aside for invalid input, naming the values rejected (by their labels)."""
+    inds = res.ruleset.doc.indicators
+    labels = [inds[p.field].label if p.field in inds else Text(zh=p.field, en=p.field) for p in res.problems(i)]
+    if not labels:  # a rule that could not be computed from valid values: its evaluation says which
+        return Text(zh="输入无效，不能排名，不予推荐。", en="invalid input: cannot be ranked; not recommended.")
+    zh, en = "、".join(t.zh for t in labels), "; ".join(t.en for t in labels)
+    return Text(zh=f"输入无效（{zh}），不能排名，不予推荐。",
+                en=f"invalid input ({en}): cannot be ranked; not recommended.")
 
 
 def _rank(res: BatchResults, keys: list[tuple[str, bool]], candidates: list[int]

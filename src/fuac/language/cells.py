@@ -35,7 +35,8 @@ NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 #: a number with its thousands grouped by commas
 GROUPED = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?")
 
-_SPACES = " \t\r\n\u3000\u00a0"
+#: the spaces a cell's text is stripped of: ASCII, the full-width space and the no-break space
+SPACES = " \t\r\n\u3000\u00a0"
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +53,7 @@ class Unreadable:
 
 def strip(text: str) -> str:
     """The text without surrounding spaces (ASCII, full-width and no-break)."""
-    return text.strip(_SPACES)
+    return text.strip(SPACES)
 
 
 def from_text(text: str, ind: Indicator) -> Any:

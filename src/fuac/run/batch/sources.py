@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import csv
 import os
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from ...errors import InputError
-from ...language.cells import ENTRY_READING, FALSE_WORDS, TRUE_WORDS, Unreadable, from_cell, strip
+from ...language.cells import ENTRY_READING, FALSE_WORDS, SPACES, TRUE_WORDS, Unreadable, from_cell, strip
 from ...plan.loader import RuleSet
 from ..files import (
     MAX_SHEET_ROWS,
@@ -41,6 +41,21 @@ class Source:
         raise NotImplementedError
 
 
+def _in_chunks(rows: Iterable[Any], size: int, make: Callable[[int, list[Any]], Chunk], offset: int = 0, *,
+               empty: bool = False) -> Iterator[Chunk]:
+    """``rows`` in chunks of ``size``, each made by ``make(offset, rows)``; with ``empty``, one chunk even
+    when the input has no row at all (so that its columns are known)."""
+    buf: list[Any] = []
+    for r in rows:
+        buf.append(r)
+        if len(buf) >= size:
+            yield make(offset, buf)
+            offset += len(buf)
+            buf = []
+    if buf or (empty and offset == 0):
+        yield make(offset, buf)
+
+
 class RowsSource(Source):
     def __init__(self, rows: Iterable[Any]) -> None:
         if isinstance(rows, Sequence):
@@ -55,16 +70,7 @@ class RowsSource(Source):
             for a in range(0, len(self.rows), size):
                 yield _chunk_from_rows(a, list(self.rows[a:a + size]))
             return
-        offset = 0
-        buf: list[Any] = []
-        for r in self.rows:
-            buf.append(r)
-            if len(buf) >= size:
-                yield _chunk_from_rows(offset, buf)
-                offset += len(buf)
-                buf = []
-        if buf:
-            yield _chunk_from_rows(offset, buf)
+        yield from _in_chunks(self.rows, size, _chunk_from_rows)
 
 
 class ColumnsSource(Source):
@@ -266,12 +272,7 @@ class CsvSource(Source):
         header = [h.strip(" \t\ufeff") for h in header]
         while header and not header[-1]:
             header.pop()  # a trailing comma after the last name
-        seen: dict[str, int] = {}
-        for k, h in enumerate(header, 1):
-            if h and h in seen:
-                raise InputError(f"{self.path}: the column {h!r} appears twice (columns {seen[h]} and {k}); "
-                                 "keep one")
-            seen[h] = k
+        _one_of_each(header, str(self.path))
         if len(header) > MAX_COLUMNS:
             raise InputError(f"{self.path}: {len(header):,} columns, more than {MAX_COLUMNS:,} (a row holds one "
                              "unit's values): refused")
@@ -349,32 +350,28 @@ class CsvSource(Source):
         return Chunk(offset, table.num_rows, {name: c for (_, name), c in zip(names, cols, strict=True)})
 
     def _plain_chunks(self, size: int, skip: int) -> Iterator[Chunk]:
-        width = len(self.header)
-        offset = skip
-        buf: list[list[Any]] = []
         try:
-            with self._open() as fh:
-                reader = csv.reader(fh)
-                next(reader, None)
-                for k, cells in enumerate(reader):
-                    if k < skip:
-                        continue
-                    row: list[Any] = cells
-                    if len(row) > width and not any(strip(c) for c in row[width:]):
-                        row = row[:width]  # only empty values past the last column: a trailing comma
-                    if len(row) != width:
-                        row = [_unreadable(reader.line_num, len(row), width)] * width
-                    buf.append(row)
-                    if len(buf) >= size:
-                        yield self._rows_chunk(offset, buf)
-                        offset += len(buf)
-                        buf = []
+            yield from _in_chunks(self._plain_rows(skip), size, self._rows_chunk, skip, empty=True)
         except UnicodeDecodeError as exc:
             raise _undecodable(self.path, self.encoding, exc) from None
         except csv.Error as exc:
             raise InputError(f"{self.path}: not a readable CSV file: {exc}") from None
-        if buf or offset == 0:
-            yield self._rows_chunk(offset, buf)
+
+    def _plain_rows(self, skip: int) -> Iterator[list[Any]]:
+        """The rows after the first ``skip``, each as wide as the header (a ragged one: unreadable)."""
+        width = len(self.header)
+        with self._open() as fh:
+            reader = csv.reader(fh)
+            next(reader, None)
+            for k, cells in enumerate(reader):
+                if k < skip:
+                    continue
+                row: list[Any] = cells
+                if len(row) > width and not any(strip(c) for c in row[width:]):
+                    row = row[:width]  # only empty values past the last column: a trailing comma
+                if len(row) != width:
+                    row = [_unreadable(reader.line_num, len(row), width)] * width
+                yield row
 
     def _rows_chunk(self, offset: int, rows: list[list[Any]]) -> Chunk:
         cols: dict[str, RawCol] = {}
@@ -390,7 +387,6 @@ class CsvSource(Source):
 #: expressions (:func:`number_shapes` tests each cell's bytes for them at once)
 ARROW_INT = r"^-?\d{1,18}$"
 ARROW_DEC = r"^[+-]?(\d+\.?\d*|\.\d+)$"
-_SPACES = " \t\r\n\u3000\u00a0"
 
 
 def arrow_text_column(arr: Any, kind: str, percent: bool) -> RawCol:
@@ -434,7 +430,7 @@ def _arrow_typed(pc: Any, pa: Any, text: Any, kind: str, percent: bool) -> tuple
     if percent:
         sign = pc.ends_with(text, "%")
         if pc.any(sign).as_py():  # 95% is 95, and 95 % too
-            text = pc.utf8_trim(pc.if_else(sign, pc.utf8_slice_codeunits(text, 0, -1), text), characters=_SPACES)
+            text = pc.utf8_trim(pc.if_else(sign, pc.utf8_slice_codeunits(text, 0, -1), text), characters=SPACES)
     whole, short = number_shapes(text)
     plain, to = (whole, pa.int64()) if whole.sum() >= short.sum() else (short, pa.float64())
     return pc.cast(pc.if_else(pa.array(plain), text, "0"), to).to_numpy(zero_copy_only=False), plain
@@ -462,7 +458,7 @@ def _trimmed(pc: Any, arr: Any) -> Any:
     offsets, data = _bytes_of(arr)
     given = np.diff(offsets) > 0
     if given.any() and (_LEAD[data[offsets[:-1][given]]].any() or _TRAIL[data[offsets[1:][given] - 1]].any()):
-        return pc.utf8_trim(arr, characters=_SPACES)
+        return pc.utf8_trim(arr, characters=SPACES)
     return arr
 
 
@@ -490,6 +486,15 @@ def number_shapes(text: Any) -> tuple[np.ndarray, np.ndarray]:
     return whole, short
 
 
+def _one_of_each(header: list[str], where: str) -> None:
+    """Refuse a header that names a column twice (which of the two would a value be?)."""
+    seen: dict[str, int] = {}
+    for k, h in enumerate(header, 1):
+        if h and h in seen:
+            raise InputError(f"{where}: the column {h!r} appears twice (columns {seen[h]} and {k}); keep one")
+        seen[h] = k
+
+
 class _Ragged(Exception):
     """A row of the CSV file has more or fewer values than its header: read it row by row."""
 
@@ -513,22 +518,16 @@ class JsonLinesSource(Source):
         self.path = path
 
     def chunks(self, size: int) -> Iterator[Chunk]:
-        offset = 0
-        buf: list[Any] = []
         try:
-            with open(self.path, encoding="utf-8-sig", errors="strict") as fh:
-                for lineno, line in enumerate(fh, 1):
-                    if not line.strip():
-                        continue
-                    buf.append(read_json(line, f"{self.path}:{lineno}"))
-                    if len(buf) >= size:
-                        yield _chunk_from_rows(offset, buf)
-                        offset += len(buf)
-                        buf = []
+            yield from _in_chunks(self._records(), size, _chunk_from_rows)
         except UnicodeDecodeError as exc:
             raise _undecodable(self.path, "utf-8", exc) from None
-        if buf:
-            yield _chunk_from_rows(offset, buf)
+
+    def _records(self) -> Iterator[Any]:
+        with open(self.path, encoding="utf-8-sig", errors="strict") as fh:
+            for lineno, line in enumerate(fh, 1):
+                if line.strip():
+                    yield read_json(line, f"{self.path}:{lineno}")
 
 
 class XlsxSource(Source):
@@ -584,12 +583,7 @@ class XlsxSource(Source):
         for r, row in enumerate(ws.iter_rows(max_row=self.HEADER_SEARCH, values_only=True), 1):
             header = [str(h).strip() if h is not None else "" for h in row]
             if any(self.known(h) for h in header):
-                seen: dict[str, int] = {}
-                for k, h in enumerate(header, 1):
-                    if h and h in seen:
-                        raise InputError(f"{self.path}: sheet {ws.title!r}, row {r}: the column {h!r} appears twice "
-                                         f"(columns {seen[h]} and {k}); keep one")
-                    seen[h] = k
+                _one_of_each(header, f"{self.path}: sheet {ws.title!r}, row {r}")
                 return r, header
         return None
 
@@ -608,8 +602,14 @@ class XlsxSource(Source):
 
     def _rows(self, ws: Any, fs: Any, size: int) -> Iterator[Chunk]:
         cols = [(k, h) for k, h in enumerate(self.header) if h and self.known(h)]
-        offset = 0
-        buf: list[dict[str, Any]] = []
+
+        def make(offset: int, recs: list[dict[str, Any]]) -> Chunk:
+            return _chunk_from_rows(offset, recs) if recs else Chunk(0, 0, {h: _typed([]) for _, h in cols})
+
+        yield from _in_chunks(self._records(ws, fs, cols), size, make, empty=True)
+
+    def _records(self, ws: Any, fs: Any, cols: list[tuple[int, str]]) -> Iterator[dict[str, Any]]:
+        """Each row with a value under a known column, as a record of those columns."""
         start = self.header_row + 1
         rows = zip(ws.iter_rows(min_row=start), fs.iter_rows(min_row=start), strict=False)
         for r, (row, frow) in enumerate(rows, start):
@@ -624,15 +624,8 @@ class XlsxSource(Source):
                 if value is None and k < len(frow) and _is_formula(frow[k].value):
                     value = _uncomputed(f"{self.sheet}!{_column(k)}{r}")
                 rec[h] = value
-            if all(v is None for v in rec.values()):
-                continue  # no value under a known column: a blank row or a note beside the table
-            buf.append(rec)
-            if len(buf) >= size:
-                yield _chunk_from_rows(offset, buf)
-                offset += len(buf)
-                buf = []
-        if buf or offset == 0:
-            yield _chunk_from_rows(offset, buf) if buf else Chunk(0, 0, {h: _typed([]) for _, h in cols})
+            if any(v is not None for v in rec.values()):  # else a blank row, or a note beside the table
+                yield rec
 
 
 def _uncomputed(cell: str) -> Unreadable:

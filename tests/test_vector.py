@@ -215,15 +215,52 @@ def test_two_minus_five_times_point_four_is_zero() -> None:
     assert res.column("item.1")[0] == 0.0  # not 1e-16
 
 
-def test_values_with_more_decimals_than_fixed_point_go_through_the_single_unit_path() -> None:
+def test_values_with_more_decimals_than_fixed_point_go_exactly_through_the_rules_that_read_them() -> None:
     rs = fuac.loads(EXACT)
     recs = [{"complaints": 1, "rate": 0.1 + 0.2}, {"complaints": 1, "rate": Decimal("0.123456789")}, {"rate": 3}]
     a = fuac.evaluate_many(rs, recs, on="2023-05-01", backend="python")
     b = fuac.evaluate_many(rs, recs, on="2023-05-01")
     same(a, b)
-    assert b.backend_report["rows_single_unit"] == 2
+    # not the whole row: only item 2 (which reads the rate) is computed exactly on those two rows
+    assert b.backend_report["rows_single_unit"] == 0
+    assert b.backend_report["rows_exact"] == {"2": 2}
+    assert list(b.column("item.1", exact=True)[:2]) == [Decimal("1.6"), Decimal("1.6")]
     # 0.30000000000000004 × (0.1 + 0.2 − 0.3) is 0 exactly, whatever the float says
     assert b.column("item.2", exact=True)[0] == 0
+
+
+@pytest.mark.parametrize("clause, holds", [
+    ('void_when = "x > 84.9999"', "voided"),
+    ('applies_when = "x < 84.9999"', "not_applicable"),
+])
+def test_a_guard_reading_a_value_beyond_fixed_point_decides_from_the_exact_value(clause: str, holds: str) -> None:
+    # 84.99999999999999 (a raw average) has 14 decimals: its column holds 0 in its place, so a
+    # compiled guard would read 0 > 84.9999 (false) and 0 < 84.9999 (true); the exact value decides
+    rule = f'kind = "all_or_nothing"\npoints = 1\ncondition = "x >= 85"\n{clause}'
+    rs = fuac.loads(ONE_RULE.format(rule=rule))
+    recs = [{"x": 84.99999999999999}, {"x": 84.9999}, {"x": 90}, {"x": 50}]
+    res = fuac.evaluate_many(rs, recs, on=ON)
+    if holds == "voided":  # 84.99999999999999 > 84.9999: voided; 84.9999 and 50 are not; 90 is
+        assert res.column("item.1.status").tolist() == ["voided", "scored", "voided", "scored"]
+    else:  # 84.99999999999999 < 84.9999 is false: the item does not apply; nor at 84.9999 or 90; at 50 it does
+        assert res.column("item.1.status").tolist() == ["not_applicable"] * 3 + ["scored"]
+    assert res.backend_report["rows_single_unit"] == 0
+    for i, r in enumerate(recs):
+        assert res.column("item.1.status")[i] == fuac.evaluate(rs, r, on=as_date(ON)).item("1").status
+
+
+def test_a_veto_reading_a_value_beyond_fixed_point_decides_from_the_exact_value() -> None:
+    rule = 'kind = "all_or_nothing"\npoints = 1\ncondition = "x >= 1"'
+    text = ONE_RULE.format(rule=rule) + (
+        '\n[[vetoes]]\nid = "v"\nlabel = { zh = "否决", en = "Veto" }\nclause = "一票否决"\n'
+        'scope = "outcome"\ncondition = "x > 84.9999"\n')
+    rs = fuac.loads(text)
+    recs = [{"x": 84.99999999999999}, {"x": 84.9999}, {"x": 0.1 + 0.2}]
+    res = fuac.evaluate_many(rs, recs, on=ON)
+    # 84.99999999999999 > 84.9999 holds (its column's 0 would not); 84.9999 does not; 0.30000000000000004 does not
+    assert res.column("vetoed").tolist() == [True, False, False]
+    assert [fuac.evaluate(rs, r, on=as_date(ON)).vetoed for r in recs] == [True, False, False]
+    assert res.backend_report["rows_single_unit"] == 0 and res.backend_report["rows_exact"] == {"1": 2}
 
 
 def test_at_the_threshold_and_at_the_average() -> None:

@@ -7,7 +7,10 @@ its own decimals; ``a + b`` aligns scales, ``a * b`` adds them). ``2 - 5 * 0.4``
 ``20 - 5 * 4 = 0`` at scale 1, exactly. Alongside each array a bound on its
 magnitude is carried (from the actual values of the chunk); an operation whose
 bound could pass 2^62 is refused, and the rule falls back to the single-unit path
-for that chunk. Nothing is ever computed in floating point.
+for that chunk. An input value finer than the input scale (``0.1 + 0.2``) is kept exactly
+beside its column (:attr:`Col.beyond`, :attr:`Col.exact`): the rules and conditions that
+read it compute that row through the single-unit path, the rest stays compiled. Nothing is
+ever computed in floating point.
 
 Each rule kind compiles itself: ``rule.columns(program)`` (its column form, beside its
 ``score``; :class:`fuac.kinds.columns.Columns` describes what of the :class:`Program` it
@@ -111,6 +114,10 @@ class Col:
     choices: tuple[str, ...] | None = None
     missing: np.ndarray | None = None  # no value given
     invalid: np.ndarray | None = None  # a value given, and rejected
+    #: rows whose value is finer (or larger) than fixed point holds, and each one's exact value (their
+    #: ``values`` are 0): a rule or condition that reads them computes those rows one by one, exactly
+    beyond: np.ndarray | None = None
+    exact: dict[int, Any] | None = None
 
 
 @dataclass(slots=True)
@@ -130,7 +137,10 @@ class Env:
     assess: dict[str, AssessCol] = field(default_factory=dict)
     #: rules that fell back to the single-unit path in this chunk, and why
     runtime_fallbacks: dict[str, str] = field(default_factory=dict)
+    #: rules and conditions computed row by row for values beyond fixed point: how many rows each
+    exact_rows: dict[str, int] = field(default_factory=dict)
     _blocked: dict[frozenset[str], tuple[np.ndarray | None, np.ndarray | None]] = field(default_factory=dict)
+    _beyond: dict[frozenset[str] | None, np.ndarray | None] = field(default_factory=dict)
 
     def blocked(self, reads: frozenset[str]) -> tuple[np.ndarray | None, np.ndarray | None]:
         """(missing, invalid) masks over ``reads``: rows where a read value is absent or rejected."""
@@ -147,6 +157,18 @@ class Env:
             hit = (miss, bad)
             self._blocked[reads] = hit
         return hit
+
+    def beyond(self, reads: frozenset[str] | None) -> np.ndarray | None:
+        """Rows where a value of ``reads`` (None: of any indicator) is beyond fixed point, or None."""
+        if reads in self._beyond:
+            return self._beyond[reads]
+        out: np.ndarray | None = None
+        for name in (self.cols if reads is None else reads):
+            b = self.cols[name].beyond
+            if b is not None:
+                out = b.copy() if out is None else (out | b)
+        self._beyond[reads] = out
+        return out
 
 
 # ---------------------------------------------------------------------------
@@ -960,7 +982,10 @@ class Program(ColumnHelpers):
             if (c.missing is not None and c.missing[i]) or (c.invalid is not None and c.invalid[i]):
                 continue
             v = c.values[i]
-            if c.kind == "dec":
+            if c.beyond is not None and c.beyond[i]:
+                assert c.exact is not None
+                values[name] = c.exact[i]
+            elif c.kind == "dec":
                 values[name] = from_scaled(int(v), c.scale)
             elif c.kind == "bool":
                 values[name] = bool(v)
@@ -991,7 +1016,9 @@ class Program(ColumnHelpers):
             if key in self.whole_row:
                 full |= True
                 return RuleOut(np.zeros(n, np.int64), None, S_SCORED, -1)
-            ro = self._rule_rows(env, rule, full, miss, bad)
+            ro = self._rule_rows(env, rule, _unblocked(full, miss, bad), full)
+        else:
+            ro = self._beyond_rule(env, key, rule, ro, full, miss, bad)
         status, met, null = ro.status, ro.met, ro.null
         blocked = miss if bad is None else (bad if miss is None else miss | bad)
         if blocked is not None and blocked.any():
@@ -1007,21 +1034,39 @@ class Program(ColumnHelpers):
             return RuleOut(None, None, status, met)
         return RuleOut(ro.points, null, status, met)
 
-    def _rule_rows(self, env: Env, rule: Rule, full: np.ndarray, miss: Any, bad: Any) -> RuleOut:
-        """The single-unit path, row by row, for a rule that is not compiled."""
+    def _beyond_rule(self, env: Env, key: str, rule: Rule, ro: RuleOut, full: np.ndarray, miss: Any,
+                     bad: Any) -> RuleOut:
+        """A compiled rule's outcome, with the rows whose values are beyond fixed point computed one by
+        one through the single-unit path (their column values are 0, not the values)."""
+        fine = env.beyond(rule.reads if rule.reads_only_reads() else None)
+        if fine is None:
+            return ro
+        todo = fine & _unblocked(full, miss, bad)
+        if not todo.any():
+            return ro
+        env.exact_rows[key] = env.exact_rows.get(key, 0) + int(todo.sum())
+        ex = self._rule_rows(env, rule, todo, full)
+        n = env.n
+        status = np.where(todo, ex.status, _full(ro.status, n, np.int8)).astype(np.int8, copy=False)
+        met = np.where(todo, ex.met, _full(ro.met, n, np.int8)).astype(np.int8, copy=False)
+        if ro.points is None:
+            return RuleOut(None, None, status, met)
+        assert ex.points is not None and ex.null is not None
+        points = np.where(todo, ex.points, ro.points)
+        null = np.where(todo, ex.null, False if ro.null is None else ro.null)
+        return RuleOut(points, null, status, met)
+
+    def _rule_rows(self, env: Env, rule: Rule, todo: np.ndarray, full: np.ndarray) -> RuleOut:
+        """The single-unit path for the rows of ``todo``, one by one (a rule not compiled, or rows with
+        values beyond fixed point); a row whose points fixed point cannot hold is added to ``full``."""
         n = env.n
         S = self.S or 0
         points = np.zeros(n, np.int64)
         null = np.zeros(n, bool)
         status = np.zeros(n, np.int8)
         met = np.full(n, -1, np.int8)
-        skip = full.copy()
-        if miss is not None:
-            skip |= miss
-        if bad is not None:
-            skip |= bad
         names = rule.reads if rule.reads_only_reads() else None
-        for i in np.flatnonzero(~skip):
+        for i in np.flatnonzero(todo):
             inp = self.inputs(env, int(i), names)
             with decimal.localcontext(DECIMAL_CONTEXT):
                 try:
@@ -1120,10 +1165,18 @@ class Program(ColumnHelpers):
         """(holds, failed, missing, invalid) of a condition over ``reads``: compiled (``fn``; failed None), else
         ``test`` row by row on the rows not blocked (see :meth:`_truth_rows`)."""
         miss, bad = env.blocked(reads)
-        if fn is not None:
-            return _full(fn(env), env.n, bool), None, miss, bad
-        holds, failed = self._truth_rows(env, _unblocked(full, miss, bad), test, names, context)
-        return holds, failed, miss, bad
+        if fn is None:
+            holds, failed = self._truth_rows(env, _unblocked(full, miss, bad), test, names, context)
+            return holds, failed, miss, bad
+        holds = _full(fn(env), env.n, bool)
+        fine = env.beyond(reads)
+        if fine is None:
+            return holds, None, miss, bad
+        todo = fine & _unblocked(full, miss, bad)
+        if not todo.any():
+            return holds, None, miss, bad
+        exact, failed = self._truth_rows(env, todo, test, names, context)
+        return np.where(todo, exact, holds), failed, miss, bad
 
     def run(self, env: Env, full: np.ndarray, out: Out | None = None) -> Out:
         """Score a chunk into ``out``. ``full`` marks rows left to the single-unit path; more may be added."""

@@ -16,7 +16,7 @@ from ...language.cells import from_text
 from ...language.models import Indicator
 from ...plan.loader import RuleSet
 from ..inputs import REFERENCE_KEYS, check_value
-from ..vector import Col, Env, Unvectorizable, to_scaled
+from ..vector import Col, Env, Unvectorizable, from_scaled, to_scaled
 
 DEFAULT_CHUNK_SIZE = 1 << 17
 DEFAULT_CONTEXT_COLUMNS = ("id", "code", "name", "parent")
@@ -342,8 +342,32 @@ def _check_one(name: str, ind: Indicator, v: Any, kind: str, scale: int, index: 
     try:
         iv = to_scaled(value, scale)
     except Unvectorizable:
-        return _BEYOND, None
-    return (_VALUE, iv) if abs(iv) < 10**15 else (_BEYOND, None)
+        return _BEYOND, value
+    return (_VALUE, iv) if abs(iv) < 10**15 else (_BEYOND, value)
+
+
+def exact_values(name: str, ind: Indicator, raw: RawCol, rows: np.ndarray, scale: int,
+                 nan_is_null: bool) -> dict[int, Any] | None:
+    """The values of ``rows`` (numbers beyond fixed point), each read and checked as the single-unit path
+    reads it, by row; None when one of them is, after all, not such a number (the row goes whole)."""
+    out: dict[int, Any] = {}
+    for i in np.flatnonzero(rows).tolist():
+        v = raw.py(i)
+        if raw.odd is not None:
+            k = int(np.searchsorted(raw.odd, i))
+            if k < len(raw.odd) and raw.odd[k] == i:
+                assert raw.odd_cells is not None
+                v = raw.odd_cells[k]
+        if isinstance(v, str):
+            v = from_text(v, ind)
+        state, x = _check_one(name, ind, v, "dec", scale, {}, nan_is_null)
+        if state == _BEYOND:
+            out[i] = x
+        elif state == _VALUE:
+            out[i] = from_scaled(x, scale)
+        else:  # pragma: no cover - a value the column's check found beyond fixed point
+            return None
+    return out
 
 
 def check_column(name: str, ind: Indicator, raw: RawCol | None, n: int, kind: str, scale: int,

@@ -35,6 +35,7 @@ from .columns import (
     RawCol,
     _obj,
     check_column,
+    exact_values,
     layout_of,
     split_record,
 )
@@ -60,6 +61,8 @@ class ChunkScore:
     layout: Layout
     single_rows: int
     runtime_fallbacks: dict[str, str]
+    #: rules computed row by row for values beyond fixed point, and on how many rows
+    exact_rows: dict[str, int] = field(default_factory=dict)
     cohort: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
 
 
@@ -148,7 +151,7 @@ class Runner:
             errors.pop(i, None)
             self._single(chunk, lay, i, out, errors, overrides)
         return ChunkScore(chunk, out, self._context_cols(chunk, lay), errors, overrides, lay, len(rows),
-                          checked.env.runtime_fallbacks)
+                          checked.env.runtime_fallbacks, checked.env.exact_rows)
 
     def _context_cols(self, chunk: Chunk, lay: Layout) -> dict[str, np.ndarray]:
         out = {}
@@ -279,6 +282,10 @@ class Runner:
             if raw is not None and name in lay.sources:
                 raw = _with_source(raw, chunk.cols[lay.sources[name]])
             col, cd, fl = check_column(name, ind, raw, n, kind, scale, choices, chunk.nan_is_null)
+            if fl is not None and raw is not None:  # only the rules that read them go value by value
+                col.exact = exact_values(name, ind, raw, fl, scale, chunk.nan_is_null)
+                if col.exact is not None:
+                    col.beyond, fl = fl, None
             cc = getattr(chunk, "cohort", {}).get(name)
             if cc is not None:
                 cd, fl = self._merge_cohort(name, ind, col, cd, fl, cc)
@@ -641,7 +648,8 @@ def _score_chunks(runner: Runner, chunks: Iterable[Chunk], table: Any, t0: float
     context = _context_columns(scores)
     report = {"backend": runner.backend, **prog.report(tally.runtime), "rows": total,
               "rows_single_unit": tally.single if runner.backend == "vector" else total,
-              "rows_not_fixed_point": len(tally.overrides), "threads": workers}
+              "rows_not_fixed_point": len(tally.overrides),
+              "rows_exact": dict(sorted(tally.exact.items())), "threads": workers}
     return BatchResults(runner, total, arrays, context, tally.errors, tally.overrides, kept,
                         [sc.layout for sc in scores], runner.backend, report, tally.cohort(),
                         time.perf_counter() - t0 if t0 else 0.0)
@@ -675,6 +683,8 @@ class _Tally:
     single: int = 0
     #: rules that fell back to the single-unit path: in how many chunks, and why
     runtime: dict[str, tuple[int, str]] = field(default_factory=dict)
+    #: rules computed row by row for values beyond fixed point: on how many rows
+    exact: dict[str, int] = field(default_factory=dict)
     cohort_info: dict[str, dict[str, list[np.ndarray]]] = field(default_factory=dict)
 
     def add(self, sc: ChunkScore) -> None:
@@ -685,6 +695,8 @@ class _Tally:
         self.overrides.update(sc.overrides)
         self.total += sc.chunk.n
         self.single += sc.single_rows
+        for key, rows in sc.exact_rows.items():
+            self.exact[key] = self.exact.get(key, 0) + rows
         for key, why in sc.runtime_fallbacks.items():
             self.runtime[key] = (self.runtime.get(key, (0, why))[0] + 1, why)
         for ref, slot in sc.cohort.items():

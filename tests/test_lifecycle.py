@@ -511,3 +511,14 @@ def test_a_title_that_does_not_lapse_is_held_with_no_end():
     assert (st.state, st.held, st.held_until) == ("held", True, None)
     assert (st.reason.zh, st.reason.en) == ("持有2018年获得的市级称号，长期有效。",
                                             "holds the municipal title won in 2018, with no end.")
+
+
+@pytest.mark.parametrize("word, revoked", [("是", True), (" √ ", True), ("有", True), ("Yes", True),
+                                           ("否", False), ("无", False), ("×", False), ("0", False)])
+def test_a_history_reads_revoked_as_every_input_path_reads_yes_and_no(word, revoked):
+    # the yes/no words of fuac.language.cells, not a list of the title table's own
+    rows = [{"unit": "420106003", "year": 2017, "level": "municipal", "revoked": word,
+             "revoked_year": 2019 if revoked else None}]
+    (line,) = lc.title_table(WH, rows, 2020).unit("420106003")
+    assert line.state == ("revoked" if revoked else "lapsed")
+    assert line.may_apply is (not revoked)

@@ -243,13 +243,42 @@ def test_cells_as_people_type_them(tmp_path: Path) -> None:
     wb.save(path)
     (u,) = read_workbook(path).units
     assert u.name is None
+    # numbers as the cells show them; text kept, to be read with its indicator as every input path reads it
     assert u.data == {
         "awareness": D("88.5"),
-        "satisfaction": D("91.5"),
+        "satisfaction": "91.5%",
         "has_doc": True,
-        "falsified": False,
-        "meetings": D(2),
+        "falsified": "否",
+        "meetings": "2",
     }
+    ev = fuac.evaluate(MINI, u.data, on="2023-06-01")
+    read = {k: v for it in ev.items for k, v in it.inputs.items()}
+    assert {k: read[k] for k in ("satisfaction", "falsified", "meetings")} == {
+        "satisfaction": D("91.5"), "falsified": False, "meetings": 2}
+    assert not [p for p in ev.problems if p.code != "missing"]
+
+
+def test_workbook_text_cells_mean_what_they_mean_in_a_csv(tmp_path: Path) -> None:
+    # "1,5" is not 15, and "95%" is 95 only where the indicator is a percentage (meetings is a count)
+    path = tmp_path / "t.xlsx"
+    write_template(MINI, path)
+    wb = openpyxl.load_workbook(path)
+    ws = wb[SHEET_INDICATORS]
+    rows = rows_by_key(ws)
+    ws.cell(rows["meetings"], 8, "1,5")
+    ws.cell(rows["awareness"], 8, "1,234.5")
+    wb.save(path)
+    (u,) = read_workbook(path).units
+    ev = fuac.evaluate(MINI, u.data, on="2023-06-01")
+    errors = {(p.field, p.code) for p in ev.problems if p.severity == "error"}
+    assert ("meetings", "invalid_type") in errors
+    assert ("awareness", "out_of_range") in errors  # 1234.5 %, read as the number it is
+    wb = openpyxl.load_workbook(path)
+    wb[SHEET_INDICATORS].cell(rows["meetings"], 8, "95%")
+    wb.save(path)
+    (u,) = read_workbook(path).units
+    ev = fuac.evaluate(MINI, u.data, on="2023-06-01")
+    assert ("meetings", "invalid_type") in {(p.field, p.code) for p in ev.problems if p.severity == "error"}
 
 
 def test_template_cli_and_tier(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -376,7 +405,8 @@ def test_choices_and_judged_requirements(tmp_path: Path) -> None:
     scores.cell(3, 6, "是")
     wb.save(path)
     (u,) = read_workbook(path).units
-    assert u.data == {"grade": "良好, 较好", "kind": "c"} and u.assessments == {"2": {"value": True}}
+    # the entry's text is read by its form (met: yes/no) when scored
+    assert u.data == {"grade": "良好, 较好", "kind": "c"} and u.assessments == {"2": {"value": "是"}}
     ev = annotate(fuac.evaluate(rs, u.data, assessments=u.assessments), u.cells)
     assert ev.item("2").met is True and ev.item("1").met is False
     (p,) = ev.problems

@@ -27,6 +27,7 @@ from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from typing import Any
 
 from ..errors import InputError
+from ..language.cells import read_text
 from ..language.deprecation import renamed
 from ..language.expressions import DECIMAL_CONTEXT
 from ..language.models import Cycle, Incentive, Quota, Text
@@ -281,8 +282,6 @@ def _state(c: Cycle, mine: list[Award], year: int, level: str | None) -> tuple[s
 #: the columns of a history table (``revoked`` and ``revoked_year`` are optional)
 TITLE_COLUMNS = ("unit", "year", "level", "revoked", "revoked_year")
 _REQUIRED_COLUMNS = ("unit", "year", "level")
-_YES = ("true", "yes", "y", "1", "是")
-_NO = ("false", "no", "n", "0", "否")
 
 
 @dataclass(frozen=True, slots=True)
@@ -430,9 +429,9 @@ def _flag(v: Any) -> bool | None:
     if isinstance(v, (bool, numbers.Integral)) and int(v) in (0, 1):
         return bool(v)
     if isinstance(v, str):
-        low = v.strip().lower()
-        if low in _YES or low in _NO:
-            return low in _YES
+        flag = read_text(v, "boolean")  # the yes/no words every input path reads
+        if isinstance(flag, bool):
+            return flag
     return None
 
 

@@ -30,10 +30,10 @@ import os
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
 from ..errors import FuacError, InputError
+from ..language.cells import from_cell, strip
 from ..language.words import UNITS, fmt_number
 from ..run.results import Evaluation, Problem
 from .cells import guard_workbook, new_workbook
@@ -64,10 +64,6 @@ REFERENCE_HEADERS = ("指标键 key", "名称", "Name", "单位 Unit", "值 Valu
 DEFAULT_UNIT = "本单位"
 #: Value columns that get data validation in a template (units added beyond them are still read).
 VALIDATED_UNITS = 20
-
-TRUE_WORDS = frozenset({"是", "有", "true", "yes", "y", "t", "√", "✓", "✔", "对"})
-FALSE_WORDS = frozenset({"否", "无", "false", "no", "n", "f", "×", "✗", "✘", "不"})
-
 
 class MissingExtra(FuacError, ModuleNotFoundError):
     """An optional dependency is not installed; the message says which extra to install."""
@@ -513,45 +509,17 @@ def _text(v: Any) -> str:
 
 
 def cell_value(cell: Any) -> Any:
-    """A cell's value as fuac reads it: booleans from 是/否, exact decimals, percentages as written.
+    """A cell's value as fuac reads it (:func:`fuac.language.cells.from_cell`): a number exactly as the
+    cell shows it, a percentage-formatted number as the percentage it shows; text stripped, to be read
+    with its indicator by the rules every input path shares (是/否, ``95%``, ``1,234``), empty as None.
 
-    A value that cannot be read as what it looks like is returned as it is, so the
-    core validation reports it (with the cell's address) instead of guessing.
+    A value that cannot be read as what its indicator expects is kept as it is, so the core
+    validation reports it (with the cell's address) instead of guessing.
     """
-    v = cell.value
-    if v is None:
-        return None
-    fmt = str(getattr(cell, "number_format", "") or "")
-    if isinstance(v, bool):
-        return v
-    if isinstance(v, (int, float)):
-        d = Decimal(v) if isinstance(v, int) else Decimal(repr(v))
-        if "%" in fmt:
-            d = (d * 100).normalize()
-            if d == d.to_integral_value():
-                d = d.quantize(Decimal(1))
-        return d
+    v = from_cell(cell.value, str(getattr(cell, "number_format", "") or ""))
     if isinstance(v, str):
-        s = v.strip()
-        if not s:
-            return None
-        low = s.lower()
-        if low in TRUE_WORDS:
-            return True
-        if low in FALSE_WORDS:
-            return False
-        num = s.replace(",", "").replace("，", "")
-        pct = num.endswith(("%", "％"))
-        if pct:
-            num = num[:-1].strip()
-        try:
-            d = Decimal(num)
-        except InvalidOperation:
-            return s
-        if not d.is_finite():
-            return s
-        return d
-    return v  # dates and the like: the core says what it expected
+        return strip(v) or None
+    return v  # numbers, booleans, dates and the like: the core says what it expected
 
 
 def _address(ws: Any, row: int, col: int) -> str:

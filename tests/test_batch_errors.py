@@ -181,16 +181,20 @@ def test_messages_are_worked_out_only_for_rows_with_errors(kinds: fuac.RuleSet,
 
 
 def test_problem_tally_counts_by_field_and_code_with_an_example(kinds: fuac.RuleSet) -> None:
-    rows = [dict(G, level="D"), dict(G, level="E", count=2.5), G, dict(G, level="F"), dict(G, count=2.5)]
+    rows = [dict(G, level="D"), dict(G, level="E", count=2.5), G, dict(G, level="F"), dict(G, count=2.5),
+            dict(G, count="x")]
     tally = ProblemTally()
     for part in fuac.evaluate_chunks(kinds, rows, on=ON, chunk_size=2):
         tally.add(part)
-    assert tally.rows == 4
+    assert tally.rows == 5
     got = [(c.field, c.code, c.rows, c.example.message_zh) for c in tally.most_common()]
     assert got == [("level", "invalid_choice", 3, "等级：应为 A、B、C 之一，实际为 'D'"),
-                   ("count", "not_integer", 2, "件数：应为整数，实际为 2.5")]
+                   ("count", "not_integer", 2, "件数：应为整数，实际为 2.5"),
+                   ("count", "invalid_type", 1, "件数：应为数值，实际为 'x'")]
+    # each kind's first record in the whole batch, counted from 1 (the last in the third chunk)
+    assert [c.first for c in tally.most_common()] == [1, 2, 6]
     assert tally.most_common(1)[0].to_dict() == {
-        "field": "level", "code": "invalid_choice", "rows": 3,
+        "field": "level", "code": "invalid_choice", "rows": 3, "first_record": 1,
         "example": {"zh": "等级：应为 A、B、C 之一，实际为 'D'", "en": "Level: expected one of A, B, C, got 'D'"}}
 
 
@@ -277,18 +281,28 @@ def test_batch_prints_the_most_common_problems(capsys: pytest.CaptureFixture[str
         "  输入无效       3",
         "  已评分         2",
         "最常见的输入问题（每种举一例，× 行数）：",
-        "  has_doc: 有相关文件：应为是/否（true/false），实际为 '有的' × 2",
-        "  meetings: 每年会议次数：应为整数，实际为 2.5 × 1",
-        "  awareness: 知晓率：应为数值，实际为 'abc' × 1",
+        "  has_doc: 有相关文件：应为是/否（true/false），实际为 '有的' × 2（首见第 1 条记录）",
+        "  meetings: 每年会议次数：应为整数，实际为 2.5 × 1（首见第 3 条记录）",
+        "  awareness: 知晓率：应为数值，实际为 'abc' × 1（首见第 4 条记录）",
     ]
     code, out, _ = cli(capsys, "batch", str(MINI), str(county_csv), "--on", "2023-06-01", "--no-progress",
                        "--lang", "en")
     assert "Most common input problems (one example of each, × rows):" in out
-    assert "  awareness: Awareness rate: expected a number, got 'abc' × 1" in out.splitlines()
+    assert "  awareness: Awareness rate: expected a number, got 'abc' × 1 (first in record 4)" in out.splitlines()
+    code, out, _ = cli(capsys, "batch", str(MINI), str(county_csv), "--on", "2023-06-01", "--no-progress",
+                       "--lang", "both")
+    assert out.splitlines()[1:4] == [
+        "  输入无效 invalid input" + " " * 9 + "3",  # padded to 30 columns, a Chinese character 2
+        "  已评分 scored" + " " * 18 + "2",
+        "最常见的输入问题（每种举一例，× 行数）：",
+    ]
+    assert out.splitlines()[4:6] == ["  has_doc: 有相关文件：应为是/否（true/false），实际为 '有的' × 2（首见第 1 条记录）",
+                                     "    Document issued: expected true or false, got '有的' (first in record 1)"]
     code, out, _ = cli(capsys, "batch", str(MINI), str(county_csv), "--on", "2023-06-01", "--json")
     summary = json.loads(out)
     assert code == 1
-    assert summary["problems"][0] == {"field": "has_doc", "code": "invalid_type", "rows": 2, "example": {
+    assert summary["problems"][0] == {"field": "has_doc", "code": "invalid_type", "rows": 2, "first_record": 1,
+                                      "example": {
         "zh": "有相关文件：应为是/否（true/false），实际为 '有的'",
         "en": "Document issued: expected true or false, got '有的'"}}
     assert [(p["field"], p["rows"]) for p in summary["problems"]] == [("has_doc", 2), ("meetings", 1), ("awareness", 1)]
@@ -363,8 +377,8 @@ def test_rank_exits_1_and_names_the_columns_when_nobody_can_be_ranked(capsys: py
         "",
         "输入无效、未参加排名的单位：3 个",
         "最常见的输入问题（每种举一例，× 单位数）：",
-        "  has_doc: 有相关文件：应为是/否（true/false），实际为 '有的' × 3",
-        "  falsified: 发现数据弄虚作假：应为是/否（true/false），实际为 '没有' × 3",
+        "  has_doc: 有相关文件：应为是/否（true/false），实际为 '有的' × 3（首见第 1 条记录）",
+        "  falsified: 发现数据弄虚作假：应为是/否（true/false），实际为 '没有' × 3（首见第 1 条记录）",
         "没有单位可以排名：请改正以上输入后重新运行。",
     ]
     assert "推荐名单 (0):" in out
@@ -375,8 +389,8 @@ def test_rank_exits_1_and_names_the_columns_when_nobody_can_be_ranked(capsys: py
     assert lines[-5:] == [
         "Units set aside for invalid input: 3",
         "Most common input problems (one example of each, × units):",
-        "  has_doc: Document issued: expected true or false, got '有的' × 3",
-        "  falsified: Falsified data found: expected true or false, got '没有' × 3",
+        "  has_doc: Document issued: expected true or false, got '有的' × 3 (first in record 1)",
+        "  falsified: Falsified data found: expected true or false, got '没有' × 3 (first in record 1)",
         "No unit could be ranked: correct the inputs above and run again.",
     ]
     u2 = lines.index(next(line for line in lines if line.startswith("  ✗ u2")))
@@ -401,9 +415,9 @@ def test_rank_with_some_units_set_aside_says_why_and_exits_0(capsys: pytest.Capt
         "",
         "输入无效、未参加排名的单位：3 个",
         "最常见的输入问题（每种举一例，× 单位数）：",
-        "  has_doc: 有相关文件：应为是/否（true/false），实际为 '有的' × 2",
-        "  meetings: 每年会议次数：应为整数，实际为 2.5 × 1",
-        "  awareness: 知晓率：应为数值，实际为 'abc' × 1",
+        "  has_doc: 有相关文件：应为是/否（true/false），实际为 '有的' × 2（首见第 1 条记录）",
+        "  meetings: 每年会议次数：应为整数，实际为 2.5 × 1（首见第 3 条记录）",
+        "  awareness: 知晓率：应为数值，实际为 'abc' × 1（首见第 4 条记录）",
     ]
 
 
@@ -413,7 +427,7 @@ def test_rank_when_a_rule_cannot_be_computed_names_the_item(capsys: pytest.Captu
     code, out, _ = cli(capsys, "rank", str(divides), str(units_csv(tmp_path / "u.csv", units)), "--on",
                        "2023-06-01", "--no-progress", "--lang", "en")
     assert code == 1
-    assert "  item.4: cannot score from these inputs: division by zero. × 2" in out.splitlines()
+    assert "  item.4: cannot score from these inputs: division by zero. × 2 (first in record 1)" in out.splitlines()
 
 
 def test_rank_with_every_unit_valid_prints_no_problems(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:

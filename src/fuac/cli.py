@@ -302,7 +302,8 @@ def evaluate_input(args: argparse.Namespace) -> list[Evaluation]:
     doc = read_input(args.input)
     meta = doc.get("_meta") or {}
     for p in doc.get("_problems") or []:
-        print(f"fuac: [{p.severity}] {p.message_zh if args.lang == 'zh' else p.message}", file=sys.stderr)
+        said = {"zh": p.message_zh, "en": p.message}.get(args.lang, f"{p.message_zh}（{p.message}）")
+        print(f"fuac: [{p.severity}] {said}", file=sys.stderr)
     evs = []
     for unit in doc.get("units") or [doc]:
         ev = _evaluate_doc(args, unit)
@@ -687,9 +688,10 @@ def _render_problem_tally(tally: Any, lang: str, per: tuple[str, str]) -> None:
             else f"Most common input problems (one example of each, × {per[1]}):")
     print(head)
     for c in groups[:TOP_PROBLEMS]:
-        print(f"  {c.field}: {c.example.message_zh if zh else c.example.message} × {c.rows:,}")
+        first = f"（首见第 {c.first:,} 条记录）" if zh else f" (first in record {c.first:,})"
+        print(f"  {c.field}: {c.example.message_zh if zh else c.example.message} × {c.rows:,}{first}")
         if zh and en:
-            print(f"    {c.example.message}")
+            print(f"    {c.example.message} (first in record {c.first:,})")
     more = len(groups) - TOP_PROBLEMS
     if more > 0:
         print(f"  …另有 {more} 种问题" if zh else f"  … and {more} more kinds of problem")
@@ -732,7 +734,8 @@ def cmd_batch(args: argparse.Namespace) -> int:
         print(f"{rows:,} rows" + (f" → {args.output}" if args.output else ""))
         for st, c in sorted(counts.items()):
             zh, en = STATUS_WORDS.get(st, (st, st))
-            print(f"  {pad(zh if args.lang == 'zh' else en, 14)} {c:,}")
+            word = {"zh": zh, "en": en}.get(args.lang, f"{zh} {en}")
+            print(f"  {pad(word, 14 if args.lang != 'both' else 30)} {c:,}")
         for key, why in (report.get("fallback") or {}).items():
             print(f"  single-unit path: {key}: {why}")
         _render_problem_tally(tally, args.lang, ("行数", "rows"))

@@ -392,15 +392,17 @@ class BatchResults:
 class ProblemCount:
     """One kind of problem over a batch: a field and a problem code (or a rule that could not be
     computed from the inputs: ``item.<id>``, ``eligibility.<id>`` or ``veto.<id>`` with code
-    ``invalid_input``), in how many rows, and the first such row's problem as an example."""
+    ``invalid_input``), in how many rows, and the first such row's problem as an example; ``first``
+    is that row's number in the whole batch, from 1 (the first record read is record 1)."""
 
     field: str
     code: str
     rows: int
     example: Problem
+    first: int = 0
 
     def to_dict(self) -> dict[str, Any]:
-        return {"field": self.field, "code": self.code, "rows": self.rows,
+        return {"field": self.field, "code": self.code, "rows": self.rows, "first_record": self.first,
                 "example": {"zh": self.example.message_zh, "en": self.example.message}}
 
 
@@ -440,7 +442,7 @@ class ProblemTally:
                     continue
                 found = [p for p in why_invalid(res, i) if (p.field, p.code) == key]
                 example = found[0] if found else Problem(key[0], key[1], key[1], key[1])
-                self.counts[key] = ProblemCount(key[0], key[1], 1, example)
+                self.counts[key] = ProblemCount(key[0], key[1], 1, example, res.offset + i + 1)
 
     def most_common(self, n: int | None = None) -> list[ProblemCount]:
         """The kinds of problem, the most rows first (in the order first seen between equals)."""

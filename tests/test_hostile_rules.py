@@ -211,6 +211,24 @@ def test_reserved_words_are_refused_as_names(block: str, name: str, reads_as: st
                         f"{reads_as}; choose another name")
 
 
+CHOICE = '[indicators.{name}]\ntype = "choice"\nchoices = [{choices}]\nlabel = {{ zh = "类别", en = "Kind" }}\n\n'
+
+
+@pytest.mark.parametrize(("choices", "why"), [
+    ('"甲", "乙\\u0007"', "choice '乙\\x07' holds a control character"),
+    ('"甲", "乙\\n丙"', "choice '乙\\n丙' holds a control character"),  # a cell of two lines
+    ('" 甲", "乙"', "choice ' 甲' has spaces around it: a cell is read without them"),
+    ('"甲", "\u3000"', "a choice is empty"),
+    ('"甲", "乙", "甲"', "choice '甲' is given twice"),
+])
+def test_a_choice_a_cell_cannot_hold_is_refused(choices: str, why: str) -> None:
+    text, line = with_name(CHOICE.replace("{choices}", choices), "kind_of_unit")
+    with pytest.raises(RulesetSchemaError) as info:
+        fuac.loads(text, name="choices.toml")
+    assert (info.value.path, info.value.key) == ("choices.toml", "indicators.kind_of_unit.choices")
+    assert str(info.value) == f"choices.toml:{line + 2}: [indicators.kind_of_unit.choices] {why}"
+
+
 def test_a_plugin_functions_name_is_refused_and_soft_keywords_are_names() -> None:
     import types
 

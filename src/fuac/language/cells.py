@@ -22,9 +22,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Any
-
-from .models import Indicator
+from typing import Any, Protocol
 
 #: the words read as yes and as no in a text cell (lower case)
 TRUE_WORDS = frozenset({"是", "有", "对", "true", "yes", "y", "t", "1", "√", "✓", "✔"})
@@ -54,6 +52,16 @@ class Unreadable:
 def strip(text: str) -> str:
     """The text without surrounding spaces (ASCII, full-width and no-break)."""
     return text.strip(SPACES)
+
+
+class Indicator(Protocol):
+    """What :func:`from_text` reads of an indicator (:class:`fuac.language.models.Indicator`)."""
+
+    @property
+    def type(self) -> str: ...
+
+    @property
+    def unit(self) -> str | None: ...
 
 
 def from_text(text: str, ind: Indicator) -> Any:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import keyword
+import unicodedata
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
@@ -22,6 +23,7 @@ from pydantic import (
     model_validator,
 )
 
+from .cells import SPACES
 from .functions import BUILTIN_FUNCTIONS
 
 Level = Literal["province", "city", "county", "township", "village"]
@@ -158,6 +160,23 @@ class Indicator(Model):
     clause: str | None = None
     #: a reference value that a batch computes over a cohort of its units (see :class:`Cohort`)
     cohort: Cohort | None = None
+
+    @field_validator("choices")
+    @classmethod
+    def _choosable(cls, v: list[str] | None) -> list[str] | None:
+        """Each choice is text a cell can hold and be read back as: not empty, without surrounding
+        spaces (a cell is stripped of them), without control characters, and given once."""
+        for c in v or ():
+            if not c.strip(SPACES):
+                raise ValueError("a choice is empty")
+            if c != c.strip(SPACES):
+                raise ValueError(f"choice {c!r} has spaces around it: a cell is read without them")
+            if any(unicodedata.category(ch) == "Cc" for ch in c):
+                raise ValueError(f"choice {c!r} holds a control character")
+        if v is not None and len(set(v)) != len(v):
+            twice = sorted({c for c in v if v.count(c) > 1})
+            raise ValueError(f"choice {twice[0]!r} is given twice")
+        return v
 
     @model_validator(mode="after")
     def _consistent(self) -> Indicator:

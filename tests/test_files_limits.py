@@ -4,6 +4,7 @@ title cells, a CSV whose header is all there is past a title line — each read 
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal as D
 from pathlib import Path
 
 import pytest
@@ -93,3 +94,38 @@ def test_a_csv_of_too_many_columns_is_refused_before_scoring(tmp_path: Path) -> 
     with pytest.raises(_InputError) as info:
         fuac.evaluate_many(MINI, path, on=ON)
     assert str(info.value) == f"{path}: 10,001 columns, more than 10,000 (a row holds one unit's values): refused"
+
+
+def test_a_cell_merged_down_over_rows_gives_its_value_to_each(tmp_path: Path) -> None:
+    # "county" (a context column) merged over two towns, and places_avg (the same regional average for
+    # both) merged likewise: each town reads them; a title merged across the columns above the header is
+    # passed over; a value merged across two columns gives it to the first column only (complaints),
+    # the other (awareness) stays empty, as written
+    openpyxl = pytest.importorskip("openpyxl")
+    header = ["context.county", *TABLE[0]]
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "数据"
+    ws.append(["XX市汇总表"])
+    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(header))
+    ws.append(header)
+    ws.append(["甲县", *TABLE[1]])
+    ws.append([None, *TABLE[2]])
+    u3 = dict(zip(TABLE[0], TABLE[1], strict=True), id="u3")
+    ws.append(["乙县", *u3.values()])
+    avg, comp, aware = (header.index(k) + 1 for k in ("places_avg", "complaints", "awareness"))
+    ws.merge_cells(start_row=3, start_column=1, end_row=4, end_column=1)
+    ws.cell(4, avg).value = None
+    ws.merge_cells(start_row=3, start_column=avg, end_row=4, end_column=avg)
+    assert aware == comp + 1
+    ws.cell(5, aware).value = None
+    ws.merge_cells(start_row=5, start_column=comp, end_row=5, end_column=aware)
+    wb.save(tmp_path / "u.xlsx")
+    res = fuac.evaluate_many(MINI, tmp_path / "u.xlsx", on=ON)
+    assert res.column("id").tolist() == ["u1", "u2", "u3"]
+    assert res.column("county").tolist() == ["甲县", "甲县", "乙县"]
+    assert res.indicator("places_avg") == [D("2.5"), D("2.5"), D("2.5")]
+    assert res.indicator("awareness")[2] is None and res.indicator("complaints")[2] == 1
+    # u2 as if its places_avg cell were written out: the same total as the typed table gives
+    assert res.column("total_exact", exact=True).tolist()[:2] == [D("18.6"), D("12.6")]
+    assert res.column("status").tolist()[2] == "missing_input"

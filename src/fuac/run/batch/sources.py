@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import os
+import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -609,8 +610,11 @@ class XlsxSource(Source):
         yield from _in_chunks(self._records(ws, fs, cols), size, make, empty=True)
 
     def _records(self, ws: Any, fs: Any, cols: list[tuple[int, str]]) -> Iterator[dict[str, Any]]:
-        """Each row with a value under a known column, as a record of those columns."""
+        """Each row with a value under a known column, as a record of those columns. A cell merged
+        down over several rows (a county's name over its towns) gives its value to each of them."""
         start = self.header_row + 1
+        spans = _merged_down(ws, start, {k for k, _ in cols})
+        carry: dict[int, tuple[Any, int]] = {}  # column → (the merged cell's value, its last row)
         rows = zip(ws.iter_rows(min_row=start), fs.iter_rows(min_row=start), strict=False)
         for r, (row, frow) in enumerate(rows, start):
             if r > MAX_SHEET_ROWS:
@@ -623,9 +627,39 @@ class XlsxSource(Source):
                     value = None
                 if value is None and k < len(frow) and _is_formula(frow[k].value):
                     value = _uncomputed(f"{self.sheet}!{_column(k)}{r}")
+                if (k, r) in spans:
+                    carry[k] = (value, spans[k, r])
+                elif k in carry and r <= carry[k][1]:
+                    value = carry[k][0]
                 rec[h] = value
             if any(v is not None for v in rec.values()):  # else a blank row, or a note beside the table
                 yield rec
+
+
+#: a merged range in a sheet's XML (``<mergeCell ref="B3:B7"/>``, with or without a prefix)
+_MERGE_CELL = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]*?\bref="([A-Z]{1,3}[0-9]{1,7}):([A-Z]{1,3}[0-9]{1,7})"')
+
+
+def _merged_down(ws: Any, first: int, columns: set[int]) -> dict[tuple[int, int], int]:
+    """The cells of a read-only sheet's data rows (from row ``first``) merged down over further rows,
+    in ``columns`` (0-based): (column, first row) → last row. Only a range's first column: a cell
+    merged across columns gives its value to that column alone (the others stay empty, as written)."""
+    from openpyxl.utils.cell import coordinate_to_tuple
+
+    get_source = getattr(ws, "_get_source", None)
+    if get_source is None:  # pragma: no cover - openpyxl's read-only sheet has it
+        return {}
+    spans: dict[tuple[int, int], int] = {}
+    tail = b""
+    with get_source() as src:  # the ranges follow the rows, after every cell: scanned, not parsed
+        while block := src.read(1 << 20):
+            text = tail + block
+            for m in _MERGE_CELL.finditer(text):
+                (r1, c1), (r2, _) = (coordinate_to_tuple(x.decode()) for x in m.groups())
+                if r2 > r1 and r1 >= first and c1 - 1 in columns:
+                    spans[c1 - 1, r1] = r2
+            tail = text[-256:]
+    return spans
 
 
 def _uncomputed(cell: str) -> Unreadable:

@@ -446,6 +446,7 @@ def test_the_openapi_document_and_its_page_need_no_cdn(c: TestClient) -> None:
     paths = c.get("/openapi.json").json()["paths"]
     assert set(paths) == {
         "/v1/health", "/v1/rulesets", "/v1/rulesets/{ruleset_id}", "/v1/rulesets/{ruleset_id}/schema",
+        "/v1/rulesets/{ruleset_id}/form", "/v1/rulesets/{ruleset_id}/evaluate/workbook",
         "/v1/applicable", "/v1/rulesets/{ruleset_id}/evaluate", "/v1/rulesets/{ruleset_id}/gaps",
         "/v1/rulesets/{ruleset_id}/sheet", "/v1/rulesets/{ruleset_id}/batch", "/v1/assessments",
         "/v1/assessments/{assessment_id}",

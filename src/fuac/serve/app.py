@@ -29,8 +29,8 @@ from .. import _api
 from ..errors import FuacError, InputError, RulesetError, RulesetNotFound, TierNotFound
 from ..plan.loader import RuleSet
 from ..render.cells import exact_text
-from ..run.results import Evaluation
-from . import exact, views
+from ..run.results import Evaluation, Problem
+from . import exact, page, views
 from .errors import ApiError, bad_request, from_validation, internal, not_found, problem
 from .security import BodyLimit, Tokens
 from .store import Filter, RevisesError, Store, StoreError, assessment_row, moment
@@ -100,7 +100,8 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     app.state.store = store if store is not None else Store(settings.db)
     _handlers(app)
     app.include_router(_router())
-    upload_paths = (f"{API}/rulesets/", "/batch")
+    app.include_router(page.router())
+    upload_paths = (f"{API}/rulesets/", ("/batch", "/evaluate/workbook"))
 
     def limit_for(path: str) -> int:
         if upload_paths[0] in path and path.endswith(upload_paths[1]):  # under a --root-path too
@@ -188,6 +189,15 @@ def _no_ruleset(ruleset_id: str) -> ApiError:
 def _owner(ruleset_id: str) -> str | None:
     src = _api.get_engine().sources.get(ruleset_id)
     return getattr(src, "owner", None)
+
+
+def _with_tier(ruleset_id: str, tier: str | None) -> RuleSet:
+    """A registered rule set that has ``tier`` (when one is named)."""
+    rs = registered(ruleset_id)
+    if tier is not None and tier not in rs.tiers:
+        raise bad_request("tier", "tier_not_found", f"rule set {rs.id} has no tier {tier!r}",
+                          f"评分规则 {rs.id} 没有层级 {tier!r}")
+    return rs
 
 
 def _evaluate(rs: RuleSet, doc: dict[str, Any]) -> Evaluation:
@@ -304,6 +314,20 @@ _BATCH_BODY = {
 }
 
 
+_WORKBOOK_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {"schema": {"type": "object", "properties": {
+                "file": {"type": "string", "format": "binary",
+                         "description": "a fill-in workbook (fuac template), filled in: .xlsx or .xlsm"}}}},
+            XLSX: {"schema": {"type": "string", "format": "binary"}},
+        },
+    }
+}
+UNIT_HELP = "the unit's column of the workbook (its name in row 1 of 指标), when it has several"
+
+
 def _router() -> Any:
     from fastapi import APIRouter
 
@@ -331,11 +355,20 @@ def _router() -> Any:
     @r.get("/rulesets/{ruleset_id}/schema", tags=["rule sets"],
            summary="the JSON Schema of a unit's data (fuac.input_schema)")
     def schema(ruleset_id: str, _who: Who, tier: str | None = None) -> Response:
-        rs = registered(ruleset_id)
-        if tier is not None and tier not in rs.tiers:
-            raise bad_request("tier", "tier_not_found", f"rule set {rs.id} has no tier {tier!r}",
-                              f"评分规则 {rs.id} 没有层级 {tier!r}")
+        rs = _with_tier(ruleset_id, tier)
         return ExactJSONResponse(_api.input_schema(rs, tier=tier))
+
+    @r.get("/rulesets/{ruleset_id}/form", tags=["rule sets"],
+           summary="the layout of a unit's form: each input under the item that reads it, with its clause")
+    def form(ruleset_id: str, _who: Who, tier: str | None = None, lang: LangQ = "both") -> Response:
+        rs = _with_tier(ruleset_id, tier)
+        try:
+            layout = page.form_layout(rs, tier)
+        except TierNotFound as exc:
+            tiers = ", ".join(t for t in rs.tiers if t)
+            zh = f"评分规则 {rs.id} 分层级评分，请指定层级：{tiers}"
+            raise bad_request("tier", "tier_not_found", str(exc), zh) from None
+        return ExactJSONResponse(views.in_language(layout, lang))
 
     @r.get("/applicable", tags=["rule sets"], summary="the rule sets that apply to a region (fuac.rulesets_for)")
     def applicable(_who: Who, code: Annotated[str, Query(min_length=2, max_length=20,
@@ -356,6 +389,24 @@ def _router() -> Any:
         s = await _score(request, ruleset_id)
         meta = await _record(request, s, by, record, revises)
         body = views.in_language(s.full if view == "full" else views.compact(s.full), lang)
+        body["assessment"] = meta
+        return ExactJSONResponse(body, headers=_headers(meta))
+
+    @r.post("/rulesets/{ruleset_id}/evaluate/workbook", tags=["assessments"], openapi_extra=_WORKBOOK_BODY,
+            summary="score one unit of a filled-in workbook (fuac template) and record the assessment")
+    async def evaluate_workbook(ruleset_id: str, request: Request, by: Who,
+                                unit: Annotated[str | None, Query(max_length=200, description=UNIT_HELP)] = None,
+                                view: Annotated[Literal["full", "compact"], Query()] = "full", lang: LangQ = "both",
+                                record: RecordQ = True, revises: RevisesQ = None) -> Response:
+        rs = registered(ruleset_id)
+        folder, path, shown = await _spool_workbook(request)
+        try:
+            s, cells = await run_in_threadpool(_score_workbook, rs, path, shown, unit)
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+        meta = await _record(request, s, by, record, revises)
+        body = views.in_language(s.full if view == "full" else views.compact(s.full), lang)
+        body["input"] = {**{k: s.doc.get(k) for k in views.UNIT_KEYS if k != "assessor"}, "cells": cells}
         body["assessment"] = meta
         return ExactJSONResponse(body, headers=_headers(meta))
 
@@ -469,6 +520,121 @@ def _sheet(ev: Evaluation, fmt: str, lang: str) -> Any:
         raise ApiError(501, "missing_extra", str(exc), f"服务器未安装生成 .xlsx 所需的组件：{exc}") from None
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+# ---------------------------------------------------------------------------
+# one unit of a filled-in workbook
+
+
+async def _spool_workbook(request: Request) -> tuple[str, str, str]:
+    """The workbook sent (a multipart upload, field ``file``, or the body as XLSX) in a temporary folder."""
+    try:
+        folder, path, shown = await _spool(request)
+    except ApiError as err:
+        if err.code in ("unsupported_file", "unsupported_media_type"):
+            raise _not_a_workbook(err.status) from None
+        raise
+    if Path(path).suffix.lower() not in (".xlsx", ".xlsm"):
+        shutil.rmtree(folder, ignore_errors=True)
+        raise _not_a_workbook(415 if shown == "body" else 422)
+    return folder, path, shown
+
+
+def _not_a_workbook(status: int) -> ApiError:
+    en = "send a filled-in workbook (.xlsx, from fuac template)"
+    zh = "请上传填好的填报表（.xlsx，由 fuac template 生成）"
+    if status == 415:
+        return ApiError(415, "unsupported_media_type", en, zh,
+                        [problem("content-type", "unsupported_media_type", en, zh)])
+    return bad_request("file", "unsupported_file", en, zh)
+
+
+def _score_workbook(rs: RuleSet, path: str, shown: str, unit: str | None) -> tuple[Scored, dict[str, str]]:
+    """Read one unit of a fill-in workbook (as ``fuac evaluate`` reads one) and score it: every problem
+    names its cell (``指标!H7``); 422 when a value is rejected. Also the cell each input came from."""
+    from ..render.workbook import annotate
+
+    doc, cells, extra = _workbook_unit(rs, path, shown, unit)
+    doc = _read_texts(rs, views.unit_doc(doc))
+    ev = annotate(_evaluate(rs, doc), cells, extra)
+    if views.rejected(ev.problems):
+        raise views.rejected_error(ev.problems)
+    return Scored(rs, doc, ev, ev.to_dict()), cells
+
+
+def _workbook_unit(rs: RuleSet, path: str, shown: str, unit: str | None
+                   ) -> tuple[dict[str, Any], dict[str, str], list[Problem]]:
+    """The unit's document, its cells, and the problems of the workbook itself (warnings)."""
+    from ..render.workbook import DEFAULT_UNIT, MissingExtra, read_workbook
+    from ..run.files import check_workbook, unreadable_workbook
+
+    try:
+        _safe_xml()
+        check_workbook(Path(path))
+        wbi = read_workbook(path)
+    except MissingExtra as exc:
+        raise ApiError(501, "missing_extra", str(exc), f"服务器未安装读取 .xlsx 所需的组件：{exc}") from None
+    except InputError as exc:
+        if exc.__cause__ is not None:  # what openpyxl could not read, in one line (XML entities named)
+            exc = unreadable_workbook(Path(path), exc.__cause__)
+        raise _batch_error(exc, path, shown) from None
+    doc = wbi.units[_unit_at([u.name or DEFAULT_UNIT for u in wbi.units], unit)].doc(wbi.meta)
+    extra = list(wbi.problems)
+    made_for = wbi.meta.get("ruleset")
+    if made_for and made_for != rs.id:
+        extra.append(Problem("ruleset", "other_ruleset", f"the workbook was made for rule set {made_for!r}, "
+                             f"scored against {rs.id!r}", f"填报表为评分规则 {made_for} 生成，现按 {rs.id} 评分",
+                             severity="warning"))
+    cells = doc.pop("_cells")
+    return doc, cells, extra
+
+
+def _safe_xml() -> None:
+    """A workbook is read only with defusedxml installed (openpyxl then refuses XML entities)."""
+    from ..render.workbook import MissingExtra
+
+    try:
+        import defusedxml  # type: ignore[import-untyped]  # noqa: F401
+    except ImportError:
+        raise MissingExtra("reading .xlsx safely needs defusedxml: pip install 'fuac[xlsx]'",
+                           name="defusedxml") from None
+
+
+def _unit_at(names: list[str], unit: str | None) -> int:
+    """Where the unit ``unit`` is among a workbook's units (the only one when ``unit`` is None)."""
+    if (unit is None and len(names) > 1) or (unit is not None and unit not in names):
+        listed = ", ".join(names)
+        raise bad_request("unit", "unit_not_found", f"name the workbook's unit with unit=: one of {listed}",
+                          f"请以 unit= 指定填报表中的单位：{listed}")
+    return names.index(unit) if unit is not None else 0
+
+
+def _read_texts(rs: RuleSet, doc: dict[str, Any]) -> dict[str, Any]:
+    """The workbook's texts as the library reads them (是 → true, ``1,234`` → 1234; what it cannot
+    read stays as it is): scored the same, recorded and answered as values a form can show."""
+    from ..language.cells import ENTRY_READING
+
+    inds = rs.doc.indicators
+    doc["data"] = {k: _read_value(v, inds[k].type, inds[k].unit == "percent") if k in inds else v
+                   for k, v in doc["data"].items()}
+    try:
+        rules = rs.plan(doc.get("tier")).rules
+    except TierNotFound:
+        return doc  # scoring says so
+    forms = {k: r.entry.form for k, r in rules.items() if r.entry is not None}
+    doc["assessments"] = {k: _read_value(v, ENTRY_READING.get(forms.get(k, ""), ""))
+                          for k, v in (doc.get("assessments") or {}).items()}
+    return doc
+
+
+def _read_value(v: Any, kind: str, percent: bool = False) -> Any:
+    from ..language.cells import read_text
+
+    if isinstance(v, list):  # several assessors' entries
+        return [_read_value(x, kind, percent) for x in v]
+    if isinstance(v, dict) and "value" in v:
+        return {**v, "value": _read_value(v["value"], kind, percent)}
+    return read_text(v, kind, percent=percent) if isinstance(v, str) else v
 
 
 # ---------------------------------------------------------------------------

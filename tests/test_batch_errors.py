@@ -296,8 +296,9 @@ def test_batch_prints_the_most_common_problems(capsys: pytest.CaptureFixture[str
         "  已评分 scored" + " " * 18 + "2",
         "最常见的输入问题（每种举一例，× 行数）：",
     ]
-    assert out.splitlines()[4:6] == ["  has_doc: 有相关文件：应为是/否（true/false），实际为 '有的' × 2（首见第 1 条记录）",
-                                     "    Document issued: expected true or false, got '有的' (first in record 1)"]
+    assert out.splitlines()[4:6] == [
+        "  has_doc: 有相关文件：应为是/否（true/false），实际为 '有的' × 2（首见第 1 条记录）",
+        "    Document issued: expected true or false, got '有的' (first in record 1)"]
     code, out, _ = cli(capsys, "batch", str(MINI), str(county_csv), "--on", "2023-06-01", "--json")
     summary = json.loads(out)
     assert code == 1

@@ -771,23 +771,24 @@ def test_veto_scopes(tmp_path: Path) -> None:
     (clear, elig, out, cap, casc, unreg, ie, ic, icap, cap_low, cap_none) = score(rs, recs)
     # the score (10) always stands; 10 ≥ 9: excellent, ≥ 6: passed
     check(clear, total="10", vetoed=False, eligible=True, grade="excellent", passed=True)
-    # eligibility: vetoed and not eligible
-    check(elig, total="10", vetoed=True, eligible=False, grade="excellent", conditions={"veto.v_eligibility": True})
-    # outcome: vetoed, still eligible
-    check(out, total="10", vetoed=True, eligible=True, grade="excellent", conditions={"veto.v_outcome": True})
+    # eligibility: vetoed and not eligible; a vetoed unit fails and, its veto naming no grade, gets none
+    check(elig, total="10", vetoed=True, eligible=False, grade=None, passed=False,
+          conditions={"veto.v_eligibility": True})
+    # outcome: vetoed, still eligible; failed, no grade
+    check(out, total="10", vetoed=True, eligible=True, grade=None, passed=False, conditions={"veto.v_outcome": True})
     # tier_cap: not vetoed; excellent lowered to its cap_tier, qualified
     check(cap, total="10", vetoed=False, eligible=True, grade="qualified", passed=True,
           conditions={"veto.v_tier_cap": True})
     # tier_cap on a unit already below the cap (7.5: qualified) or below every grade (5.9): unchanged
     check(cap_low, grade="qualified", passed=True)
     check(cap_none, grade=None, passed=False)
-    # cascade: vetoed (recorded for the parent), still eligible
-    check(casc, total="10", vetoed=True, eligible=True, conditions={"veto.v_cascade": True})
+    # cascade: vetoed (recorded for the parent), still eligible; failed, no grade
+    check(casc, total="10", vetoed=True, eligible=True, grade=None, passed=False, conditions={"veto.v_cascade": True})
     # an unmet eligibility condition: not eligible, not vetoed
     check(unreg, vetoed=False, eligible=False, conditions={"eligibility.reg": False})
     # the same scopes on veto items of the table
-    check(ie, vetoed=True, eligible=False, status={"i_eligibility": "vetoed"}, grade="excellent")
-    check(ic, vetoed=True, eligible=True, status={"i_cascade": "vetoed"})
+    check(ie, vetoed=True, eligible=False, status={"i_eligibility": "vetoed"}, grade=None, passed=False)
+    check(ic, vetoed=True, eligible=True, status={"i_cascade": "vetoed"}, grade=None, passed=False)
     # a tier_cap veto item has no cap_tier (VetoParams has none): recorded, neither vetoed nor capped
     check(icap, vetoed=False, eligible=True, status={"i_tier_cap": "vetoed"}, grade="excellent",
           conditions={"veto.i_tier_cap": True})

@@ -208,3 +208,98 @@ def test_fuac_test_goes_on_past_an_unreadable_file(tmp_path: Path, capsys: pytes
     assert code == 1
     assert "ERROR" in out.err and "broken.test.toml" in out.err
     assert "1 file(s) unreadable" in out.out and " passed, 0 failed" in out.out
+
+
+# ---------------------------------------------------------------------------
+# what a veto does: passed, the grade it names, the grade it caps (issue #13, 9)
+
+VETO_GRADES = HEAD.replace("[[sections]]", """
+[indicators.fraud]
+type = "boolean"
+label = { zh = "弄虚作假", en = "Fraud" }
+[indicators.accident]
+type = "boolean"
+label = { zh = "重大事故", en = "Major accident" }
+[[grades]]
+id = "failed"
+label = { zh = "不合格", en = "Failed" }
+min = 0
+
+[[vetoes]]
+id = "fraud"
+label = { zh = "弄虚作假", en = "Fraud" }
+clause = "弄虚作假的，直接定为不合格"
+scope = "outcome"
+grade = "failed"
+condition = "fraud"
+
+[[vetoes]]
+id = "accident"
+label = { zh = "重大事故", en = "Major accident" }
+clause = "发生重大事故的，实行一票否决"
+scope = "outcome"
+condition = "accident"
+
+[[sections]]""", 1)
+FULL = {"rural": True, "ok_a": True, "ok_b": True, "violation": False, "fraud": False, "accident": False}
+FULL_ENTRY = {"2": 6}
+
+
+@pytest.mark.parametrize(("change", "grade", "passed", "vetoed"), [
+    ({}, "excellent", True, False),  # 4 + 6 = 10: excellent, passed
+    ({"violation": True}, "qualified", True, False),  # tier_cap: at most qualified; it does not veto
+    ({"fraud": True}, "failed", False, True),  # 10 points, but 直接定为不合格: failed, not passed
+    ({"accident": True}, None, False, True),  # vetoed, no grade named: none
+    ({"fraud": True, "accident": True}, None, False, True),  # one of the two names none: none
+    ({"accident": None}, None, None, False),  # the veto cannot be told: neither grade nor passed yet
+    ({"fraud": True, "ok_b": None}, "failed", False, True),  # a veto decides even before every item is scored
+])
+def test_a_veto_decides_passed_and_the_grade(change: dict, grade: str | None, passed: bool | None,
+                                             vetoed: bool) -> None:
+    rs = fuac.loads(VETO_GRADES, name="veto-grades.toml")
+    data = {k: v for k, v in {**FULL, **change}.items() if v is not None}
+    ev = fuac.evaluate(rs, data, on=ON, assessments=FULL_ENTRY)
+    assert ev.total == 10 or "ok_b" in change
+    assert (None if ev.grade is None else ev.grade.en.lower()) == grade
+    assert (ev.passed, ev.vetoed) == (passed, vetoed)
+    res = fuac.evaluate_many(rs, [data], on=ON, assessments={"2": [6]})
+    assert res.column("passed").tolist() == [passed]
+    assert res.column("grade").tolist() == [None if grade is None else next(
+        g.id for g in rs.doc.grades if g.label.en.lower() == grade)]
+
+
+def test_a_vetos_reason_says_what_it_does() -> None:
+    rs = fuac.loads(VETO_GRADES, name="veto-grades.toml")
+    ev = fuac.evaluate(rs, {**FULL, "violation": True, "fraud": True, "accident": True}, on=ON,
+                       assessments=FULL_ENTRY)
+    said = {v.id: (v.reason_zh, v.reason_en) for v in ev.vetoes}
+    assert said == {
+        "cap": ("违规降级：已发生，等次最高为合格。",
+                "Violation caps the grade: occurred; the grade is at most Qualified."),
+        "fraud": ("弄虚作假：已发生，一票否决，定为不合格。", "Fraud: occurred, veto; graded Failed."),
+        "accident": ("重大事故：已发生，一票否决。", "Major accident: occurred, veto."),
+    }
+
+
+@pytest.mark.parametrize(("veto", "said"), [
+    ('scope = "tier_cap"\ncap_tier = "qualified"\ngrade = "failed"',
+     "veto 'x' of scope 'tier_cap': 'grade' is the grade a vetoed unit gets; it belongs to a veto with scope "
+     '"outcome", "eligibility" or "cascade" (a tier_cap veto has \'cap_tier\')'),
+    ('scope = "outcome"\ngrade = "best"', "grade 'best' is not a grade id (grades: excellent, qualified, failed)"),
+])
+def test_a_vetos_grade_is_checked_at_load(veto: str, said: str) -> None:
+    text = VETO_GRADES.replace("[[sections]]", f"""
+[[vetoes]]
+id = "x"
+label = {{ zh = "某", en = "X" }}
+clause = "某"
+condition = "fraud"
+{veto}
+
+[[sections]]""", 1)
+    lines = text.splitlines()
+    start = lines.index('id = "x"')
+    line = next(k for k in range(start, len(lines)) if lines[k].startswith("grade = ")) + 1
+    with pytest.raises(RulesetError) as info:
+        fuac.loads(text, name="veto-grades.toml")
+    assert str(info.value).startswith(f"veto-grades.toml:{line}: [x] {said}")

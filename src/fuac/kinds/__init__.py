@@ -10,9 +10,11 @@ from __future__ import annotations
 from .all_or_nothing import AllOrNothing, Threshold, VersusReference
 from .bands import Bands
 from .base import Rule
+from .choice_points import ChoicePoints
 from .deduction import Deduction
 from .discretionary import Discretionary
 from .formula import Formula
+from .proportional import Proportional
 from .requirement import Requirement
 from .shortfall import Shortfall
 from .target import Target
@@ -31,15 +33,19 @@ BUILTIN_KINDS: tuple[type[Rule], ...] = (
     Bands,
     Requirement,
     Target,
+    ChoicePoints,
+    Proportional,
 )
 
 __all__ = [
     "BUILTIN_KINDS",
     "AllOrNothing",
     "Bands",
+    "ChoicePoints",
     "Deduction",
     "Discretionary",
     "Formula",
+    "Proportional",
     "Requirement",
     "Shortfall",
     "Target",

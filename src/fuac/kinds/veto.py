@@ -54,7 +54,11 @@ class VetoRule(Rule[VetoParams]):
         self.reads = frozenset(reads)
         self.scope = params.scope
         lab = params.label
-        self._why_hit = Reason(f"{lab.zh}：已发生，一票否决。", f"{lab.en}: occurred, veto.")
+        if self.scope == "tier_cap":  # an item has no cap_tier: recorded, neither vetoing nor capping
+            self._why_hit = Reason(f"{lab.zh}：已发生（不否决，不限等次）。",
+                                   f"{lab.en}: occurred (no veto, no grade cap).")
+        else:
+            self._why_hit = Reason(f"{lab.zh}：已发生，一票否决。", f"{lab.en}: occurred, veto.")
         self._why_clear = Reason(f"{lab.zh}：未发生，不否决。", f"{lab.en}: did not occur, no veto.")
 
     def triggered(self, inputs: Inputs) -> bool:

@@ -52,6 +52,15 @@ class Node(Protocol):
     def const(self) -> bool:
         """True for a constant."""
 
+    @property
+    def fn(self) -> ColumnFn | None:
+        """The column function, ``fn(env) -> (values, bound)``: int64 fixed point for a number, bool,
+        or int codes into ``choices`` for a choice; None for a constant."""
+
+    @property
+    def choices(self) -> tuple[str, ...] | None:
+        """A choice column's categories, in the order of its codes; None for anything else."""
+
 
 class FunctionColumns(Protocol):
     """What a function's column form may use of the batch's expression compiler."""

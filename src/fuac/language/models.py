@@ -31,6 +31,9 @@ Comparator = Literal[">=", ">", "<=", "<", "==", "!="]
 Partial = Literal["floor", "ceil", "prorata"]
 Floor = Literal["part", "item", "section", "none"]
 VetoScope = Literal["eligibility", "outcome", "tier_cap", "cascade"]
+#: the scopes whose triggered veto vetoes the unit (``vetoed``, ``passed = false``, no grade but the
+#: veto's own); a ``tier_cap`` veto only caps the grade
+VETOING: frozenset[str] = frozenset({"outcome", "eligibility", "cascade"})
 Id = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$", max_length=64)]
 
 #: Words an expression reads as something else, never as a name: Python's keywords (``True``,
@@ -223,6 +226,9 @@ class Condition(Model):
     scope: VetoScope | None = None
     tiers: list[Id] | None = None
     cap_tier: Id | None = None
+    #: the grade a unit gets while this veto holds, when the document names one (直接定为不合格);
+    #: without it a vetoed unit gets no grade
+    grade: Id | None = None
     window_years: int | None = None
     consequence: Text | None = None
 

@@ -24,6 +24,7 @@ from ..language.functions import plugin_call
 from ..language.models import (
     ITEM_COMMON_KEYS,
     LEVEL_DIGITS,
+    VETOING,
     Condition,
     ItemHead,
     RulesetDoc,
@@ -131,6 +132,8 @@ class PreparedCondition:
     expr: Expression | None
     check: Callable[..., Any] | None
     reads: frozenset[str]
+    #: the label of the grade it names (a veto's ``grade``, a tier_cap veto's ``cap_tier``), or None
+    grade_label: Text | None = None
     #: the names it reads, sorted (derived)
     read_order: tuple[str, ...] = field(init=False)
 
@@ -1005,6 +1008,20 @@ class _Builder:
             self.p.muted = False
         return out
 
+    def _check_veto_grade(self, c: Condition, loc: tuple[Any, ...], veto: bool) -> None:
+        """A veto's ``grade``: only on a veto that vetoes the unit, and a declared grade."""
+        if c.grade is None:
+            return
+        if not veto or c.scope not in VETOING:
+            what = f"veto {c.id!r} of scope {c.scope!r}" if veto else f"eligibility condition {c.id!r}"
+            self.p.add(RulesetCheckError, f"{what}: 'grade' is the grade a vetoed unit gets; it belongs to a veto "
+                       "with scope \"outcome\", \"eligibility\" or \"cascade\" (a tier_cap veto has 'cap_tier')",
+                       (*loc, "grade"), key=c.id)
+        elif c.grade not in {g.id for g in self.doc.grades} and "grades" not in self.failed:
+            known = ", ".join(g.id for g in self.doc.grades) or "none declared"
+            self.p.add(RulesetCheckError, f"grade {c.grade!r} is not a grade id (grades: {known})",
+                       (*loc, "grade"), key=c.id)
+
     def build_condition(self, c: Condition, loc: tuple[Any, ...], veto: bool) -> PreparedCondition:
         if veto and c.scope is None:
             self.p.add(RulesetSchemaError, f"veto {c.id!r} needs 'scope'", loc, key=c.id)
@@ -1032,6 +1049,7 @@ class _Builder:
                 (*loc, "cap_tier"),
                 key=c.id,
             )
+        self._check_veto_grade(c, loc, veto)
         expr = None
         check = None
         reads: frozenset[str] = frozenset()
@@ -1059,7 +1077,9 @@ class _Builder:
                     )
         if check is not None:  # a plugin's check is called so that its failure costs the unit's condition, named
             check = plugin_call(check, "veto check", c.check or "")
-        return PreparedCondition(c, expr, check, reads)
+        named = c.grade or c.cap_tier
+        label = next((g.label for g in self.doc.grades if g.id == named), None)
+        return PreparedCondition(c, expr, check, reads, label)
 
     def build_item(
         self, raw: Any, loc: tuple[Any, ...], section: str, tier: str | None, scoring: str

@@ -23,7 +23,7 @@ from ..errors import EvaluationError, InputError, PluginCodeError
 from ..kinds import VetoRule
 from ..kinds.base import Assessment, EntryError, Inputs, Outcome, Reason, Rule
 from ..language.expressions import DECIMAL_CONTEXT, Expression
-from ..language.models import Text
+from ..language.models import VETOING, Text
 from ..language.statuses import BLOCKED, BY_NAME, SETTLED
 from ..language.words import failure_words, fmt_points
 from ..plan.engine import get_engine
@@ -114,12 +114,7 @@ def evaluate_plan(
         for it_res in items:
             it_res.problems = [str(p) for p in problems if it_res.id in p.rules or p.field in it_res.inputs]
     complete = all(i.status in SETTLED for i in items)
-    grade = None
-    if ruleset.doc.grades and total is not None and complete:
-        grade = _grade(ruleset, total, vetoes)
-    passed = None
-    if ruleset.meta.pass_mark is not None and total is not None and complete:
-        passed = total >= ruleset.meta.pass_mark
+    grade, passed = _outcome(ruleset, total, complete, vetoes)
     return Evaluation(
         ruleset_id=ruleset.id,
         ruleset_version=ruleset.version,
@@ -226,6 +221,50 @@ def _name_rules(
                     rules=sorted(set(rules)),
                 )
             )
+
+
+def _veto_words(label: Text, scope: str, grade: Text | None, hit: bool) -> tuple[str, str]:
+    """A veto's reason: whether it occurred and, when it did, what it does — vetoes the unit (and gives
+    the grade it names), or caps the grade (tier_cap)."""
+    if not hit:
+        return f"{label.zh}：未发生。", f"{label.en}: did not occur."
+    if scope == "tier_cap":
+        if grade is None:  # a tier_cap veto item: no cap_tier, recorded only
+            return f"{label.zh}：已发生。", f"{label.en}: occurred."
+        return (f"{label.zh}：已发生，等次最高为{grade.zh}。",
+                f"{label.en}: occurred; the grade is at most {grade.en}.")
+    if grade is not None:
+        return f"{label.zh}：已发生，一票否决，定为{grade.zh}。", f"{label.en}: occurred, veto; graded {grade.en}."
+    return f"{label.zh}：已发生，一票否决。", f"{label.en}: occurred, veto."
+
+
+def _outcome(ruleset: RuleSet, total: Decimal | None, complete: bool,
+             vetoes: list[ConditionResult]) -> tuple[Text | None, bool | None]:
+    """The grade and ``passed`` (each None where the rule set has none, or it cannot be told yet).
+
+    A triggered veto of a vetoing scope (:data:`~fuac.language.models.VETOING`) decides both, whatever
+    the total and however complete: ``passed`` is false, and the grade is the one the veto names
+    (the lowest, when several do), or none when a triggered veto names none. Otherwise both wait for
+    every item to be settled and every such veto to be decided; then the total decides them, a
+    triggered tier_cap veto lowering the grade to its cap."""
+    if total is None:
+        return None, None
+    vetoing = [v for v in vetoes if v.scope in VETOING]
+    hit = [v for v in vetoing if v.holds]
+    grades, mark = ruleset.doc.grades, ruleset.meta.pass_mark
+    if hit:
+        return (_veto_grade(ruleset, hit) if grades else None), (False if mark is not None else None)
+    if not complete or any(v.holds is None for v in vetoing):
+        return None, None
+    return (_grade(ruleset, total, vetoes) if grades else None), (total >= mark if mark is not None else None)
+
+
+def _veto_grade(ruleset: RuleSet, hit: list[ConditionResult]) -> Text | None:
+    """The grade of a vetoed unit: the lowest its triggered vetoes name; none when one names none."""
+    if any(v.grade is None for v in hit):
+        return None
+    lowest = min((g for g in ruleset.doc.grades if g.id in {v.grade for v in hit}), key=lambda g: g.min)
+    return lowest.label
 
 
 def _grade(ruleset: RuleSet, total: Decimal, vetoes: list[ConditionResult]) -> Text | None:
@@ -571,6 +610,7 @@ def _condition(
             missing=missing + bad,
             consequence=c.consequence,
             cap_tier=c.cap_tier,
+            grade=c.grade,
         )
     try:
         if pc.expr is not None:
@@ -594,16 +634,18 @@ def _condition(
             read,
             consequence=c.consequence,
             cap_tier=c.cap_tier,
+            grade=c.grade,
         )
     if veto:
-        zh = f"{c.label.zh}：{'已发生，一票否决' if hit else '未发生'}。"
-        en = f"{c.label.en}: {'occurred, veto' if hit else 'did not occur'}."
+        zh, en = _veto_words(c.label, scope, pc.grade_label, hit)
         return ConditionResult(
-            c.id, scope, hit, c.label, Reason(zh, en), c.clause, read, consequence=c.consequence, cap_tier=c.cap_tier
+            c.id, scope, hit, c.label, Reason(zh, en), c.clause, read, consequence=c.consequence, cap_tier=c.cap_tier,
+            grade=c.grade,
         )
     zh = f"{c.label.zh}：{'符合' if hit else '不符合'}。"
     en = f"{c.label.en}: {'met' if hit else 'not met'}."
     # for an eligibility condition, "triggered" means the condition holds
     return ConditionResult(
-        c.id, scope, hit, c.label, Reason(zh, en), c.clause, read, consequence=c.consequence, cap_tier=c.cap_tier
+        c.id, scope, hit, c.label, Reason(zh, en), c.clause, read, consequence=c.consequence, cap_tier=c.cap_tier,
+        grade=c.grade,
     )

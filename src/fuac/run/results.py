@@ -12,7 +12,7 @@ from typing import Any
 from ..kinds.base import Explained, Reason
 from ..language.deprecation import renamed
 from ..language.expressions import DECIMAL_CONTEXT, quantize
-from ..language.models import Text
+from ..language.models import VETOING, Text
 from ..language.words import fmt_number
 
 # What the layers above a result do with it. A result is data: it imports neither the gap
@@ -270,6 +270,8 @@ class ConditionResult(Explained):
     missing: list[str] = field(default_factory=list)
     consequence: Text | None = None
     cap_tier: str | None = None
+    #: the grade a vetoed unit gets while this veto holds (``[[vetoes]] grade``), or None
+    grade: str | None = None
 
     @property
     def triggered(self) -> bool | None:
@@ -329,7 +331,7 @@ class Evaluation:
     @property
     def vetoed(self) -> bool:
         """True when an outcome veto was triggered: the score stands, the title does not."""
-        return any(v.holds for v in self.vetoes if v.scope in ("outcome", "eligibility", "cascade"))
+        return any(v.holds for v in self.vetoes if v.scope in VETOING)
 
     @property
     def reported_total(self) -> Decimal | None:

@@ -42,7 +42,7 @@ from ..errors import EvaluationError
 from ..kinds.base import Assessment, Inputs, PreparedTest, Rule
 from ..language.comparators import BY_NODE, COMPARATORS
 from ..language.expressions import DECIMAL_CONTEXT, OPERATORS, Expression
-from ..language.models import Indicator
+from ..language.models import VETOING, Indicator
 from ..language.statuses import STATUSES, TABLE
 from ..plan.loader import Plan, PreparedCondition, PreparedItem, PreparedSection, RuleSet
 
@@ -1190,12 +1190,7 @@ class Program(ColumnHelpers):
         self._eligibility(out)
         if total is not None:
             out.total[...] = total
-            if self.grades:
-                out.grade[...] = self._grade(out, total, tally.incomplete)
-            pm = self.ruleset.meta.pass_mark
-            if pm is not None:
-                out.passed[...] = np.where(tally.incomplete, np.int8(-1),
-                                           (total >= to_scaled(pm, self.S or 0)).view(np.int8))
+            self._outcome(out, total, tally.incomplete)
         else:
             out.total[...] = self.null
         out.complete[...] = ~tally.incomplete
@@ -1285,14 +1280,50 @@ class Program(ColumnHelpers):
             elif c.scope == "eligibility":
                 elig_no |= h == 1
                 undecided |= h == -1
-            if c.group == "veto" and c.scope in ("outcome", "eligibility", "cascade"):
+            if c.group == "veto" and c.scope in VETOING:
                 vetoed |= h == 1
         out.eligible[...] = np.where(elig_no, np.int8(0), np.where(undecided, np.int8(-1), np.int8(1)))
         out.vetoed[...] = vetoed
 
-    def _grade(self, out: Out, total: np.ndarray, incomplete: np.ndarray) -> np.ndarray:
+    def _outcome(self, out: Out, total: np.ndarray, incomplete: np.ndarray) -> None:
+        """The grade and ``passed`` of each row (``evaluate._outcome``): a vetoed row fails and gets the grade
+        its vetoes name (-1: none); otherwise both wait for every item and every vetoing veto, then the
+        total decides them."""
+        undecided = incomplete.copy()
+        for ci, c in enumerate(self.conds):
+            if c.group == "veto" and c.scope in VETOING:
+                undecided |= out.cond[ci] == -1
+        vetoed = out.vetoed
+        if self.grades:
+            graded = np.where(undecided, np.int8(-1), self._grade(out, total))
+            out.grade[...] = np.where(vetoed, self._veto_grade(out), graded)
+        pm = self.ruleset.meta.pass_mark
+        if pm is not None:
+            passed = np.where(undecided, np.int8(-1), (total >= to_scaled(pm, self.S or 0)).view(np.int8))
+            out.passed[...] = np.where(vetoed, np.int8(0), passed)
+
+    def _veto_grade(self, out: Out) -> np.ndarray:
+        """Each vetoed row's grade: the lowest its triggered vetoes name, -1 when one of them names none."""
+        grades = self.ruleset.doc.grades
+        lowest = np.full(out.n, -1, np.int64)  # a position in self.grades, from the highest; -1: none named yet
+        none = np.zeros(out.n, bool)
+        for ci, c in enumerate(self.conds):
+            if c.group != "veto" or c.scope not in VETOING:
+                continue
+            hit = out.cond[ci] == 1
+            named = c.pc.cond.grade if c.pc is not None else None
+            if named is None:
+                none |= hit
+                continue
+            k = [grades[g].id for g in self.grades].index(named)
+            lowest = np.where(hit, np.maximum(lowest, k), lowest)
+        lowest = np.where(none | (lowest < 0), len(self.grades), lowest)
+        gidx = np.array([*self.grades, -1], dtype=np.int8)
+        return gidx[lowest]
+
+    def _grade(self, out: Out, total: np.ndarray) -> np.ndarray:
         """Each row's grade: the first band (by minimum, highest first) the total reaches, lowered to the
-        cap of any triggered tier_cap veto; only when every item is scored (else -1)."""
+        cap of any triggered tier_cap veto (-1: below every band)."""
         S = self.S or 0
         grades = self.ruleset.doc.grades
         pos = np.full(out.n, -1, np.int64)
@@ -1308,7 +1339,7 @@ class Program(ColumnHelpers):
                 capk = order.index(cap_tier)
                 pos = np.where((pos >= 0) & (out.cond[ci] == 1), np.maximum(pos, capk), pos)
         gidx = np.array([*self.grades, -1], dtype=np.int8)
-        return np.where(incomplete, -1, gidx[pos])
+        return gidx[pos]
 
     def row_status(self, out: Out, input_error: np.ndarray | None) -> np.ndarray:
         """One status per row: invalid_input, missing_input, awaiting_assessor or scored

@@ -1,0 +1,334 @@
+"""The mechanics real points tables use (issue #13), each written once, in its kind: computed by hand
+from the rule text, the batch equal to the single-unit evaluation, in plain words, with gaps advice."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal as D
+from typing import Any
+
+import pytest
+
+import fuac
+from fuac.errors import RulesetError
+
+ON = dt.date(2024, 6, 1)
+
+HEAD = """
+[scheme]
+id = "village"
+version = "1"
+kind = "points"
+title = { zh = "村级评分表", en = "Village table" }
+issuer = { zh = "测试", en = "Test" }
+issued = 2024-01-01
+valid_from = 2024-01-01
+total = 5
+precision = 0.1
+jurisdiction = [{ code = "450204", level = "county" }]
+
+[indicators.village_type]
+type = "choice"
+choices = ["自治村", "合格村", "一般村", "后进村"]
+label = { zh = "村民自治类型", en = "Village self-governance" }
+
+[[sections]]
+id = "A"
+title = { zh = "村民自治", en = "Self-governance" }
+max = 5
+"""
+
+
+def ruleset(rule: str) -> fuac.RuleSet:
+    return fuac.loads(HEAD + f"""
+[[sections.items]]
+id = "1"
+max = 2
+{rule}
+""" + """
+[[sections.items]]
+id = "2"
+max = 3
+kind = "choice_points"
+indicator = "village_type"
+points = { "自治村" = 3, "合格村" = 3, "一般村" = 1, "后进村" = 0 }
+""", name="village.toml")
+
+
+CHOICE = 'kind = "choice_points"\nindicator = "village_type"\npoints = { "自治村" = 2, "合格村" = 1 }\notherwise = 0'
+
+
+def agree(rs: fuac.RuleSet, units: list[dict[str, Any]]) -> list[fuac.Evaluation]:
+    """Each unit scored alone, and the batch (both backends) equal to it, item by item."""
+    singles = [fuac.evaluate(rs, u, on=ON) for u in units]
+    for backend in ("vector", "python"):
+        res = fuac.evaluate_many(rs, units, on=ON, backend=backend)
+        for it in rs.plan(None).items:
+            assert res.column(f"item.{it}", exact=True).tolist() == [ev.item(it).points for ev in singles]
+            assert res.column(f"item.{it}.status").tolist() == [ev.item(it).status for ev in singles]
+        assert res.column("total_exact", exact=True).tolist() == [ev.total for ev in singles]
+        assert [res.evaluation(i).to_dict() for i in range(len(units))] == [ev.to_dict() for ev in singles]
+        if backend == "vector":
+            assert "1" in res.backend_report["compiled"] and res.backend_report["rows_single_unit"] == 0
+    return singles
+
+
+# ---------------------------------------------------------------------------
+# 6. choices to points
+
+
+def test_choice_points_by_hand() -> None:
+    rs = ruleset(CHOICE)
+    evs = agree(rs, [{"village_type": t} for t in ("自治村", "合格村", "一般村", "后进村")] + [{}])
+    # item 1: 自治村 2, 合格村 1, any other 0; item 2: 3, 3, 1, 0 (every category listed)
+    assert [ev.item("1").points for ev in evs] == [D(2), D(1), D(0), D(0), None]
+    assert [ev.total for ev in evs[:4]] == [D(5), D(4), D(1), D(0)]
+    assert [ev.item("1").met for ev in evs[:4]] == [True, False, False, False]
+    assert evs[4].item("1").status == "missing_input"
+    assert (evs[1].item("1").reason_zh, evs[1].item("1").reason_en) == (
+        "村民自治类型为「合格村」，得1分。", "Village self-governance is “合格村”: 1 point.")
+    assert (evs[2].item("1").reason_zh, evs[2].item("1").reason_en) == (
+        "村民自治类型为「一般村」（其他类别），不得分。",
+        "Village self-governance is “一般村” (another category): 0 points.")
+
+
+def test_choice_points_describes_itself_and_advises_the_better_categories() -> None:
+    rs = ruleset(CHOICE)
+    rule = rs.plan(None).items["1"].rule
+    zh, en = rule.describe()
+    assert zh == "按村民自治类型（`village_type`）计分：自治村得2分；合格村得1分；其他得0分。"
+    assert en.startswith("By Village self-governance") and en.endswith(
+        ": 自治村: 2 points; 合格村: 1 point; any other: 0 points.")
+    ev = fuac.evaluate(rs, {"village_type": "一般村"}, on=ON)
+    gs = ev.gaps(rs)
+    # 一般村 → 自治村 recovers item 1's 2 points and item 2's 2: one change, 4 points, each item naming the other
+    g = gs["1"]
+    assert [(c.field, c.before, c.after) for c in g.changes] == [("village_type", "一般村", "自治村")]
+    assert (g.recoverable, g.also, g.verified) == (D(4), {"2": D(2)}, True)
+    assert (g.action_zh, g.action_en) == ("村民自治类型：一般村 → 自治村", "Village self-governance: 一般村 → 自治村")
+    assert (gs["2"].recoverable, gs["2"].also) == (D(4), {"1": D(2)})
+    assert fuac.evaluate(rs, {"village_type": "自治村"}, on=ON).gaps(rs).changes == []
+
+
+@pytest.mark.parametrize(("rule", "said"), [
+    ('kind = "choice_points"\nindicator = "village_type"\npoints = { "自治村" = 2, "模范村" = 3 }\notherwise = 0',
+     "'模范村' is not a choice of 'village_type' (choices: 自治村, 合格村, 一般村, 后进村)"),
+    ('kind = "choice_points"\nindicator = "village_type"\npoints = { "自治村" = 2, "合格村" = 1 }',
+     "the choice(s) '一般村', '后进村' of 'village_type' have no points: list them, or give 'otherwise'"),
+    ('kind = "choice_points"\nindicator = "nope"\npoints = { "自治村" = 2 }\notherwise = 0',
+     "unknown indicator 'nope'"),
+])
+def test_choice_points_refuses_a_table_that_does_not_fit_its_indicator(rule: str, said: str) -> None:
+    with pytest.raises(RulesetError) as info:
+        ruleset(rule)
+    assert str(info.value).startswith("village.toml:") and said in str(info.value)
+
+
+def test_choice_points_refuses_an_indicator_that_is_not_a_choice() -> None:
+    text = HEAD.replace('[[sections]]', '[indicators.n]\ntype = "integer"\nunit = "cases"\n'
+                        'label = { zh = "件数", en = "Cases" }\n\n[[sections]]', 1) + """
+[[sections.items]]
+id = "1"
+max = 2
+kind = "choice_points"
+indicator = "n"
+points = { "1" = 2 }
+otherwise = 0
+"""
+    with pytest.raises(RulesetError) as info:
+        fuac.loads(text, name="village.toml")
+    assert "'n' is not a choice indicator (its type is 'integer'); choice_points reads one" in str(info.value)
+
+
+# ---------------------------------------------------------------------------
+# 15. proportional points (按完成比例计分), and 3. a target of the unit's own
+
+RATE = """
+[indicators.collection_rate]
+type = "decimal"
+unit = "percent"
+min = 0
+max = 100
+label = { zh = "征收率", en = "Collection rate" }
+[indicators.own_target]
+type = "decimal"
+unit = "percent"
+min = 0
+max = 100
+label = { zh = "下达目标", en = "Target set" }
+"""
+
+
+def proportional(rule: str) -> fuac.RuleSet:
+    text = (HEAD.replace("[[sections]]", RATE + "\n[[sections]]", 1) + f"""
+[[sections.items]]
+id = "1"
+max = 2
+{rule}
+""").replace("total = 5", "total = 2").replace("max = 5", "max = 2")
+    return fuac.loads(text, name="rates.toml")
+
+
+PROP = ('kind = "proportional"\nindicator = "collection_rate"\nunit = "percent"\ntarget = 95\npoints = 2\n'
+        'round = 0.01')
+
+
+@pytest.mark.parametrize(("rate", "points", "met"), [
+    ("95", "2", True),  # at the target: full points
+    ("99.9", "2", True),  # above it: still 2, never more
+    ("90", "1.89", False),  # 2 × 90 ÷ 95 = 1.894736…: 1.89
+    ("94.525", "1.99", False),  # 2 × 94.525 ÷ 95 = 1.99 exactly
+    ("47.5", "1", False),  # half the target: half the points
+    ("0.2375", "0.01", False),  # 2 × 0.2375 ÷ 95 = 0.005: half a step, up
+    ("0.2374", "0", False),  # 0.0049978…: down
+    ("0", "0", False),
+])
+def test_proportional_by_hand(rate: str, points: str, met: bool) -> None:
+    rs = proportional(PROP)
+    (ev,) = agree(rs, [{"collection_rate": D(rate)}])
+    it = ev.item("1")
+    assert (it.points, it.met, it.status) == (D(points), met, "scored")
+
+
+def test_proportional_rounding_and_reasons() -> None:
+    down = proportional(PROP + '\nrounding = "down"')
+    up = proportional(PROP + '\nrounding = "up"')
+    units = [{"collection_rate": D(r)} for r in ("90", "94.999", "0.0001")]
+    # 1.894736…, 1.999978…, 0.0000021…
+    assert [ev.item("1").points for ev in agree(down, units)] == [D("1.89"), D("1.99"), D(0)]
+    assert [ev.item("1").points for ev in agree(up, units)] == [D("1.9"), D(2), D("0.01")]
+    ev = fuac.evaluate(proportional(PROP), {"collection_rate": D(90)}, on=ON)
+    assert (ev.item("1").reason_zh, ev.item("1").reason_en) == (
+        "征收率 90%，未达到目标 95%，按比例 2分 × 90% ÷ 95%（按0.01分四舍五入），得1.89分。",
+        "Collection rate 90% is short of the target 95%: in proportion, 2 × 90% ÷ 95% (rounded half up to 0.01): "
+        "1.89 points.")
+    ev = fuac.evaluate(proportional(PROP), {"collection_rate": D(96)}, on=ON)
+    assert ev.item("1").reason_zh == "征收率 96%，达到目标 95%，得2分。"
+
+
+def test_proportional_to_a_target_of_the_units_own() -> None:
+    rs = proportional(PROP.replace("target = 95", 'reference = "own_target"'))
+    units = [{"collection_rate": D(90), "own_target": D(90)}, {"collection_rate": D(90), "own_target": D(120) / 2},
+             {"collection_rate": D(45), "own_target": D(60)}, {"collection_rate": D(90)},
+             {"collection_rate": D(90), "own_target": D(0)}]
+    evs = agree(rs, units)
+    # 90 of 90: 2; 90 of 60: 2; 45 of 60: 2 × 0.75 = 1.5; no target: missing; a target of 0: cannot be scored
+    assert [ev.item("1").points for ev in evs] == [D(2), D(2), D("1.5"), None, None]
+    assert [ev.item("1").status for ev in evs][3:] == ["missing_input", "invalid_input"]
+    res = fuac.evaluate_many(rs, units, on=ON)
+    assert res.backend_report["runtime_fallback"] == {"1": {"chunks": 1, "why": "a target of 0 or below"}}
+
+
+def test_proportional_describes_itself_and_advises_the_target() -> None:
+    rs = proportional(PROP)
+    zh, en = rs.plan(None).items["1"].rule.describe()
+    assert zh == ("征收率（`collection_rate`）达到95%得2分；未达到的按完成比例计分（2分 × 实际值 ÷ 95%，按0.01分四舍五入）。")
+    assert en.endswith("otherwise in proportion (2 points × value ÷ 95%, rounded half up to 0.01).")
+    g = fuac.evaluate(rs, {"collection_rate": D(90)}, on=ON).gaps(rs)["1"]
+    assert [(c.field, c.before, c.after) for c in g.changes] == [("collection_rate", D(90), D(95))]
+    assert (g.recoverable, g.verified) == (D("0.11"), True)
+
+
+@pytest.mark.parametrize(("change", "said"), [
+    ("target = 95", "give exactly one of 'target' (a number), 'parameter' or 'reference'"),  # and reference
+    ("round = 0.01", "'round' must be positive"),
+    ('unit = "percent"', "'collection_rate' is in unit 'percent' but the rule is written in 'cases'"),
+])
+def test_proportional_is_checked_at_load(change: str, said: str) -> None:
+    rule = {"target = 95": PROP + '\nreference = "own_target"', "round = 0.01": PROP.replace("0.01", "0"),
+            'unit = "percent"': PROP.replace('unit = "percent"', 'unit = "cases"')}[change]
+    with pytest.raises(RulesetError) as info:
+        proportional(rule)
+    assert said in str(info.value)
+
+
+# ---------------------------------------------------------------------------
+# 16. fixed deductions on facts: 未落实的扣2分, 一个部门不落实扣2分, three-way outcomes
+
+FACTS = """
+[indicators.plan_done]
+type = "boolean"
+label = { zh = "工作方案落实", en = "Work plan carried out" }
+[indicators.health_done]
+type = "boolean"
+label = { zh = "卫健部门落实", en = "Health office done" }
+[indicators.civil_done]
+type = "boolean"
+label = { zh = "民政部门落实", en = "Civil affairs done" }
+[indicators.edu_done]
+type = "boolean"
+label = { zh = "教育部门落实", en = "Education office done" }
+[indicators.filing]
+type = "choice"
+choices = ["按时", "逾期", "未报"]
+label = { zh = "报表报送", en = "Report filing" }
+"""
+
+DEDUCT = """kind = "deduction"
+points = 10
+floor = "item"
+costs = [
+  { when = "not plan_done", cost = 2, label = { zh = "工作方案未落实", en = "Work plan not carried out" } },
+  { count = "count_true(not health_done, not civil_done, not edu_done)", cost = 2, label = { zh = "未落实部门", en = "Offices not done" } },
+  { when = "filing == '未报'", cost = 5, label = { zh = "报表未报", en = "Report not filed" } },
+  { when = "filing == '逾期'", cost = 2, label = { zh = "报表逾期", en = "Report late" } },
+]"""
+
+
+def facts_rs() -> fuac.RuleSet:
+    text = (HEAD.replace("[[sections]]", FACTS + "\n[[sections]]", 1) + f"""
+[[sections.items]]
+id = "1"
+max = 10
+{DEDUCT}
+""").replace("total = 5", "total = 10").replace("max = 5", "max = 10")
+    return fuac.loads(text, name="facts.toml")
+
+
+GOOD = {"plan_done": True, "health_done": True, "civil_done": True, "edu_done": True, "filing": "按时"}
+
+
+@pytest.mark.parametrize(("change", "points"), [
+    ({}, "10"),
+    ({"plan_done": False}, "8"),  # 未落实的扣2分
+    ({"civil_done": False}, "8"),  # one office: 2
+    ({"civil_done": False, "edu_done": False}, "6"),  # two offices: 4
+    ({"filing": "逾期"}, "8"),  # late: 2
+    ({"filing": "未报"}, "5"),  # not filed: 5 (the three-way −5 / −2 / 0)
+    ({"plan_done": False, "health_done": False, "civil_done": False, "edu_done": False, "filing": "未报"}, "0"),
+])
+def test_deductions_on_facts_by_hand(change: dict, points: str) -> None:
+    rs = facts_rs()
+    (ev,) = agree(rs, [{**GOOD, **change}])
+    assert ev.item("1").points == D(points)  # the last: 2 + 8 + 5 = 15 > 10, down to 0
+
+
+def test_deductions_on_facts_say_what_was_found() -> None:
+    rs = facts_rs()
+    ev = fuac.evaluate(rs, {**GOOD, "plan_done": False, "civil_done": False, "edu_done": False, "filing": "逾期"},
+                       on=ON)
+    assert (ev.item("1").reason_zh, ev.item("1").reason_en) == (
+        "工作方案未落实，扣2分；未落实部门2，每个扣2分；报表逾期，扣2分，共扣8分，得2分。",
+        "Work plan not carried out: 2 taken; Offices not done: 2, 2 each; Report late: 2 taken: 8 taken, 2 points.")
+    assert rs.plan(None).items["1"].rule.describe() == (
+        "基础分10分；工作方案未落实的扣2分；未落实部门每1个扣2分；报表未报的扣5分；报表逾期的扣2分；本项扣完为止。",
+        "Starts from 10 points; takes 2 when Work plan not carried out; 2 each for Offices not done; 5 when Report "
+        "not filed; 2 when Report late; deductions stop at zero for the item as a whole.")
+    # gaps: every fact set right at once: the plan carried out, both offices done, the report on time
+    g = ev.gaps(rs)["1"]
+    assert [(c.field, c.before, c.after) for c in g.changes] == [
+        ("plan_done", False, True), ("civil_done", False, True), ("edu_done", False, True), ("filing", "逾期", "按时")]
+    assert (g.recoverable, g.verified) == (D(8), True)
+    assert g.action_zh == "工作方案落实：否 → 是；民政部门落实：否 → 是；教育部门落实：否 → 是；报表报送：逾期 → 按时"
+
+
+def test_a_cost_names_exactly_one_kind_of_occurrence() -> None:
+    bad = DEDUCT.replace('{ when = "not plan_done", cost = 2,', '{ when = "not plan_done", indicator = "x", cost = 2,')
+    with pytest.raises(RulesetError) as info:
+        fuac.loads((HEAD.replace("[[sections]]", FACTS + "\n[[sections]]", 1) + f"""
+[[sections.items]]
+id = "1"
+max = 5
+{bad}
+"""), name="facts.toml")
+    assert "give exactly one of 'indicator' (a count), 'when' (a fact" in str(info.value)

@@ -29,7 +29,7 @@ BROKEN = Path(__file__).parent / "broken"
 CASES = [
     ("syntax.toml", RulesetSyntaxError, 64, None, ["invalid TOML"]),
     ("unknown_key_top.toml", RulesetSchemaError, 2, "colour",
-     ["unknown key 'colour'", "allowed keys: calendar, cycle, eligibility",
+     ["unknown key 'colour'", "allowed keys: calendar, cycle, derived, eligibility",
       "scheme, sections, selection, tiers, vetoes"]),
     ("unknown_key_scheme.toml", RulesetSchemaError, 13, "scheme.colour",
      ["unknown key 'colour'", "allowed keys: bonus_cap,", "total, valid_from, valid_until, version"]),

@@ -159,14 +159,19 @@ label = { zh = "下达目标", en = "Target set" }
 """
 
 
-def proportional(rule: str) -> fuac.RuleSet:
-    text = (HEAD.replace("[[sections]]", RATE + "\n[[sections]]", 1) + f"""
+def one_item(declared: str, rule: str, most: int, name: str) -> fuac.RuleSet:
+    """HEAD with ``declared`` (indicators, derived values, vetoes) and one item of ``most`` points: ``rule``."""
+    text = (HEAD.replace("[[sections]]", declared + "\n[[sections]]", 1) + f"""
 [[sections.items]]
 id = "1"
-max = 2
+max = {most}
 {rule}
-""").replace("total = 5", "total = 2").replace("max = 5", "max = 2")
-    return fuac.loads(text, name="rates.toml")
+""").replace("total = 5", f"total = {most}").replace("max = 5", f"max = {most}")
+    return fuac.loads(text, name=name)
+
+
+def proportional(rule: str) -> fuac.RuleSet:
+    return one_item(RATE, rule, 2, "rates.toml")
 
 
 PROP = ('kind = "proportional"\nindicator = "collection_rate"\nunit = "percent"\ntarget = 95\npoints = 2\n'
@@ -222,7 +227,8 @@ def test_proportional_to_a_target_of_the_units_own() -> None:
 def test_proportional_describes_itself_and_advises_the_target() -> None:
     rs = proportional(PROP)
     zh, en = rs.plan(None).items["1"].rule.describe()
-    assert zh == ("征收率（`collection_rate`）达到95%得2分；未达到的按完成比例计分（2分 × 实际值 ÷ 95%，按0.01分四舍五入）。")
+    assert zh == ("征收率（`collection_rate`）达到95%得2分；"
+                  "未达到的按完成比例计分（2分 × 实际值 ÷ 95%，按0.01分四舍五入）。")
     assert en.endswith("otherwise in proportion (2 points × value ÷ 95%, rounded half up to 0.01).")
     g = fuac.evaluate(rs, {"collection_rate": D(90)}, on=ON).gaps(rs)["1"]
     assert [(c.field, c.before, c.after) for c in g.changes] == [("collection_rate", D(90), D(95))]
@@ -269,20 +275,15 @@ points = 10
 floor = "item"
 costs = [
   { when = "not plan_done", cost = 2, label = { zh = "工作方案未落实", en = "Work plan not carried out" } },
-  { count = "count_true(not health_done, not civil_done, not edu_done)", cost = 2, label = { zh = "未落实部门", en = "Offices not done" } },
+  { count = "count_true(not health_done, not civil_done, not edu_done)", cost = 2, \
+label = { zh = "未落实部门", en = "Offices not done" } },
   { when = "filing == '未报'", cost = 5, label = { zh = "报表未报", en = "Report not filed" } },
   { when = "filing == '逾期'", cost = 2, label = { zh = "报表逾期", en = "Report late" } },
 ]"""
 
 
 def facts_rs() -> fuac.RuleSet:
-    text = (HEAD.replace("[[sections]]", FACTS + "\n[[sections]]", 1) + f"""
-[[sections.items]]
-id = "1"
-max = 10
-{DEDUCT}
-""").replace("total = 5", "total = 10").replace("max = 5", "max = 10")
-    return fuac.loads(text, name="facts.toml")
+    return one_item(FACTS, DEDUCT, 10, "facts.toml")
 
 
 GOOD = {"plan_done": True, "health_done": True, "civil_done": True, "edu_done": True, "filing": "按时"}
@@ -332,3 +333,112 @@ max = 5
 {bad}
 """), name="facts.toml")
     assert "give exactly one of 'indicator' (a count), 'when' (a fact" in str(info.value)
+
+
+# ---------------------------------------------------------------------------
+# 1. named derived values
+
+DERIVED = """
+[indicators.collected]
+type = "integer"
+unit = "persons"
+min = 0
+label = { zh = "已征收人数", en = "Persons collected" }
+[indicators.due]
+type = "integer"
+unit = "persons"
+min = 0
+label = { zh = "应征收人数", en = "Persons due" }
+
+[derived.collection_rate]
+expression = "collected / due * 100"
+label = { zh = "征收率", en = "Collection rate" }
+unit = "percent"
+precision = 0.1
+
+[derived.rate_short]
+expression = "collection_rate < 80"
+type = "boolean"
+label = { zh = "征收率低于80%", en = "Collection rate below 80%" }
+"""
+
+
+def derived_rs(rule: str, extra: str = "") -> fuac.RuleSet:
+    return one_item(DERIVED + extra, rule, 2, "derived.toml")
+
+
+THRESHOLD = ('kind = "threshold"\nindicator = "collection_rate"\ncomparator = ">="\nthreshold = 95\nunit = "percent"\n'
+             'points = 2')
+
+
+@pytest.mark.parametrize(("collected", "due", "rate", "points"), [
+    (95, 100, "95", 2),
+    (949, 1000, "94.9", 0),
+    (9496, 10000, "95.0", 2),  # 94.96 rounded half up to 0.1: 95.0, as the document's 保留一位小数 says
+    (2, 3, "66.7", 0),  # 66.666…: 66.7
+])
+def test_a_derived_value_is_read_as_an_indicator(collected: int, due: int, rate: str, points: int) -> None:
+    rs = derived_rs(THRESHOLD)
+    (ev,) = agree(rs, [{"collected": collected, "due": due}])
+    it = ev.item("1")
+    assert it.points == points
+    # the derived value and what it was computed from, among the inputs and in the reason
+    assert it.inputs == {"collection_rate": D(rate), "collected": collected, "due": due}
+    shown = rate.removesuffix(".0")
+    assert it.reason_zh.startswith(f"征收率 {shown}% ")
+    assert it.reason_zh.endswith(f"（征收率 {shown}%，由已征收人数 {collected}人、应征收人数 {due}人算得）")
+    assert it.reason_en.endswith(f"(Collection rate {shown}%, from Persons collected {collected} persons, "
+                                 f"Persons due {due} persons)")
+
+
+def test_a_derived_value_missing_or_not_computable_names_the_inputs() -> None:
+    rs = derived_rs(THRESHOLD)
+    evs = agree(rs, [{"collected": 5}, {"collected": 5, "due": 0}, {"collected": -1, "due": 10}])
+    # due not given: the item is missing due (not the derived value), and the problem names the item
+    assert evs[0].item("1").status == "missing_input"
+    assert [(p.field, p.code, p.rules) for p in evs[0].problems] == [("due", "missing", ["1"])]
+    # due = 0: the rate cannot be computed (division by zero): the item cannot be scored
+    assert evs[1].item("1").status == "invalid_input"
+    # collected = -1 is out of range: invalid, and so is what rests on it
+    assert evs[2].item("1").status == "invalid_input"
+    assert [(p.field, p.code) for p in evs[2].problems] == [("collected", "out_of_range")]
+
+
+def test_derived_values_feed_conditions_vetoes_and_other_derived_values() -> None:
+    veto = """
+[[vetoes]]
+id = "low"
+label = { zh = "征收率过低", en = "Collection rate too low" }
+clause = "征收率低于80%的，一票否决"
+scope = "outcome"
+condition = "rate_short"
+"""
+    rs = derived_rs(THRESHOLD, veto)
+    evs = agree(rs, [{"collected": 79, "due": 100}, {"collected": 80, "due": 100}, {"collected": 7999, "due": 10000}])
+    # 79 % < 80: vetoed; 80 %: not; 79.99 % is 80.0 once rounded to 0.1: not
+    assert [ev.vetoed for ev in evs] == [True, False, False]
+
+
+@pytest.mark.parametrize(("derived", "said"), [
+    ('[derived.a]\nexpression = "b + 1"\nlabel = { zh = "甲", en = "A" }\nunit = "persons"\n'
+     '[derived.b]\nexpression = "a + 1"\nlabel = { zh = "乙", en = "B" }\nunit = "persons"\n',
+     "derived value 'a' reads itself: a → b → a"),
+    ('[derived.due]\nexpression = "collected"\nlabel = { zh = "甲", en = "A" }\nunit = "persons"\n',
+     "'due' is both a derived value and indicator"),
+    ('[derived.c]\nexpression = "collected +"\nlabel = { zh = "甲", en = "A" }\nunit = "persons"\n', "collected +"),
+])
+def test_a_derived_value_is_checked_at_load(derived: str, said: str) -> None:
+    with pytest.raises(RulesetError) as info:
+        derived_rs(THRESHOLD, derived)
+    assert said in str(info.value)
+
+
+def test_gaps_advise_the_inputs_a_derived_value_is_computed_from() -> None:
+    rs = derived_rs(THRESHOLD)
+    ev = fuac.evaluate(rs, {"collected": 949, "due": 1000}, on=ON)
+    g = ev.gaps(rs)["1"]
+    # 94.9 % needs 95 %: one input moved, searched between its value and its bound: collected up to 950
+    # (950 / 1000 = 95.0 %); due searched down to its bound 0 reaches nothing there (a division by zero),
+    # so it is not proposed — gaps never proposes a value it has not seen work
+    assert [(c.field, c.before, c.after) for c in g.changes] == [("collected", D(949), D(950))]
+    assert (g.recoverable, g.verified) == (D(2), True)

@@ -34,6 +34,7 @@ from ..language.expressions import Expression
 from ..language.models import Indicator, Text
 from ..language.statuses import BLOCKED
 from ..language.words import SCOPE_WORDS, fmt_number, with_unit
+from ..run.inputs import derive
 from ..run.results import _json
 
 if TYPE_CHECKING:
@@ -279,15 +280,41 @@ class _Oracle:
         self.data = dict(data)
         self.assessments = dict(assessments or {})
         self.assessor = assessor
-        self.values, _, _ = validate(rs.doc.indicators, self.data)
+        self.values, _, problems = validate(rs.doc.indicators, self.data)
         self.params = rs.parameters_on(ev.on)
+        derive(rs.derived, self.values, self.params, rs.functions, {p.field for p in problems})
         self.env = {**self.params, **self.values}
         self.runs = 0
+        #: what a rule reads as an indicator: the declared ones and the derived values
+        self._readable = {**rs.doc.indicators, **{d.name: d.doc.as_indicator() for d in rs.derived}}
 
     @property
     def indicators(self) -> Mapping[str, Indicator]:
-        """The rule set's declared indicators."""
-        return self.rs.doc.indicators
+        """What a rule reads as an indicator: the rule set's declared indicators and its derived values."""
+        return self._readable
+
+    def on_inputs(self, plan: Plan) -> Plan | None:
+        """A plan that changes a derived value made into changes of the inputs it is computed from
+        (each input alone, the one moved least); None when none reaches the value's goal."""
+        derived = {d.name: d for d in self.rs.derived}
+        if derived.keys().isdisjoint(plan.values):
+            return plan
+        values = {n: v for n, v in plan.values.items() if n not in derived}
+        for n, v in plan.values.items():
+            if n in derived:
+                cmp, goal, _ = plan.goals.get(n, ("==", v, None))
+                found = _solve_derived(self, derived[n], cmp, goal)
+                if found is None:
+                    return None
+                values.update(found)
+        return Plan(values, {k: g for k, g in plan.goals.items() if k not in derived}, plan.rate_zh, plan.rate_en)
+
+    def derived_at(self, changes: Mapping[str, Any]) -> dict[str, Any]:
+        """The unit's values, derived values included, with ``changes`` made to its inputs."""
+        values = {k: v for k, v in self.values.items() if k in self.rs.doc.indicators}
+        values.update(changes)
+        derive(self.rs.derived, values, self.params, self.rs.functions, set())
+        return values
 
     def solve(self, expr: Expression, want: bool) -> dict[str, Any] | None:
         """The fewest changes of the unit's own indicators that make ``expr`` evaluate to ``want``."""
@@ -411,6 +438,55 @@ def _solve(expr: Expression, want: bool, orc: _Oracle, *, fixed: frozenset[str] 
         if vals:
             cands[n] = vals
     return _fewest(expr, want, cands, orc)
+
+
+def _solve_derived(orc: _Oracle, d: Any, cmp: str, goal: Any) -> dict[str, Any] | None:
+    """The one input of a derived value that, moved least, makes ``value cmp goal`` hold: a yes/no flipped,
+    or a number searched by halving between where it is and its bound (or far beyond) on either side."""
+    test = COMPARATORS[cmp].apply
+
+    def holds(name: str, x: Any) -> bool:
+        got = orc.derived_at({name: x}).get(d.name)
+        return got is not None and bool(test(got, goal))
+
+    best: tuple[Decimal, dict[str, Any]] | None = None
+    for name in sorted(d.inputs):
+        ind, before = orc.rs.doc.indicators[name], orc.values.get(name)
+        if ind.reference or before is None:
+            continue
+        found: list[Any]
+        if ind.type == "boolean":
+            found = [not before] if holds(name, not before) else []
+        elif ind.type in ("integer", "decimal"):
+            found = [x for x in (_halve(ind, before, +1, lambda x, n=name: holds(n, x)),
+                                 _halve(ind, before, -1, lambda x, n=name: holds(n, x))) if x is not None]
+        else:
+            found = [c for c in ind.choices or [] if c != before and holds(name, c)][:1]
+        for x in found:
+            cost = distance(before, x)
+            if best is None or cost < best[0]:
+                best = (cost, {name: x})
+    return best[1] if best else None
+
+
+def _halve(ind: Indicator, before: Decimal, way: int, holds: Any) -> Decimal | None:
+    """The value nearest ``before``, in direction ``way``, at which ``holds`` turns true (a step of the
+    indicator's resolution), found by halving; None when it does not hold even at the far end."""
+    res = resolution(ind, before)
+    bound = ind.max if way > 0 else ind.min
+    far = bound if bound is not None else before + way * max(abs(before), Decimal(1)) * 1000
+    if (far - before) * way <= 0 or not holds(far):
+        return None
+    near = before  # does not hold here (else nothing was lost)
+    while abs(far - near) > res:
+        mid = ((near + far) / 2 / res).to_integral_value() * res
+        if mid in (near, far):
+            break
+        if holds(mid):
+            far = mid
+        else:
+            near = mid
+    return far
 
 
 def _candidates(ind: Indicator, before: Any, cmps: list[tuple[str, Any]]) -> list[Any]:
@@ -539,7 +615,7 @@ class _Builder:
         if entry is not None and entry.read and entry.full is not None:
             self.judgement(it, key, rule, part, entry)
             return
-        plans = rule.recovery(self.orc)
+        plans = [q for q in (self.orc.on_inputs(pl) for pl in rule.recovery(self.orc)) if q is not None]
 
         def check(trial: Evaluation) -> bool:
             res = trial.item(it.id)
@@ -778,8 +854,8 @@ class _Builder:
         if prep_item is not None and prep_item.is_veto:
             rule = prep_item.rule
             assert rule is not None
-            lifts = rule.recovery(self.orc)  # a veto's recovery is what lifts it
-            return lifts[0] if lifts else None
+            lifts = [q for q in (self.orc.on_inputs(pl) for pl in rule.recovery(self.orc)) if q is not None]
+            return lifts[0] if lifts else None  # a veto's recovery is what lifts it
         if c.id in conds and conds[c.id].expr is not None:
             return condition_plan(conds[c.id].expr, not veto, self.orc)
         return None

@@ -237,7 +237,8 @@ class Outcome(Explained):
 class Inputs:
     """The validated inputs of one evaluation, as rules read them."""
 
-    __slots__ = ("_evaluator", "assessments", "env", "functions", "labels", "parameters", "sources", "values")
+    __slots__ = ("_evaluator", "assessments", "derived", "env", "functions", "labels", "parameters", "sources",
+                 "units", "values")
 
     def __init__(
         self,
@@ -255,6 +256,10 @@ class Inputs:
         self.env = {**parameters, **values}
         #: indicator labels by name, for reasons
         self.labels: Mapping[str, Text] = {}
+        #: each derived value's name and the inputs it rests on (``[derived.NAME]``)
+        self.derived: Mapping[str, frozenset[str]] = {}
+        #: the unit of each input and derived value, for reasons (set with ``derived``)
+        self.units: Mapping[str, str | None] = {}
         self._evaluator: Any = None
 
     def __getitem__(self, name: str) -> Any:

@@ -198,6 +198,33 @@ class Indicator(Model):
         return self
 
 
+class Derived(Model):
+    """A value computed once from a unit's inputs (``[derived.NAME]``), read by rules as an indicator is:
+    ``collection_rate = collected / due * 100``. ``precision``: rounded half up to it (the document's
+    保留一位小数), else kept exact (a quotient to 28 significant digits)."""
+
+    expression: str
+    label: Text
+    type: Literal["decimal", "integer", "boolean"] = "decimal"
+    unit: str | None = None
+    precision: Number | None = None
+    description: Text | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Derived:
+        if self.type != "boolean" and not self.unit:
+            raise ValueError(f"a {self.type} derived value needs 'unit'")
+        if self.type == "boolean" and self.precision is not None:
+            raise ValueError("'precision' is for numbers, not a boolean")
+        if self.precision is not None and (self.precision <= 0 or self.precision.normalize().as_tuple().digits != (1,)):
+            raise ValueError("'precision' must be a power of ten such as 1, 0.1 or 0.01")
+        return self
+
+    def as_indicator(self) -> Indicator:
+        """How rules see it: an indicator of its type, label and unit."""
+        return Indicator(type=self.type, label=self.label, unit=self.unit, description=self.description)
+
+
 class Parameter(Model):
     label: Text
     reference: str
@@ -402,6 +429,7 @@ class RulesetDoc(Model):
     tiers: list[Tier] = Field(default_factory=list)
     indicators: dict[Name, Indicator] = Field(default_factory=dict)
     parameters: dict[Name, Parameter] = Field(default_factory=dict)
+    derived: dict[Name, Derived] = Field(default_factory=dict)
     sections: list[SectionDoc] = Field(default_factory=list)
     vetoes: list[Condition] = Field(default_factory=list)
     eligibility: list[Condition] = Field(default_factory=list)

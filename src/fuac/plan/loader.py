@@ -26,6 +26,7 @@ from ..language.models import (
     LEVEL_DIGITS,
     VETOING,
     Condition,
+    Derived,
     ItemHead,
     RulesetDoc,
     Scheme,
@@ -142,6 +143,18 @@ class PreparedCondition:
 
 
 @dataclass(slots=True)
+class PreparedDerived:
+    """A derived value ready to compute: its expression, the names it reads directly (indicators and
+    derived values computed before it) and the unit's inputs it rests on, all the way down."""
+
+    name: str
+    doc: Derived
+    expr: Expression
+    reads: frozenset[str]
+    inputs: frozenset[str]
+
+
+@dataclass(slots=True)
 class Plan:
     """Everything needed to score one tier of a rule set."""
 
@@ -192,6 +205,8 @@ class RuleSet:
         self.owner = owner
         self.functions = dict(functions)
         self.plans = plans
+        #: the derived values, in the order they are computed (``[derived.NAME]``)
+        self.derived: list[PreparedDerived] = []
         #: indicator labels by name (for reasons)
         self.labels: dict[str, Text] = {n: ind.label for n, ind in doc.indicators.items()}
         #: the document as merged, before validation, and where each key came from
@@ -670,9 +685,12 @@ def build(
     builder = _Builder(doc, problems, kinds, functions, veto_checks)
     plans = builder.build_plans()
     problems.raise_if_any()
-    return RuleSet(
+    rs = RuleSet(
         doc, path=name, text=text, functions=functions, plans=plans, owner=owner, raw=data, origins=origins, base=base
     )
+    rs.derived = builder.derived
+    rs.labels.update((d.name, d.doc.label) for d in builder.derived)
+    return rs
 
 
 #: what an item is scored by: its one rule, or its parts; and what they give at most (None: unknown)
@@ -710,6 +728,10 @@ class _Builder:
             re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, sorted(names))) + r")(?!\w)") if names else None
         )
         self.tier_at = {t.id: i for i, t in self.each("tiers")}
+        #: what a rule may read as an indicator: the unit's inputs, and the values derived from them
+        self.readable: dict[str, Any] = {**doc.indicators, **{n: d.as_indicator() for n, d in doc.derived.items()}}
+        #: the derived values in the order they are computed (see check_derived)
+        self.derived: list[PreparedDerived] = []
 
     # -- helpers
     def each(self, group: str) -> Iterable[tuple[int, Any]]:
@@ -735,7 +757,7 @@ class _Builder:
     def ctx(self, rule_id: str, scoring: str | None = None) -> RuleContext:
         return RuleContext(
             rule_id=rule_id,
-            indicators=self.doc.indicators,
+            indicators=self.readable,
             parameters=self.doc.parameters,
             functions=self.functions,
             scheme_kind=scoring or self.default_scoring,
@@ -757,7 +779,7 @@ class _Builder:
         expr = self.expr(source, loc, rule_id)
         if expr is None:
             return None, frozenset()
-        return expr, frozenset(n for n in expr.names if n in self.doc.indicators)
+        return expr, frozenset(n for n in expr.names if n in self.readable)
 
     def check_tiers(self, tiers: list[str] | None, loc: tuple[Any, ...]) -> None:
         if "tiers" in self.failed:
@@ -780,6 +802,7 @@ class _Builder:
     # -- the whole
     def build_plans(self) -> dict[str | None, Plan]:
         self.check_indicators()
+        self.check_derived()
         self.check_unique()
         for i, s in self.each("sections"):
             self.check_tiers(s.tiers, ("sections", i, "tiers"))
@@ -815,6 +838,46 @@ class _Builder:
             for i, t in self.each("tiers"):
                 if t.total is None:
                     self.p.add(RulesetSchemaError, f"tier {t.id!r} of a points scheme needs 'total'", ("tiers", i))
+
+    def check_derived(self) -> None:
+        """Each derived value: a name of its own, an expression over inputs, parameters and other derived
+        values, none reading itself (directly or through others); put in the order they are computed."""
+        derived = self.doc.derived
+        for name in derived:
+            for group in ("indicators", "parameters"):
+                if name in getattr(self.doc, group):
+                    self.p.add(RulesetCheckError, f"{name!r} is both a derived value and {group[:-1]}",
+                               ("derived", name))
+        compiled: dict[str, tuple[Expression, frozenset[str]]] = {}
+        for name, d in derived.items():
+            expr, reads = self.compiled(d.expression, ("derived", name, "expression"), name)
+            if expr is not None:
+                compiled[name] = (expr, reads)
+        order: list[str] = []
+        state: dict[str, int] = {}  # 1: being visited, 2: done
+
+        def visit(name: str, path: tuple[str, ...]) -> None:
+            if state.get(name) == 2 or name not in compiled:
+                return
+            if state.get(name) == 1:
+                cycle = " → ".join([*path[path.index(name):], name])
+                self.p.add(RulesetCheckError, f"derived value {name!r} reads itself: {cycle}",
+                           ("derived", name, "expression"), key=name)
+                return
+            state[name] = 1
+            for r in sorted(compiled[name][1] & set(derived)):
+                visit(r, (*path, name))
+            state[name] = 2
+            order.append(name)
+
+        for name in derived:
+            visit(name, ())
+        inputs: dict[str, frozenset[str]] = {}
+        for name in order:
+            expr, reads = compiled[name]
+            base = frozenset(r for r in reads if r in self.doc.indicators)
+            inputs[name] = base.union(*(inputs.get(r, frozenset()) for r in reads if r in derived))
+            self.derived.append(PreparedDerived(name, derived[name], expr, reads, inputs[name]))
 
     def check_cohort(self, name: str, ind: Any) -> None:
         """A cohort average: of a number indicator in the reference's unit, weighted by a number."""
@@ -1067,7 +1130,7 @@ class _Builder:
                 )
             else:
                 reads = frozenset(getattr(check, "reads", ()))
-                bad = [r for r in reads if r not in self.doc.indicators]
+                bad = [r for r in reads if r not in self.readable]
                 if bad and not self.reads_failed(bad):
                     self.p.add(
                         RulesetCheckError,

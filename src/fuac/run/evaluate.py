@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import os
+import weakref
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
@@ -25,10 +26,10 @@ from ..kinds.base import Assessment, EntryError, Inputs, Outcome, Reason, Rule
 from ..language.expressions import DECIMAL_CONTEXT, Expression
 from ..language.models import VETOING, Text
 from ..language.statuses import BLOCKED, BY_NAME, SETTLED
-from ..language.words import failure_words, fmt_points
+from ..language.words import failure_words, fmt_points, with_unit
 from ..plan.engine import get_engine
 from ..plan.loader import Plan, PreparedCondition, PreparedItem, PreparedSection, RuleSet
-from .inputs import as_date, read_assessments, validate
+from .inputs import as_date, derive, read_assessments, validate
 from .results import ConditionResult, Evaluation, ItemResult, PartResult, Problem, SectionResult
 
 ZERO = Decimal(0)
@@ -96,12 +97,15 @@ def evaluate_plan(
     indicators = ruleset.doc.indicators
     values, sources, problems = validate(indicators, data)
     invalid = {p.field for p in problems if p.severity == "error"}
+    derive(ruleset.derived, values, ruleset.parameters_on(on), ruleset.functions, invalid)
     entries, a_problems = read_assessments(assessments, assessor)
     problems.extend(a_problems)
     entries = _check_assessments(plan, entries, problems)
     params = ruleset.parameters_on(on)
     inputs = Inputs(values, params, entries, ruleset.functions, sources)
     inputs.labels = ruleset.labels
+    if ruleset.derived:
+        inputs.derived, inputs.units = _DERIVED_INPUTS.get(ruleset) or _derived_inputs(ruleset)
     needed = _Needs()
 
     eligibility = [_condition(c, inputs, invalid, needed, veto=False) for c in plan.eligibility]
@@ -206,6 +210,11 @@ def _name_rules(
     rule needed."""
     indicators = ruleset.doc.indicators
     by_name = needed.by_name() if problems or needed.blocked else {}
+    for d in ruleset.derived:  # who reads a derived value needs the inputs it rests on
+        if d.name in by_name:
+            for b in d.inputs:
+                by_name.setdefault(b, []).extend(by_name[d.name])
+            del by_name[d.name]
     for p in problems:
         p.rules = sorted(set(p.rules) | set(by_name.get(p.field, [])))
     declared = {name: k for k, name in enumerate(indicators)}
@@ -346,12 +355,32 @@ def _bad_assessment(key: str, en: str, zh: str) -> Problem:
 
 
 def _blocked(reads: frozenset[str], inputs: Inputs, invalid: set[str]) -> tuple[list[str], list[str]]:
+    """The inputs ``reads`` needs that are missing, and those that are invalid (a derived value stands
+    for the inputs it rests on; one that could not be computed from valid inputs, for itself)."""
     values = inputs.values
     if values.keys() >= reads:  # the usual case: every value is there
         return [], []
-    missing = [n for n in reads if n not in values]
+    missing = {n for n in reads if n not in values}
+    rests = inputs.derived
+    for n in [n for n in missing if n in rests]:
+        missing.discard(n)
+        under = {b for b in rests[n] if b not in values}
+        missing |= under or {n}  # nothing under it missing: it failed itself
     bad = [n for n in missing if n in invalid]
     return sorted(n for n in missing if n not in invalid), sorted(bad)
+
+
+#: each rule set's derived values and the inputs each rests on, and every value's unit (once per rule set)
+_DERIVED_INPUTS: weakref.WeakKeyDictionary[RuleSet, tuple[dict[str, frozenset[str]], dict[str, str | None]]] = (
+    weakref.WeakKeyDictionary())
+
+
+def _derived_inputs(ruleset: RuleSet) -> tuple[dict[str, frozenset[str]], dict[str, str | None]]:
+    units = {n: ind.unit for n, ind in ruleset.doc.indicators.items()}
+    units.update((d.name, d.doc.unit) for d in ruleset.derived)
+    found = ({d.name: d.inputs for d in ruleset.derived}, units)
+    _DERIVED_INPUTS[ruleset] = found
+    return found
 
 
 def _blocked_outcome(missing: list[str], bad: list[str]) -> Outcome:
@@ -433,6 +462,13 @@ def _result(it: PreparedItem, o: Outcome, read: dict[str, Any]) -> ItemResult:
 def _item(it: PreparedItem, inputs: Inputs, invalid: set[str], needed: _Needs) -> ItemResult:
     """One item scored: by its guards when they decide it, else by its rule or its parts."""
     read = _read_of(it.read_order, inputs.values)
+    if inputs.derived and not inputs.derived.keys().isdisjoint(it.read_order):
+        return _with_derived(_item_scored(it, inputs, invalid, needed, read), inputs)
+    return _item_scored(it, inputs, invalid, needed, read)
+
+
+def _item_scored(it: PreparedItem, inputs: Inputs, invalid: set[str], needed: _Needs,
+                 read: dict[str, Any]) -> ItemResult:
     if it.applies is not None or it.void is not None:
         guarded = _guarded(it, inputs, invalid, needed)
         if guarded is not None:
@@ -441,6 +477,33 @@ def _item(it: PreparedItem, inputs: Inputs, invalid: set[str], needed: _Needs) -
         assert it.rule is not None
         return _result(it, _run(it.id, it.rule, inputs, invalid, needed), read)
     return _item_of_parts(it, inputs, invalid, needed, read)
+
+
+def _with_derived(res: ItemResult, inputs: Inputs) -> ItemResult:
+    """An item that read derived values: the inputs each was computed from among its inputs, and, in
+    its reason, each derived value with what it was computed from."""
+    values, labels = inputs.values, inputs.labels
+    used = [n for n in res.inputs if n in inputs.derived]
+    for n in used:
+        for b in sorted(inputs.derived[n]):
+            if b in values:
+                res.inputs.setdefault(b, values[b])
+    if used:
+        res.why = Reason.later(_say_derived, res.why, [(n, values[n]) for n in used],
+                               {b: values[b] for n in used for b in sorted(inputs.derived[n]) if b in values},
+                               labels, inputs.units)
+    return res
+
+
+def _say_derived(why: Reason, used: list[tuple[str, Any]], base: dict[str, Any], labels: Mapping[str, Text],
+                 units: Mapping[str, str | None]) -> tuple[str, str]:
+    """A reason, then each derived value it read and the values it was computed from."""
+    zh, en = why.text()
+    of_zh = "、".join(f"{labels[b].zh} {with_unit(v, units.get(b))[0]}" for b, v in base.items())
+    of_en = ", ".join(f"{labels[b].en} {with_unit(v, units.get(b))[1]}" for b, v in base.items())
+    dz = "、".join(f"{labels[n].zh} {with_unit(v, units.get(n))[0]}" for n, v in used)
+    de = ", ".join(f"{labels[n].en} {with_unit(v, units.get(n))[1]}" for n, v in used)
+    return f"{zh}（{dz}，由{of_zh}算得）", f"{en} ({de}, from {of_en})"
 
 
 def _guarded(it: PreparedItem, inputs: Inputs, invalid: set[str], needed: _Needs) -> Outcome | None:

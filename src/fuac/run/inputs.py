@@ -8,16 +8,18 @@ the field is left out, so the rules that read it report ``missing_input`` or
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
 from ..errors import InputError
-from ..kinds.base import Assessment
+from ..kinds.base import Assessment, Inputs
 from ..language.cells import Unreadable, from_text, strip
 from ..language.expressions import exact_number as _number
+from ..language.expressions import quantize
 from ..language.models import Indicator
 from ..language.words import fmt_number
+from ..plan.loader import PreparedDerived
 from .results import Problem
 
 #: the most names one unit's data may have (a rule set has a few hundred indicators): more is refused
@@ -288,3 +290,48 @@ def as_date(v: Any, name: str = "on") -> dt.date | None:
         return dt.date.fromisoformat(text)
     except ValueError as exc:  # 2023-02-30
         raise InputError(f"{want}, not {shown}: {exc}") from None
+
+
+# ---------------------------------------------------------------------------
+# derived values ([derived.NAME]), computed from a unit's valid inputs before any rule reads them
+
+
+def derive(derived: Sequence[PreparedDerived], values: dict[str, Any], parameters: Mapping[str, Any],
+           functions: Mapping[str, Any], invalid: set[str]) -> None:
+    """Each derived value added to ``values``, in order, from the values it reads. One that reads a missing
+    value is left out (missing too: the inputs it rests on are what is reported); one that reads an invalid
+    value, or whose expression fails on these values (a division by zero), is added to ``invalid``."""
+    if not derived:
+        return
+    inputs = Inputs(values, parameters, {}, functions)
+    for d in derived:
+        if any(r in invalid for r in d.reads):
+            invalid.add(d.name)
+            continue
+        if not values.keys() >= d.reads:
+            continue
+        try:
+            v = derived_value(d, inputs.eval(d.expr))
+        except (ArithmeticError, TypeError, ValueError):
+            invalid.add(d.name)
+            continue
+        values[d.name] = inputs.env[d.name] = v
+
+
+def derived_value(d: PreparedDerived, v: Any) -> Any:
+    """What an expression gave, as the derived value's type (a number rounded half up to its precision)."""
+    t = d.doc.type
+    if t == "boolean":
+        if not isinstance(v, bool):
+            raise TypeError(f"{d.name}: expected true or false, got {v!r}")
+        return v
+    if isinstance(v, bool) or not isinstance(v, (int, Decimal)):
+        raise TypeError(f"{d.name}: expected a number, got {v!r}")
+    v = Decimal(v)
+    if not v.is_finite():
+        raise ValueError(f"{d.name}: not a finite number")
+    if d.doc.precision is not None:
+        v = quantize(v, d.doc.precision)
+    if t == "integer" and v != v.to_integral_value():
+        raise ValueError(f"{d.name}: {v} is not a whole number")
+    return v

@@ -45,6 +45,7 @@ from ..language.expressions import DECIMAL_CONTEXT, OPERATORS, Expression
 from ..language.models import VETOING, Indicator
 from ..language.statuses import STATUSES, TABLE
 from ..plan.loader import Plan, PreparedCondition, PreparedItem, PreparedSection, RuleSet
+from .inputs import derived_value
 
 #: status codes: the index in :data:`fuac.language.statuses.STATUSES`
 S_SCORED, S_VOIDED, S_VETOED, S_MISSING, S_INVALID, S_NA, S_AWAITING = (STATUSES.index(s) for s in (
@@ -809,7 +810,9 @@ class Program(ColumnHelpers):
         self.ruleset = ruleset
         self.plan = plan
         self.params = params
-        self.indicators: dict[str, Indicator] = dict(ruleset.doc.indicators)
+        #: what rules read as indicators: the unit's inputs, then the derived values in the order computed
+        self.indicators: dict[str, Indicator] = {**ruleset.doc.indicators,
+                                                 **{d.name: d.doc.as_indicator() for d in ruleset.derived}}
         self.labels = {n: ind.label for n, ind in self.indicators.items()}
         self.rule_scale = _ruleset_scale(ruleset, plan, params)
         self.K = min(max(self.rule_scale, MIN_INPUT_SCALE), MAX_SCALE)
@@ -850,6 +853,40 @@ class Program(ColumnHelpers):
             else:
                 kinds[name] = ("dec", 0 if ind.type == "integer" else self.K, None)
         return kinds
+
+    def derive_columns(self, env: Env) -> None:
+        """Each derived value's column, row by row from the values it reads (as the single-unit path computes
+        it): missing where a value it reads is missing, invalid where one is invalid or the expression fails;
+        a number beyond fixed point kept exactly beside the column (``Col.exact``)."""
+        n = env.n
+        for d in self.ruleset.derived:
+            kind, scale, _ = self.kinds[d.name]
+            values = np.zeros(n, bool if kind == "bool" else np.int64)
+            missing, invalid, beyond = np.zeros(n, bool), np.zeros(n, bool), np.zeros(n, bool)
+            exact: dict[int, Any] = {}
+            miss, bad = env.blocked(d.reads)
+            for i in range(n):
+                if (bad is not None and bad[i]) or (miss is not None and miss[i]):
+                    (invalid if bad is not None and bad[i] else missing)[i] = True
+                    continue
+                try:
+                    v = derived_value(d, self.inputs(env, i, d.reads).eval(d.expr))
+                except (ArithmeticError, TypeError, ValueError):
+                    invalid[i] = True
+                    continue
+                if kind == "bool":
+                    values[i] = v
+                    continue
+                try:
+                    iv = to_scaled(v, scale)
+                    if abs(iv) >= INPUT_LIMIT:
+                        raise Unvectorizable("too large")
+                    values[i] = iv
+                except Unvectorizable:
+                    beyond[i], exact[i] = True, v
+            bound = int(np.abs(values).max(initial=0)) if kind != "bool" else 1
+            env.cols[d.name] = Col(kind, values, scale, bound, None, missing if missing.any() else None,
+                                   invalid if invalid.any() else None, beyond if exact else None, exact or None)
 
     def _cond_specs(self) -> list[CondSpec]:
         """The conditions' columns: eligibility conditions, then vetoes, then veto items."""

@@ -295,6 +295,7 @@ class Runner:
             if fl is not None:
                 full |= fl
         env = Env(n, cols, self.params)
+        prog.derive_columns(env)
         self._check_assessments(chunk, lay, env, codes, full)
         input_error = np.zeros(n, bool)
         for cd in codes.values():

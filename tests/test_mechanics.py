@@ -442,3 +442,67 @@ def test_gaps_advise_the_inputs_a_derived_value_is_computed_from() -> None:
     # so it is not proposed — gaps never proposes a value it has not seen work
     assert [(c.field, c.before, c.after) for c in g.changes] == [("collected", D(949), D(950))]
     assert (g.recoverable, g.verified) == (D(2), True)
+
+
+# ---------------------------------------------------------------------------
+# 2. only what is needed is required
+
+LAZY = """
+[indicators.cases]
+type = "integer"
+unit = "cases"
+min = 0
+label = { zh = "案件数", en = "Cases" }
+[indicators.rate]
+type = "decimal"
+unit = "percent"
+min = 0
+max = 100
+label = { zh = "结案率", en = "Closure rate" }
+"""
+
+
+@pytest.mark.parametrize("rule", [
+    'kind = "all_or_nothing"\npoints = 2\ncondition = "cases == 0 or rate >= 95"',
+    'kind = "formula"\nexpression = "2 if cases == 0 else (2 if rate >= 95 else 0)"\nmax_points = 2\nmin_points = 0',
+])
+def test_a_value_read_only_in_a_branch_not_taken_is_not_required(rule: str) -> None:
+    rs = one_item(LAZY, rule, 2, "lazy.toml")
+    units = [{"cases": 0}, {"cases": 3}, {"cases": 3, "rate": D(96)}, {"cases": 3, "rate": D(90)}, {"rate": D(96)},
+             {"cases": 0, "rate": D(101)}]
+    evs = agree(rs, units)
+    # no cases: full marks without a rate; cases and no rate: the rate is needed, and missing
+    assert [ev.item("1").points for ev in evs[:4]] == [D(2), None, D(2), D(0)]
+    assert [ev.item("1").status for ev in evs] == ["scored", "missing_input", "scored", "scored",
+                                                  "missing_input", "invalid_input"]
+    assert evs[0].problems == [] and evs[0].complete
+    assert [(p.field, p.code, p.rules) for p in evs[1].problems] == [("rate", "missing", ["1"])]
+    # no count of cases: it is needed first, whatever the rate; an invalid rate is never passed over
+    assert [(p.field, p.code) for p in evs[4].problems] == [("cases", "missing")]
+    assert [(p.field, p.code) for p in evs[5].problems] == [("rate", "out_of_range")]
+    res = fuac.evaluate_many(rs, units, on=ON)
+    assert res.column("status").tolist() == ["scored", "missing_input", "scored", "scored", "missing_input",
+                                             "invalid_input"]
+
+
+def test_conditions_and_guards_read_only_what_they_need() -> None:
+    veto = """
+[[vetoes]]
+id = "low"
+label = { zh = "结案率过低", en = "Closure rate too low" }
+clause = "有案件且结案率低于80%的，一票否决"
+scope = "outcome"
+condition = "cases > 0 and rate < 80"
+"""
+    rule = 'kind = "all_or_nothing"\npoints = 2\ncondition = "cases == 0"\nvoid_when = "cases > 5 and rate < 50"'
+    rs = one_item(LAZY + veto, rule, 2, "lazy.toml")
+    units = [{"cases": 0}, {"cases": 3}, {"cases": 3, "rate": D(70)}, {"cases": 6, "rate": D(40)}]
+    evs = agree(rs, units)
+    # no cases: neither the veto nor the void needs a rate: decided; 3 cases: the veto needs it
+    assert [ev.vetoed for ev in evs] == [False, False, True, True]
+    assert [v.holds for ev in evs for v in ev.vetoes] == [False, None, True, True]
+    assert [ev.item("1").status for ev in evs] == ["scored", "scored", "scored", "voided"]
+    assert evs[0].problems == [] and [(p.field, p.rules) for p in evs[1].problems] == [("rate", ["low"])]
+    res = fuac.evaluate_many(rs, units, on=ON)
+    assert res.column("vetoed").tolist() == [False, False, True, True]
+    assert res.column("item.1.status").tolist() == ["scored", "scored", "scored", "voided"]

@@ -70,6 +70,11 @@ class AllOrNothing(Rule[AP]):
 
     score_reads_only_reads = True  # its score reads no value but those named in reads
 
+    @property
+    def lazy(self) -> bool:
+        """A condition reads only what its branches need (``no_cases or rate >= 95``); tests read all."""
+        return self.expr is not None and type(self).score is AllOrNothing.score
+
     def score(self, inputs: Inputs) -> Outcome:
         pts = self.max_points or ZERO
         if self.expr is not None:

@@ -234,6 +234,16 @@ class Outcome(Explained):
         return f"Outcome(points={self.points!r}, status={self.status!r}, met={self.met!r}, why={self.why!r})"
 
 
+class MissingValue(LookupError):
+    """An expression read an indicator (or derived value) the unit has no value for. Raised only where
+    the value was needed: ``a if cond else b`` reads one branch, ``and``/``or`` stop early, so a rule
+    or condition that did not need a missing value is decided without it (see ``Rule.lazy``)."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(name)
+        self.name = name
+
+
 class Inputs:
     """The validated inputs of one evaluation, as rules read them."""
 
@@ -289,6 +299,8 @@ class Inputs:
         except simpleeval.InvalidExpression as exc:  # e.g. a name with no value on this date
             name = getattr(exc, "name", None)
             if isinstance(name, str) and name not in self.values:
+                if name in self.labels:  # an indicator the unit gives no (valid) value for, needed here
+                    raise MissingValue(name) from None
                 self.parameters[name]  # a parameter not in force yet says so (ParameterNotInForceError)
             raise ValueError(str(exc)) from None
         finally:
@@ -430,6 +442,13 @@ class Rule(Generic[P]):
         #: True when this rule is its item's only rule (set by the loader): then a
         #: floor at item level is applied by the rule itself.
         self.standalone = False
+
+    @property
+    def lazy(self) -> bool:
+        """True when ``score`` reads values only by evaluating its expressions (``inputs.eval``), so that a
+        value it does not need in the branch taken may be missing (:class:`MissingValue` when it is
+        needed). A rule that is not lazy cannot be scored while any value of ``reads`` is missing."""
+        return False
 
     @classmethod
     def reads_only_reads(cls) -> bool:

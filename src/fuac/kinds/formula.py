@@ -41,6 +41,11 @@ class Formula(Rule[FormulaParams]):
 
     score_reads_only_reads = True  # its score reads no value but those named in reads
 
+    @property
+    def lazy(self) -> bool:
+        """Its expression reads only what the branch taken needs."""
+        return type(self).score is Formula.score
+
     def score(self, inputs: Inputs) -> Outcome:
         p = self.params
         v = inputs.eval(self.expr)

@@ -22,7 +22,7 @@ from typing import Any
 
 from ..errors import EvaluationError, InputError, PluginCodeError
 from ..kinds import VetoRule
-from ..kinds.base import Assessment, EntryError, Inputs, Outcome, Reason, Rule
+from ..kinds.base import Assessment, EntryError, Inputs, MissingValue, Outcome, Reason, Rule
 from ..language.expressions import DECIMAL_CONTEXT, Expression
 from ..language.models import VETOING, Text
 from ..language.statuses import BLOCKED, BY_NAME, SETTLED
@@ -383,6 +383,31 @@ def _derived_inputs(ruleset: RuleSet) -> tuple[dict[str, frozenset[str]], dict[s
     return found
 
 
+def _decides(expr: Expression, inputs: Inputs) -> bool:
+    """Whether ``expr`` can be evaluated with the values the unit has (those it does not read may be
+    missing: ``no_cases or rate >= 95``); an evaluation that fails otherwise is left to the caller to say."""
+    try:
+        inputs.eval(expr)
+    except MissingValue:
+        return False
+    except (ArithmeticError, TypeError, ValueError):
+        pass
+    return True
+
+
+def _lazily(rule: Rule, inputs: Inputs, bad: list[str]) -> Outcome | None:
+    """A lazy rule (``Rule.lazy``) scored with values missing, when it did not need them (None when it did,
+    or when a value it reads is invalid: an invalid value is never passed over)."""
+    if bad or not rule.lazy:
+        return None
+    try:
+        return rule.score(inputs)
+    except MissingValue:
+        return None
+    except (ArithmeticError, TypeError, ValueError) as exc:
+        return _failed(exc, rule.id)
+
+
 def _blocked_outcome(missing: list[str], bad: list[str]) -> Outcome:
     if bad:
         return Outcome(
@@ -401,13 +426,20 @@ def _blocked_outcome(missing: list[str], bad: list[str]) -> Outcome:
 
 def _run(rule_id: str, rule: Rule, inputs: Inputs, invalid: set[str], needed: _Needs) -> Outcome:
     reads = rule.reads
+    if not inputs.values.keys() >= reads:
+        missing, bad = _blocked(reads, inputs, invalid)
+        lazily = _lazily(rule, inputs, bad)
+        if lazily is None:
+            needed.pairs.append((rule_id, reads))
+            needed.blocked = True
+            return _blocked_outcome(missing, bad)
+        # decided without the values it did not need: only those it read are needed
+        needed.pairs.append((rule_id, frozenset(n for n in reads if n in inputs.values)))
+        return lazily
     if rule.id == rule_id:
         needed.rules.append(rule)
     else:  # a rule scored under another key than its own (a plugin's)
         needed.pairs.append((rule_id, reads))
-    if not inputs.values.keys() >= reads:
-        needed.blocked = True
-        return _blocked_outcome(*_blocked(reads, inputs, invalid))
     try:
         o = rule.score(inputs)
     except (ArithmeticError, TypeError, ValueError) as exc:  # a plugin's failure (PluginCodeError) too
@@ -425,11 +457,12 @@ def _guard(
 ) -> bool | Outcome:
     """Evaluate one of an item's guards (applies_when, void_when): its value, or why it cannot be told."""
     names = frozenset(n for n in expr.names if n in inputs.labels)
-    needed.pairs.append((it.id, names))
     missing, bad = _blocked(names, inputs, invalid)
-    if missing or bad:
+    if (missing or bad) and not (not bad and _decides(expr, inputs)):
+        needed.pairs.append((it.id, names))
         needed.blocked = True
         return _blocked_outcome(missing, bad)
+    needed.pairs.append((it.id, frozenset(n for n in names if n in inputs.values)))
     try:
         return bool(inputs.eval(expr))
     except (ArithmeticError, TypeError, ValueError) as exc:
@@ -653,10 +686,11 @@ def _condition(
 ) -> ConditionResult:
     c = pc.cond
     scope = c.scope or "eligibility"  # a veto always names its scope: the loader requires one
-    needed.pairs.append((c.id, pc.reads))
     missing, bad = _blocked(pc.reads, inputs, invalid)
     read = _read_of(pc.read_order, inputs.values)
-    if missing or bad:
+    lazily = bool(missing) and not bad and pc.expr is not None and _decides(pc.expr, inputs)
+    needed.pairs.append((c.id, frozenset(n for n in pc.reads if n in inputs.values) if lazily else pc.reads))
+    if (missing or bad) and not lazily:
         needed.blocked = True
         names = "、".join(missing + bad)
         return ConditionResult(

@@ -39,7 +39,7 @@ from typing import Any, cast
 import numpy as np
 
 from ..errors import EvaluationError
-from ..kinds.base import Assessment, Inputs, PreparedTest, Rule
+from ..kinds.base import Assessment, Inputs, MissingValue, PreparedTest, Rule
 from ..language.comparators import BY_NODE, COMPARATORS
 from ..language.expressions import DECIMAL_CONTEXT, OPERATORS, Expression
 from ..language.models import VETOING, Indicator
@@ -572,6 +572,18 @@ def _full(v: Any, n: int, dtype: Any) -> np.ndarray:
     return np.full(n, v, dtype=dtype)
 
 
+def _merged(ro: RuleOut, rows: RuleOut, where: np.ndarray, n: int) -> RuleOut:
+    """A rule's outcome with ``rows`` (computed one by one) in place of it ``where``."""
+    status = np.where(where, rows.status, _full(ro.status, n, np.int8)).astype(np.int8, copy=False)
+    met = np.where(where, rows.met, _full(ro.met, n, np.int8)).astype(np.int8, copy=False)
+    if ro.points is None:
+        return RuleOut(None, None, status, met)
+    assert rows.points is not None and rows.null is not None
+    points = np.where(where, rows.points, ro.points)
+    null = np.where(where, rows.null, False if ro.null is None else ro.null)
+    return RuleOut(points, null, status, met)
+
+
 def _unblocked(full: np.ndarray, miss: np.ndarray | None, bad: np.ndarray | None) -> np.ndarray:
     """Rows still to be computed: not already decided (``full``), not missing or invalid an input."""
     todo = ~full
@@ -1056,6 +1068,11 @@ class Program(ColumnHelpers):
             ro = self._rule_rows(env, rule, _unblocked(full, miss, bad), full)
         else:
             ro = self._beyond_rule(env, key, rule, ro, full, miss, bad)
+        if miss is not None and rule.lazy:  # rows missing a value the rule may not need: scored if it does not
+            lazy = miss & _unblocked(full, None, bad)
+            if lazy.any():
+                ro = _merged(ro, self._rule_rows(env, rule, lazy, full), lazy, n)
+                miss = miss & ~lazy
         status, met, null = ro.status, ro.met, ro.null
         blocked = miss if bad is None else (bad if miss is None else miss | bad)
         if blocked is not None and blocked.any():
@@ -1082,16 +1099,7 @@ class Program(ColumnHelpers):
         if not todo.any():
             return ro
         env.exact_rows[key] = env.exact_rows.get(key, 0) + int(todo.sum())
-        ex = self._rule_rows(env, rule, todo, full)
-        n = env.n
-        status = np.where(todo, ex.status, _full(ro.status, n, np.int8)).astype(np.int8, copy=False)
-        met = np.where(todo, ex.met, _full(ro.met, n, np.int8)).astype(np.int8, copy=False)
-        if ro.points is None:
-            return RuleOut(None, None, status, met)
-        assert ex.points is not None and ex.null is not None
-        points = np.where(todo, ex.points, ro.points)
-        null = np.where(todo, ex.null, False if ro.null is None else ro.null)
-        return RuleOut(points, null, status, met)
+        return _merged(ro, self._rule_rows(env, rule, todo, full), todo, env.n)
 
     def _rule_rows(self, env: Env, rule: Rule, todo: np.ndarray, full: np.ndarray) -> RuleOut:
         """The single-unit path for the rows of ``todo``, one by one (a rule not compiled, or rows with
@@ -1109,6 +1117,8 @@ class Program(ColumnHelpers):
                 try:
                     o = rule.score(inp)
                     pts, st, m = o.points, o.status, o.met
+                except MissingValue:  # a lazy rule that needed a value the row does not have
+                    pts, st, m = None, "missing_input", None
                 except (ArithmeticError, TypeError, ValueError):
                     pts, st, m = None, "invalid_input", None
                 except Exception as exc:  # a bug in the kind: say which rule (the runner adds the record)
@@ -1130,10 +1140,12 @@ class Program(ColumnHelpers):
         return RuleOut(points, null, status, met)
 
     def _truth_rows(self, env: Env, rows: np.ndarray, test: Callable[[Inputs], Any], names: Any,
-                    context: bool) -> tuple[np.ndarray, np.ndarray]:
-        """(holds, failed) for ``rows``, one row at a time through the single-unit path."""
+                    context: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(holds, failed, missing) for ``rows``, one row at a time through the single-unit path; missing:
+        a value the test needed is missing (a row scored lazily, see ``Rule.lazy``)."""
         holds = np.zeros(env.n, bool)
         failed = np.zeros(env.n, bool)
+        missing = np.zeros(env.n, bool)
         for i in np.flatnonzero(rows):
             inp = self.inputs(env, int(i), names)
             try:
@@ -1142,9 +1154,11 @@ class Program(ColumnHelpers):
                         holds[i] = bool(test(inp))
                 else:
                     holds[i] = bool(test(inp))
+            except MissingValue:
+                missing[i] = True
             except (ArithmeticError, TypeError, ValueError):
                 failed[i] = True
-        return holds, failed
+        return holds, failed, missing
 
     def new_out(self, n: int, into: tuple[Mapping[str, np.ndarray], int] | None = None) -> Out:
         return Out(n, len(self.items), len(self.sections), len(self.conds), into, self.points_dtype)
@@ -1202,18 +1216,24 @@ class Program(ColumnHelpers):
         """(holds, failed, missing, invalid) of a condition over ``reads``: compiled (``fn``; failed None), else
         ``test`` row by row on the rows not blocked (see :meth:`_truth_rows`)."""
         miss, bad = env.blocked(reads)
+        failed: np.ndarray | None = None
         if fn is None:
-            holds, failed = self._truth_rows(env, _unblocked(full, miss, bad), test, names, context)
-            return holds, failed, miss, bad
-        holds = _full(fn(env), env.n, bool)
-        fine = env.beyond(reads)
-        if fine is None:
-            return holds, None, miss, bad
-        todo = fine & _unblocked(full, miss, bad)
-        if not todo.any():
-            return holds, None, miss, bad
-        exact, failed = self._truth_rows(env, todo, test, names, context)
-        return np.where(todo, exact, holds), failed, miss, bad
+            holds, failed, _ = self._truth_rows(env, _unblocked(full, miss, bad), test, names, context)
+        else:
+            holds = _full(fn(env), env.n, bool)
+            fine = env.beyond(reads)
+            todo = None if fine is None else fine & _unblocked(full, miss, bad)
+            if todo is not None and todo.any():
+                exact, failed, _ = self._truth_rows(env, todo, test, names, context)
+                holds = np.where(todo, exact, holds)
+        if miss is not None and names is not None:  # an expression: it may not need what is missing
+            lazy = miss & _unblocked(full, None, bad)
+            if lazy.any():
+                h, f, still = self._truth_rows(env, lazy, test, names, context)
+                holds = np.where(lazy, h, holds)
+                failed = f if failed is None else failed | f
+                miss = (miss & ~lazy) | still
+        return holds, failed, miss, bad
 
     def run(self, env: Env, full: np.ndarray, out: Out | None = None) -> Out:
         """Score a chunk into ``out``. ``full`` marks rows left to the single-unit path; more may be added."""

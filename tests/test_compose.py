@@ -313,3 +313,35 @@ def test_example_package_installs_lists_and_tests(installed_example: Path, tmp_p
     suite = _run(installed_example, "-m", "pytest", "-q", "-p", "no:cacheprovider", cwd=work)
     assert suite.returncode == 0, suite.stdout + suite.stderr
     assert "6 passed" in suite.stdout
+
+
+def test_an_overlay_that_changes_an_items_kind_keeps_what_the_item_is(tmp_path: Path) -> None:
+    # the base item: a threshold with its label, clause and method; the overlay makes it a bands rule and
+    # gives a new method: the label and the clause stay, the threshold's parameters go
+    base = tmp_path / "base.toml"
+    base.write_text(MINI.read_text(encoding="utf-8").replace(
+        'id = "6"\nmax = 2\nkind = "threshold"',
+        'id = "6"\nmax = 2\nlabel = { zh = "孕产妇死亡率", en = "Maternal mortality" }\n'
+        'clause = "控制在16.5/10万以下得2分"\nmethod = "查阅资料"\nkind = "threshold"'), encoding="utf-8")
+    over = tmp_path / "over.toml"
+    over.write_text(f'''extends = "{base.name}"
+[scheme]
+id = "mini-bands"
+version = "1"
+[[sections]]
+id = "B"
+[[sections.items]]
+id = "6"
+kind = "bands"
+indicator = "mmr"
+unit = "per_100k"
+bands = [{{ comparator = "<=", threshold = 10, points = 2 }}, {{ comparator = "<=", threshold = 16.5, points = 1 }}]
+otherwise = 0
+method = "现场核查"
+''', encoding="utf-8")
+    rs = fuac.load(over)
+    item = rs.plan().items["6"]
+    assert item.rule is not None and item.rule.kind == "bands"
+    assert (item.label, item.clause, item.method, item.max) == (
+        fuac.Text(zh="孕产妇死亡率", en="Maternal mortality"), "控制在16.5/10万以下得2分", "现场核查", 2)
+    assert fuac.evaluate(rs, dict(FULL, mmr=12), on=JUNE_2023).item("6").points == 1

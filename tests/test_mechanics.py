@@ -506,3 +506,101 @@ condition = "cases > 0 and rate < 80"
     res = fuac.evaluate_many(rs, units, on=ON)
     assert res.column("vetoed").tolist() == [False, False, True, True]
     assert res.column("item.1.status").tolist() == ["scored", "scored", "scored", "voided"]
+
+
+# ---------------------------------------------------------------------------
+# 7. open-ended: an uncapped bonus, points below zero, a lowest grade with no lower bound
+
+OPEN = """
+[indicators.beyond]
+type = "integer"
+unit = "cases"
+min = 0
+label = { zh = "超额完成例数", en = "Cases beyond the target" }
+[indicators.late]
+type = "integer"
+unit = "cases"
+min = 0
+label = { zh = "逾期上报例数", en = "Reports late" }
+"""
+
+
+def test_an_uncapped_bonus_and_points_below_zero() -> None:
+    rule = 'kind = "formula"\nexpression = "2 - late"\nmax_points = 2'  # 倒扣: no lower bound
+    text = HEAD.replace("[[sections]]", OPEN + "\n[[sections]]", 1).replace("total = 5", "total = 2") \
+        .replace("max = 5", "max = 2") + f"""
+[[sections.items]]
+id = "1"
+max = 2
+{rule}
+
+[[sections.items]]
+id = "2"
+bonus = true
+kind = "formula"
+expression = "beyond"
+min_points = 0
+label = {{ zh = "超额完成每例加1分，不设上限", en = "1 point per case beyond the target, no cap" }}
+"""
+    rs = fuac.loads(text, name="open.toml")
+    assert rs.plan(None).items["2"].max is None  # no placeholder maximum
+    evs = agree(rs, [{"beyond": 0, "late": 0}, {"beyond": 37, "late": 5}, {"beyond": 3, "late": 1}])
+    # 2 − 0 = 2 and no bonus; 2 − 5 = −3 (it may go below zero) and 37 bonus points: 34; 1 + 3 = 4
+    assert [ev.item("1").points for ev in evs] == [D(2), D(-3), D(1)]
+    assert [ev.item("2").points for ev in evs] == [D(0), D(37), D(3)]
+    assert [ev.total for ev in evs] == [D(2), D(34), D(4)]
+    assert (evs[1].item("1").reason_zh, evs[1].item("1").reason_en) == (
+        "按公式 2 - late 计算，得-3分。", "by the formula 2 - late: -3 points.")
+    zh, en = rs.plan(None).items["2"].rule.describe()
+    assert zh == "按公式 `beyond` 计分，最低0分。" and en == "Points = `beyond`, at least 0."
+    zh, _ = rs.plan(None).items["1"].rule.describe()
+    assert zh == "按公式 `2 - late` 计分，最高2分。"
+
+
+def test_a_lowest_grade_with_no_lower_bound() -> None:
+    grades = """
+[[grades]]
+id = "good"
+label = { zh = "合格", en = "Pass" }
+min = 1
+[[grades]]
+id = "fail"
+label = { zh = "不合格", en = "Fail" }
+"""
+    rule = 'kind = "formula"\nexpression = "2 - late"\nmax_points = 2'
+    rs = one_item(OPEN + grades, rule, 2, "grades.toml")
+    evs = agree(rs, [{"late": 0, "beyond": 0}, {"late": 1, "beyond": 0}, {"late": 2}, {"late": 9}])
+    # 2 and 1 pass; 0 and −7 (below any number the document could name) fail
+    assert [ev.grade.zh if ev.grade else None for ev in evs] == ["合格", "合格", "不合格", "不合格"]
+    res = fuac.evaluate_many(rs, [{"late": 9}], on=ON)
+    assert res.column("grade").tolist() == ["fail"]
+    with pytest.raises(RulesetError) as info:
+        one_item(OPEN + grades + grades.replace("good", "g2").replace("fail", "f2").replace("min = 1", ""),
+                 rule, 2, "grades.toml")
+    assert "only one grade, the lowest, may leave out 'min'" in str(info.value)
+
+
+def test_fuac_evaluate_prints_an_uncapped_bonus_without_a_maximum(tmp_path, capsys) -> None:
+    from fuac.cli import main
+
+    text = HEAD.replace("[[sections]]", OPEN + "\n[[sections]]", 1).replace("total = 5", "total = 2") \
+        .replace("max = 5", "max = 2") + """
+[[sections.items]]
+id = "1"
+max = 2
+kind = "formula"
+expression = "2 - late"
+max_points = 2
+
+[[sections.items]]
+id = "2"
+bonus = true
+kind = "formula"
+expression = "beyond"
+min_points = 0
+"""
+    (tmp_path / "open.toml").write_text(text, encoding="utf-8")
+    (tmp_path / "u.json").write_text('{"beyond": 37, "late": 5}', encoding="utf-8")
+    assert main(["evaluate", str(tmp_path / "open.toml"), str(tmp_path / "u.json"), "--on", "2024-06-01"]) == 0
+    out = capsys.readouterr().out
+    assert "None" not in out and "  2     37 " in out and "合计: 34/2" in out

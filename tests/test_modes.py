@@ -37,6 +37,7 @@ from typing import Any
 import pytest
 
 import fuac
+from fuac.errors import RulesetError
 
 D = Decimal
 ON = "2023-10-01"
@@ -1626,3 +1627,16 @@ def test_cohort_mean_on_a_half_rounds_half_up(tmp_path: Path, backend: str) -> N
         assert rec["data"]["enrolment_avg"]["value"] == D("80.01")
         ev = fuac.evaluate(rs, rec["data"], tier="county", on=DATE, context=rec["context"])
         assert (ev.item("1").points, ev.item("2").points) == (one, two)
+
+
+def test_a_scheme_whose_every_tier_has_a_total_needs_none_of_its_own(tmp_path: Path) -> None:
+    text = TIERS.replace("total = 10\nprecision = 0.1\n", "precision = 0.1\n", 1)
+    assert "total = 10\nprecision" not in text
+    rs = load(tmp_path, text)
+    assert (rs.plan("district").total, rs.plan("street").total) == (10, 8)
+    # without tiers it is still needed, said in one line naming the scheme
+    bare = head("no-total", total="1").replace("total = 1\n", "") + '[[sections]]\nid = "S"\n' \
+        'title = { zh = "节", en = "S" }\nmax = 1\n'
+    with pytest.raises(RulesetError) as info:
+        load(tmp_path, bare, "bare.toml")
+    assert "[scheme] a 'points' scheme needs 'total' (or tiers, each with its own)" in str(info.value)

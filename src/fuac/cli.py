@@ -183,7 +183,7 @@ def _render_item(it: ItemResult, ev: Evaluation, zh: bool, en: bool, points: boo
         right = {True: "✓", False: "✗", None: "?"}[it.met]
     elif points:
         score = "—" if it.points is None else fmt_number(ev.reported(it.points))
-        right = f"{score}/{fmt_number(it.max)}"
+        right = score if it.max is None else f"{score}/{fmt_number(it.max)}"  # an uncapped bonus has none
     else:
         right = {True: "✓", False: "✗", None: "?"}[it.met]
     status = STATUS_WORDS.get(it.status, (it.status, it.status))

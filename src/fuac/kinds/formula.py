@@ -19,8 +19,9 @@ if TYPE_CHECKING:
 
 class FormulaParams(Model):
     expression: str
-    max_points: Number
-    min_points: Number
+    #: the most and the fewest points; left out, no bound on that side (an uncapped bonus, 可负分)
+    max_points: Number | None = None
+    min_points: Number | None = None
     label: Text | None = None
 
 
@@ -32,11 +33,12 @@ class Formula(Rule[FormulaParams]):
 
     def __init__(self, rule_id: str, params: FormulaParams, ctx: RuleContext) -> None:
         super().__init__(rule_id, params, ctx)
-        if params.min_points > params.max_points:
+        lo, hi = params.min_points, params.max_points
+        if lo is not None and hi is not None and lo > hi:
             raise ValueError("'min_points' is greater than 'max_points'")
         self.expr = ctx.expression(params.expression)
-        self.max_points = params.max_points
-        self.floor = "none" if params.min_points < 0 else "part"
+        self.max_points = hi
+        self.floor = "none" if lo is None or lo < 0 else "part"
         self.reads = self.names_of(self.expr)
 
     score_reads_only_reads = True  # its score reads no value but those named in reads
@@ -51,16 +53,19 @@ class Formula(Rule[FormulaParams]):
         v = inputs.eval(self.expr)
         if isinstance(v, bool) or not isinstance(v, Decimal):
             raise ValueError(f"formula gave {v!r}, not a number")
-        got = min(max(v, p.min_points), p.max_points)
+        got = v
+        if p.min_points is not None:
+            got = max(got, p.min_points)
+        if p.max_points is not None:
+            got = min(got, p.max_points)
         return Outcome(got, "scored", why=_Later(self._say, (v, got)))
 
     def _say(self, v: Decimal, got: Decimal) -> tuple[str, str]:
-        p = self.params
         clipped_zh = clipped_en = ""
         if got != v:
-            lo, hi = fmt_points(p.min_points), fmt_points(p.max_points)
-            clipped_zh = f"（计算值{fmt_number(v)}，限定在{lo}至{hi}分）"
-            clipped_en = f" (computed {fmt_number(v)}, kept within {lo}..{hi})"
+            zh, en = self._bounds_words()
+            clipped_zh = f"（计算值{fmt_number(v)}，{zh}）"
+            clipped_en = f" (computed {fmt_number(v)}, {en})"
         return (
             f"按公式 {self.expr.source} 计算{clipped_zh}，{_pts_zh(got)}。",
             f"by the formula {self.expr.source}{clipped_en}: {_pts_en(got)}.",
@@ -74,27 +79,52 @@ class Formula(Rule[FormulaParams]):
         node = cols.ec.value(self.expr)
         if node.kind != "dec":
             raise cols.Unvectorizable("the formula does not always give a decimal number")
-        s = max(node.scale, cols.decimals(p.min_points), cols.decimals(p.max_points))
+        bounds = [b for b in (p.min_points, p.max_points) if b is not None]
+        s = max([node.scale, *(cols.decimals(b) for b in bounds)])
         f = cols.numeric(node, s)
         k = cols.factor(s)
-        lo, hi = cols.to_scaled(p.min_points, s), cols.to_scaled(p.max_points, s)
-        cols.check(max(abs(lo), abs(hi)) * k)
-        full, RuleOut, scored = cols.full, cols.RuleOut, cols.S_SCORED
+        lo = None if p.min_points is None else cols.to_scaled(p.min_points, s)
+        hi = None if p.max_points is None else cols.to_scaled(p.max_points, s)
+        cols.check(max([abs(b) for b in (lo, hi) if b is not None], default=0) * k)
+        full, check, RuleOut, scored = cols.full, cols.check, cols.RuleOut, cols.S_SCORED
 
         def formula(env: Env) -> ColumnOutcome:
-            v, _ = f(env)
-            v = np.minimum(np.maximum(full(v, env.n, np.int64), lo), hi)
+            v, bound = f(env)
+            if lo is None or hi is None:  # a side without a bound: the values themselves must fit
+                check(bound * k)
+            v = full(v, env.n, np.int64)
+            if lo is not None:
+                v = np.maximum(v, lo)
+            if hi is not None:
+                v = np.minimum(v, hi)
             return RuleOut(v * k if k != 1 else v, None, scored, -1)
         return formula, s
 
     def points_bounds(self) -> tuple[Decimal, Decimal] | None:
         p = self.params
+        if p.min_points is None or p.max_points is None:
+            return None
         return (p.min_points, p.max_points)
+
+    def _bounds_words(self) -> tuple[str, str]:
+        """The bounds the points are kept within, in words (one side may be open)."""
+        p = self.params
+        lo, hi = p.min_points, p.max_points
+        if lo is not None and hi is not None:
+            return f"限定在{fmt_points(lo)}至{fmt_points(hi)}分", f"kept within {fmt_points(lo)}..{fmt_points(hi)}"
+        if hi is not None:
+            return f"最高{fmt_points(hi)}分", f"at most {fmt_points(hi)}"
+        if lo is not None:
+            return f"最低{fmt_points(lo)}分", f"at least {fmt_points(lo)}"
+        return "不设上下限", "without bounds"
 
     def describe(self) -> tuple[str, str]:
         p = self.params
-        lo, hi = number(p.min_points), number(p.max_points)
-        return (
-            f"按公式 `{p.expression}` 计分，限定在{lo}至{hi}分之间。",
-            f"Points = `{p.expression}`, kept within {lo}..{hi}.",
-        )
+        if p.min_points is not None and p.max_points is not None:
+            lo, hi = number(p.min_points), number(p.max_points)
+            return (
+                f"按公式 `{p.expression}` 计分，限定在{lo}至{hi}分之间。",
+                f"Points = `{p.expression}`, kept within {lo}..{hi}.",
+            )
+        zh, en = self._bounds_words()
+        return f"按公式 `{p.expression}` 计分，{zh}。", f"Points = `{p.expression}`, {en}."

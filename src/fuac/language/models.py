@@ -119,9 +119,7 @@ class Scheme(Model):
 
     @model_validator(mode="after")
     def _points_need_total(self) -> Scheme:
-        if self.kind == "points":
-            if self.total is None:
-                raise ValueError("a 'points' scheme needs 'total'")
+        if self.kind == "points":  # (its total is checked with its tiers: each may have its own)
             if self.precision is None:
                 raise ValueError("a 'points' scheme needs 'precision' (reporting precision, e.g. 0.1)")
         if self.precision is not None and (self.precision <= 0 or self.precision.normalize().as_tuple().digits != (1,)):
@@ -269,7 +267,17 @@ class Condition(Model):
 class Grade(Model):
     id: Id
     label: Text
-    min: Number
+    #: the lowest total in this grade; left out for a lowest grade with no lower bound (60分以下为不合格)
+    min: Number | None = None
+
+    @property
+    def rank(self) -> tuple[int, Decimal]:
+        """A key that orders grades from the lowest: one without ``min`` is below every other."""
+        return (0, Decimal(0)) if self.min is None else (1, self.min)
+
+    def reached(self, total: Decimal) -> bool:
+        """Whether ``total`` is in this grade or above it."""
+        return self.min is None or total >= self.min
 
 
 class QuotaBand(Model):

@@ -9,7 +9,8 @@ checked exactly like a hand-written one (totals re-checked, names resolved):
   with a known id is merged into the base's; a new id is appended; ``remove = true``
   drops the base's element; ``replaces = "<id>"`` puts a new element in the place
   of the base's element with that id; ``replace = true`` replaces an element whole
-  instead of merging it (also implied when an item changes its ``kind``);
+  instead of merging it; an item or part that changes its ``kind`` drops the old
+  rule's parameters and keeps its own keys (label, clause, method, …);
 * ``notes`` are appended; any other array or value is replaced.
 
 Every key of the result remembers which file and line it came from, so errors
@@ -49,6 +50,14 @@ NAMED_TABLES = {("indicators",), ("parameters",), ("sections", "items", "overrid
 RULE_TABLES = {("sections", "items"), ("sections", "items", "parts")}
 #: Keys that steer composition; they are removed from the result.
 COMPOSE_KEYS = ("remove", "replaces", "replace")
+#: The keys of an item (or part) that are not its rule's: kept from the base when the overlay changes the
+#: rule's ``kind`` (what the item is, its clause and method stay unless the overlay gives new ones).
+#: ``overrides`` are not kept: they change the old kind's parameters.
+KEPT_ON_KIND_CHANGE = {
+    ("sections", "items"): ("number", "label", "max", "clause", "method", "tiers", "void_when", "void_clause",
+                            "bonus", "note", "applies_when"),
+    ("sections", "items", "parts"): ("label", "max", "clause", "note"),
+}
 
 
 class Origins(Protocol):
@@ -135,8 +144,11 @@ class _Merger:
         shape = _shape(mp)
         if isinstance(b, dict) and isinstance(o, dict):
             kind_changed = shape in RULE_TABLES and "kind" in o and "kind" in b and o["kind"] != b["kind"]
-            if o.get("replace") is True or kind_changed:
+            if o.get("replace") is True:
                 return self.place(_strip(o), mp, self.over_src, op)
+            if kind_changed:  # a new rule: the old kind's parameters go, the item's own keys stay
+                kept = {k: b[k] for k in KEPT_ON_KIND_CHANGE[shape] if k in b and k not in o}
+                b = {"id": b["id"], **kept} if "id" in b else kept
             self.origins.map[mp] = (self.over_src, op)
             out: dict[str, Any] = {}
             for k, v in b.items():

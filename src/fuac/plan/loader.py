@@ -834,10 +834,23 @@ class _Builder:
             self.check_selection()
         for i, q in self.each("quotas"):
             self.check_tiers(q.tiers, ("quotas", i, "tiers"))
-        if self.doc.scheme.kind == "points" and self.doc.tiers:
+        self.check_totals()
+        open_grades = [i for i, g in self.each("grades") if g.min is None]
+        for i in open_grades[1:]:
+            self.p.add(RulesetCheckError, "only one grade, the lowest, may leave out 'min' (it has no lower bound)",
+                       ("grades", i))
+
+    def check_totals(self) -> None:
+        """A points scheme's full marks: each tier's own, or (without tiers) the scheme's."""
+        if self.doc.scheme.kind != "points":
+            return
+        if self.doc.tiers:
             for i, t in self.each("tiers"):
                 if t.total is None:
                     self.p.add(RulesetSchemaError, f"tier {t.id!r} of a points scheme needs 'total'", ("tiers", i))
+        elif self.doc.scheme.total is None and not self.failed & {"tiers", "scheme", "scheme.total"}:
+            self.p.add(RulesetSchemaError, "a 'points' scheme needs 'total' (or tiers, each with its own)",
+                       ("scheme",))
 
     def check_derived(self) -> None:
         """Each derived value: a name of its own, an expression over inputs, parameters and other derived
@@ -1281,8 +1294,9 @@ class _Builder:
         parts: list[PreparedPart] | None,
         rule_max: Decimal | None,
     ) -> None:
-        """A points item has a 'max' (a veto item may not), and it is what its rules give at most."""
-        if imax is None and not isinstance(rule, VetoRule):
+        """A points item has a 'max' (a veto item may not, nor a bonus item that has no cap), and it is what
+        its rules give at most."""
+        if imax is None and not isinstance(rule, VetoRule) and not (head.bonus and rule_max is None):
             self.p.add(RulesetSchemaError, f"item {head.id!r} needs 'max' (its 分值)", loc, key=head.id)
         elif imax is not None and rule_max is not None and imax != rule_max:
             self.p.add(

@@ -367,8 +367,8 @@ def _grades(rs: RuleSet) -> list[str]:
     if not rs.doc.grades:
         return []
     out = ["## 等次 Grades", "", "| id | 等次 grade | 最低分 from (inclusive) |", "|---|---|---|"]
-    for g in sorted(rs.doc.grades, key=lambda g: g.min, reverse=True):
-        out.append(f"| `{g.id}` | {_esc(_both(g.label))} | {_n(g.min)} |")
+    for g in sorted(rs.doc.grades, key=lambda g: g.rank, reverse=True):
+        out.append(f"| `{g.id}` | {_esc(_both(g.label))} | {'—' if g.min is None else _n(g.min)} |")
     return out
 
 

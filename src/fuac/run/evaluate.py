@@ -272,16 +272,16 @@ def _veto_grade(ruleset: RuleSet, hit: list[ConditionResult]) -> Text | None:
     """The grade of a vetoed unit: the lowest its triggered vetoes name; none when one names none."""
     if any(v.grade is None for v in hit):
         return None
-    lowest = min((g for g in ruleset.doc.grades if g.id in {v.grade for v in hit}), key=lambda g: g.min)
+    lowest = min((g for g in ruleset.doc.grades if g.id in {v.grade for v in hit}), key=lambda g: g.rank)
     return lowest.label
 
 
 def _grade(ruleset: RuleSet, total: Decimal, vetoes: list[ConditionResult]) -> Text | None:
     """The grade of ``total``: the highest band it reaches, lowered by a triggered tier_cap veto."""
-    bands = sorted(ruleset.doc.grades, key=lambda g: g.min, reverse=True)
+    bands = sorted(ruleset.doc.grades, key=lambda g: g.rank, reverse=True)
     caps = {v.cap_tier for v in vetoes if v.holds and v.scope == "tier_cap" and v.cap_tier}
     for k, g in enumerate(bands):
-        if total >= g.min:
+        if g.reached(total):
             # a triggered tier_cap veto lowers the grade to at most its cap_tier
             capped = [bands.index(b) for b in bands if b.id in caps]
             return bands[max([k, *capped])].label

@@ -836,7 +836,7 @@ class Program(ColumnHelpers):
         self.items: list[PreparedItem] = [it for sec in plan.sections for it in sec.items]
         self.item_index = {it.id: j for j, it in enumerate(self.items)}
         self.conds = self._cond_specs()
-        self.grades = sorted(range(len(ruleset.doc.grades)), key=lambda g: ruleset.doc.grades[g].min, reverse=True)
+        self.grades = sorted(range(len(ruleset.doc.grades)), key=lambda g: ruleset.doc.grades[g].rank, reverse=True)
         # first pass: the scale of each rule's points; then the common scale S; then compile at S
         self.fallback: dict[str, str] = {}
         self.S = self._points_scale()
@@ -925,7 +925,7 @@ class Program(ColumnHelpers):
                     scales.append(self._compile_rule(rule)[1])
                 except Unvectorizable:
                     pass
-        scales += [decimals(g.min) for g in self.ruleset.doc.grades]
+        scales += [decimals(g.min) for g in self.ruleset.doc.grades if g.min is not None]
         meta = self.ruleset.meta
         scales += [decimals(v) for v in (meta.bonus_cap, meta.precision) if v is not None]
         return min(max(scales), MAX_SCALE)
@@ -1385,8 +1385,9 @@ class Program(ColumnHelpers):
         grades = self.ruleset.doc.grades
         pos = np.full(out.n, -1, np.int64)
         for k, g in enumerate(self.grades):
-            gm = to_scaled(grades[g].min, S)
-            pos = np.where((pos < 0) & (total >= gm), k, pos)
+            floor = grades[g].min
+            reached = True if floor is None else total >= to_scaled(floor, S)  # no min: every total
+            pos = np.where((pos < 0) & reached, k, pos)
         order = [grades[g].id for g in self.grades]
         for ci, c in enumerate(self.conds):
             cap_tier = c.pc.cond.cap_tier if c.pc is not None else None

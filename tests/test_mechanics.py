@@ -604,3 +604,38 @@ min_points = 0
     assert main(["evaluate", str(tmp_path / "open.toml"), str(tmp_path / "u.json"), "--on", "2024-06-01"]) == 0
     out = capsys.readouterr().out
     assert "None" not in out and "  2     37 " in out and "合计: 34/2" in out
+
+
+# ---------------------------------------------------------------------------
+# 3. a target of the unit's own (a village's due count is its own)
+
+OWN = """
+[indicators.visits]
+type = "integer"
+unit = "households"
+min = 0
+label = { zh = "已随访户数", en = "Households visited" }
+[indicators.due_visits]
+type = "integer"
+unit = "households"
+min = 0
+label = { zh = "应随访户数", en = "Households due a visit" }
+"""
+OWN_RULE = ('kind = "shortfall"\nindicators = ["visits"]\ncomparator = ">="\nreference = "due_visits"\n'
+            'unit = "households"\nstep = 1\ncost = 0.5\npartial = "floor"\nfloor = "item"\npoints = 2')
+
+
+def test_a_shortfall_against_the_units_own_target() -> None:
+    rs = one_item(OWN, OWN_RULE, 2, "own.toml")
+    units = [{"visits": 20, "due_visits": 20}, {"visits": 18, "due_visits": 20}, {"visits": 18, "due_visits": 19},
+             {"visits": 3, "due_visits": 30}, {"visits": 18}]
+    evs = agree(rs, units)
+    # 20 of 20: 2; 2 short: 2 − 1 = 1; 1 short: 1.5; 27 short: 13.5 taken, down to 0; no target: missing
+    assert [ev.item("1").points for ev in evs] == [D(2), D(1), D("1.5"), D(0), None]
+    assert [(p.field, p.code) for p in evs[4].problems] == [("due_visits", "missing")]
+    assert evs[1].item("1").reason_zh == "已随访户数 18户，低于 20户 2户，计2档，扣1分，得1分。"
+    zh, _ = rs.plan(None).items["1"].rule.describe()
+    assert "本单位的应随访户数（`due_visits`）" in zh
+    g = evs[1].gaps(rs)["1"]
+    assert [(c.field, c.before, c.after) for c in g.changes] == [("visits", D(18), D(20))]
+    assert (g.recoverable, g.verified) == (D(1), True)

@@ -28,6 +28,8 @@ class ShortfallParams(Model):
     comparator: Comparator
     target: Number | None = None
     parameter: Name | None = None
+    #: an indicator (or derived value) holding the unit's own target
+    reference: Name | None = None
     unit: str
     step: Number
     cost: Number
@@ -36,8 +38,8 @@ class ShortfallParams(Model):
 
     @model_validator(mode="after")
     def _check(self) -> ShortfallParams:
-        if (self.target is None) == (self.parameter is None):
-            raise ValueError("give exactly one of 'target' (a number) or 'parameter'")
+        if sum(x is not None for x in (self.target, self.parameter, self.reference)) != 1:
+            raise ValueError("give exactly one of 'target' (a number), 'parameter' or 'reference' (an indicator)")
         if self.comparator in ("==", "!="):
             raise ValueError("a shortfall needs a direction: comparator must be one of >=, >, <=, <")
         if self.step <= 0:
@@ -82,9 +84,16 @@ class Shortfall(Rule[ShortfallParams]):
                     f"parameter {params.parameter!r} is in unit {punit!r} but the target is written in {params.unit!r}",
                     "parameter",
                 )
+        if params.reference is not None:
+            try:
+                ref = ctx.indicator(params.reference)
+            except ValueError as exc:
+                raise RuleError(str(exc), "reference") from None
+            if ref.type not in ("integer", "decimal") or ref.unit != params.unit:
+                raise RuleError(f"{params.reference!r} must be a number indicator in {params.unit!r}", "reference")
         self.max_points = params.points
         self.floor = params.floor
-        self.reads = frozenset(params.indicators)
+        self.reads = frozenset([*params.indicators, *([params.reference] if params.reference else [])])
         self.cmp = COMPARATORS[params.comparator].apply
         #: the dated parameter that holds the target, when the rule file names one instead of a number
         self.parameter = params.parameter or ""
@@ -100,9 +109,18 @@ class Shortfall(Rule[ShortfallParams]):
 
     score_reads_only_reads = True  # its score reads no value but those named in reads
 
+    def target(self, values: Any, parameters: Any) -> Any:
+        """The target this unit is held to: the rule's, the parameter's on the date, or its own."""
+        p = self.params
+        if p.target is not None:
+            return p.target
+        if p.reference is not None:
+            return values[p.reference]
+        return parameters[self.parameter]
+
     def score(self, inputs: Inputs) -> Outcome:
         p = self.params
-        target = p.target if p.target is not None else inputs.parameters[self.parameter]
+        target = self.target(inputs.values, inputs.parameters)
         below = COMPARATORS[p.comparator].lower_bound
         values = inputs.values
         taken = ZERO
@@ -166,22 +184,15 @@ class Shortfall(Rule[ShortfallParams]):
         import numpy as np
 
         p = self.params
-        if p.target is not None:
-            target = p.target
-        else:
-            if self.parameter not in cols.params:
-                raise cols.Unvectorizable(f"parameter {self.parameter!r} has no value on this date")
-            target = cols.params[self.parameter]
-        if isinstance(target, bool) or not isinstance(target, Decimal):
-            raise cols.Unvectorizable("the target is not a number")
+        tnode = self._target_node(cols)
         max_scale = cols.MAX_SCALE
         below = COMPARATORS[p.comparator].lower_bound
         cmp = COMPARATORS[p.comparator].apply
         vals = [cols.ec.node(ast.Name(id=name)) for name in p.indicators]
-        gs = max([cols.decimals(target), cols.decimals(p.step), *(v.scale for v in vals)])  # scale of the gaps
+        gs = max([tnode.scale, cols.decimals(p.step), *(v.scale for v in vals)])  # scale of the gaps
         if gs > max_scale:
             raise cols.Unvectorizable(f"more than {max_scale} decimals")
-        tgt = cols.to_scaled(target, gs)
+        tfn = cols.numeric(tnode, gs)
         step = cols.to_scaled(p.step, gs)
         fs = [cols.numeric(v, gs) for v in vals]
         cost_s = cols.decimals(p.cost)
@@ -209,11 +220,12 @@ class Shortfall(Rule[ShortfallParams]):
             taken: Any = 0
             met: Any = True
             bt = 0
+            tgt, btg = tfn(env)
             for f in fs:
                 v, bv = f(env)
                 ok = cmp(v, tgt)
                 gap = np.maximum((tgt - v) if below else (v - tgt), 0)
-                bg = check(bv + abs(tgt))
+                bg = check(bv + btg)
                 if partial == "floor":
                     n, bn = gap // step, bg // step + 1
                 elif partial == "ceil":
@@ -229,6 +241,21 @@ class Shortfall(Rule[ShortfallParams]):
             return RuleOut(got * k if k != 1 else got, None, scored, full(met, env.n, np.int8))
         return shortfall, s
 
+    def _target_node(self, cols: Columns) -> Any:
+        """The target as a column node: the unit's own (``reference``), or a constant."""
+        p = self.params
+        if p.reference is not None:
+            return cols.ec.node(ast.Name(id=p.reference))
+        if p.target is not None:
+            target = p.target
+        else:
+            if self.parameter not in cols.params:
+                raise cols.Unvectorizable(f"parameter {self.parameter!r} has no value on this date")
+            target = cols.params[self.parameter]
+        if isinstance(target, bool) or not isinstance(target, Decimal):
+            raise cols.Unvectorizable("the target is not a number")
+        return cols.const(target)
+
     def points_bounds(self) -> tuple[Decimal, Decimal] | None:
         """From 0 (where the rule floors itself) to full points (when its cost is not negative)."""
         p = self.params
@@ -238,7 +265,10 @@ class Shortfall(Rule[ShortfallParams]):
         """Each indicator short of the target moved to it (``partial = "floor"``: to the smallest value
         less than one step short), with the points per step."""
         p = self.params
-        target = p.target if p.target is not None else facts.params.get(self.parameter)
+        try:
+            target = self.target(facts.values, facts.params)
+        except (KeyError, ValueError):  # the unit's own target not given, or no parameter on the date
+            return []
         if target is None:
             return []
         below = COMPARATORS[p.comparator].lower_bound
@@ -293,6 +323,9 @@ class Shortfall(Rule[ShortfallParams]):
         sym, en_word = cmp.symbol, cmp.drafting[1]
         if p.target is not None:
             tz, te = with_unit(p.target, p.unit)
+        elif p.reference is not None:
+            tz, te = d.label(p.reference)
+            tz, te = f"本单位的{tz}", f"the unit's own {te}"
         else:
             tz, te = d.param(self.parameter)
         sz, se = with_unit(p.step, p.unit)

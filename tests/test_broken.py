@@ -40,7 +40,8 @@ CASES = [
      ["unknown key 'colour'", "allowed keys for kind 'threshold':", "comparator", "threshold", "void_when"]),
     ("unknown_key_part.toml", RulesetSchemaError, 112, "5.a: sections[1].items[1].parts[0].colour",
      ["unknown key 'colour'",
-      "allowed keys for kind 'all_or_nothing': clause, condition, id, kind, label, max, note, points, tests"]),
+      "allowed keys for kind 'all_or_nothing': clause, condition, id, kind, label, max, note, overrides, "
+      "points, tests"]),
     ("wrong_type.toml", RulesetSchemaError, 61, "1: sections[0].items[0].points", ["expected a number", "'forty'"]),
     ("quoted_number.toml", RulesetSchemaError, 10, "scheme.total", ["expected a number, got str '120'"]),
     ("missing_key.toml", RulesetSchemaError, 2, "scheme.version", ["missing required key 'version'"]),

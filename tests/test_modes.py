@@ -1640,3 +1640,40 @@ def test_a_scheme_whose_every_tier_has_a_total_needs_none_of_its_own(tmp_path: P
     with pytest.raises(RulesetError) as info:
         load(tmp_path, bare, "bare.toml")
     assert "[scheme] a 'points' scheme needs 'total' (or tiers, each with its own)" in str(info.value)
+
+
+def test_a_tiers_overrides_reach_an_items_parts(tmp_path: Path) -> None:
+    # item 1 made of two parts; part a's threshold and points differ for a street (overrides on the part)
+    parts = '''id = "1"
+max = { district = 4, street = 3 }
+[[sections.items.parts]]
+id = "a"
+kind = "threshold"
+points = 2
+indicator = "rate"
+comparator = ">="
+threshold = 80
+unit = "percent"
+overrides = { street = { points = 1, threshold = 70 } }
+[[sections.items.parts]]
+id = "b"
+kind = "all_or_nothing"
+points = 2
+condition = "not violation"
+'''
+    start = TIERS.index('id = "1"\nmax = { district = 4, street = 2 }')
+    end = TIERS.index('[[sections.items]]\nid = "2"')
+    text = TIERS[:start] + parts + "\n" + TIERS[end:]
+    text = text.replace("max = { district = 10, street = 8 }", "max = { district = 10, street = 9 }") \
+        .replace("total = 8", "total = 9")
+    rs = load(tmp_path, text)
+    unit = {"rate": 75, "score": 6, "violation": False}
+    # 75 % < 80 %: the district's part a gives 0 (of 2); ≥ 70 %: the street's gives its 1
+    for tier, a, total in (("district", "0", "8"), ("street", "1", "9")):
+        (views,) = score(rs, [unit], tier=tier)
+        ev = views["evaluate"].ev
+        assert ev is not None and ev.item("1").parts[0].points == D(a), tier
+        check(views, total=total)
+    with pytest.raises(RulesetError) as info:
+        load(tmp_path, text.replace("overrides = { street", "overrides = { town"), "bad.toml")
+    assert "unknown tier 'town' in overrides" in str(info.value)

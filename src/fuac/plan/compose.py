@@ -45,7 +45,8 @@ ID_ARRAYS = {
 #: Arrays the overlay appends to.
 APPEND_ARRAYS = {("notes",)}
 #: Tables whose keys are names, not fixed keys.
-NAMED_TABLES = {("indicators",), ("parameters",), ("sections", "items", "overrides")}
+NAMED_TABLES = {("indicators",), ("parameters",), ("derived",), ("sections", "items", "overrides"),
+                ("sections", "items", "parts", "overrides")}
 #: Tables holding a rule: a new ``kind`` replaces the whole table (the old kind's keys would not fit).
 RULE_TABLES = {("sections", "items"), ("sections", "items", "parts")}
 #: Keys that steer composition; they are removed from the result.

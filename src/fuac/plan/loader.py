@@ -37,7 +37,7 @@ from ..language.models import (
 from ..language.toml import format_path, read_toml
 from .compose import FileOrigins, Origins, compose_docs
 
-PART_KEYS = ("id", "label", "max", "clause", "kind", "note")
+PART_KEYS = ("id", "label", "max", "clause", "kind", "note", "overrides")
 ZERO = Decimal(0)
 
 
@@ -1171,7 +1171,7 @@ class _Builder:
         params_raw = self.overridden(head, params_raw, loc, tier)
         imax = self.per_tier(head.max, tier, (*loc, "max"))
         if head.parts is not None:
-            built = self.item_parts(head, head.parts, params_raw, loc, scoring)
+            built = self.item_parts(head, head.parts, params_raw, loc, scoring, tier)
         else:
             built = self.item_rule(head, raw, params_raw, loc, scoring)
         if built is None:
@@ -1232,7 +1232,8 @@ class _Builder:
         return params_raw
 
     def item_parts(
-        self, head: ItemHead, raws: list[Any], params_raw: dict[str, Any], loc: tuple[Any, ...], scoring: str
+        self, head: ItemHead, raws: list[Any], params_raw: dict[str, Any], loc: tuple[Any, ...], scoring: str,
+        tier: str | None = None,
     ) -> _ItemRules | None:
         """An item's parts, and what they add up to (None: the item has no part to score)."""
         if head.kind is not None or params_raw:
@@ -1249,7 +1250,7 @@ class _Builder:
         broken_part = False
         for k, praw in enumerate(raws):
             ploc = (*loc, "parts", k)
-            part = self.build_part(praw, ploc, head.id, scoring)
+            part = self.build_part(praw, ploc, head.id, scoring, tier)
             if part is None:
                 broken_part = True
                 continue
@@ -1320,7 +1321,22 @@ class _Builder:
                 void_reads |= reads
         return void, applies, void_reads
 
-    def build_part(self, raw: Any, loc: tuple[Any, ...], item_id: str, scoring: str) -> PreparedPart | None:
+    def part_overrides(self, raw: dict[str, Any], loc: tuple[Any, ...], key: str, tier: str | None) -> dict[str, Any]:
+        """A part's parameter overrides for ``tier`` (``[sections.items.parts.overrides.TIER]``), tiers checked."""
+        over = raw.get("overrides")
+        if over is None:
+            return {}
+        if not isinstance(over, dict) or not all(isinstance(v, dict) for v in over.values()):
+            self.p.add(RulesetSchemaError, "'overrides' is a table of tables, one per tier", (*loc, "overrides"),
+                       key=key)
+            return {}
+        for t in over:
+            if t not in self.tier_ids and "tiers" not in self.failed:
+                self.p.add(RulesetCheckError, f"unknown tier {t!r} in overrides", (*loc, "overrides", t), key=key)
+        return dict(over.get(tier) or {}) if tier is not None else {}
+
+    def build_part(self, raw: Any, loc: tuple[Any, ...], item_id: str, scoring: str,
+                   tier: str | None = None) -> PreparedPart | None:
         if not isinstance(raw, dict):
             self.p.add(RulesetSchemaError, "a part must be a table", loc, key=item_id)
             return None
@@ -1332,11 +1348,12 @@ class _Builder:
         if not isinstance(kind, str):
             self.p.add(RulesetSchemaError, "a part needs 'kind'", loc, key=f"{item_id}.{pid}")
             return None
+        key = f"{item_id}.{pid}"
         params = {k: v for k, v in raw.items() if k not in PART_KEYS}
+        params.update(self.part_overrides(raw, loc, key, tier))
         cls = self.kinds.get(kind)
         if cls is not None and "label" in cls.Params.model_fields and "label" in raw:
             params["label"] = raw["label"]
-        key = f"{item_id}.{pid}"
         rule = self.make_rule(kind, params, key, loc, common=PART_KEYS, scoring=scoring)
         if rule is None:
             return None

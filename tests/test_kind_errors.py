@@ -221,7 +221,7 @@ LOAD_CASES: dict[str, tuple[str, type[RulesetError], str, str]] = {
     "shortfall-both-target-and-parameter": (
         _item("shortfall", 'points = 2\nindicators = ["x"]\ncomparator = ">="\ntarget = 90\nparameter = "p"\n'
               'unit = "percent"\nstep = 1\ncost = 1\npartial = "floor"\nfloor = "part"', mark_item=True),
-        RulesetSchemaError, ITEM, "give exactly one of 'target' (a number) or 'parameter'"),
+        RulesetSchemaError, ITEM, "give exactly one of 'target' (a number), 'parameter' or 'reference' (an indicator)"),
     "shortfall-comparator-without-direction": (
         _item("shortfall", 'points = 2\nindicators = ["x"]\ncomparator = "=="\ntarget = 90\n'
               'unit = "percent"\nstep = 1\ncost = 1\npartial = "floor"\nfloor = "part"', mark_item=True),

@@ -192,7 +192,6 @@ class Shortfall(Rule[ShortfallParams]):
         gs = max([tnode.scale, cols.decimals(p.step), *(v.scale for v in vals)])  # scale of the gaps
         if gs > max_scale:
             raise cols.Unvectorizable(f"more than {max_scale} decimals")
-        tfn = cols.numeric(tnode, gs)
         step = cols.to_scaled(p.step, gs)
         fs = [cols.numeric(v, gs) for v in vals]
         cost_s = cols.decimals(p.cost)
@@ -209,6 +208,7 @@ class Shortfall(Rule[ShortfallParams]):
         s = max(cols.decimals(p.points), steps_scale + cost_s)
         if s > max_scale:
             raise cols.Unvectorizable(f"more than {max_scale} decimals")
+        tfn = cols.numeric(tnode, gs)
         cost = cols.to_scaled(p.cost, cost_s) * 10 ** (s - steps_scale - cost_s)
         pts = cols.to_scaled(p.points, s)
         k = cols.factor(s)

@@ -288,7 +288,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     if getattr(args, "report", None):
         from .render.report import write_report
 
-        write_report(evs, args.report, lang=args.lang)
+        write_report(evs, args.report, lang=args.lang, ruleset=args.ruleset)
         print(f"评分表 / score sheet: {args.report}", file=sys.stderr if args.json else sys.stdout)
     return 1 if any(p.severity == "error" for ev in evs for p in ev.problems) else 0
 
@@ -346,6 +346,10 @@ def cmd_template(args: argparse.Namespace) -> int:
 
 
 def cmd_gaps(args: argparse.Namespace) -> int:
+    if args.output:
+        from .render.lists import check_list_output
+
+        check_list_output(args.output, "the rectification list")  # before anything is scored
     doc = read_input(args.input)
     rs = _api.load(args.ruleset)
     results = []
@@ -361,11 +365,16 @@ def cmd_gaps(args: argparse.Namespace) -> int:
             rs, data=unit["data"], assessments=unit.get("assessments"), assessor=args.assessor or unit.get("assessor")
         )
         results.append(gs)
+    if args.output:
+        from .render.lists import write_gaps
+
+        write_gaps(results, args.output, lang=args.lang)
+        print(f"整改清单 / rectification list: {args.output}", file=sys.stderr if args.json else sys.stdout)
     if args.json:
         out = [g.to_dict() for g in results]
         json.dump(out[0] if len(out) == 1 else out, sys.stdout, ensure_ascii=False, indent=2)
         print()
-    else:
+    elif not args.output:
         for n, gs in enumerate(results):
             if n:
                 print()
@@ -862,6 +871,10 @@ def cmd_rank(args: argparse.Namespace) -> int:
     """Exit 1 when no unit could be ranked and some were set aside for invalid input."""
     from .run.batch.results import ProblemTally
 
+    if args.output:
+        from .render.lists import check_list_output
+
+        check_list_output(args.output, "the recommended list")  # before anything is scored
     rs = _api.load(args.ruleset)
     tier = rs.plan(args.tier).tier
     used, sizes = _rank_mappings(args, rs, tier)
@@ -870,13 +883,19 @@ def cmd_rank(args: argparse.Namespace) -> int:
     tally.add(res)
     nobody = tally.rows > 0 and not sel.ranked
     status = 1 if nobody else 0
+    if args.output:
+        from .render.lists import write_selection
+
+        write_selection(sel, res, args.output, lang=args.lang, every=args.all)
+        print(f"推荐名单 / recommended list: {args.output}", file=sys.stderr if args.json else sys.stdout)
     if args.json:
         out = sel.to_dict()
         out["invalid_input"] = {"units": tally.rows, "problems": [c.to_dict() for c in tally.most_common()]}
         json.dump(out, sys.stdout, ensure_ascii=False, indent=2)
         print()
         return status
-    _render_selection(sel, res, args.lang, args.all)
+    if not args.output:
+        _render_selection(sel, res, args.lang, args.all)
     if tally.rows:
         _render_set_aside(tally, nobody, args.lang)
     return status
@@ -981,7 +1000,7 @@ def _batch_parser(sub: Any) -> None:
     common.add_argument("--lang", choices=("zh", "en", "both"), default="zh", help="language (default zh)")
 
     s = sub.add_parser("batch", parents=[common], help="score many units (a table) and write one row per unit")
-    s.add_argument("-o", "--output", help="write the result rows to .csv, .jsonl or .parquet, chunk by chunk")
+    s.add_argument("-o", "--output", help="write the result rows to .csv, .jsonl, .parquet or .xlsx, chunk by chunk")
     s.add_argument("--exact", action="store_true", help="points as exact decimals (text) instead of numbers")
     s.set_defaults(func=cmd_batch)
 
@@ -993,6 +1012,8 @@ def _batch_parser(sub: Any) -> None:
     s.add_argument("--parent-sizes", metavar="FILE",
                    help="TOML or JSON: parent-region code → its number of units, for caps that depend on it")
     s.add_argument("--all", action="store_true", help="list every unit with the reason it is in or out")
+    s.add_argument("-o", "--output", metavar="FILE",
+                   help="write the recommended list to FILE.xlsx or FILE.html (printable) instead of printing it")
     s.set_defaults(func=cmd_rank)
 
 
@@ -1062,6 +1083,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("gaps", parents=[unit], help="rectification list: where points were lost and what recovers them")
     s.add_argument("--json", action="store_true", help="print the list as JSON")
+    s.add_argument("-o", "--output", metavar="FILE",
+                   help="write the list to FILE.xlsx or FILE.html (printable) instead of printing it")
     s.set_defaults(func=cmd_gaps)
 
     _batch_parser(sub)

@@ -366,16 +366,17 @@ def report_html(evaluations: Evaluation | Sequence[Evaluation], *, lang: str = "
     )
 
 
-def write_report(evaluations: Sequence[Evaluation], path: str, *, lang: str = "zh") -> None:
-    """Write the score sheet to ``path``: ``.html`` here, ``.xlsx`` through openpyxl."""
+def write_report(evaluations: Sequence[Evaluation], path: str, *, lang: str = "zh", ruleset: Any = None) -> None:
+    """Write the score sheet to ``path``: ``.html`` here, ``.xlsx`` through openpyxl (``ruleset``: the
+    evaluations' rule set, whose floors and bonus cap the workbook's formulas reproduce)."""
     low = path.lower()
     if low.endswith((".html", ".htm")):
         with open(path, "w", encoding="utf-8") as f:
             f.write(report_html(evaluations, lang=lang))
     elif low.endswith(".xlsx"):
-        from .workbook import write_report_xlsx
+        from .sheet_xlsx import write_report_xlsx
 
-        write_report_xlsx(evaluations, path, lang=lang)
+        write_report_xlsx(evaluations, path, lang=lang, ruleset=ruleset)
     else:
         from ..errors import InputError
 

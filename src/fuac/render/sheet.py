@@ -40,12 +40,11 @@ def score_text(ev: Evaluation, it: ItemResult) -> tuple[str, str]:
         if it.status in BLOCKED:
             return "待定", "undecided"
         return "不否决", "no veto"
-    if not is_points(ev) or it.max is None:
+    if not is_points(ev) or (it.max is None and not it.bonus):  # a bonus item may have points and no cap
         if it.status in PENDING:
             zh, en = STATUS_WORDS[it.status]
             return f"? {zh}", f"? {en}"
-        done = ("已完成", "achieved") if ev.scheme_kind == "targets" else ("已落实", "met")
-        undone = ("未完成", "not achieved") if ev.scheme_kind == "targets" else ("未落实", "not met")
+        done, undone = met_words(ev)
         if it.met:
             return f"✓ {done[0]}", f"✓ {done[1]}"
         if it.met is False:
@@ -60,6 +59,35 @@ def score_text(ev: Evaluation, it: ItemResult) -> tuple[str, str]:
     if it.judgement_points is not None:
         return f"{pts}*", f"{pts}*"
     return pts, pts
+
+
+def mark_text(ev: Evaluation, it: ItemResult) -> tuple[str, str]:
+    """The 备注 (note) cell beside an item's points in a spreadsheet, where the points are a number:
+    ``*`` for points given by an assessor's judgement, the status when the item has no points or lost
+    them all to a void (作废, 缺少输入, 不适用 …), 否决 / 不否决 for a veto item; empty for an item
+    scored by its rule."""
+    if it.is_veto:
+        return score_text(ev, it)
+    if it.judgement_points is not None and it.status == "scored":
+        return "*", "*"
+    if it.status == "scored":
+        return "", ""
+    return STATUS_WORDS.get(it.status, (it.status, it.status))
+
+
+def met_value(it: ItemResult) -> int | None:
+    """An item of a checklist or targets as a number a spreadsheet can add up: 1 met, 0 not met; None
+    when it is not decided (or is a veto item, which is not counted)."""
+    if it.is_veto or it.met is None or it.status in PENDING:
+        return None
+    return 1 if it.met else 0
+
+
+def met_words(ev: Evaluation) -> tuple[tuple[str, str], tuple[str, str]]:
+    """What a met and an unmet item are called: (已落实, met), (未落实, not met); for targets 已完成 …"""
+    if ev.scheme_kind == "targets":
+        return ("已完成", "achieved"), ("未完成", "not achieved")
+    return ("已落实", "met"), ("未落实", "not met")
 
 
 def criteria(it: ItemResult) -> tuple[str, str]:
@@ -95,12 +123,19 @@ def row_cells(ev: Evaluation, it: ItemResult) -> Cells:
     )
 
 
+def met_count(sec: SectionResult) -> int:
+    """How many of a section's items that count are met (a veto item, met when it is not triggered, does
+    not count: ``SectionResult.met`` counts it)."""
+    return sum(1 for i in sec.counted if i.met)
+
+
 def section_score(ev: Evaluation, sec: SectionResult) -> tuple[str, str]:
     if is_points(ev):
         pts = "—" if sec.points is None else fmt_number(ev.reported(sec.points))
         return pts, pts
     counted = sec.counted
-    return f"{sec.met}/{len(counted)} 项已落实", f"{sec.met} of {len(counted)} met"
+    met = met_count(sec)
+    return f"{met}/{len(counted)} 项已落实", f"{met} of {len(counted)} met"
 
 
 def total_text(ev: Evaluation) -> tuple[str, str]:

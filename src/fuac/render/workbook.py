@@ -27,17 +27,19 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ..errors import FuacError, InputError
+from ..errors import InputError
 from ..language.cells import from_cell, strip
 from ..language.words import UNITS, fmt_number
 from ..run.results import Evaluation, Problem
-from .cells import guard_workbook, new_workbook
-from .sheet import condition_state, is_points, row_cells, section_score, total_text, unit_name, verdict
+from .cells import new_workbook, save_workbook
+from .sheet_xlsx import write_report_xlsx
+from .xlsxkit import MissingExtra, cell_number, fit_columns, lay_out, require_openpyxl, styles
+
+__all__ = ["MissingExtra", "read_workbook", "require_openpyxl", "write_report_xlsx", "write_template"]
 
 if TYPE_CHECKING:
     from ..plan.loader import RuleSet
@@ -64,17 +66,6 @@ REFERENCE_HEADERS = ("指标键 key", "名称", "Name", "单位 Unit", "值 Valu
 DEFAULT_UNIT = "本单位"
 #: Value columns that get data validation in a template (units added beyond them are still read).
 VALIDATED_UNITS = 20
-
-class MissingExtra(FuacError, ModuleNotFoundError):
-    """An optional dependency is not installed; the message says which extra to install."""
-
-
-def require_openpyxl(what: str = "reading and writing .xlsx files") -> Any:
-    try:
-        import openpyxl
-    except ImportError as exc:
-        raise MissingExtra(f"{what} needs openpyxl: pip install 'fuac[xlsx]'", name="openpyxl") from exc
-    return openpyxl
 
 
 # ---------------------------------------------------------------------------
@@ -124,22 +115,6 @@ def _validation(ind: Any) -> tuple[Any, ...] | None:
 
 # ---------------------------------------------------------------------------
 # writing a template
-
-
-def _styles(openpyxl: Any) -> dict[str, Any]:
-    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-
-    thin = Side(style="thin", color="8A94A3")
-    return {
-        "head_fill": PatternFill("solid", fgColor="DCE3EA"),
-        "meta_fill": PatternFill("solid", fgColor="F3F5F7"),
-        "input_fill": PatternFill("solid", fgColor="FFFBE6"),
-        "bold": Font(bold=True),
-        "title": Font(bold=True, size=14),
-        "wrap": Alignment(wrap_text=True, vertical="top"),
-        "center": Alignment(horizontal="center", vertical="center", wrap_text=True),
-        "border": Border(left=thin, right=thin, top=thin, bottom=thin),
-    }
 
 
 def assessable_rows(rs: RuleSet, tier: str | None) -> list[tuple[str, Any, Any, Any]]:
@@ -211,163 +186,293 @@ def _indicator_validation(wb: Any, val: tuple[Any, ...]) -> Any:
     return dv
 
 
-def _about_sheet(ws: Any, rs: RuleSet, tier: str | None, st: dict[str, Any]) -> None:
-    """The template's first sheet (说明): which rule set, version and tier it is for, and how to fill it in."""
-    ws.title = SHEET_ABOUT
-    ws["A1"] = f"{rs.title.zh} — 填报表"
-    ws["A1"].font = st["title"]
-    ws["A2"] = f"{rs.title.en} — fill-in workbook"
-    rows = [
-        ("ruleset", rs.id, "规则集 / rule set"),
-        ("version", rs.version, "版本 / version"),
-        ("content_hash", rs.content_hash, "内容校验 / content hash"),
-        ("tier", tier or "", "层级 / tier"),
-        ("on", "", "评估日期（可选，YYYY-MM-DD）/ assessment date (optional)"),
-        ("created", dt.date.today().isoformat(), "生成日期 / created"),
-    ]
-    ws["A4"], ws["B4"], ws["C4"] = "键 key", "值 value", "说明 note"
-    for c in ("A4", "B4", "C4"):
-        ws[c].font = st["bold"]
-        ws[c].fill = st["head_fill"]
-    for n, (k, v, note) in enumerate(rows, start=5):
-        ws.cell(n, 1, k)
-        ws.cell(n, 2, v)
-        ws.cell(n, 3, note)
-    help_lines = [
+def _jurisdiction(rs: RuleSet) -> tuple[str, str]:
+    """The places a rule set is for, by name (its code when it has no name)."""
+    places = [(j.name.zh, j.name.en) if j.name is not None else (j.code, j.code) for j in rs.meta.jurisdiction]
+    return "、".join(z for z, _ in places), ", ".join(e for _, e in places)
+
+
+def _source_line(rs: RuleSet) -> tuple[str, str]:
+    """Who issued the rule set, its document number and the places it is for, in the rule set's words."""
+    meta = rs.meta
+    zh = [f"发文机关：{meta.issuer.zh}"] if meta.issuer is not None else []
+    en = [f"issued by {meta.issuer.en}"] if meta.issuer is not None else []
+    if meta.document_number:
+        zh.append(f"文号：{meta.document_number}")
+        en.append(f"document {meta.document_number}")
+    jz, je = _jurisdiction(rs)
+    if jz:
+        zh.append(f"适用地区：{jz}")
+        en.append(f"for {je}")
+    return "　".join(zh), "; ".join(en)
+
+
+def _indicators(rs: RuleSet, tier: str | None, *, reference: bool) -> list[tuple[str, Any]]:
+    """(name, indicator) of the tier's reference values, or of its other indicators."""
+    return [(n, i) for n, i in rs.doc.indicators.items()
+            if bool(i.reference) == reference and (tier is None or i.tiers is None or tier in i.tiers)]
+
+
+def _reference_lines(rs: RuleSet, tier: str | None) -> tuple[str, str]:
+    """How to fill in the reference values, naming them as the rule set does (全区（自治区）……平均水平)."""
+    refs = [i for _, i in _indicators(rs, tier, reference=True)]
+    if not refs:
+        return f"3. 「{SHEET_REFERENCES}」：本规则集没有参考值。", "   Reference values: this rule set has none."
+    return (
+        f"3. 「{SHEET_REFERENCES}」：{'、'.join(i.label.zh for i in refs)}，及其来源；所有单位共用。",
+        f"   Reference values: {'; '.join(i.label.en for i in refs)}, with their source; shared by every unit.",
+    )
+
+
+def _help_lines(rs: RuleSet, tier: str | None, assessed: bool) -> list[str]:
+    """How to fill the workbook in, in Chinese and English."""
+    ref_zh, ref_en = _reference_lines(rs, tier)
+    scores = (
+        [f"2. 「{SHEET_SCORES}」：需评估人酌情评分或判断的项目；每个单位三列（得分、理由、评估人）。",
+         "   Assessor scores: items scored by judgement; three columns per unit (score, rationale, assessor)."]
+        if assessed
+        else [f"2. 「{SHEET_SCORES}」：本规则集没有需评估人评分的项目。",
+              "   Assessor scores: no item of this rule set is scored by an assessor."]
+    )
+    return [
         "填写方法 / How to fill it in",
         f"1. 「{SHEET_INDICATORS}」：每个单位一列，第1行写单位名称；在黄色单元格中填写指标数值。"
         "百分比填数字（如 96.5 表示 96.5%）；是/否 指标从下拉列表选择。",
         "   Indicators: one column per unit, its name in row 1; fill in the yellow cells. "
         "Percentages as numbers (96.5 means 96.5 %); yes/no from the drop-down list (是 = yes, 否 = no).",
-        f"2. 「{SHEET_SCORES}」：需评估人酌情评分或判断的项目；每个单位三列（得分、理由、评估人）。",
-        "   Assessor scores: items scored by judgement; three columns per unit (score, rationale, assessor).",
-        f"3. 「{SHEET_REFERENCES}」：全区（自治区）平均水平等参考值及其来源，所有单位共用。",
-        "   Reference values: regional averages and their source, shared by every unit.",
+        *scores,
+        ref_zh,
+        ref_en,
         "4. 留空表示未提供：相关项目显示“缺少输入”。 A blank cell means no value: its items show 'missing input'.",
         f"5. 评分：fuac evaluate {rs.id} 本文件.xlsx [--report 评分表.html]",
     ]
-    for n, line in enumerate(help_lines, start=13):
-        ws.cell(n, 1, line)
+
+
+def _tier_note(rs: RuleSet, tier: str | None) -> str:
+    found = next((t for t in rs.doc.tiers if t.id == tier), None) if tier else None
+    words = f"：{found.label.zh} / {found.label.en}" if found is not None else ""
+    return f"层级 / tier{words}"
+
+
+def _about_sheet(ws: Any, rs: RuleSet, tier: str | None, st: dict[str, Any], assessed: bool) -> None:
+    """The template's first sheet (说明): which rule set, version and tier it is for, who issued it and for
+    where, and how to fill it in, in the rule set's own words."""
+    ws.title = SHEET_ABOUT
+    for c, w in enumerate((16, 40, 44), start=1):
+        ws.column_dimensions[get_letter(c)].width = w
+    src_zh, src_en = _source_line(rs)
+    for r, (text, font) in enumerate(
+        [(f"{rs.title.zh} — 填报表", "title"), (f"{rs.title.en} — fill-in workbook", None),
+         (f"{src_zh}\n{src_en}" if src_zh else "", None)], start=1):
+        cell = ws.cell(r, 1, text or None)
+        cell.alignment = st["wrap"]
+        if font:
+            cell.font = st[font]
+        ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=3)
+    rows = [
+        ("ruleset", rs.id, "规则集 / rule set"),
+        ("version", rs.version, "版本 / version"),
+        ("content_hash", rs.content_hash, "内容校验 / content hash"),
+        ("tier", tier or "", _tier_note(rs, tier)),
+        ("on", "", "评估日期（可选，YYYY-MM-DD）/ assessment date (optional)"),
+        ("created", dt.date.today().isoformat(), "生成日期 / created"),
+    ]
+    for c, h in enumerate(("键 key", "值 value", "说明 note"), start=1):
+        _head(ws, 4, c, h, st)
+    for n, row in enumerate(rows, start=5):
+        for c, v in enumerate(row, start=1):
+            cell = ws.cell(n, c, v)
+            cell.alignment, cell.border = st["wrap"], st["border"]
+    lines = _help_lines(rs, tier, assessed)
+    for n, line in enumerate(lines, start=13):
+        ws.cell(n, 1, line).alignment = st["wrap"]
+        ws.merge_cells(start_row=n, start_column=1, end_row=n, end_column=3)
     ws.cell(13, 1).font = st["bold"]
-    ws.column_dimensions["A"].width = 16
-    ws.column_dimensions["B"].width = 34
-    ws.column_dimensions["C"].width = 50
+    lay_out(ws, last_col=3, last_row=12 + len(lines), landscape=False)
+
+
+def get_letter(col: int) -> str:
+    from openpyxl.utils import get_column_letter
+
+    return str(get_column_letter(col))
+
+
+def _head(ws: Any, r: int, c: int, text: str, st: dict[str, Any]) -> Any:
+    """A header cell: bold, shaded, centred, wrapped, bordered."""
+    cell = ws.cell(r, c, text)
+    cell.font, cell.fill, cell.alignment, cell.border = st["bold"], st["head_fill"], st["center"], st["border"]
+    return cell
+
+
+def _meta_cells(ws: Any, r: int, values: Sequence[Any], st: dict[str, Any]) -> None:
+    """A row's description cells (what the user reads, not fills): shaded, wrapped, bordered."""
+    for c, v in enumerate(values, start=1):
+        cell = ws.cell(r, c, v)
+        cell.fill, cell.alignment, cell.border = st["meta_fill"], st["wrap"], st["border"]
+
+
+def _input_cells(ws: Any, r: int, first: int, count: int, st: dict[str, Any]) -> None:
+    """A row's cells to fill in: yellow, wrapped, bordered."""
+    for c in range(first, first + count):
+        cell = ws.cell(r, c)
+        cell.fill, cell.alignment, cell.border = st["input_fill"], st["wrap"], st["border"]
+
+
+def _readers(plan: Any) -> dict[str, list[str]]:
+    """Indicator → the items (and conditions) that read it."""
+    readers: dict[str, list[str]] = {}
+    for pitem in plan.items.values():
+        for rname in sorted(pitem.reads | pitem.void_reads):
+            readers.setdefault(rname, []).append(pitem.number or pitem.id)
+    for pcond in [*plan.vetoes, *plan.eligibility]:
+        for rname in sorted(pcond.reads):
+            readers.setdefault(rname, []).append(pcond.cond.id)
+    return readers
+
+
+def _indicators_sheet(wb: Any, rs: RuleSet, plan: Any, names: list[str], st: dict[str, Any]) -> None:
+    """The indicators' sheet (指标): one row per indicator of the tier, one value column per unit, each
+    value validated by the indicator's type, bounds and choices."""
+    tier = plan.tier
+    readers = _readers(plan)
+    ws = wb.create_sheet(SHEET_INDICATORS)
+    for c, h in enumerate([*INDICATOR_HEADERS, *names], start=1):
+        _head(ws, 1, c, h, st)
+    shown = _indicators(rs, tier, reference=False)
+    first_value = len(INDICATOR_HEADERS) + 1
+    groups: dict[tuple[Any, ...], list[int]] = {}
+    for r, (name, ind) in enumerate(shown, start=2):
+        help_text = f"{ind.description.zh}\n{ind.description.en}" if ind.description is not None else ""
+        _meta_cells(ws, r, [name, ind.label.zh, ind.label.en, unit_text(ind.unit), allowed_text(ind), help_text,
+                            ", ".join(readers.get(name, []))], st)
+        _input_cells(ws, r, first_value, len(names), st)
+        val = _validation(ind)
+        if val is not None:
+            groups.setdefault(val, []).append(r)
+    last_col, first_col = get_letter(first_value + max(len(names), VALIDATED_UNITS) - 1), get_letter(first_value)
+    for val, rws in groups.items():
+        dv = _indicator_validation(wb, val)
+        dv.errorTitle = "输入无效 / invalid value"
+        dv.showErrorMessage = True
+        for r in rws:
+            dv.add(f"{first_col}{r}:{last_col}{r}")
+        ws.add_data_validation(dv)
+    limits = {1: (12, 34), 2: (10, 20), 3: (10, 22), 4: (6, 10), 5: (8, 16), 6: (10, 32), 7: (6, 10)}
+    fit_columns(ws, {**limits, **{c: (10, 16) for c in range(first_value, first_value + len(names))}})
+    ws.freeze_panes = ws.cell(2, first_value)
+    lay_out(ws, last_col=first_value + len(names) - 1, last_row=len(shown) + 1, title_rows="1:1")
+
+
+def _score_bounds(rule: Any, clause: str, r: int, groups: dict[tuple[Any, ...], list[int]]) -> tuple[Any, Any, str]:
+    """An assessor's row: the bounds shown (and the validation group of its cells) by the entry's form."""
+    entry = rule.entry
+    if entry.form == "points":
+        lo, hi = entry.bounds
+        if getattr(rule, "expr", None) is not None:
+            clause += f"\n（条件满足时自动得满分，无需评分：{rule.expr.source}）"
+        groups.setdefault(("decimal", lo, hi), []).append(r)
+        return cell_number(lo), cell_number(hi), clause
+    if entry.form == "met":
+        groups.setdefault(("list", '"是,否"', None), []).append(r)
+        return "否", "是", clause
+    return "", "", clause  # a plugin kind's own entry: written as given, checked when the workbook is read
+
+
+def _score_validation(val: tuple[Any, ...]) -> Any:
+    """The data validation of an assessor's score cells: 是/否, or points within the entry's bounds."""
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    if val[0] == "list":
+        dv = DataValidation(type="list", formula1=val[1], allow_blank=True)
+        dv.error = "请选择 是（已落实）或 否（未落实） / choose 是 (met) or 否 (not met)"
+    else:
+        lo, hi = fmt_number(val[1]), fmt_number(val[2])
+        dv = DataValidation(type="decimal", operator="between", formula1=lo, formula2=hi, allow_blank=True)
+        dv.error = f"应为{lo}至{hi}分 / points from {lo} to {hi}"
+    dv.errorTitle = "输入无效 / invalid value"
+    dv.showErrorMessage = True
+    return dv
+
+
+def _scores_header(ws: Any, names: list[str], st: dict[str, Any]) -> None:
+    """The two header rows of the assessors' sheet: the columns, each unit's name over its three columns."""
+    base = len(SCORE_HEADERS)
+    for col, h in enumerate(SCORE_HEADERS, start=1):
+        ws.merge_cells(start_row=1, start_column=col, end_row=2, end_column=col)
+        _head(ws, 1, col, h, st)
+    for u, name in enumerate(names):
+        c0 = base + 1 + 3 * u
+        ws.merge_cells(start_row=1, start_column=c0, end_row=1, end_column=c0 + 2)
+        _head(ws, 1, c0, name, st)
+        for j, sub in enumerate(SCORE_SUBHEADERS):
+            _head(ws, 2, c0 + j, sub, st)
 
 
 def _scores_sheet(ws: Any, rs: RuleSet, tier: str | None, names: list[str], st: dict[str, Any]) -> None:
     """The assessors' sheet (评估打分): one row per item or part an entry is read for, three columns
     (score, rationale, assessor) per unit, each entry validated by its form."""
-    from openpyxl.utils import get_column_letter
-    from openpyxl.worksheet.datavalidation import DataValidation
-
     base = len(SCORE_HEADERS)
-    for col, h in enumerate(SCORE_HEADERS, start=1):
-        ws.merge_cells(start_row=1, start_column=col, end_row=2, end_column=col)
-        cell = ws.cell(1, col, h)
-        cell.font, cell.fill, cell.alignment = st["bold"], st["head_fill"], st["center"]
-    for u, name in enumerate(names):
-        c0 = base + 1 + 3 * u
-        ws.merge_cells(start_row=1, start_column=c0, end_row=1, end_column=c0 + 2)
-        cell = ws.cell(1, c0, name)
-        cell.font, cell.fill, cell.alignment = st["bold"], st["head_fill"], st["center"]
-        for j, sub in enumerate(SCORE_SUBHEADERS):
-            cell = ws.cell(2, c0 + j, sub)
-            cell.font, cell.fill, cell.alignment = st["bold"], st["head_fill"], st["center"]
-    score_groups: dict[tuple[Any, ...], list[int]] = {}
-    for r, (key, it, part, rule) in enumerate(assessable_rows(rs, tier), start=3):
+    _scores_header(ws, names, st)
+    groups: dict[tuple[Any, ...], list[int]] = {}
+    rows = assessable_rows(rs, tier)
+    for r, (key, it, part, rule) in enumerate(rows, start=3):
         label = part.label if part is not None and part.label is not None else it.label
         item_text = f"{it.number or it.id}{'(' + part.id + ')' if part is not None else ''} "
         item_text += f"{label.zh}\n{label.en}" if label is not None else ""
         clause = (part.clause if part is not None else None) or it.clause or ""
-        entry = rule.entry
-        if entry.form == "points":
-            lo, hi = entry.bounds
-            if getattr(rule, "expr", None) is not None:
-                clause += f"\n（条件满足时自动得满分，无需评分：{rule.expr.source}）"
-            bounds: tuple[Any, Any] = (
-                float(lo) if lo != lo.to_integral_value() else int(lo),
-                float(hi) if hi != hi.to_integral_value() else int(hi),
-            )
-            score_groups.setdefault(("decimal", lo, hi), []).append(r)
-        elif entry.form == "met":
-            bounds = ("否", "是")
-            score_groups.setdefault(("list", '"是,否"', None), []).append(r)
-        else:  # a plugin kind's own entry: written as given, checked when the workbook is read
-            bounds = ("", "")
-        for col, v in enumerate([key, item_text, clause, bounds[0], bounds[1]], start=1):
-            cell = ws.cell(r, col, v)
-            cell.fill, cell.alignment, cell.border = st["meta_fill"], st["wrap"], st["border"]
-        for col in range(base + 1, base + 1 + 3 * len(names)):
-            cell = ws.cell(r, col)
-            cell.fill, cell.border = st["input_fill"], st["border"]
-            cell.alignment = st["wrap"]
-    score_cols = [get_column_letter(base + 1 + 3 * u) for u in range(max(len(names), VALIDATED_UNITS))]
-    for val, rws in score_groups.items():
-        if val[0] == "list":
-            dv = DataValidation(type="list", formula1=val[1], allow_blank=True)
-            dv.error = "请选择 是（已落实）或 否（未落实） / choose 是 (met) or 否 (not met)"
-        else:
-            lo, hi = val[1], val[2]
-            dv = DataValidation(
-                type="decimal", operator="between", formula1=fmt_number(lo), formula2=fmt_number(hi), allow_blank=True
-            )
-            dv.error = f"应为{fmt_number(lo)}至{fmt_number(hi)}分 / points from {fmt_number(lo)} to {fmt_number(hi)}"
-        dv.errorTitle = "输入无效 / invalid value"
-        dv.showErrorMessage = True
+        lo, hi, clause = _score_bounds(rule, clause, r, groups)
+        _meta_cells(ws, r, [key, item_text, clause, lo, hi], st)
+        _input_cells(ws, r, base + 1, 3 * len(names), st)
+    score_cols = [get_letter(base + 1 + 3 * u) for u in range(max(len(names), VALIDATED_UNITS))]
+    for val, rws in groups.items():
+        dv = _score_validation(val)
         for r in rws:
             for c in score_cols:
                 dv.add(f"{c}{r}")
         ws.add_data_validation(dv)
-    for col, w in enumerate((10, 30, 50, 8, 8), start=1):
-        ws.column_dimensions[get_column_letter(col)].width = w
+    limits = {1: (6, 10), 2: (12, 26), 3: (20, 44), 4: (5, 6), 5: (5, 6)}
     for u in range(len(names)):
-        for j, width in enumerate((10, 30, 12)):
-            ws.column_dimensions[get_column_letter(base + 1 + 3 * u + j)].width = width
+        for j, width in enumerate(((8, 10), (20, 24), (8, 10))):
+            limits[base + 1 + 3 * u + j] = width
+    fit_columns(ws, limits)
     ws.freeze_panes = ws.cell(3, base + 1)
+    lay_out(ws, last_col=base + 3 * len(names), last_row=len(rows) + 2, title_rows="1:2")
+
+
+def _reference_validation(val: tuple[Any, ...] | None) -> Any:
+    """The data validation of a reference value's cell: a number within the indicator's bounds."""
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    if val is None or val[0] not in ("whole", "decimal"):
+        return None
+    kind, lo, hi = val
+    if lo is not None and hi is not None:
+        dv = DataValidation(type=kind, operator="between", formula1=fmt_number(lo), formula2=fmt_number(hi),
+                            allow_blank=True)
+    elif lo is not None:
+        dv = DataValidation(type=kind, operator="greaterThanOrEqual", formula1=fmt_number(lo), allow_blank=True)
+    else:
+        dv = DataValidation(type=kind, operator="between", formula1="-1E+15", formula2="1E+15", allow_blank=True)
+    dv.error = "应为数值 / a number"
+    dv.showErrorMessage = True
+    return dv
 
 
 def _references_sheet(ws: Any, rs: RuleSet, tier: str | None, st: dict[str, Any]) -> None:
     """The reference values' sheet (参考值): regional averages and their source, shared by every unit."""
-    from openpyxl.utils import get_column_letter
-    from openpyxl.worksheet.datavalidation import DataValidation
-
     for col, h in enumerate(REFERENCE_HEADERS, start=1):
-        cell = ws.cell(1, col, h)
-        cell.font, cell.fill, cell.alignment, cell.border = st["bold"], st["head_fill"], st["center"], st["border"]
-    refs = [
-        (n, i)
-        for n, i in rs.doc.indicators.items()
-        if i.reference and (tier is None or i.tiers is None or tier in i.tiers)
-    ]
+        _head(ws, 1, col, h, st)
+    refs = _indicators(rs, tier, reference=True)
     for r, (name, ind) in enumerate(refs, start=2):
-        for col, v in enumerate([name, ind.label.zh, ind.label.en, unit_text(ind.unit)], start=1):
-            cell = ws.cell(r, col, v)
-            cell.fill, cell.alignment, cell.border = st["meta_fill"], st["wrap"], st["border"]
-        for col in (5, 6):
-            cell = ws.cell(r, col)
-            cell.fill, cell.border = st["input_fill"], st["border"]
-        val = _validation(ind)
-        if val is not None and val[0] in ("whole", "decimal"):
-            lo, hi = val[1], val[2]
-            if lo is not None and hi is not None:
-                dv = DataValidation(
-                    type=val[0], operator="between", formula1=fmt_number(lo), formula2=fmt_number(hi), allow_blank=True
-                )
-            elif lo is not None:
-                dv = DataValidation(
-                    type=val[0], operator="greaterThanOrEqual", formula1=fmt_number(lo), allow_blank=True
-                )
-            else:
-                dv = DataValidation(
-                    type=val[0], operator="between", formula1="-1E+15", formula2="1E+15", allow_blank=True
-                )
-            dv.error = "应为数值 / a number"
-            dv.showErrorMessage = True
+        _meta_cells(ws, r, [name, ind.label.zh, ind.label.en, unit_text(ind.unit)], st)
+        _input_cells(ws, r, 5, 2, st)
+        dv = _reference_validation(_validation(ind))
+        if dv is not None:
             dv.add(f"E{r}")
             ws.add_data_validation(dv)
-    for col, w in enumerate((36, 34, 40, 14, 12, 44), start=1):
-        ws.column_dimensions[get_column_letter(col)].width = w
+    fit_columns(ws, {1: (12, 30), 2: (10, 24), 3: (10, 26), 4: (6, 10), 5: (10, 12), 6: (24, 36)})
     ws.freeze_panes = "E2"
+    lay_out(ws, last_col=len(REFERENCE_HEADERS), last_row=len(refs) + 1, title_rows="1:1")
 
 
 def write_template(
@@ -377,93 +482,25 @@ def write_template(
     tier: str | None = None,
     units: Sequence[str] = (),
 ) -> None:
-    """Write a fill-in workbook for ``ruleset`` (and ``tier``) with one value column per unit."""
-    openpyxl = require_openpyxl("fuac template")
-    from openpyxl.utils import get_column_letter
-
+    """Write a fill-in workbook for ``ruleset`` (and ``tier``) with one value column per unit, each sheet
+    with its column widths, row heights and print setup."""
+    require_openpyxl("fuac template")
     from ..plan.engine import get_engine
 
     rs = get_engine().resolve(ruleset)
     plan = rs.plan(tier)
     tier = plan.tier
     names = list(units) or [DEFAULT_UNIT]
-    st = _styles(openpyxl)
+    st = styles()
     wb = new_workbook()
-
-    _about_sheet(wb.active, rs, tier, st)
-
-    # -- 指标
-    readers: dict[str, list[str]] = {}
-    for pitem in plan.items.values():
-        for rname in sorted(pitem.reads | pitem.void_reads):
-            readers.setdefault(rname, []).append(pitem.number or pitem.id)
-    for pcond in [*plan.vetoes, *plan.eligibility]:
-        for rname in sorted(pcond.reads):
-            readers.setdefault(rname, []).append(pcond.cond.id)
-    ws = wb.create_sheet(SHEET_INDICATORS)
-    headers = [*INDICATOR_HEADERS, *names]
-    first_value = len(INDICATOR_HEADERS) + 1
-    for col, h in enumerate(headers, start=1):
-        cell = ws.cell(1, col, h)
-        cell.font = st["bold"]
-        cell.fill = st["head_fill"]
-        cell.alignment = st["center"]
-        cell.border = st["border"]
-    shown = [
-        (name, ind)
-        for name, ind in rs.doc.indicators.items()
-        if not ind.reference and (tier is None or ind.tiers is None or tier in ind.tiers)
-    ]
-    groups: dict[tuple[Any, ...], list[int]] = {}
-    for r, (name, ind) in enumerate(shown, start=2):
-        help_text = ""
-        if ind.description is not None:
-            help_text = f"{ind.description.zh}\n{ind.description.en}"
-        values = [
-            name,
-            ind.label.zh,
-            ind.label.en,
-            unit_text(ind.unit),
-            allowed_text(ind),
-            help_text,
-            ", ".join(readers.get(name, [])),
-        ]
-        for col, v in enumerate(values, start=1):
-            cell = ws.cell(r, col, v)
-            cell.fill = st["meta_fill"]
-            cell.alignment = st["wrap"]
-            cell.border = st["border"]
-        for col in range(first_value, first_value + len(names)):
-            cell = ws.cell(r, col)
-            cell.fill = st["input_fill"]
-            cell.border = st["border"]
-        val = _validation(ind)
-        if val is not None:
-            groups.setdefault(val, []).append(r)
-    last_col = get_column_letter(first_value + max(len(names), VALIDATED_UNITS) - 1)
-    first_col = get_column_letter(first_value)
-    for val, rws in groups.items():
-        dv = _indicator_validation(wb, val)
-        dv.errorTitle = "输入无效 / invalid value"
-        dv.showErrorMessage = True
-        for r in rws:
-            dv.add(f"{first_col}{r}:{last_col}{r}")
-        ws.add_data_validation(dv)
-    widths = (30, 30, 34, 12, 18, 40, 12)
-    for col, w in enumerate(widths, start=1):
-        ws.column_dimensions[get_column_letter(col)].width = w
-    for col in range(first_value, first_value + len(names)):
-        ws.column_dimensions[get_column_letter(col)].width = 16
-    ws.freeze_panes = ws.cell(2, first_value)
-
+    _about_sheet(wb.active, rs, tier, st, bool(assessable_rows(rs, tier)))
+    _indicators_sheet(wb, rs, plan, names, st)
     _scores_sheet(wb.create_sheet(SHEET_SCORES), rs, tier, names, st)
     _references_sheet(wb.create_sheet(SHEET_REFERENCES), rs, tier, st)
     if SHEET_LISTS in wb.sheetnames:  # the hidden sheet of long choice lists goes last
         wb.move_sheet(wb[SHEET_LISTS], offset=len(wb.sheetnames) - 1 - wb.sheetnames.index(SHEET_LISTS))
     wb.active = 1
-    guard_workbook(wb)
-    wb.save(os.fspath(path))
-
+    save_workbook(wb, path)
 
 # ---------------------------------------------------------------------------
 # reading a filled-in workbook
@@ -706,231 +743,3 @@ def annotate(ev: Evaluation, cells: Mapping[str, str], extra: Sequence[Problem] 
             p.message_zh = f"{addr}：{p.message_zh}"
     ev.problems.extend(extra)
     return ev
-
-
-# ---------------------------------------------------------------------------
-# the score sheet as .xlsx
-
-_BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
-
-
-def _sheet_title(name: str, used: set[str]) -> str:
-    base = _BAD_SHEET_CHARS.sub("_", name)[:28] or "评分表"
-    title, n = base, 2
-    while title in used:
-        title = f"{base[:26]}_{n}"
-        n += 1
-    used.add(title)
-    return title
-
-
-def _report_columns(ev: Evaluation, en: bool, points: bool) -> tuple[list[str], list[int]]:
-    """The score sheet's column headings and widths: no points column for a checklist or targets."""
-    last = (
-        ("Score" if en else "得分")
-        if points
-        else (("Achieved" if en else "完成情况") if ev.scheme_kind == "targets" else ("Met" if en else "落实情况"))
-    )
-    heads = (
-        ["Section", "Points", "Standard and scoring rule", "Assessment method", "Findings", last]
-        if en
-        else ["项目", "分值", "评选标准及评分细则", "评估方法", "评估情况", last]
-    )
-    widths = [14, 6, 46, 16, 42, 9]
-    if not points:
-        del heads[1], widths[1]
-    return heads, widths
-
-
-def _report_title_rows(ws: Any, ev: Evaluation, en: bool, points: bool, ncol: int, st: dict[str, Any]) -> None:
-    """The three rows above the table: the title, the unit and date, and the total with the verdict."""
-    title = ev.title.en if (en and ev.title) else (ev.title.zh if ev.title else ev.ruleset_id)
-    ws.cell(1, 1, title).font = st["title"]
-    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=ncol)
-    ws.cell(1, 1).alignment = st["center"]
-    ws.row_dimensions[1].height = 36
-    name = unit_name(ev)
-    sub = (f"Unit: {name} · " if en else f"评估单位：{name}　") if name else ""
-    sub += f"assessed on {ev.on.isoformat()}" if en else f"评估日期：{ev.on.isoformat()}"
-    ws.cell(2, 1, sub).alignment = st["center"]
-    ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=ncol)
-    tz, te = total_text(ev)
-    summary = [("Total: " if en else "总分：") + (te if en else tz)]
-    if points and ev.judgement_points:
-        j = fmt_number(ev.judgement_points)
-        summary.append(f"of which {j} by judgement (*)" if en else f"其中酌情评分 {j} 分（*）")
-    summary += [(e if en else z) for _, z, e in verdict(ev)]
-    ws.cell(3, 1, "；".join(summary) if not en else "; ".join(summary)).font = st["bold"]
-    ws.merge_cells(start_row=3, start_column=1, end_row=3, end_column=ncol)
-
-
-def _report_header_row(ws: Any, heads: list[str], hr: int, st: dict[str, Any]) -> None:
-    """The table's header row."""
-    for col, h in enumerate(heads, start=1):
-        c = ws.cell(hr, col, h)
-        c.font, c.fill, c.alignment, c.border = st["bold"], st["head_fill"], st["center"], st["border"]
-
-
-def _report_item_row(
-    ws: Any, ev: Evaluation, it: Any, r: int, en: bool, points: bool, ncol: int, st: dict[str, Any]
-) -> None:
-    """One item's row: points, criteria, method, findings and score (or met)."""
-    cells = row_cells(ev, it)
-    crit = cells.criteria_en if en else cells.criteria_zh
-    vals = [
-        None,
-        cells.max,
-        crit,
-        cells.method,
-        cells.found_en if en else cells.found_zh,
-        cells.score_en if en else cells.score_zh,
-    ]
-    if not points:
-        del vals[1]
-    for col, v in enumerate(vals, start=1):
-        c = ws.cell(r, col, v)
-        c.alignment, c.border = st["wrap"], st["border"]
-    for col in (2, ncol) if points else (ncol,):
-        ws.cell(r, col).alignment = st["center"]
-
-
-def _report_subtotal_row(
-    ws: Any, ev: Evaluation, sec: Any, r: int, en: bool, points: bool, ncol: int, st: dict[str, Any]
-) -> None:
-    """A section's subtotal row."""
-    sz, se = section_score(ev, sec)
-    sub_vals = [
-        None,
-        fmt_number(sec.max) if sec.max is not None else "",
-        "Subtotal" if en else "小计",
-        None,
-        None,
-        se if en else sz,
-    ]
-    if not points:
-        del sub_vals[1]
-    for col, v in enumerate(sub_vals, start=1):
-        c = ws.cell(r, col, v)
-        c.font, c.fill, c.border = st["bold"], st["meta_fill"], st["border"]
-    ws.merge_cells(start_row=r, start_column=ncol - 3, end_row=r, end_column=ncol - 1)
-
-
-def _report_section(
-    ws: Any, ev: Evaluation, sec: Any, r: int, en: bool, points: bool, ncol: int, st: dict[str, Any]
-) -> int:
-    """One section from row ``r``: its items, its subtotal, and its label merged down the first column;
-    returns the row after it."""
-    start = r
-    for it in sec.items:
-        _report_item_row(ws, ev, it, r, en, points, ncol, st)
-        r += 1
-    _report_subtotal_row(ws, ev, sec, r, en, points, ncol, st)
-    sec_max = (
-        (f" ({fmt_number(sec.max)} points)" if en else f"（{fmt_number(sec.max)}分）")
-        if points and sec.max is not None
-        else ""
-    )
-    label = f"{sec.number or ''}{sec.title.en if en else sec.title.zh}{sec_max}"
-    ws.cell(start, 1, label)
-    ws.merge_cells(start_row=start, start_column=1, end_row=r, end_column=1)
-    ws.cell(start, 1).alignment = st["center"]
-    ws.cell(start, 1).font = st["bold"]
-    return r + 1
-
-
-def _report_total_row(ws: Any, ev: Evaluation, r: int, en: bool, ncol: int, st: dict[str, Any]) -> None:
-    """The row of the total."""
-    tz, te = total_text(ev)
-    ws.cell(r, 1, "Total" if en else "合计")
-    ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=ncol - 1)
-    ws.cell(r, ncol, te if en else tz)
-    for col in range(1, ncol + 1):
-        c = ws.cell(r, col)
-        c.font, c.fill, c.border = st["bold"], st["head_fill"], st["border"]
-
-
-def _report_conditions(ws: Any, ev: Evaluation, r: int, en: bool, ncol: int, st: dict[str, Any]) -> int:
-    """The eligibility conditions and vetoes from row ``r``, if any; returns the row after them."""
-    conds = [(c, False) for c in ev.eligibility] + [(v, True) for v in ev.vetoes]
-    if conds:
-        ws.cell(r, 1, "Eligibility and vetoes" if en else "申报条件与一票否决事项").font = st["bold"]
-        r += 1
-        for c, veto in conds:
-            _, z, e = condition_state(c, veto)
-            ws.cell(r, 1, (c.label.en if en else c.label.zh)).alignment = st["wrap"]
-            ws.cell(r, ncol - 3, c.reason_en if en else c.reason_zh).alignment = st["wrap"]
-            ws.merge_cells(start_row=r, start_column=ncol - 3, end_row=r, end_column=ncol - 1)
-            ws.cell(r, ncol, e if en else z).font = st["bold"]
-            r += 1
-    return r
-
-
-def _report_problems(ws: Any, ev: Evaluation, r: int, en: bool, st: dict[str, Any]) -> int:
-    """The input problems after row ``r``, if any; returns the row after them."""
-    if ev.problems:
-        r += 1
-        ws.cell(r, 1, "Input problems" if en else "输入问题").font = st["bold"]
-        r += 1
-        for p in ev.problems:
-            ws.cell(r, 1, f"[{p.severity}] {p.field}: {p.message if en else p.message_zh}")
-            r += 1
-    return r
-
-
-def _report_signatures(ws: Any, r: int, en: bool, ncol: int) -> None:
-    """The row where the assessor and the reviewer sign and date the sheet."""
-    ws.cell(r, 1, "Assessor:" if en else "评估人：")
-    ws.cell(r, 3, "Reviewed by:" if en else "复核人：")
-    ws.cell(r, ncol - 1, "Date:" if en else "日期：")
-
-
-def _report_page_setup(ws: Any, widths: list[int], hr: int) -> None:
-    """Column widths, the header row repeated on every page, A4 portrait one page wide, frozen header."""
-    from openpyxl.utils import get_column_letter
-    from openpyxl.worksheet.page import PageMargins
-
-    for col, w in enumerate(widths, start=1):
-        ws.column_dimensions[get_column_letter(col)].width = w
-    ws.print_title_rows = f"{hr}:{hr}"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.orientation = "portrait"
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.page_margins = PageMargins(left=0.4, right=0.4, top=0.5, bottom=0.5)
-    ws.freeze_panes = ws.cell(hr + 1, 1)
-
-
-def _report_sheet(ws: Any, ev: Evaluation, en: bool, st: dict[str, Any]) -> None:
-    """One unit's score sheet: title rows, the table section by section, total, conditions, problems,
-    signatures, page setup."""
-    points = is_points(ev)
-    heads, widths = _report_columns(ev, en, points)
-    ncol = len(heads)
-    _report_title_rows(ws, ev, en, points, ncol, st)
-    hr = 5
-    _report_header_row(ws, heads, hr, st)
-    r = hr + 1
-    for sec in ev.sections:
-        r = _report_section(ws, ev, sec, r, en, points, ncol, st)
-    _report_total_row(ws, ev, r, en, ncol, st)
-    r += 2
-    r = _report_conditions(ws, ev, r, en, ncol, st)
-    r = _report_problems(ws, ev, r, en, st)
-    _report_signatures(ws, r + 1, en, ncol)
-    _report_page_setup(ws, widths, hr)
-
-
-def write_report_xlsx(evaluations: Sequence[Evaluation], path: str | os.PathLike[str], *, lang: str = "zh") -> None:
-    """The score sheet of each unit on its own sheet, laid out like the source table, ready to print on A4."""
-    openpyxl = require_openpyxl("an .xlsx report")
-    en = lang == "en"
-    st = _styles(openpyxl)
-    wb = new_workbook()
-    wb.remove(wb.active)
-    used: set[str] = set()
-    for ev in evaluations:
-        ws = wb.create_sheet(_sheet_title(unit_name(ev) or ev.ruleset_id, used))
-        _report_sheet(ws, ev, en, st)
-    guard_workbook(wb)
-    wb.save(os.fspath(path))

@@ -550,7 +550,7 @@ label = {{ zh = "超额完成每例加1分，不设上限", en = "1 point per ca
     assert [ev.item("2").points for ev in evs] == [D(0), D(37), D(3)]
     assert [ev.total for ev in evs] == [D(2), D(34), D(4)]
     assert (evs[1].item("1").reason_zh, evs[1].item("1").reason_en) == (
-        "按公式 2 - late 计算，得-3分。", "by the formula 2 - late: -3 points.")
+        "按公式 2 - late（2 - 5）计算，得-3分。", "by the formula 2 - late (2 - 5): -3 points.")
     zh, en = rs.plan(None).items["2"].rule.describe()
     assert zh == "按公式 `beyond` 计分，最低0分。" and en == "Points = `beyond`, at least 0."
     zh, _ = rs.plan(None).items["1"].rule.describe()
@@ -639,3 +639,25 @@ def test_a_shortfall_against_the_units_own_target() -> None:
     g = evs[1].gaps(rs)["1"]
     assert [(c.field, c.before, c.after) for c in g.changes] == [("visits", D(18), D(20))]
     assert (g.recoverable, g.verified) == (D(1), True)
+
+
+def test_conditions_explain_themselves_with_the_values_read() -> None:
+    # (issue #14, 2) never the source text: each indicator's label, the unit's value, the comparison
+    veto = """
+[[vetoes]]
+id = "low"
+label = { zh = "结案率过低", en = "Closure rate too low" }
+clause = "有案件且结案率低于80%的，一票否决"
+scope = "outcome"
+condition = "cases > 0 and rate < 80"
+"""
+    rule = 'kind = "all_or_nothing"\npoints = 2\ncondition = "cases == 0 or rate >= 95"'
+    rs = one_item(LAZY + veto, rule, 2, "lazy.toml")
+    ev = fuac.evaluate(rs, {"cases": 3, "rate": D("70.0")}, on=ON)
+    assert (ev.item("1").reason_zh, ev.item("1").reason_en) == (
+        "案件数 3件 = 0件，或结案率 70% ≥ 95%，不成立，不得分。",
+        "Cases 3 cases = 0 cases or Closure rate 70% ≥ 95%: does not hold, 0 points.")
+    (v,) = ev.vetoes
+    assert (v.reason_zh, v.reason_en) == (
+        "结案率过低（案件数 3件 > 0件，且结案率 70% < 80%）：已发生，一票否决。",
+        "Closure rate too low (Cases 3 cases > 0 cases and Closure rate 70% < 80%): occurred, veto.")

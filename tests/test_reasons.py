@@ -340,13 +340,13 @@ min_points = 0
 
 
 @pytest.mark.parametrize(("x", "points", "zh", "en"), [
-    (1.5, 3, "按公式 x * 2 计算，得3分。", "by the formula x * 2: 3 points."),
+    (1.5, 3, "按公式 x * 2（1.5 * 2）计算，得3分。", "by the formula x * 2 (1.5 * 2): 3 points."),
     # 3 × 2 = 6 is kept at the maximum 4; −1 × 2 = −2 at the minimum −1
-    (3, 4, "按公式 x * 2 计算（计算值6，限定在-1至4分），得4分。",
-     "by the formula x * 2 (computed 6, kept within -1..4): 4 points."),
+    (3, 4, "按公式 x * 2（3 * 2）计算（计算值6，限定在-1至4分），得4分。",
+     "by the formula x * 2 (3 * 2) (computed 6, kept within -1..4): 4 points."),
     # (negative points are written 得-1分 / -1 points today; how they should read is the wording issue's)
-    (-1, -1, "按公式 x * 2 计算（计算值-2，限定在-1至4分），得-1分。",
-     "by the formula x * 2 (computed -2, kept within -1..4): -1 points."),
+    (-1, -1, "按公式 x * 2（-1 * 2）计算（计算值-2，限定在-1至4分），得-1分。",
+     "by the formula x * 2 (-1 * 2) (computed -2, kept within -1..4): -1 points."),
 ])
 def test_a_formula_says_its_expression_and_when_its_value_was_kept_in_bounds(x: float, points: int, zh: str,
                                                                              en: str) -> None:
@@ -460,8 +460,9 @@ def test_a_condition_says_whether_it_holds_and_what_it_gives() -> None:
     mini = fuac.load(Path(__file__).parent / "data" / "mini.toml")
     said = [(p.points, p.reason_zh, p.reason_en) for p in (
         fuac.evaluate(mini, {"has_doc": doc}, on=ON).item("1").parts[0] for doc in (True, False))]
-    assert said == [(2, "条件 has_doc成立，得2分。", "condition has_doc holds: 2 points."),
-                    (0, "条件 has_doc不成立，不得分。", "condition has_doc does not hold: 0 points.")]
+    # one yes/no value: its label and the value read say whether it holds (not the name has_doc)
+    assert said == [(2, "有相关文件为“是”，得2分。", "Document issued: yes, 2 points."),
+                    (0, "有相关文件为“否”，不得分。", "Document issued: no, 0 points.")]
 
 
 def test_a_test_on_a_choice_compares_the_choice_and_refuses_one_not_listed() -> None:

@@ -8,9 +8,10 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
 from pydantic import model_validator
 
+from ..language.explaining import plain
 from ..language.models import Comparator, Model, Name, Number, Text
 from ..language.words import _pts, _pts_en, _pts_zh
-from .base import ZERO, Inputs, Outcome, Reason, Rule, RuleContext, RuleError, Test, _Later, _prepare_tests
+from .base import ZERO, Inputs, Outcome, Rule, RuleContext, RuleError, Test, _Later, _prepare_tests
 from .drafting import Drafting, points
 from .recovery import Facts, Plan, condition_plan, tests_plan
 
@@ -63,10 +64,6 @@ class AllOrNothing(Rule[AP]):
         for t in self.tests:
             reads |= t.reads
         self.reads = frozenset(reads)
-        pts = self.max_points or ZERO
-        #: the two reasons of a condition, shared by every unit (written once, on first read)
-        self._why_condition = {True: Reason.later(self._say_condition, True, pts),
-                               False: Reason.later(self._say_condition, False, ZERO)}
 
     score_reads_only_reads = True  # its score reads no value but those named in reads
 
@@ -79,7 +76,9 @@ class AllOrNothing(Rule[AP]):
         pts = self.max_points or ZERO
         if self.expr is not None:
             ok = bool(inputs.eval(self.expr))
-            return Outcome(pts if ok else ZERO, "scored", met=ok, why=self._why_condition[ok])
+            read = {n: inputs.values[n] for n in self.reads if n in inputs.values}
+            return Outcome(pts if ok else ZERO, "scored", met=ok,
+                           why=_Later(self._say_condition, (ok, pts if ok else ZERO, read)))
         if len(self.tests) == 1:  # thresholds and comparisons with a reference
             c = self.tests[0].check(inputs)
             ok, checks = c[0], [c]
@@ -89,14 +88,18 @@ class AllOrNothing(Rule[AP]):
         got = pts if ok else ZERO
         return Outcome(got, "scored", met=ok, why=_Later(self._say_tests, (checks, got)))
 
-    def _say_condition(self, ok: bool, got: Decimal) -> tuple[str, str]:
+    def _say_condition(self, ok: bool, got: Decimal, read: dict[str, Any]) -> tuple[str, str]:
+        """The condition with the values read ("满意度 84% ≥ 85%"), whether it holds, the points."""
         assert self.expr is not None
+        zh, en = self.explained(self.expr, read)
         lab = self.condition_label
-        what_zh = lab.zh if lab else f"条件 {self.expr.source}"
-        what_en = lab.en if lab else f"condition {self.expr.source}"
+        if lab is not None:
+            zh, en = f"{lab.zh}：{zh}", f"{lab.en}: {en}"
+        if plain(self.expr.tree):  # one yes/no value: it says whether the condition holds
+            return f"{zh}，{_pts_zh(got)}。", f"{en}, {_pts_en(got)}."
         return (
-            f"{what_zh}{'成立' if ok else '不成立'}，{_pts_zh(got)}。",
-            f"{what_en} {'holds' if ok else 'does not hold'}: {_pts_en(got)}.",
+            f"{zh}，{'成立' if ok else '不成立'}，{_pts_zh(got)}。",
+            f"{en}: {'holds' if ok else 'does not hold'}, {_pts_en(got)}.",
         )
 
     def _say_tests(self, checks: list[tuple[bool, Any, Any]], got: Decimal) -> tuple[str, str]:

@@ -25,6 +25,7 @@ from pydantic import model_validator
 from ..errors import ExpressionError, PluginCodeError
 from ..language.cells import ENTRY_READING, read_text
 from ..language.comparators import COMPARATORS
+from ..language.explaining import explain
 from ..language.expressions import DECIMAL_CONTEXT, OPERATORS, Expression, compile_expression, exact_number
 from ..language.functions import NOT_ITS_FAULT, fuac_module, plugin_calls, plugin_of
 from ..language.models import Comparator, Indicator, Model, Name, Parameter, Text
@@ -518,6 +519,13 @@ class Rule(Generic[P]):
         stores points in 32 bits when every rule of the plan is bounded tightly enough. Like
         :meth:`columns`, not inherited by a subclass that overrides :meth:`score`."""
         return None
+
+    def explained(self, expr: Expression, read: Mapping[str, Any]) -> tuple[str, str]:
+        """``expr`` in the words of the values read ("满意度 84% ≥ 85%"), for a reason."""
+        inds = self.ctx.indicators
+        labels = {n: self.ctx.label(n) for n in expr.names if n in inds}
+        units = {n: inds[n].unit for n in labels}
+        return explain(expr.tree, read, labels, units)
 
     def names_of(self, expr: Expression) -> frozenset[str]:
         return frozenset(n for n in expr.names if n in self.ctx.indicators)

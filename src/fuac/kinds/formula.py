@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..language.models import Model, Number, Text
 from ..language.words import _pts_en, _pts_zh, fmt_number, fmt_points
@@ -58,17 +58,20 @@ class Formula(Rule[FormulaParams]):
             got = max(got, p.min_points)
         if p.max_points is not None:
             got = min(got, p.max_points)
-        return Outcome(got, "scored", why=_Later(self._say, (v, got)))
+        read = {n: inputs.values[n] for n in self.reads if n in inputs.values}
+        return Outcome(got, "scored", why=_Later(self._say, (v, got, read)))
 
-    def _say(self, v: Decimal, got: Decimal) -> tuple[str, str]:
+    def _say(self, v: Decimal, got: Decimal, read: dict[str, Any]) -> tuple[str, str]:
+        """The formula, then the values it read in place of the names and the points."""
         clipped_zh = clipped_en = ""
         if got != v:
             zh, en = self._bounds_words()
             clipped_zh = f"（计算值{fmt_number(v)}，{zh}）"
             clipped_en = f" (computed {fmt_number(v)}, {en})"
+        wz, we = self.explained(self.expr, read)
         return (
-            f"按公式 {self.expr.source} 计算{clipped_zh}，{_pts_zh(got)}。",
-            f"by the formula {self.expr.source}{clipped_en}: {_pts_en(got)}.",
+            f"按公式 {self.expr.source}（{wz}）计算{clipped_zh}，{_pts_zh(got)}。",
+            f"by the formula {self.expr.source} ({we}){clipped_en}: {_pts_en(got)}.",
         )
 
     def columns(self, cols: Columns) -> ColumnForm:

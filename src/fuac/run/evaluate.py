@@ -23,6 +23,7 @@ from typing import Any
 from ..errors import EvaluationError, InputError, PluginCodeError
 from ..kinds import VetoRule
 from ..kinds.base import Assessment, EntryError, Inputs, MissingValue, Outcome, Reason, Rule
+from ..language.explaining import explain, plain
 from ..language.expressions import DECIMAL_CONTEXT, Expression
 from ..language.models import VETOING, Text
 from ..language.statuses import BLOCKED, BY_NAME, SETTLED
@@ -104,8 +105,7 @@ def evaluate_plan(
     params = ruleset.parameters_on(on)
     inputs = Inputs(values, params, entries, ruleset.functions, sources)
     inputs.labels = ruleset.labels
-    if ruleset.derived:
-        inputs.derived, inputs.units = _DERIVED_INPUTS.get(ruleset) or _derived_inputs(ruleset)
+    inputs.derived, inputs.units = _DERIVED_INPUTS.get(ruleset) or _derived_inputs(ruleset)
     needed = _Needs()
 
     eligibility = [_condition(c, inputs, invalid, needed, veto=False) for c in plan.eligibility]
@@ -733,16 +733,22 @@ def _condition(
             cap_tier=c.cap_tier,
             grade=c.grade,
         )
+    label = _with_values(c.label, pc.expr, inputs)
     if veto:
-        zh, en = _veto_words(c.label, scope, pc.grade_label, hit)
-        return ConditionResult(
-            c.id, scope, hit, c.label, Reason(zh, en), c.clause, read, consequence=c.consequence, cap_tier=c.cap_tier,
-            grade=c.grade,
-        )
-    zh = f"{c.label.zh}：{'符合' if hit else '不符合'}。"
-    en = f"{c.label.en}: {'met' if hit else 'not met'}."
-    # for an eligibility condition, "triggered" means the condition holds
+        zh, en = _veto_words(label, scope, pc.grade_label, hit)
+    else:  # for an eligibility condition, "triggered" means the condition holds
+        zh, en = f"{label.zh}：{'符合' if hit else '不符合'}。", f"{label.en}: {'met' if hit else 'not met'}."
     return ConditionResult(
         c.id, scope, hit, c.label, Reason(zh, en), c.clause, read, consequence=c.consequence, cap_tier=c.cap_tier,
         grade=c.grade,
     )
+
+
+def _with_values(label: Text, expr: Expression | None, inputs: Inputs) -> Text:
+    """A condition's label followed by what it read, unless it reads one yes/no value (its label says it):
+    "结案率过低（结案率 70% < 80%）"."""
+    if expr is None or plain(expr.tree):
+        return label
+    names = {n: inputs.labels[n] for n in expr.names if n in inputs.labels}
+    zh, en = explain(expr.tree, inputs.values, names, inputs.units)
+    return Text(zh=f"{label.zh}（{zh}）", en=f"{label.en} ({en})")

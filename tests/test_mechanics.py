@@ -661,3 +661,63 @@ condition = "cases > 0 and rate < 80"
     assert (v.reason_zh, v.reason_en) == (
         "结案率过低（案件数 3件 > 0件，且结案率 70% < 80%）：已发生，一票否决。",
         "Closure rate too low (Cases 3 cases > 0 cases and Closure rate 70% < 80%): occurred, veto.")
+
+
+# ---------------------------------------------------------------------------
+# (issue #14, 1) item identity: numbers that restart in each section are qualified by the section's
+
+TWO_SECTIONS = HEAD.replace("total = 5", "total = 4").replace('''[[sections]]
+id = "A"
+title = { zh = "村民自治", en = "Self-governance" }
+max = 5''', '''[indicators.ok]
+type = "boolean"
+label = { zh = "已落实", en = "Done" }
+
+[[sections]]
+id = "A"
+number = "一、"
+title = { zh = "村民自治", en = "Self-governance" }
+max = 2
+
+[[sections.items]]
+id = "a1"
+number = "1"
+max = 2
+kind = "all_or_nothing"
+points = 2
+condition = "ok"
+
+[[sections]]
+id = "B"
+number = "二"
+title = { zh = "统筹管理", en = "Co-ordination" }
+max = 2
+
+[[sections.items]]
+id = "b1"
+number = "1"
+max = 2
+kind = "all_or_nothing"
+points = 2
+condition = "not ok"
+''')
+
+
+def test_items_numbered_afresh_in_each_section_are_told_apart(tmp_path, capsys) -> None:
+    from fuac.cli import main
+
+    rs = fuac.loads(TWO_SECTIONS, name="two.toml")
+    assert [it.number for it in rs.plan(None).items.values()] == ["一.1", "二.1"]
+    ev = fuac.evaluate(rs, {"ok": True, "village_type": "自治村"}, on=ON)
+    assert [it.number for it in ev.items] == ["一.1", "二.1"]
+    assert ev.gaps(rs)["b1"].number == "二.1"
+    path = tmp_path / "two.toml"
+    path.write_text(TWO_SECTIONS, encoding="utf-8")
+    (tmp_path / "u.json").write_text('{"ok": true}', encoding="utf-8")
+    main(["evaluate", str(path), str(tmp_path / "u.json"), "--on", "2024-06-01"])
+    out = capsys.readouterr().out
+    # a number without punctuation of its own does not run into its title: 二 统筹管理, not 二统筹管理
+    assert "一、村民自治" in out and "二 统筹管理" in out and "二统筹管理" not in out
+    assert "  一.1 " in out and "  二.1 " in out
+    # numbers that are unique stay as the document writes them
+    assert [it.number for it in fuac.load("liunan-2023").plan(None).items.values()][:3] == ["1", "2", "3"]

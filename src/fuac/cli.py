@@ -19,7 +19,7 @@ from .cases.runner import find_case_files, registered_case_files, run_file, summ
 from .errors import FuacError, InputError, RulesetError
 from .language.statuses import STATUS_WORDS
 from .language.toml import read_toml
-from .language.words import fmt_number
+from .language.words import fmt_number, section_heading
 from .run.files import read_json, read_json_file
 from .run.inputs import as_date
 from .run.results import Evaluation, ItemResult
@@ -104,7 +104,7 @@ def _evaluation_head(ev: Evaluation, zh: bool, unit: str | None) -> str:
 def _render_section(sec: Any, ev: Evaluation, zh: bool, en: bool, out: TextIO) -> None:
     """One section: its name with its points (or how many are met), then its items."""
     points = sec.scoring == "points"
-    name = f"{sec.number or ''}{sec.title.zh if zh else sec.title.en}"
+    name = section_heading(sec.number, sec.title.zh if zh else sec.title.en)
     if points:
         right = f"{fmt_number(ev.reported(sec.points))}/{fmt_number(sec.max)}"
     else:

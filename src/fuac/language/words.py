@@ -171,3 +171,21 @@ def failure_words(exc: BaseException) -> tuple[str, str]:
             return hit
     text = str(exc) or type(exc).__name__
     return text, text
+
+
+#: the punctuation a section's number is written with (（一）, 一、, (1), 1.): left out where the number
+#: qualifies an item's (二.1), and where it ends without one a space separates it from the title
+_SECTION_MARKS = "（）()、.．,，:： "
+
+
+def section_mark(number: str) -> str:
+    """A section's number without its punctuation: 二 of （二） or 二、."""
+    return number.strip(_SECTION_MARKS) or number
+
+
+def section_heading(number: str | None, title: str) -> str:
+    """A section's number and title as a heading: 一、统筹管理 as written, 一 统筹管理 (not 一统筹管理)
+    where the number has no punctuation of its own."""
+    if not number:
+        return title
+    return f"{number}{title}" if number[-1] in _SECTION_MARKS else f"{number} {title}"

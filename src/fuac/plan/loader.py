@@ -7,6 +7,7 @@ import hashlib
 import re
 import types
 import typing
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -35,6 +36,7 @@ from ..language.models import (
     Tier,
 )
 from ..language.toml import format_path, read_toml
+from ..language.words import section_mark
 from .compose import FileOrigins, Origins, compose_docs
 
 PART_KEYS = ("id", "label", "max", "clause", "kind", "note", "overrides")
@@ -697,6 +699,17 @@ def build(
 _ItemRules = tuple[Rule | None, list[PreparedPart] | None, Decimal | None]
 
 
+def _qualify_numbers(sections: list[PreparedSection]) -> None:
+    """Items numbered afresh in each section (two items "1"): each such number qualified by its section's
+    (二.1), so that ``show``, gaps, the template and the score sheets never show a number two items share."""
+    seen = Counter(it.number for sec in sections for it in sec.items if it.number)
+    for sec in sections:
+        head = section_mark(sec.number or sec.id)
+        for it in sec.items:
+            if it.number and seen[it.number] > 1:
+                it.number = f"{head}.{it.number}"
+
+
 def _for_tier(tier: str | None) -> str:
     """The words ' for tier …' that end a message about one tier's plan (none without tiers)."""
     return f" for tier {tier!r}" if tier else ""
@@ -1007,6 +1020,7 @@ class _Builder:
             )
         vetoes = self.build_conditions(doc.vetoes, "vetoes", tier, veto=True)
         elig = self.build_conditions(doc.eligibility, "eligibility", tier, veto=False)
+        _qualify_numbers(sections)
         return Plan(tier, total, sections, vetoes, elig, items)
 
     def build_section(

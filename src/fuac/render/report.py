@@ -18,7 +18,7 @@ from decimal import Decimal
 from typing import Any
 
 from ..language.statuses import STATUS_WORDS
-from ..language.words import SCOPE_WORDS, fmt_number
+from ..language.words import SCOPE_WORDS, fmt_number, section_heading
 from ..run.results import Evaluation
 from .sheet import (
     condition_state,
@@ -80,7 +80,7 @@ def chart_svg(ev: Evaluation) -> str:
         earned = max(0.0, min(float(got / biggest) * bar_w, full))
         ratio = float(got / mx) if mx else 0.0
         colour = "#2f6f3e" if ratio >= 0.9 else ("#b7791f" if ratio >= 0.6 else "#b83232")
-        title_zh = f"{sec.number or ''}{sec.title.zh}"
+        title_zh = section_heading(sec.number, sec.title.zh)
         title_en = sec.title.en
         if is_points(ev):
             val = f"{fmt_number(ev.reported(got))} / {fmt_number(mx)}"
@@ -414,7 +414,7 @@ def evaluation_fragment(ev: Evaluation) -> str:
         sz, _ = section_score(ev, sec)
         right = f"{sz} / {fmt_number(sec.max)}" if points and sec.max is not None else sz
         out.append(
-            f'<tr class="sec"><td colspan="3">{esc(sec.number or "")}{esc(sec.title.zh)} '
+            f'<tr class="sec"><td colspan="3">{esc(section_heading(sec.number, sec.title.zh))} '
             f'<span class="en">{esc(sec.title.en)}</span></td><td class="p">{esc(right)}</td></tr>'
         )
         for it in sec.items:

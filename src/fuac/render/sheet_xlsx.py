@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from ..language.words import fmt_number
+from ..language.words import fmt_number, section_heading
 from ..run.results import Evaluation, ItemResult, SectionResult
 from .cells import new_workbook, own_formula, save_workbook
 from .sheet import (
@@ -371,7 +371,7 @@ def _section(sh: _Sheet, sec: SectionResult, r: int) -> int:
     sec_max = ""
     if sh.points and sec.max is not None:
         sec_max = sh.say(f"（{fmt_number(sec.max)}分）", f" ({fmt_number(sec.max)} points)")
-    label = f"{sec.number or ''}{sec.title.en if sh.en else sec.title.zh}{sec_max}"
+    label = f"{section_heading(sec.number, sec.title.en if sh.en else sec.title.zh)}{sec_max}"
     # in the section's first row, its rows framed as one cell: a cell merged down across a page break
     # would be printed on the next page too, over the repeated header
     _put(sh, start, 1, label, "bold", "top")

@@ -721,3 +721,18 @@ def test_items_numbered_afresh_in_each_section_are_told_apart(tmp_path, capsys) 
     assert "  一.1 " in out and "  二.1 " in out
     # numbers that are unique stay as the document writes them
     assert [it.number for it in fuac.load("liunan-2023").plan(None).items.values()][:3] == ["1", "2", "3"]
+
+
+def test_lang_both_says_the_conditions_and_the_verdict_in_both_languages(tmp_path, capsys) -> None:
+    # (issue #14) the eligibility and veto lines were Chinese only under --lang both
+    from fuac.cli import main
+
+    (tmp_path / "w.json").write_text('{"street_district_target_advanced_3y": true, "one_vote_veto_3y": true}',
+                                     encoding="utf-8")
+    main(["evaluate", "wuhan-2017", str(tmp_path / "w.json"), "--tier", "street", "--on", "2023-06-01",
+          "--lang", "both"])
+    lines = capsys.readouterr().out.splitlines()
+    at = lines.index("✗ 近三年没有“一票否决”事项：不符合。")
+    assert lines[at + 1] == "    No one-vote-veto matter in the last three years: not met."
+    assert "不具备申报资格 / not eligible" in lines
+    assert any(line.startswith("输入问题 / Input problems") for line in lines)

@@ -130,35 +130,43 @@ def _render_total(ev: Evaluation, zh: bool, out: TextIO) -> None:
         print(f"{'完成' if zh else 'Completed'}: {done}/{total}", file=out)
 
 
-def _render_conditions(ev: Evaluation, zh: bool, out: TextIO) -> None:
-    """The eligibility conditions and vetoes, then the verdict: eligible or not, vetoed, grade."""
+def _said(zh_text: str, en_text: str, zh: bool, en: bool) -> str:
+    """A line in the language asked for; with both, the Chinese and then the English."""
+    if zh and en:
+        return f"{zh_text}\n    {en_text}"
+    return zh_text if zh else en_text
+
+
+def _render_conditions(ev: Evaluation, zh: bool, out: TextIO, en: bool = False) -> None:
+    """The eligibility conditions and vetoes, then the verdict: eligible or not, vetoed, grade (with
+    ``--lang both``, each line in Chinese and then in English)."""
     for c in ev.eligibility:
         state = {True: "✓", False: "✗", None: "?"}[c.holds]
-        print(f"{state} {c.reason_zh if zh else c.reason_en}", file=out)
+        print(f"{state} {_said(c.reason_zh, c.reason_en, zh, en)}", file=out)
     for v in ev.vetoes:
         state = {True: "✗", False: "✓", None: "?"}[v.holds]
-        print(f"{state} [{v.scope}] {v.reason_zh if zh else v.reason_en}", file=out)
+        print(f"{state} [{v.scope}] {_said(v.reason_zh, v.reason_en, zh, en)}", file=out)
     if ev.eligibility or any(v.scope == "eligibility" for v in ev.vetoes):
         word = {
             True: ("具备申报资格", "eligible"),
             False: ("不具备申报资格", "not eligible"),
             None: ("资格待定", "eligibility undecided"),
         }[ev.eligible]
-        print(word[0] if zh else word[1], file=out)
+        print(_said(*word, zh, en).replace("\n    ", " / "), file=out)
     if ev.vetoed:
-        print("一票否决" if zh else "VETOED", file=out)
+        print(_said("一票否决", "VETOED", zh, en).replace("\n    ", " / "), file=out)
     if ev.grade is not None:
-        print(f"{'等次' if zh else 'Grade'}: {ev.grade.zh if zh else ev.grade.en}", file=out)
+        print(_said(f"等次: {ev.grade.zh}", f"Grade: {ev.grade.en}", zh, en).replace("\n    ", " / "), file=out)
 
 
-def _render_problems(ev: Evaluation, zh: bool, out: TextIO) -> None:
+def _render_problems(ev: Evaluation, zh: bool, out: TextIO, en: bool = False) -> None:
     """The input problems, errors first, each with the rules that need the input."""
     errors = [p for p in ev.problems if p.severity == "error"]
     warnings = [p for p in ev.problems if p.severity != "error"]
     if errors or warnings:
-        print(f"\n{'输入问题' if zh else 'Input problems'}:", file=out)
+        print(f"\n{_said('输入问题', 'Input problems', zh, en).replace(chr(10) + '    ', ' / ')}:", file=out)
         for p in errors + warnings:
-            msg = p.message_zh if zh else p.message
+            msg = _said(p.message_zh, p.message, zh, en).replace("\n    ", "（") + ("）" if zh and en else "")
             need = f" ← {', '.join(p.rules)}" if p.rules else ""
             print(f"  [{p.severity}] {p.field}: {msg}{need}", file=out)
 
@@ -173,8 +181,8 @@ def render_evaluation(ev: Evaluation, lang: str, out: TextIO, *, unit: str | Non
         _render_section(sec, ev, zh, en, out)
     print("", file=out)
     _render_total(ev, zh, out)
-    _render_conditions(ev, zh, out)
-    _render_problems(ev, zh, out)
+    _render_conditions(ev, zh, out, en)
+    _render_problems(ev, zh, out, en)
 
 
 def _render_item(it: ItemResult, ev: Evaluation, zh: bool, en: bool, points: bool, out: TextIO) -> None:

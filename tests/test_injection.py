@@ -111,8 +111,9 @@ clause = {q(CMD)}
 title_lapses = true
 """
 
-#: the rule file's texts a score sheet shows (Chinese), as the rule file has them
-SHEET_TEXTS = [HYPERLINK, "=7=SUM(1)（10分）", "@1 =1+1 " + SCRIPT, "-clause", "=veto"]
+#: the rule file's texts a score sheet shows (Chinese), as the rule file has them (a section number without
+#: punctuation of its own is set apart from its title by a space)
+SHEET_TEXTS = [HYPERLINK, "=7 =SUM(1)（10分）", "@1 =1+1 " + SCRIPT, "-clause", "=veto"]
 #: … and a fill-in workbook shows
 TEMPLATE_TEXTS = [HYPERLINK + " — 填报表", "+1+2", TAB, CR, "=rate", "-rate", "-clause",
                   "+3+4", "=2+2\n<b>bold</b>"]

@@ -449,7 +449,8 @@ def test_the_openapi_document_and_its_page_need_no_cdn(c: TestClient) -> None:
         "/v1/rulesets/{ruleset_id}/form", "/v1/rulesets/{ruleset_id}/evaluate/workbook",
         "/v1/applicable", "/v1/rulesets/{ruleset_id}/evaluate", "/v1/rulesets/{ruleset_id}/gaps",
         "/v1/rulesets/{ruleset_id}/sheet", "/v1/rulesets/{ruleset_id}/batch", "/v1/assessments",
-        "/v1/assessments/{assessment_id}",
+        "/v1/assessments/{assessment_id}", "/v1/rulesets/{ruleset_id}/rank", "/v1/diff", "/v1/schema/evaluation",
+        "/v1/titles",
     }
     assert "application/json" in paths["/v1/rulesets/{ruleset_id}/evaluate"]["post"]["requestBody"]["content"]
     page = c.get("/docs").text

@@ -97,7 +97,7 @@ def store(url: str) -> Iterator[Store]:
 
 
 def test_a_new_store_is_made_at_the_head_revision(store: Store) -> None:
-    assert store.revision() == HEAD == "0001"
+    assert store.revision() == HEAD == "0002"
     assert store.count() == 0
 
 
@@ -120,6 +120,11 @@ def test_the_postgresql_schema_is_jsonb_with_a_big_key_and_append_only() -> None
     assert "recorded_at TIMESTAMP WITH TIME ZONE NOT NULL" in sql
     assert "BEFORE UPDATE OR DELETE ON assessments" in sql and "BEFORE TRUNCATE ON assessments" in sql
     assert "INSERT INTO alembic_version (version_num) VALUES ('0001')" in sql
+    assert "UPDATE alembic_version SET version_num='0002' WHERE alembic_version.version_num = '0001'" in sql
+    assert "CREATE TABLE titles" in sql and "BEFORE UPDATE OR DELETE ON titles" in sql
+    assert "BEFORE TRUNCATE ON titles" in sql and "ALTER TABLE assessments ADD COLUMN filled JSONB" in sql
+    assert "CREATE UNIQUE INDEX ux_titles_award ON titles (unit_code, ruleset_id, level, cycle_first_year) " \
+           "WHERE event = 'award'" in sql
 
 
 def test_a_store_made_by_a_newer_fuac_is_refused_in_one_line(store: Store) -> None:

@@ -929,7 +929,8 @@ def cmd_titles(args: argparse.Namespace) -> int:
     if args.output and Path(args.output).suffix.lower() not in _TITLE_OUTPUTS:  # before any work
         raise InputError(f"{args.output}: write the title table to .csv, .xlsx or .jsonl")
     try:
-        table = title_table(rs, args.history, args.year, level=args.level)
+        history = _titles_history(args, rs)
+        table = title_table(rs, history, args.year, level=args.level)
     except FuacError:
         raise
     except ValueError as exc:  # a year before the first cycle, an unknown --level, no [cycle]
@@ -946,8 +947,22 @@ def cmd_titles(args: argparse.Namespace) -> int:
     else:
         _render_titles(table, rs, args.lang)
     if table.errors:
-        print(f"fuac: {len(table.errors)} unit(s) with errors in {args.history}", file=sys.stderr)
+        print(f"fuac: {len(table.errors)} unit(s) with errors in {args.history or 'the store'}", file=sys.stderr)
     return 1 if table.errors else 0
+
+
+def _titles_history(args: argparse.Namespace, rs: Any) -> Any:
+    """The history ``fuac titles`` reads: the file, or (``--import``, ``--from-store``) the store's."""
+    if not (args.import_history or args.from_store):
+        if args.history is None:
+            raise InputError("give the history file, or --from-store to read the titles recorded in the store")
+        return args.history
+    from .serve import require
+
+    require("store", "fuac titles --import/--from-store")
+    from .serve.titles import cli_history
+
+    return cli_history(rs, args.history, db=args.db, importing=args.import_history)
 
 
 def _render_titles(table: Any, rs: Any, lang: str) -> None:
@@ -1099,9 +1114,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("titles", help="title status (held, extended, lapsed, revoked) of every unit of a history")
     s.add_argument("ruleset", help="rule-set id or path to a rule file (with a [cycle])")
-    s.add_argument("history", help="awards, one per row (unit, year, level[, revoked, revoked_year]): "
-                                   ".csv, .jsonl, .xlsx, .parquet or .json")
+    s.add_argument("history", nargs="?", help="awards, one per row (unit, year, level[, revoked, revoked_year, "
+                                              "extended_until]): .csv, .jsonl, .xlsx, .parquet or .json")
     s.add_argument("--year", type=int, required=True, help="the year whose status to give")
+    where = s.add_mutually_exclusive_group()
+    where.add_argument("--import", dest="import_history", action="store_true",
+                       help="record the history's awards, revocations and extensions in the store (all or none), "
+                            "then give the status of every title the store holds")
+    where.add_argument("--from-store", action="store_true", help="read the titles recorded in the store (no file)")
+    s.add_argument("--db", metavar="URL", help="the store (default: $FUAC_DB, else the user's data folder)")
     s.add_argument("--level", help="only this level's titles (default: each level a unit has)")
     s.add_argument("-o", "--output", metavar="OUT", help="write the table to .csv, .xlsx or .jsonl")
     s.add_argument("--json", action="store_true", help="print the table as JSON")

@@ -40,6 +40,7 @@ __all__ = [
     "BonusLine",
     "BonusResult",
     "CycleSpan",
+    "HistoryEntry",
     "QuotaResult",
     "RowError",
     "TitleStatus",
@@ -50,7 +51,10 @@ __all__ = [
     "cycle_of",
     "known_levels",
     "quota_count",
+    "read_history",
     "recommendation_cap",
+    "revoked_indicator",
+    "revoked_previous_cycle",
     "title_status",
     "title_table",
 ]
@@ -124,12 +128,17 @@ def cycle_of(ruleset: str | os.PathLike[str] | RuleSet, year: int) -> CycleSpan:
 class Award:
     """One title in a unit's history: the year it was awarded (any year of the cycle
     it was won for), its level (e.g. "national", "provincial", "municipal"), and whether
-    it was revoked, and in which year (default: the year awarded)."""
+    it was revoked, and in which year (default: the year awarded).
+
+    ``extended_until``: a year of the last cycle a recorded decision extended the title
+    into (顺延), when one did: the title is then held to the end of that cycle, whether or
+    not the history shows the consecutive cycles that earn an extension."""
 
     year: int
     level: str
     revoked: bool = False
     revoked_year: int | None = None
+    extended_until: int | None = None
 
     @property
     def revoked_in(self) -> int | None:
@@ -181,14 +190,15 @@ def _term_end(c: Cycle, a: Award, same_level: list[Award]) -> int | None:
     start = _index(c, a.year)
     if not c.title_lapses:
         return None
+    recorded = _index(c, a.extended_until) if a.extended_until is not None else start
     if not c.extension_after or not c.extension_cycles:
-        return start
+        return max(start, recorded)
     last = _span(c, start).last_year
     won = {_index(c, b.year) for b in same_level if b is a or b.revoked_in is None or b.revoked_in > last}
     run, j = 0, start
     while j in won:
         run, j = run + 1, j - 1
-    return start + c.extension_cycles if run >= c.extension_after else start
+    return max(start + c.extension_cycles if run >= c.extension_after else start, recorded)
 
 
 _LEVEL_WORDS = {
@@ -231,6 +241,32 @@ def title_status(
     return TitleStatus(year, _span(c, k), level, state, until, not barred, Text(zh=zh, en=en), kept)
 
 
+def revoked_previous_cycle(ruleset: str | os.PathLike[str] | RuleSet,
+                           history: Iterable[Award | Mapping[str, Any] | tuple[Any, ...]], year: int) -> bool:
+    """Whether a title of ``history`` (any level) was revoked in the cycle before ``year``'s:
+    what a rule set's indicator of a unit "revoked in the previous cycle" means
+    (:func:`revoked_indicator`). False for a unit without titles, and in the first cycle."""
+    c = _cycle(_ruleset(ruleset))
+    return _revoked_in_cycle(c, [_award(a) for a in history], _index(c, year) - 1)
+
+
+def revoked_indicator(ruleset: str | os.PathLike[str] | RuleSet) -> str | None:
+    """The boolean indicator through which a rule set bars units revoked in the previous cycle:
+    the input of the veto that cites the ``[cycle]``'s ``revocation_clause`` (wuhan-2017:
+    ``title_revoked_previous_cycle``), when the cycle says ``revoked_bars_next`` and the veto's
+    condition is that indicator alone. None when the rule set has no such veto."""
+    rs = _ruleset(ruleset)
+    c = rs.doc.cycle
+    if c is None or not c.revoked_bars_next or not c.revocation_clause:
+        return None
+    for veto in rs.doc.vetoes:
+        name = (veto.condition or "").strip()
+        ind = rs.doc.indicators.get(name)
+        if veto.clause.strip() == c.revocation_clause.strip() and ind is not None and ind.type == "boolean":
+            return name
+    return None
+
+
 def _revoked_in_cycle(c: Cycle, awards: Iterable[Award], index: int) -> bool:
     """Whether a title of ``awards`` (any level) was revoked in cycle ``index``."""
     return any(
@@ -262,10 +298,7 @@ def _state(c: Cycle, mine: list[Award], year: int, level: str | None) -> tuple[s
             first = min(a.year for a, _ in held)
             return ("held", None, f"持有{first}年获得的{lz}称号，{to_zh}。",
                     f"holds the {le} title won in {first}, {to_en}.")
-        return ("extended", until,
-                f"连续{c.extension_after}个周期获得{lz}称号，顺延{c.extension_cycles}个周期，{to_zh}。",
-                f"{le} title won in {c.extension_after} consecutive cycles, "
-                f"extended by {c.extension_cycles} cycle(s), {to_en}.")
+        return ("extended", until, *_extended_words(c, [a for a, _ in held], k, (lz, le), (to_zh, to_en)))
     if not past:
         return "none", None, f"未获得{lz}称号。", f"no {le} title."
     latest = max(past, key=lambda a: a.year)
@@ -276,11 +309,22 @@ def _state(c: Cycle, mine: list[Award], year: int, level: str | None) -> tuple[s
             f"the {le} title lapsed at the end of its term and was not won again in this cycle.")
 
 
+def _extended_words(c: Cycle, held: list[Award], k: int, level: tuple[str, str], to: tuple[str, str]
+                    ) -> tuple[str, str]:
+    """Why titles ``held`` in cycle ``k`` are held as extended: a recorded decision, or consecutive cycles."""
+    (lz, le), (to_zh, to_en) = level, to
+    if any(a.extended_until is not None and _index(c, a.extended_until) >= k for a in held):
+        return f"{lz}称号按记录的顺延决定顺延，{to_zh}。", f"{le} title extended by a recorded decision, {to_en}."
+    return (f"连续{c.extension_after}个周期获得{lz}称号，顺延{c.extension_cycles}个周期，{to_zh}。",
+            f"{le} title won in {c.extension_after} consecutive cycles, "
+            f"extended by {c.extension_cycles} cycle(s), {to_en}.")
+
+
 # ---------------------------------------------------------------------------
 # title table: the status of every unit of a history of awards
 
-#: the columns of a history table (``revoked`` and ``revoked_year`` are optional)
-TITLE_COLUMNS = ("unit", "year", "level", "revoked", "revoked_year")
+#: the columns of a history table (``revoked``, ``revoked_year`` and ``extended_until`` are optional)
+TITLE_COLUMNS = ("unit", "year", "level", "revoked", "revoked_year", "extended_until")
 _REQUIRED_COLUMNS = ("unit", "year", "level")
 
 
@@ -475,9 +519,22 @@ def _history_row(c: Cycle, levels: tuple[str, ...], row: int,
             bad("revoked_year", f"{revoked_year} is given, but revoked is false")
         elif year is not None and revoked_year < year:
             bad("revoked_year", f"{revoked_year} is before the year the title was awarded, {year}")
+    extended_until = _extension(c, rec.get("extended_until"), year, bad)
     if errors or year is None or level is None:
         return None, errors
-    return Award(year, level, bool(revoked) or revoked_year is not None, revoked_year), errors
+    return Award(year, level, bool(revoked) or revoked_year is not None, revoked_year, extended_until), errors
+
+
+def _extension(c: Cycle, raw: Any, year: int | None, bad: Any) -> int | None:
+    """The ``extended_until`` of a history row: a whole year of a cycle after the one the title was won for."""
+    if _missing(raw):
+        return None
+    until = _whole_number(raw)
+    if until is None:
+        bad("extended_until", f"not a whole year: {raw!r}")
+    elif year is not None and year >= c.first_year and until < _span(c, _index(c, year) + 1).first_year:
+        bad("extended_until", f"{until} is not after the cycle the title was won for ({year})")
+    return until
 
 
 def _history_records(rows: Any) -> Iterator[tuple[int, Mapping[str, Any]]]:
@@ -502,6 +559,39 @@ def _history_records(rows: Any) -> Iterator[tuple[int, Mapping[str, Any]]]:
     return iter(records)
 
 
+@dataclass(frozen=True, slots=True)
+class HistoryEntry:
+    """One row of a history of awards, read: its number (as :class:`RowError` counts), its unit
+    (None when missing) and its award (None when the row has errors)."""
+
+    row: int
+    unit: str | None
+    award: Award | None
+
+
+def _history(c: Cycle, levels: tuple[str, ...], rows: Any) -> Iterator[tuple[HistoryEntry, list[RowError]]]:
+    """Each row of a history read, with its errors."""
+    for row, rec in _history_records(rows):
+        raw_unit = rec.get("unit")
+        unit = None if _missing(raw_unit) else _unit_key(raw_unit)
+        award, errors = _history_row(c, levels, row, rec)
+        if unit is None:
+            errors.insert(0, RowError(row, "unit", "missing"))
+        yield HistoryEntry(row, unit, award), errors
+
+
+def read_history(ruleset: str | os.PathLike[str] | RuleSet, rows: Any) -> tuple[list[HistoryEntry], list[RowError]]:
+    """Every row of a history of awards (what :func:`title_table` reads), checked as it checks
+    them: the entries, and the errors of every row (an import takes a history without errors)."""
+    rs = _ruleset(ruleset)
+    c = _cycle(rs)
+    entries, errors = [], []
+    for entry, problems in _history(c, known_levels(rs), rows):
+        entries.append(entry)
+        errors.extend(problems)
+    return entries, errors
+
+
 def title_table(
     ruleset: str | os.PathLike[str] | RuleSet,
     rows: Any,
@@ -514,8 +604,9 @@ def title_table(
     ``rows`` is an iterable of mappings, a pandas (or polars) DataFrame, or the path of
     a ``.csv``, ``.jsonl``, ``.xlsx``, ``.parquet`` or ``.json`` file, with the columns
     ``unit`` (an id or region code), ``year``, ``level``, and optionally ``revoked``
-    (default false) and ``revoked_year`` (default: the year awarded, when revoked).
-    Other columns are ignored.
+    (default false), ``revoked_year`` (default: the year awarded, when revoked) and
+    ``extended_until`` (a year of the last cycle a recorded decision extended the title
+    into: :class:`Award`). Other columns are ignored.
 
     Gives one line per unit, in the order units first appear, and per level of the
     unit's titles (only ``level``'s when given): :func:`title_status` of the unit's
@@ -532,17 +623,12 @@ def title_table(
     if level is not None and level not in levels:
         raise ValueError(f"unknown level {level!r} (the rule set's levels: {', '.join(levels)})")
     units: dict[str | None, tuple[list[int], list[Award], list[RowError]]] = {}
-    for row, rec in _history_records(rows):
-        raw_unit = rec.get("unit")
-        key = None if _missing(raw_unit) else _unit_key(raw_unit)
-        nums, awards, errors = units.setdefault(key, ([], [], []))
-        nums.append(row)
-        if key is None:
-            errors.append(RowError(row, "unit", "missing"))
-        award, problems = _history_row(c, levels, row, rec)
+    for entry, problems in _history(c, levels, rows):
+        nums, awards, errors = units.setdefault(entry.unit, ([], [], []))
+        nums.append(entry.row)
         errors.extend(problems)
-        if award is not None:
-            awards.append(award)
+        if entry.award is not None:
+            awards.append(entry.award)
     span = _span(c, k)
     out: list[UnitTitle] = []
     for key, (nums, awards, errors) in units.items():

@@ -6,7 +6,10 @@ sheet): it re-derives nothing. Its pieces (docs/service.md):
 
 * :mod:`.store`: the record of assessments (SQLAlchemy 2; SQLite by default, PostgreSQL from a
   ``postgresql://`` URL; the schema made and upgraded by Alembic, :mod:`.migrations`);
+* :mod:`.titles`: the units' titles in the same store (awards, revocations, extensions), and the
+  title status a rule set's veto "revoked in the previous cycle" reads, filled in from them;
 * :mod:`.app`: the FastAPI application, its errors and limits; :mod:`.run`: uvicorn;
+* :mod:`.schemas`: the JSON Schema of an evaluation's answer;
 * :mod:`.exact`: JSON whose numbers keep every digit; :mod:`.export`: ``fuac log``'s files.
 
 Importing this package imports none of FastAPI, uvicorn or SQLAlchemy (``fuac serve`` and

@@ -30,7 +30,7 @@ from ..errors import FuacError, InputError, RulesetError, RulesetNotFound, TierN
 from ..plan.loader import RuleSet
 from ..render.cells import exact_text
 from ..run.results import Evaluation, Problem
-from . import exact, page, views
+from . import exact, page, schemas, titles, views
 from .errors import ApiError, bad_request, from_validation, internal, not_found, problem
 from .security import BodyLimit, Tokens
 from .store import Filter, RevisesError, Store, StoreError, assessment_row, moment
@@ -101,7 +101,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     _handlers(app)
     app.include_router(_router())
     app.include_router(page.router())
-    upload_paths = (f"{API}/rulesets/", ("/batch", "/evaluate/workbook"))
+    upload_paths = (f"{API}/rulesets/", ("/batch", "/rank", "/evaluate/workbook"))
 
     def limit_for(path: str) -> int:
         if upload_paths[0] in path and path.endswith(upload_paths[1]):  # under a --root-path too
@@ -166,24 +166,25 @@ Who = Annotated[str, Depends(who)]
 # the rule sets and the evaluation of one unit
 
 
-def registered(ruleset_id: str) -> RuleSet:
+def registered(ruleset_id: str, field: str = "ruleset") -> RuleSet:
     """A registered rule set (never a path: a request cannot make the service read a file)."""
     if ruleset_id not in _api.rulesets():
-        raise _no_ruleset(ruleset_id)
+        raise _no_ruleset(ruleset_id, field)
     try:
         return _api.load(ruleset_id)
     except RulesetNotFound:
-        raise _no_ruleset(ruleset_id) from None
+        raise _no_ruleset(ruleset_id, field) from None
     except RulesetError as exc:
         log.error("rule set %s cannot be loaded: %s", ruleset_id, exc)
         raise ApiError(500, "ruleset_broken", f"rule set {ruleset_id} cannot be loaded: {exc}".splitlines()[0],
                        f"评分规则 {ruleset_id} 无法加载（规则文件有误）") from None
 
 
-def _no_ruleset(ruleset_id: str) -> ApiError:
+def _no_ruleset(ruleset_id: str, field: str = "ruleset") -> ApiError:
     shown = ruleset_id if len(ruleset_id) <= 64 else ruleset_id[:63] + "…"
-    return not_found("ruleset", shown, f"no rule set {shown!r}; GET {API}/rulesets lists them",
-                     f"没有编号为 {shown} 的评分规则；可用的评分规则见 GET {API}/rulesets")
+    en, zh = (f"no rule set {shown!r}; GET {API}/rulesets lists them",
+              f"没有编号为 {shown} 的评分规则；可用的评分规则见 GET {API}/rulesets")
+    return ApiError(404, "ruleset_not_found", en, zh, [problem(field, "ruleset_not_found", en, zh, value=shown)])
 
 
 def _owner(ruleset_id: str) -> str | None:
@@ -205,11 +206,14 @@ def _evaluate(rs: RuleSet, doc: dict[str, Any]) -> Evaluation:
         return _api.evaluate(rs, doc["data"], tier=doc.get("tier"), context=doc.get("context") or {},
                              assessments=doc.get("assessments"), assessor=doc.get("assessor"), on=doc.get("on"))
     except TierNotFound as exc:
-        tiers = ", ".join(t for t in rs.tiers if t) or "—"
-        zh = f"评分规则 {rs.id} 没有层级 {doc.get('tier')!r}（可选：{tiers}）"
-        raise bad_request("tier", "tier_not_found", str(exc), zh) from None
+        raise _no_tier(rs, doc.get("tier"), exc) from None
     except InputError as exc:
         raise bad_request("body", "invalid_input", str(exc), f"输入无法使用：{exc}") from None
+
+
+def _no_tier(rs: RuleSet, tier: str | None, exc: TierNotFound, field: str = "tier") -> ApiError:
+    tiers = ", ".join(t for t in rs.tiers if t) or "—"
+    return bad_request(field, "tier_not_found", str(exc), f"评分规则 {rs.id} 没有层级 {tier!r}（可选：{tiers}）")
 
 
 @dataclass
@@ -218,6 +222,18 @@ class Scored:
     doc: dict[str, Any]
     ev: Evaluation
     full: dict[str, Any]
+    #: the inputs the service filled in (:func:`.titles.fill`), with where each came from
+    filled: dict[str, Any] = field(default_factory=dict)
+
+    def answer(self, view: str, lang: str) -> dict[str, Any]:
+        """The result in ``view`` and ``lang``, with ``filled`` when something was."""
+        return self.noted(views.in_language(self.full if view == "full" else views.compact(self.full), lang), lang)
+
+    def noted(self, body: dict[str, Any], lang: str) -> dict[str, Any]:
+        """``body`` with ``filled``, the inputs filled in and where each came from, when there are any."""
+        if self.filled:
+            body["filled"] = views.in_language(self.filled, lang)
+        return body
 
 
 async def _score(request: Request, ruleset_id: str) -> Scored:
@@ -225,10 +241,19 @@ async def _score(request: Request, ruleset_id: str) -> Scored:
     raw = await request.body()
     rs = registered(ruleset_id)
     doc = views.unit_doc(views.parse_body(raw, request.headers.get("content-type")))
+    filled = await run_in_threadpool(_fill, _store(request), rs, doc)
     ev = await run_in_threadpool(_evaluate, rs, doc)
     if views.rejected(ev.problems):
         raise views.rejected_error(ev.problems)
-    return Scored(rs, doc, ev, ev.to_dict())
+    return Scored(rs, doc, ev, ev.to_dict(), filled)
+
+
+def _fill(store: Store, rs: RuleSet, doc: dict[str, Any]) -> dict[str, Any]:
+    """The unit's "revoked in the previous cycle" from its titles in the store, when it does not give it."""
+    try:
+        return titles.fill(store, rs, doc)
+    except StoreError as exc:
+        raise _unavailable(exc, "read") from None
 
 
 def _store(request: Request) -> Store:
@@ -245,7 +270,7 @@ async def _record(request: Request, s: Scored, by: str, record: bool, revises: i
                               "revises 须与 record=true 同用")
         return None
     row = assessment_row(s.ev, data=s.doc["data"], entries=s.doc.get("assessments"), assessor=s.doc.get("assessor"),
-                         submitted_by=by, source=source, revises=revises, result=s.full)
+                         submitted_by=by, source=source, revises=revises, result=s.full, filled=s.filled)
     try:
         rec = await run_in_threadpool(_store(request).add, row)
     except RevisesError as exc:
@@ -256,8 +281,11 @@ async def _record(request: Request, s: Scored, by: str, record: bool, revises: i
             "revises": rec["revises"], "url": f"{API}/assessments/{rec['id']}"}
 
 
-def _unavailable(exc: StoreError) -> ApiError:
+def _unavailable(exc: StoreError, how: str = "written") -> ApiError:
     log.error("%s", exc)
+    if how == "read":
+        return ApiError(503, "store_unavailable", "the store cannot be read: nothing was scored or recorded; "
+                        "try again later", "记录库暂时无法读取，未评分、未保存，请稍后重试")
     return ApiError(503, "store_unavailable",
                     "the assessment store cannot be written: nothing was recorded; try again later",
                     "评估记录库暂时无法写入，本次评估未保存，请稍后重试")
@@ -326,6 +354,7 @@ _WORKBOOK_BODY = {
     }
 }
 UNIT_HELP = "the unit's column of the workbook (its name in row 1 of 指标), when it has several"
+CODE_HELP = "the unit's region code, put in its context (a workbook names its units, not their codes)"
 
 
 def _router() -> Any:
@@ -388,7 +417,7 @@ def _router() -> Any:
                        record: RecordQ = True, revises: RevisesQ = None) -> Response:
         s = await _score(request, ruleset_id)
         meta = await _record(request, s, by, record, revises)
-        body = views.in_language(s.full if view == "full" else views.compact(s.full), lang)
+        body = s.answer(view, lang)
         body["assessment"] = meta
         return ExactJSONResponse(body, headers=_headers(meta))
 
@@ -396,16 +425,17 @@ def _router() -> Any:
             summary="score one unit of a filled-in workbook (fuac template) and record the assessment")
     async def evaluate_workbook(ruleset_id: str, request: Request, by: Who,
                                 unit: Annotated[str | None, Query(max_length=200, description=UNIT_HELP)] = None,
+                                code: Annotated[str | None, Query(max_length=64, description=CODE_HELP)] = None,
                                 view: Annotated[Literal["full", "compact"], Query()] = "full", lang: LangQ = "both",
                                 record: RecordQ = True, revises: RevisesQ = None) -> Response:
         rs = registered(ruleset_id)
         folder, path, shown = await _spool_workbook(request)
         try:
-            s, cells = await run_in_threadpool(_score_workbook, rs, path, shown, unit)
+            s, cells = await run_in_threadpool(_score_workbook, rs, path, shown, (unit, code), _store(request))
         finally:
             shutil.rmtree(folder, ignore_errors=True)
         meta = await _record(request, s, by, record, revises)
-        body = views.in_language(s.full if view == "full" else views.compact(s.full), lang)
+        body = s.answer(view, lang)
         body["input"] = {**{k: s.doc.get(k) for k in views.UNIT_KEYS if k != "assessor"}, "cells": cells}
         body["assessment"] = meta
         return ExactJSONResponse(body, headers=_headers(meta))
@@ -420,7 +450,7 @@ def _router() -> Any:
         meta = await _record(request, s, by, record, revises)
         if format == "text":
             return PlainTextResponse(gs.render(lang), headers=_headers(meta))
-        body = views.in_language(gs.to_dict(), lang)
+        body = s.noted(views.in_language(gs.to_dict(), lang), lang)
         body["assessment"] = meta
         return ExactJSONResponse(body, headers=_headers(meta))
 
@@ -486,7 +516,195 @@ def _router() -> Any:
                             f"没有编号为 {assessment_id} 的评估记录")
         return ExactJSONResponse(found)
 
+    _more_routes(r)
     return r
+
+
+_TITLES_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {"application/json": {
+            "schema": {"description": "one title event, or a list of them (recorded together or not at all)",
+                       "oneOf": [titles.EVENT_SCHEMA, {"type": "array", "items": titles.EVENT_SCHEMA}]},
+            "example": {"event": "award", "unit": "420106003", "unit_name": "武汉市某街道", "ruleset": "wuhan-2017",
+                        "level": "municipal", "year": 2021, "document": "武卫〔2021〕12号"},
+        }},
+    }
+}
+_RANK_USED = ("by quota id, the units already named this cycle or year, as JSON: a count, or per parent region "
+              "{code: count} (fuac rank --used)")
+
+
+def _more_routes(r: Any) -> None:
+    """The routes of rank, diff, the output schema and titles."""
+
+    @r.post("/rulesets/{ruleset_id}/rank", tags=["assessments"], openapi_extra=_BATCH_BODY,
+            summary="score many units (JSON Lines, CSV or XLSX), rank them and apply the rule set's quotas")
+    async def rank(ruleset_id: str, request: Request, by: Who, tier: str | None = None, on: str | None = None,
+                   assessor: str | None = None, encoding: str | None = None, sheet: str | None = None,
+                   reserves: Annotated[int | None, Query(ge=0)] = None,
+                   universe: Annotated[int | None, Query(ge=0)] = None,
+                   used: Annotated[str | None, Query(max_length=100_000, description=_RANK_USED)] = None,
+                   parent_sizes: Annotated[str | None, Query(max_length=100_000, description=(
+                       "parent-region code → its number of units, as JSON (fuac rank --parent-sizes)"))] = None,
+                   lang: LangQ = "both", record: RecordQ = True) -> Response:
+        rs = registered(ruleset_id)
+        opts = _rank_options(rs, tier, used, parent_sizes, reserves=reserves, universe=universe)
+        folder, path, shown = await _spool(request)
+        try:
+            store = _store(request) if record else None
+            out = await run_in_threadpool(_rank, rs, (path, shown, encoding, sheet), store, by,
+                                          {"tier": tier, "on": on, "assessor": assessor}, opts)
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+        return ExactJSONResponse(views.in_language(out, lang))
+
+    @r.get("/diff", tags=["rule sets"], summary="what changed from one rule set to another (fuac diff)")
+    def diff(_who: Who, a: Annotated[str, Query(max_length=200, description="rule set A (a registered id)")],
+             b: Annotated[str, Query(max_length=200, description="rule set B (a registered id)")]) -> Response:
+        from ..explain.diff import diff as rule_diff
+
+        ra, rb = registered(a, "query.a"), registered(b, "query.b")
+        return ExactJSONResponse(views.diff(ra, rb, rule_diff(ra, rb)))
+
+    @r.get("/schema/evaluation", tags=["rule sets"],
+           summary="the JSON Schema of what evaluate answers (full or compact, in a language or both)")
+    def evaluation_schema(_who: Who, view: Annotated[Literal["full", "compact"], Query()] = "full",
+                          lang: LangQ = "both") -> Response:
+        return ExactJSONResponse(schemas.evaluation_schema(view, lang))
+
+    @r.post("/titles", tags=["titles"], status_code=201, openapi_extra=_TITLES_BODY,
+            summary="record awards, revocations and extensions of units' titles (append-only)")
+    async def record_titles(request: Request, by: Who) -> Response:
+        raw = await request.body()
+        events = titles.read_events(views.parse_body(raw, request.headers.get("content-type")))
+        try:
+            done = await run_in_threadpool(titles.record, _store(request), events, by=by, source="api")
+        except titles.TitleError as exc:
+            raise exc.api() from None
+        except StoreError as exc:
+            raise _unavailable(exc) from None
+        return ExactJSONResponse({"titles": done}, status_code=201)
+
+    @r.get("/titles", tags=["titles"], summary="the recorded titles (of a unit), and their status in a year")
+    def list_titles(request: Request, _who: Who,
+                    unit: Annotated[str | None, Query(max_length=64, description="a unit's code")] = None,
+                    ruleset: str | None = None,
+                    year: Annotated[int | None, Query(ge=1, le=9999, description=(
+                        "give each unit's title status in this year (needs ruleset)"))] = None,
+                    level: str | None = None,
+                    after: Annotated[int | None, Query(ge=0)] = None,
+                    limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> Response:
+        rs = _titles_ruleset(ruleset, year)
+        lineage = titles.lineage(rs) if rs is not None else None
+        try:
+            found = titles.find(_store(request), unit=unit, rulesets=lineage, after=after, limit=limit)
+            body: dict[str, Any] = {"titles": found, "next": found[-1]["id"] if len(found) == limit else None}
+            if rs is not None and year is not None:
+                body["status"] = _title_status(rs, titles.find(_store(request), unit=unit, rulesets=lineage),
+                                               year, level)
+        except StoreError as exc:
+            raise _unavailable(exc, "read") from None
+        return ExactJSONResponse(body)
+
+
+def _titles_ruleset(ruleset: str | None, year: int | None) -> RuleSet | None:
+    if ruleset is None:
+        if year is not None:
+            raise bad_request("query.ruleset", "missing", "a title status (year=) needs the rule set (ruleset=)",
+                              "按年份给出称号状态（year=）须同时指定评分规则（ruleset=）")
+        return None
+    rs = registered(ruleset, "query.ruleset")
+    if rs.doc.cycle is None:
+        raise bad_request("query.ruleset", "no_cycle", f"rule set {rs.id} has no [cycle]: it awards no titles",
+                          f"评分规则 {rs.id} 没有创建周期（[cycle]），不授予称号")
+    return rs
+
+
+def _title_status(rs: RuleSet, events: list[dict[str, Any]], year: int, level: str | None) -> dict[str, Any]:
+    from ..decide import lifecycle
+
+    levels = lifecycle.known_levels(rs)
+    if level is not None and level not in levels:
+        raise bad_request("query.level", "invalid_choice", f"one of {', '.join(levels)}",
+                          f"应为 {'、'.join(levels)} 之一")
+    try:
+        lifecycle.cycle_of(rs, year)
+    except ValueError as exc:
+        raise bad_request("query.year", "out_of_range", str(exc), f"{year} 年早于第一个创建周期") from None
+    return titles.status(rs, events, year, level)
+
+
+# ---------------------------------------------------------------------------
+# ranking a batch
+
+
+def _rank_options(rs: RuleSet, tier: str | None, used: str | None, sizes: str | None, **kw: Any) -> dict[str, Any]:
+    """What ``select`` is given, checked against the rule set before the body is read (as ``fuac rank`` does)."""
+    from ..decide.select import check_parent_sizes, check_used
+
+    try:
+        tier = rs.plan(tier).tier
+    except TierNotFound as exc:
+        raise _no_tier(rs, tier, exc, "query.tier") from None
+    for name, text, check in (("used", used, check_used), ("parent_sizes", sizes, check_parent_sizes)):
+        if text is None:
+            continue
+        try:
+            given = exact.loads(text)
+            if not isinstance(given, dict):
+                raise ValueError(f"{name}: give a JSON object")
+            check(rs, tier, given)
+        except (KeyError, ValueError) as exc:
+            why = str(exc.args[0] if exc.args else exc)
+            raise bad_request(f"query.{name}", "invalid_parameter", why, f"取值无效：{why}") from None
+        kw[name] = given
+    return kw
+
+
+def _rank(rs: RuleSet, upload: tuple[str, str, str | None, str | None], store: Store | None, by: str,
+          kw: dict[str, Any], opts: dict[str, Any]) -> dict[str, Any]:
+    """Score the batch, rank it within the quotas: ``Selection.to_dict()``, the units set aside for
+    invalid input (as ``fuac rank --json``), and the record made of each unit scored."""
+    from ..run.batch.results import ProblemTally
+    from ..run.batch.runner import evaluate_many
+    from ..run.batch.sources import InputFile
+
+    path, shown, encoding, sheet = upload
+    try:
+        res = evaluate_many(rs, InputFile(path, encoding=encoding, sheet=sheet), **kw)
+    except (FuacError, ValueError) as exc:
+        raise _batch_error(exc, path, shown) from None
+    try:
+        sel = res.select(**opts)
+    except ValueError as exc:  # parent sizes that contradict the batch
+        raise bad_request("query.parent_sizes", "invalid_parameter", str(exc), f"取值无效：{exc}") from None
+    tally = ProblemTally()
+    tally.add(res)
+    out: dict[str, Any] = sel.to_dict()
+    out["invalid_input"] = {"units": tally.rows, "problems": [c.to_dict() for c in tally.most_common()]}
+    if store is not None:
+        out["assessments"] = _record_all(store, res, by, kw.get("assessor"), "api-rank")
+    return out
+
+
+def _record_all(store: Store, res: Any, by: str, assessor: str | None, source: str) -> list[int | None]:
+    """Record every unit of a batch (or a chunk of one) scored, in one transaction, but those whose
+    values were rejected (as a single unit, each would be a 422): the record of each, by row (None:
+    not recorded)."""
+    statuses = res.column("status")
+    rows = {}
+    for i in range(res.n):
+        if statuses[i] != "invalid_input":
+            rec = res.record(i)
+            rows[i] = assessment_row(res.evaluation(i), data=rec["data"], entries=rec["assessments"],
+                                     assessor=assessor, submitted_by=by, source=source)
+    try:
+        ids = store.add_many(list(rows.values()))
+    except StoreError as exc:
+        raise _unavailable(exc) from None
+    by_row = dict(zip(rows, ids, strict=True))
+    return [by_row.get(i) for i in range(res.n)]
 
 
 def _moment(value: str | None, name: str, *, end: bool = False) -> Any:
@@ -549,17 +767,22 @@ def _not_a_workbook(status: int) -> ApiError:
     return bad_request("file", "unsupported_file", en, zh)
 
 
-def _score_workbook(rs: RuleSet, path: str, shown: str, unit: str | None) -> tuple[Scored, dict[str, str]]:
-    """Read one unit of a fill-in workbook (as ``fuac evaluate`` reads one) and score it: every problem
-    names its cell (``指标!H7``); 422 when a value is rejected. Also the cell each input came from."""
+def _score_workbook(rs: RuleSet, path: str, shown: str, unit: tuple[str | None, str | None], store: Store
+                    ) -> tuple[Scored, dict[str, str]]:
+    """Read one unit of a fill-in workbook (as ``fuac evaluate`` reads one; ``unit``: its column's
+    name and the code to give it) and score it: every problem names its cell (``指标!H7``); 422 when
+    a value is rejected. Also the cell each input came from."""
     from ..render.workbook import annotate
 
-    doc, cells, extra = _workbook_unit(rs, path, shown, unit)
+    doc, cells, extra = _workbook_unit(rs, path, shown, unit[0])
+    if unit[1] is not None:
+        doc["context"]["code"] = unit[1]
     doc = _read_texts(rs, views.unit_doc(doc))
+    filled = _fill(store, rs, doc)
     ev = annotate(_evaluate(rs, doc), cells, extra)
     if views.rejected(ev.problems):
         raise views.rejected_error(ev.problems)
-    return Scored(rs, doc, ev, ev.to_dict()), cells
+    return Scored(rs, doc, ev, ev.to_dict(), filled), cells
 
 
 def _workbook_unit(rs: RuleSet, path: str, shown: str, unit: str | None
@@ -692,18 +915,20 @@ def _prepend(first: bytes | None, rest: Iterator[bytes]) -> Iterator[bytes]:
 def _batch_rows(rs: RuleSet, path: str, shown: str, folder: str, store: Store | None, by: str, kw: dict[str, Any],
                 encoding: str | None, sheet: str | None) -> Iterator[bytes]:
     """One JSON line per unit, as each chunk is scored: the row (``BatchResults.to_dicts``, decimals as
-    exact text), its number from 1, and the record made of it. An error before the first row is an
-    HTTP error; one after it is the last line, ``{"error": …}``."""
+    exact text), its number from 1, and the record made of it (a chunk's records in one transaction,
+    written before its lines are sent). An error before the first row is an HTTP error; one after
+    it is the last line, ``{"error": …}``."""
     from ..run.batch.runner import evaluate_chunks
     from ..run.batch.sources import InputFile
 
     sent = False
     try:
         for res in evaluate_chunks(rs, InputFile(path, encoding=encoding, sheet=sheet), chunk_size=BATCH_CHUNK, **kw):
+            ids = _record_all(store, res, by, kw.get("assessor"), "api-batch") if store is not None else None
             for i, row in enumerate(res.to_dicts(exact=True)):
                 line: dict[str, Any] = {"row": res.offset + i + 1, **{k: exact_text(v) for k, v in row.items()}}
-                if store is not None:
-                    line["assessment"] = _record_row(store, res, i, row, by, kw.get("assessor"))
+                if ids is not None:
+                    line["assessment"] = ids[i]
                 sent = True
                 yield (exact.dumps(line) + "\n").encode("utf-8")
     except (FuacError, ValueError) as exc:
@@ -717,20 +942,6 @@ def _batch_rows(rs: RuleSet, path: str, shown: str, folder: str, store: Store | 
         yield (exact.dumps(err.body()) + "\n").encode("utf-8")
     finally:
         shutil.rmtree(folder, ignore_errors=True)
-
-
-def _record_row(store: Store, res: Any, i: int, row: dict[str, Any], by: str, assessor: str | None) -> int | None:
-    """Record row ``i`` of a chunk (not a row whose values were rejected: as a single unit, it would be a 422)."""
-    if row.get("status") == "invalid_input":
-        return None
-    ev = res.evaluation(i)
-    rec = res.record(i)
-    fields = assessment_row(ev, data=rec["data"], entries=rec["assessments"], assessor=assessor, submitted_by=by,
-                            source="api-batch")
-    try:
-        return int(store.add(fields)["id"])
-    except StoreError as exc:
-        raise _unavailable(exc) from None
 
 
 def _batch_error(exc: Exception, path: str, shown: str) -> ApiError:

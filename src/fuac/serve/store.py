@@ -1,10 +1,14 @@
 """The record of assessments: every unit scored through the service, append-only.
 
-One table, ``assessments``: who submitted what, when, against which rule set (id, version,
+The table ``assessments``: who submitted what, when, against which rule set (id, version,
 content hash, the chain of a composed one), at which tier and date in force, with the inputs,
-the assessors' entries, the context and the result (``Evaluation.to_dict()``), and the record it
-revises, if any. A record is written in one transaction or not at all; the table refuses
-``UPDATE`` and ``DELETE`` (a trigger), so a correction is a new record that ``revises`` the old.
+the assessors' entries, the context and the result (``Evaluation.to_dict()``), the record it
+revises, if any, and the inputs the service filled in (``filled``: where each came from). A
+record is written in one transaction or not at all; the table refuses ``UPDATE`` and ``DELETE``
+(a trigger), so a correction is a new record that ``revises`` the old.
+
+The table ``titles``: the awards, revocations and extensions of units' titles, append-only too
+(:mod:`.titles` writes and reads them).
 
 The database is SQLite by default (one file, :func:`database_url`) or PostgreSQL from a
 ``postgresql://`` URL, through SQLAlchemy 2; its schema is made and upgraded by Alembic
@@ -13,8 +17,10 @@ The database is SQLite by default (one file, :func:`database_url`) or PostgreSQL
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
+import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -31,7 +37,7 @@ from . import INSTALL, exact
 #: where the SQLite file is when neither ``--db`` nor ``FUAC_DB`` says (see :func:`default_path`)
 ENV = "FUAC_DB"
 #: the Alembic revision this code writes and reads
-HEAD = "0001"
+HEAD = "0002"
 
 _JSON = sa.JSON().with_variant(JSONB(), "postgresql")
 _ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")  # SQLite numbers rows only in an INTEGER key
@@ -63,9 +69,39 @@ assessments = sa.Table(
     sa.Column("vetoed", sa.Boolean, nullable=False),
     sa.Column("result", _JSON, nullable=False),
     sa.Column("revises", _ID, sa.ForeignKey("assessments.id", name="fk_assessments_revises")),
+    sa.Column("filled", _JSON),
     sa.Index("ix_assessments_unit_code", "unit_code"),
     sa.Index("ix_assessments_ruleset_id", "ruleset_id"),
     sa.Index("ix_assessments_recorded_at", "recorded_at"),
+    sqlite_autoincrement=True,
+)
+
+#: what a line of ``titles`` records
+TITLE_EVENTS = ("award", "revocation", "extension")
+
+titles = sa.Table(
+    "titles",
+    metadata,
+    sa.Column("id", _ID, primary_key=True, autoincrement=True),
+    sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("submitted_by", sa.String(200), nullable=False),
+    sa.Column("source", sa.String(32), nullable=False),
+    sa.Column("event", sa.String(16), nullable=False),
+    sa.Column("unit_code", sa.String(64), nullable=False),
+    sa.Column("unit_name", sa.String(500)),
+    sa.Column("ruleset_id", sa.String(64), nullable=False),
+    sa.Column("level", sa.String(64), nullable=False),
+    sa.Column("year", sa.Integer, nullable=False),
+    sa.Column("cycle_first_year", sa.Integer, nullable=False),
+    sa.Column("refers_to", _ID, sa.ForeignKey("titles.id", name="fk_titles_refers_to")),
+    sa.Column("document", sa.String(500)),
+    sa.Column("note", sa.String(2000)),
+    sa.Index("ix_titles_unit_code", "unit_code"),
+    # one award a unit, rule set, level and cycle; one revocation an award (checked before writing too)
+    sa.Index("ux_titles_award", "unit_code", "ruleset_id", "level", "cycle_first_year", unique=True,
+             sqlite_where=sa.text("event = 'award'"), postgresql_where=sa.text("event = 'award'")),
+    sa.Index("ux_titles_revocation", "refers_to", unique=True,
+             sqlite_where=sa.text("event = 'revocation'"), postgresql_where=sa.text("event = 'revocation'")),
     sqlite_autoincrement=True,
 )
 
@@ -175,6 +211,9 @@ class Store:
     def __init__(self, url: str | None = None, *, migrate: bool = True) -> None:
         self.url = database_url(url) if url is None or "://" not in url else url
         self.engine = _engine(self.url)
+        #: SQLite takes one writer at a time: the threads of this process queue here, in turn, rather
+        #: than in SQLite's busy handler, which polls with growing sleeps (long waits under load)
+        self._one_writer = threading.Lock() if self.engine.dialect.name == "sqlite" else contextlib.nullcontext()
         if migrate:
             self.migrate()
 
@@ -196,7 +235,7 @@ class Store:
     def _writing(self) -> Iterator[sa.Connection]:
         """One write transaction (SQLite: ``BEGIN IMMEDIATE``, so that writers queue instead of failing)."""
         try:
-            with self.engine.connect() as conn:
+            with self._one_writer, self.engine.connect() as conn:
                 conn.execution_options(fuac_write=True)
                 with conn.begin():
                     yield conn
@@ -245,6 +284,12 @@ class Store:
         row["id"] = new_id
         return _public(row)
 
+    def add_many(self, records: list[Mapping[str, Any]]) -> list[int]:
+        """Write several assessments (no ``revises``) in one transaction: all, or none. Their ids."""
+        now = dt.datetime.now(dt.timezone.utc)
+        with self._writing() as conn:
+            return [self._insert(conn, {"recorded_at": now, **r}) for r in records]
+
     def _insert(self, conn: sa.Connection, row: Mapping[str, Any]) -> int:
         result = conn.execute(sa.insert(assessments).values(**row))
         pk = result.inserted_primary_key
@@ -285,7 +330,7 @@ class Store:
 
 
 #: the columns a listing leaves out (``full`` gives them)
-_BULKY = frozenset({"data", "entries", "context", "result", "chain"})
+_BULKY = frozenset({"data", "entries", "context", "result", "chain", "filled"})
 
 
 def _check_revises(conn: sa.Connection, row: Mapping[str, Any]) -> None:
@@ -328,7 +373,8 @@ def _public(row: Mapping[str, Any] | sa.RowMapping) -> dict[str, Any]:
     }
     if "chain" in row:
         out["ruleset"]["chain"] = row["chain"]
-    for key, name in (("data", "data"), ("entries", "assessments"), ("context", "context"), ("result", "result")):
+    for key, name in (("data", "data"), ("entries", "assessments"), ("context", "context"), ("result", "result"),
+                      ("filled", "filled")):
         if key in row:
             out[name] = row[key]
     return out
@@ -336,9 +382,11 @@ def _public(row: Mapping[str, Any] | sa.RowMapping) -> dict[str, Any]:
 
 def assessment_row(ev: Any, *, data: Mapping[str, Any], entries: Mapping[str, Any] | None, assessor: str | None,
                    submitted_by: str, source: str, revises: int | None = None,
-                   result: Mapping[str, Any] | None = None) -> dict[str, Any]:
+                   result: Mapping[str, Any] | None = None,
+                   filled: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """The fields of one record, from an :class:`fuac.Evaluation` and what it was made from.
-    ``result`` is ``ev.to_dict()`` when the caller has it already."""
+    ``result`` is ``ev.to_dict()`` when the caller has it already; ``filled``, the inputs of
+    ``data`` the service filled in, each with where it came from (None: none)."""
     full = dict(result) if result is not None else ev.to_dict()
     ctx = full.get("context") or {}
     code, name = ctx.get("code"), ctx.get("name")
@@ -363,6 +411,7 @@ def assessment_row(ev: Any, *, data: Mapping[str, Any], entries: Mapping[str, An
         "vetoed": bool(ev.vetoed),
         "result": full,
         "revises": revises,
+        "filled": dict(filled) if filled else None,
     }
 
 

@@ -207,3 +207,12 @@ def applicable(found: list[Any]) -> list[dict[str, Any]]:
     """``GET /v1/applicable``: each rule set (and tier) ``fuac.rulesets_for`` found."""
     return [{"id": a.id, "tier": a.tier, "version": a.ruleset.version, "content_hash": a.ruleset.content_hash,
              "title": _text(a.ruleset.title)} for a in found]
+
+
+def diff(a: RuleSet, b: RuleSet, changes: list[Any]) -> dict[str, Any]:
+    """``GET /v1/diff``: the two rule sets and each change from A to B (``RuleChange.to_dict()``, as
+    ``fuac diff --json`` gives them), with its description in words."""
+    def ref(rs: RuleSet) -> dict[str, Any]:
+        return {"id": rs.id, "version": rs.version, "content_hash": rs.content_hash}
+
+    return {"a": ref(a), "b": ref(b), "changes": [{**c.to_dict(), "description": c.describe()} for c in changes]}

@@ -1,7 +1,8 @@
 """The schema of the record of assessments, made and upgraded by Alembic.
 
 ``versions/`` holds one script per revision (``r0001_assessments.py``: the table, its indexes and
-the triggers that keep it append-only); :func:`upgrade` runs them, on a connection already in a
+the triggers that keep it append-only; ``r0002_titles.py``: the titles, append-only too, and the
+inputs an assessment had filled in); :func:`upgrade` runs them, on a connection already in a
 transaction, so that a failed upgrade changes nothing. A new revision is one more script whose
 ``down_revision`` is the last one, and :data:`fuac.serve.store.HEAD` names it.
 """

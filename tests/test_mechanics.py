@@ -736,3 +736,58 @@ def test_lang_both_says_the_conditions_and_the_verdict_in_both_languages(tmp_pat
     assert lines[at + 1] == "    No one-vote-veto matter in the last three years: not met."
     assert "不具备申报资格 / not eligible" in lines
     assert any(line.startswith("输入问题 / Input problems") for line in lines)
+
+
+# ---------------------------------------------------------------------------
+# 8. vetoes and eligibility that read the result: the total, a section's subtotal
+
+RESULT_CONDS = """
+[[vetoes]]
+id = "low_total"
+label = { zh = "总分低于3分", en = "Total below 3" }
+clause = "总分低于3分的，实行一票否决"
+scope = "outcome"
+condition = "total < 3"
+
+[[eligibility]]
+id = "section_a"
+label = { zh = "村民自治小计不低于2分", en = "Self-governance subtotal at least 2" }
+clause = "村民自治得分不低于2分的方可推荐"
+condition = "subtotal_A >= 2"
+"""
+
+
+def test_conditions_that_read_the_total_and_a_subtotal() -> None:
+    text = HEAD.replace("[[sections]]", LAZY + RESULT_CONDS + "\n[[sections]]", 1) + """
+[[sections.items]]
+id = "1"
+max = 2
+kind = "all_or_nothing"
+points = 2
+condition = "cases == 0 or rate >= 95"
+
+[[sections.items]]
+id = "2"
+max = 3
+kind = "formula"
+expression = "rate / 100 * 3"
+max_points = 3
+min_points = 0
+"""
+    rs = fuac.loads(text, name="results.toml")
+    units = [{"cases": 0, "rate": D(100)}, {"cases": 3, "rate": D(50)}, {"cases": 0, "rate": D(10)},
+             {"cases": 3}]
+    evs = agree(rs, units)
+    # 2 + 3 = 5: no veto, eligible; 0 + 1.5 = 1.5 < 3: vetoed, subtotal 1.5 < 2: not eligible;
+    # 2 + 0.3 = 2.3 < 3: vetoed, but eligible (2.3 ≥ 2); no rate: the total is not settled, neither told
+    assert [ev.total for ev in evs[:3]] == [D(5), D("1.5"), D("2.3")]
+    assert [ev.vetoed for ev in evs] == [False, True, True, False]
+    assert [ev.eligible for ev in evs] == [True, False, True, None]
+    low = evs[1].vetoes[0]
+    assert (low.reason_zh, low.reason_en) == ("总分低于3分（总分 1.5分 < 3分）：已发生，一票否决。",
+                                              "Total below 3 (Total 1.5 points < 3 points): occurred, veto.")
+    assert evs[3].vetoes[0].holds is None and "总分尚未确定" in evs[3].vetoes[0].reason_zh
+    res = fuac.evaluate_many(rs, units, on=ON)
+    assert res.column("vetoed").tolist() == [False, True, True, False]
+    assert res.column("eligible").tolist() == [True, False, True, None]
+    assert "low_total" in res.backend_report["fallback"]

@@ -20,7 +20,7 @@ from ..errors import ExpressionError, ParameterNotInForceError, RulesetCheckErro
 from ..kinds import VetoRule
 from ..kinds.base import Rule, RuleContext
 from ..language.deprecation import renamed
-from ..language.expressions import Expression
+from ..language.expressions import Expression, compile_expression
 from ..language.functions import plugin_call
 from ..language.models import (
     ITEM_COMMON_KEYS,
@@ -137,6 +137,9 @@ class PreparedCondition:
     reads: frozenset[str]
     #: the label of the grade it names (a veto's ``grade``, a tier_cap veto's ``cap_tier``), or None
     grade_label: Text | None = None
+    #: the names of the unit's result it reads (``total``, ``subtotal_<section>``): it is decided after
+    #: the items are scored (see :data:`RESULT_NAMES`)
+    results: frozenset[str] = frozenset()
     #: the names it reads, sorted (derived)
     read_order: tuple[str, ...] = field(init=False)
 
@@ -699,6 +702,19 @@ def build(
 _ItemRules = tuple[Rule | None, list[PreparedPart] | None, Decimal | None]
 
 
+def result_names(doc: RulesetDoc) -> dict[str, str | None]:
+    """The names a veto's or an eligibility condition may read of the unit's result, and what each is:
+    ``total``, and ``subtotal_<section id>`` (a section id's other characters written ``_``); none where
+    an indicator or a parameter has that name, nor in a scheme without points."""
+    if doc.scheme.kind != "points":
+        return {}
+    found: dict[str, str | None] = {"total": None}
+    for sec in doc.sections:
+        found[f"subtotal_{re.sub(r'[^0-9A-Za-z_]', '_', sec.id)}"] = sec.id
+    return {n: v for n, v in found.items() if n not in doc.indicators and n not in doc.parameters
+            and n not in doc.derived}
+
+
 def _qualify_numbers(sections: list[PreparedSection]) -> None:
     """Items numbered afresh in each section (two items "1"): each such number qualified by its section's
     (二.1), so that ``show``, gaps, the template and the score sheets never show a number two items share."""
@@ -745,6 +761,8 @@ class _Builder:
         self.readable: dict[str, Any] = {**doc.indicators, **{n: d.as_indicator() for n, d in doc.derived.items()}}
         #: the derived values in the order they are computed (see check_derived)
         self.derived: list[PreparedDerived] = []
+        #: what a veto or an eligibility condition may read of the unit's result (see result_names)
+        self.results = result_names(doc)
 
     # -- helpers
     def each(self, group: str) -> Iterable[tuple[int, Any]]:
@@ -780,16 +798,20 @@ class _Builder:
     def default_scoring(self) -> str:
         return "points" if self.doc.scheme.kind == "points" else "checklist"
 
-    def expr(self, source: str, loc: tuple[Any, ...], rule_id: str) -> Expression | None:
+    def expr(self, source: str, loc: tuple[Any, ...], rule_id: str, extra: Iterable[str] = ()) -> Expression | None:
         try:
+            if extra:  # names beyond the indicators and parameters (a condition reading the result)
+                return compile_expression(source, names=[*self.readable, *self.doc.parameters, *extra],
+                                          functions=self.functions)
             return self.ctx(rule_id).expression(source)
         except ExpressionError as exc:
             self.p.add(ExpressionError, f"{exc.message} in {source[:80]!r}", loc, key=f"{rule_id}: {format_path(loc)}")
             return None
 
-    def compiled(self, source: str, loc: tuple[Any, ...], rule_id: str) -> tuple[Expression | None, frozenset[str]]:
+    def compiled(self, source: str, loc: tuple[Any, ...], rule_id: str,
+                 extra: Iterable[str] = ()) -> tuple[Expression | None, frozenset[str]]:
         """An expression compiled (None: it failed), and the indicators it reads."""
-        expr = self.expr(source, loc, rule_id)
+        expr = self.expr(source, loc, rule_id, extra)
         if expr is None:
             return None, frozenset()
         return expr, frozenset(n for n in expr.names if n in self.readable)
@@ -1143,8 +1165,10 @@ class _Builder:
         expr = None
         check = None
         reads: frozenset[str] = frozenset()
+        results: frozenset[str] = frozenset()
         if c.condition is not None:
-            expr, reads = self.compiled(c.condition, (*loc, "condition"), c.id)
+            expr, reads = self.compiled(c.condition, (*loc, "condition"), c.id, extra=self.results)
+            results = frozenset(expr.names & self.results.keys()) if expr is not None else frozenset()
         else:
             check = self.veto_checks.get(c.check or "")
             if check is None:
@@ -1169,7 +1193,7 @@ class _Builder:
             check = plugin_call(check, "veto check", c.check or "")
         named = c.grade or c.cap_tier
         label = next((g.label for g in self.doc.grades if g.id == named), None)
-        return PreparedCondition(c, expr, check, reads, label)
+        return PreparedCondition(c, expr, check, reads, label, results)
 
     def build_item(
         self, raw: Any, loc: tuple[Any, ...], section: str, tier: str | None, scoring: str

@@ -29,7 +29,7 @@ from ..language.models import VETOING, Text
 from ..language.statuses import BLOCKED, BY_NAME, SETTLED
 from ..language.words import failure_words, fmt_points, with_unit
 from ..plan.engine import get_engine
-from ..plan.loader import Plan, PreparedCondition, PreparedItem, PreparedSection, RuleSet
+from ..plan.loader import Plan, PreparedCondition, PreparedItem, PreparedSection, RuleSet, result_names
 from .inputs import as_date, derive, read_assessments, validate
 from .results import ConditionResult, Evaluation, ItemResult, PartResult, Problem, SectionResult
 
@@ -108,16 +108,25 @@ def evaluate_plan(
     inputs.derived, inputs.units = _DERIVED_INPUTS.get(ruleset) or _derived_inputs(ruleset)
     needed = _Needs()
 
-    eligibility = [_condition(c, inputs, invalid, needed, veto=False) for c in plan.eligibility]
-    vetoes = [_condition(c, inputs, invalid, needed, veto=True) for c in plan.vetoes]
+    # conditions that read the unit's result (total, subtotals) wait for the items: placeholders until then
+    eligibility: list[Any] = [None if c.results else _condition(c, inputs, invalid, needed, veto=False)
+                              for c in plan.eligibility]
+    vetoes: list[Any] = [None if c.results else _condition(c, inputs, invalid, needed, veto=True)
+                         for c in plan.vetoes]
     items, sections, total = _score_sections(ruleset, plan, inputs, invalid, needed, vetoes)
+    complete = all(i.status in SETTLED for i in items)
+    if any(c.results for c in [*plan.eligibility, *plan.vetoes]):
+        late = _LateInputs(ruleset, inputs, sections, total, complete)
+        for group, conds, veto in ((eligibility, plan.eligibility, False), (vetoes, plan.vetoes, True)):
+            for k, c in enumerate(conds):
+                if c.results:
+                    group[k] = late.condition(c, invalid, needed, veto)
     _name_rules(problems, needed, ruleset, values, invalid)
 
     eligible = _eligible(eligibility, vetoes)
     if problems:
         for it_res in items:
             it_res.problems = [str(p) for p in problems if it_res.id in p.rules or p.field in it_res.inputs]
-    complete = all(i.status in SETTLED for i in items)
     grade, passed = _outcome(ruleset, total, complete, vetoes)
     return Evaluation(
         ruleset_id=ruleset.id,
@@ -230,6 +239,42 @@ def _name_rules(
                     rules=sorted(set(rules)),
                 )
             )
+
+
+class _LateInputs:
+    """What a condition reading the unit's result sees once the items are scored: the inputs, and
+    ``total`` and each ``subtotal_<section>`` (labelled 总分, ……小计, in points)."""
+
+    def __init__(self, ruleset: RuleSet, inputs: Inputs, sections: list[SectionResult], total: Decimal | None,
+                 complete: bool) -> None:
+        self.ready = complete and total is not None
+        names = {v: k for k, v in result_names(ruleset.doc).items()}  # section id (None: total) → name
+        results: dict[str, Any] = {names[None]: total} if None in names else {}
+        labels = dict(inputs.labels)
+        if None in names:
+            labels[names[None]] = Text(zh="总分", en="Total")
+        for sec in sections:
+            name = names.get(sec.id)
+            if name is not None and sec.points is not None:
+                results[name] = sec.points
+                labels[name] = Text(zh=f"{sec.title.zh}小计", en=f"{sec.title.en} subtotal")
+        self.inputs = Inputs({**inputs.values, **results}, inputs.parameters, inputs.assessments,
+                             inputs.functions, inputs.sources)
+        self.inputs.labels = labels
+        self.inputs.derived = inputs.derived
+        self.inputs.units = {**inputs.units, **{n: "points" for n in results}}
+
+    def condition(self, pc: PreparedCondition, invalid: set[str], needed: _Needs, veto: bool) -> ConditionResult:
+        """A condition on the result: decided when every item is settled, else it cannot be told yet."""
+        if self.ready:
+            return _condition(pc, self.inputs, invalid, needed, veto=veto)
+        c = pc.cond
+        return ConditionResult(
+            c.id, c.scope or "eligibility", None, c.label,
+            Reason(f"{c.label.zh}：总分尚未确定（有项目缺少输入或待评估），无法判断。",
+                   f"{c.label.en}: cannot tell before the total is settled (items missing input or awaiting "
+                   "an assessor)."),
+            c.clause, {}, consequence=c.consequence, cap_tier=c.cap_tier, grade=c.grade)
 
 
 def _veto_words(label: Text, scope: str, grade: Text | None, hit: bool) -> tuple[str, str]:

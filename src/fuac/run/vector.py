@@ -44,7 +44,7 @@ from ..language.comparators import BY_NODE, COMPARATORS
 from ..language.expressions import DECIMAL_CONTEXT, OPERATORS, Expression
 from ..language.models import VETOING, Indicator
 from ..language.statuses import STATUSES, TABLE
-from ..plan.loader import Plan, PreparedCondition, PreparedItem, PreparedSection, RuleSet
+from ..plan.loader import Plan, PreparedCondition, PreparedItem, PreparedSection, RuleSet, result_names
 from .inputs import derived_value
 
 #: status codes: the index in :data:`fuac.language.statuses.STATUSES`
@@ -965,6 +965,9 @@ class Program(ColumnHelpers):
         if pc.expr is None:
             self.cond_fns[cid] = None
             self.fallback[cid] = "a plugin veto check"
+        elif pc.results:
+            self.cond_fns[cid] = None
+            self.fallback[cid] = "it reads the unit's result: decided row by row once the items are scored"
         else:
             self.cond_fns[cid] = self._compiled_truth(pc.expr, cid)
 
@@ -1192,7 +1195,7 @@ class Program(ColumnHelpers):
         """The eligibility and veto conditions (not the veto items) into ``out.cond``: 1 holds, 0 does
         not, -1 cannot be told (an input missing or invalid, or a check that failed, marked in ``out.failed``)."""
         for ci, c in enumerate(self.conds):
-            if c.pc is None:
+            if c.pc is None or c.pc.results:  # (one reading the result: once the items are scored)
                 continue
             pc = c.pc
             if pc.expr is not None:
@@ -1208,6 +1211,36 @@ class Program(ColumnHelpers):
             for m in (miss, bad):
                 if m is not None:
                     holds[m] = -1
+            out.cond[ci] = holds
+
+    def _late_conditions(self, env: Env, out: Out, total: np.ndarray, incomplete: np.ndarray) -> None:
+        """The conditions that read the unit's result (``total``, ``subtotal_<section>``), row by row as
+        ``evaluate`` decides them: -1 where an item is not settled, or an input it reads is missing or
+        invalid, or it failed (marked in ``out.failed``)."""
+        late = [(ci, c.pc) for ci, c in enumerate(self.conds) if c.pc is not None and c.pc.results]
+        if not late:
+            return
+        S = self.S or 0
+        names = {v: k for k, v in result_names(self.ruleset.doc).items()}
+        secs = [(names.get(sec.id), si) for si, sec in enumerate(self.sections)]
+        for ci, pc in late:
+            assert pc.expr is not None
+            miss, bad = env.blocked(pc.reads)
+            holds = np.full(env.n, -1, np.int8)
+            for i in np.flatnonzero(~incomplete).tolist():
+                if (miss is not None and miss[i]) or (bad is not None and bad[i]):
+                    continue
+                inp = self.inputs(env, i, pc.reads)
+                results = {names[None]: from_scaled(int(total[i]), S)} if None in names else {}
+                for name, si in secs:
+                    if name is not None and out.sec[si][i] != self.null:
+                        results[name] = from_scaled(int(out.sec[si][i]), S)
+                inp.values = {**inp.values, **results}
+                inp.env = {**inp.env, **results}
+                try:
+                    holds[i] = int(bool(_eval_on(inp, pc.expr)))
+                except (ArithmeticError, TypeError, ValueError, LookupError):
+                    out.failed[i] = True
             out.cond[ci] = holds
 
     def _guard(self, env: Env, full: np.ndarray, fn: Callable[[Env], Any] | None, reads: frozenset[str],
@@ -1243,6 +1276,8 @@ class Program(ColumnHelpers):
         self._conditions(env, full, out)
         tally = _Tally(np.zeros(n, bool), np.zeros(n, np.int8), np.zeros(n, np.int32))
         total = self._score_sections(env, full, out, tally)
+        if total is not None:
+            self._late_conditions(env, out, total, tally.incomplete)
         self._item_vetoes(out)
         self._eligibility(out)
         if total is not None:

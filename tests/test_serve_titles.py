@@ -360,3 +360,82 @@ def test_fuac_titles_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
     store = Store(db)
     assert titles.find(store) == []
     store.close()
+
+
+# a batch and a ranking: the titles of all their units read from the store at once
+
+
+def _three_streets() -> tuple[bytes, list[dict[str, Any]]]:
+    """Three units as JSON Lines: one revoked last cycle in the store, one giving the value itself
+    (False, against the store's revocation: kept), one with no titles; and the values by hand."""
+    units = [street("420106003"), street("420106004"), street("420199001")]
+    units[1]["data"]["title_revoked_previous_cycle"] = False
+    body = "".join(exact.dumps({k: u[k] for k in ("data", "context", "assessments")}) + "\n" for u in units)
+    return body.encode(), units
+
+
+def _titles_for_batch(c: Any) -> None:
+    done = c.post("/v1/titles", json=[award("420106003", 2021), revocation("420106003", 2021),
+                                      award("420106004", 2020), revocation("420106004", 2022)])
+    assert done.status_code == 201, done.text
+
+
+def test_a_batch_fills_in_each_unit_s_titles_and_says_so(c: Any) -> None:
+    _titles_for_batch(c)
+    body, units = _three_streets()
+    resp = post(c, f"/v1/rulesets/{WH}/batch?on=2023-08-31&tier=street", body, "application/x-ndjson")
+    assert resp.status_code == 200, resp.text
+    lines = [json.loads(x) for x in resp.text.splitlines()]
+    by_hand = [True, False, False]
+    for line, unit, value in zip(lines, units, by_hand, strict=True):
+        assert line["vetoed"] == library(unit, title_revoked_previous_cycle=value)["vetoed"]
+    assert [line["vetoed"] for line in lines] == [True, False, False]
+    assert lines[0]["filled"]["title_revoked_previous_cycle"]["revoked"] == [1]
+    assert lines[0]["filled"]["title_revoked_previous_cycle"]["source"] == "titles"
+    assert "filled" not in lines[1]  # its own value stands
+    assert lines[2]["filled"]["title_revoked_previous_cycle"]["titles"] == []
+    rec = c.get(f"/v1/assessments/{lines[0]['assessment']}").json()
+    assert rec["data"]["title_revoked_previous_cycle"] is True and rec["filled"] == lines[0]["filled"]
+
+
+def test_the_titles_of_a_batch_are_read_once(c: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    _titles_for_batch(c)
+    reads = []
+    real = titles.find
+    monkeypatch.setattr(titles, "find", lambda *a, **kw: reads.append(kw) or real(*a, **kw))
+    body, _ = _three_streets()
+    resp = post(c, f"/v1/rulesets/{WH}/batch?on=2023-08-31&tier=street&record=false", body, "application/x-ndjson")
+    assert resp.status_code == 200 and len(resp.text.splitlines()) == 3
+    assert len(reads) == 1 and "unit" not in reads[0]
+
+
+def test_a_ranking_fills_in_the_titles_and_says_so(c: Any) -> None:
+    _titles_for_batch(c)
+    body, units = _three_streets()
+    resp = post(c, f"/v1/rulesets/{WH}/rank?on=2023-08-31&tier=street&lang=en", body, "application/x-ndjson")
+    assert resp.status_code == 200, resp.text
+    out = resp.json()
+    assert [f["row"] for f in out["filled"]] == [1, 3]
+    assert [f["title_revoked_previous_cycle"]["value"] for f in out["filled"]] == [True, False]
+    first = c.get(f"/v1/assessments/{out['assessments'][0]}").json()
+    assert first["vetoed"] is library(units[0], title_revoked_previous_cycle=True)["vetoed"] is True
+
+
+def test_a_batch_says_how_far_it_has_got_when_asked(c: Any) -> None:
+    from fuac.serve import app as app_module
+
+    body, _ = _three_streets()
+    plain = post(c, f"/v1/rulesets/{WH}/batch?on=2023-08-31&tier=street&record=false", body,
+                 "application/x-ndjson").text.splitlines()
+    assert not any("progress" in json.loads(x) for x in plain)  # only when asked
+    old = app_module.BATCH_CHUNK
+    app_module.BATCH_CHUNK = 2
+    try:
+        resp = post(c, f"/v1/rulesets/{WH}/batch?on=2023-08-31&tier=street&record=false&progress=true", body,
+                    "application/x-ndjson")
+    finally:
+        app_module.BATCH_CHUNK = old
+    lines = [json.loads(x) for x in resp.text.splitlines()]
+    assert [x.get("row") or x["progress"] for x in lines] == [
+        1, 2, {"rows": 2, "total": None, "done": False}, 3, {"rows": 3, "total": None, "done": False},
+        {"rows": 3, "total": 3, "done": True}]

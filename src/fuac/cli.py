@@ -10,7 +10,7 @@ import argparse
 import json
 import sys
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -283,7 +283,14 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    evs = evaluate_input(args)
+    if args.record:
+        from .serve import require
+
+        require("store", "fuac evaluate --record")
+    units: list[dict[str, Any]] = []
+    evs = evaluate_input(args, units)
+    if args.record:
+        _record_evaluations(args, evs, units)
     if args.json:
         out = [ev.to_dict() for ev in evs]
         json.dump(out[0] if len(out) == 1 else out, sys.stdout, ensure_ascii=False, indent=2)
@@ -305,8 +312,31 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 # the assessor's workflow: workbooks, score sheets, rectification lists (docs/reports.md)
 
 
-def evaluate_input(args: argparse.Namespace) -> list[Evaluation]:
-    """Score every unit of ``args.input`` (a workbook may hold several, side by side)."""
+def _record_evaluations(args: argparse.Namespace, evs: list[Evaluation], units: list[dict[str, Any]]) -> None:
+    """``fuac evaluate --record``: each evaluation in the record of assessments, as the service
+    records one (docs/service.md), in one transaction; the ids on standard error."""
+    from .serve.store import Store, StoreError, assessment_row
+    from .serve.titles import _user
+
+    by = args.by or _user()
+    rows: list[Mapping[str, Any]] = [
+        assessment_row(ev, data=u["data"], entries=u.get("assessments"), assessor=args.assessor or u.get("assessor"),
+                       submitted_by=by, source="cli")
+        for ev, u in zip(evs, units, strict=True)]
+    store = Store(args.db)
+    try:
+        ids = store.add_many(rows)
+    except StoreError as exc:
+        raise InputError(f"nothing was recorded: {exc}") from None
+    finally:
+        store.close()
+    print(f"记录 / recorded: assessment {', '.join(str(i) for i in ids)} in {store.where}",
+          file=sys.stderr if args.json else sys.stdout)
+
+
+def evaluate_input(args: argparse.Namespace, units: list[dict[str, Any]] | None = None) -> list[Evaluation]:
+    """Score every unit of ``args.input`` (a workbook may hold several, side by side); ``units``,
+    when given, gets each unit read."""
     doc = read_input(args.input)
     meta = doc.get("_meta") or {}
     for p in doc.get("_problems") or []:
@@ -326,6 +356,8 @@ def evaluate_input(args: argparse.Namespace) -> list[Evaluation]:
 
             annotate(ev, unit["_cells"])
         evs.append(ev)
+        if units is not None:
+            units.append(unit)
     return evs
 
 
@@ -1069,6 +1101,11 @@ def build_parser() -> argparse.ArgumentParser:
                        help="score one unit from a TOML or JSON input file (or the units of a workbook)")
     s.add_argument("--json", action="store_true", help="print the full result as JSON")
     s.add_argument("--report", metavar="FILE", help="also write the score sheet: FILE.html (printable) or FILE.xlsx")
+    s.add_argument("--record", action="store_true",
+                   help="also keep each evaluation in the record of assessments (fuac log; needs fuac[serve])")
+    s.add_argument("--db", metavar="URL", help="with --record: a SQLite file or a postgresql:// URL "
+                                               "(default: $FUAC_DB, else the user's data folder)")
+    s.add_argument("--by", metavar="NAME", help="with --record: who submitted it (default: the user's login name)")
     s.set_defaults(func=cmd_evaluate)
 
     s = sub.add_parser("schema", help="print the JSON Schema of a rule set's input")

@@ -475,12 +475,14 @@ def _router() -> Any:
             responses={200: {"content": {"application/x-ndjson": {}}}})
     async def batch(ruleset_id: str, request: Request, by: Who, tier: str | None = None, on: str | None = None,
                     assessor: str | None = None, encoding: str | None = None, sheet: str | None = None,
-                    record: RecordQ = True) -> Response:
+                    record: RecordQ = True, progress: Annotated[bool, Query(description=(
+                        'add a line {"progress": {"rows", "total", "done"}} after each chunk and at the end'))] = False
+                    ) -> Response:
         rs = registered(ruleset_id)
         folder, path, shown = await _spool(request)
         try:
-            rows = _batch_rows(rs, path, shown, folder, _store(request) if record else None, by,
-                               {"tier": tier, "on": on, "assessor": assessor}, encoding, sheet)
+            rows = _batch_rows(rs, (path, shown, encoding, sheet), folder, _store(request), record, by,
+                               {"tier": tier, "on": on, "assessor": assessor}, progress)
             first = await run_in_threadpool(next, rows, None)
         except BaseException:
             shutil.rmtree(folder, ignore_errors=True)
@@ -552,8 +554,7 @@ def _more_routes(r: Any) -> None:
         opts = _rank_options(rs, tier, used, parent_sizes, reserves=reserves, universe=universe)
         folder, path, shown = await _spool(request)
         try:
-            store = _store(request) if record else None
-            out = await run_in_threadpool(_rank, rs, (path, shown, encoding, sheet), store, by,
+            out = await run_in_threadpool(_rank, rs, (path, shown, encoding, sheet), _store(request), record, by,
                                           {"tier": tier, "on": on, "assessor": assessor}, opts)
         finally:
             shutil.rmtree(folder, ignore_errors=True)
@@ -662,7 +663,7 @@ def _rank_options(rs: RuleSet, tier: str | None, used: str | None, sizes: str | 
     return kw
 
 
-def _rank(rs: RuleSet, upload: tuple[str, str, str | None, str | None], store: Store | None, by: str,
+def _rank(rs: RuleSet, upload: tuple[str, str, str | None, str | None], store: Store, record: bool, by: str,
           kw: dict[str, Any], opts: dict[str, Any]) -> dict[str, Any]:
     """Score the batch, rank it within the quotas: ``Selection.to_dict()``, the units set aside for
     invalid input (as ``fuac rank --json``), and the record made of each unit scored."""
@@ -672,9 +673,11 @@ def _rank(rs: RuleSet, upload: tuple[str, str, str | None, str | None], store: S
 
     path, shown, encoding, sheet = upload
     try:
-        res = evaluate_many(rs, InputFile(path, encoding=encoding, sheet=sheet), **kw)
+        src = titles.batch_source(store, rs, InputFile(path, encoding=encoding, sheet=sheet), tier=kw["tier"],
+                                  on=kw["on"])
+        res = evaluate_many(rs, src, **kw)
     except (FuacError, ValueError) as exc:
-        raise _batch_error(exc, path, shown) from None
+        raise _streamed_error(exc, path, shown) from None
     try:
         sel = res.select(**opts)
     except ValueError as exc:  # parent sizes that contradict the batch
@@ -683,12 +686,15 @@ def _rank(rs: RuleSet, upload: tuple[str, str, str | None, str | None], store: S
     tally.add(res)
     out: dict[str, Any] = sel.to_dict()
     out["invalid_input"] = {"units": tally.rows, "problems": [c.to_dict() for c in tally.most_common()]}
-    if store is not None:
-        out["assessments"] = _record_all(store, res, by, kw.get("assessor"), "api-rank")
+    if src.filled:
+        out["filled"] = [{"row": n + 1, **f} for n, f in sorted(src.filled.items())]
+    if record:
+        out["assessments"] = _record_all(store, res, by, kw.get("assessor"), "api-rank", src.filled)
     return out
 
 
-def _record_all(store: Store, res: Any, by: str, assessor: str | None, source: str) -> list[int | None]:
+def _record_all(store: Store, res: Any, by: str, assessor: str | None, source: str,
+                filled: dict[int, Any] | None = None) -> list[int | None]:
     """Record every unit of a batch (or a chunk of one) scored, in one transaction, but those whose
     values were rejected (as a single unit, each would be a 422): the record of each, by row (None:
     not recorded)."""
@@ -698,7 +704,8 @@ def _record_all(store: Store, res: Any, by: str, assessor: str | None, source: s
         if statuses[i] != "invalid_input":
             rec = res.record(i)
             rows[i] = assessment_row(res.evaluation(i), data=rec["data"], entries=rec["assessments"],
-                                     assessor=assessor, submitted_by=by, source=source)
+                                     assessor=assessor, submitted_by=by, source=source,
+                                     filled=(filled or {}).get(res.offset + i))
     try:
         ids = store.add_many(list(rows.values()))
     except StoreError as exc:
@@ -912,36 +919,61 @@ def _prepend(first: bytes | None, rest: Iterator[bytes]) -> Iterator[bytes]:
     yield from rest
 
 
-def _batch_rows(rs: RuleSet, path: str, shown: str, folder: str, store: Store | None, by: str, kw: dict[str, Any],
-                encoding: str | None, sheet: str | None) -> Iterator[bytes]:
+def _batch_rows(rs: RuleSet, upload: tuple[str, str, str | None, str | None], folder: str, store: Store,
+                record: bool, by: str, kw: dict[str, Any], progress: bool = False) -> Iterator[bytes]:
     """One JSON line per unit, as each chunk is scored: the row (``BatchResults.to_dicts``, decimals as
-    exact text), its number from 1, and the record made of it (a chunk's records in one transaction,
-    written before its lines are sent). An error before the first row is an HTTP error; one after
-    it is the last line, ``{"error": …}``."""
+    exact text), its number from 1, the inputs filled in from the titles (``filled``) and the record
+    made of it (a chunk's records in one transaction, written before its lines are sent); with
+    ``progress``, a line ``{"progress": …}`` after each chunk. An error before the first row is an
+    HTTP error; one after it is the last line, ``{"error": …}``."""
     from ..run.batch.runner import evaluate_chunks
     from ..run.batch.sources import InputFile
 
+    path, shown, encoding, sheet = upload
     sent = False
     try:
-        for res in evaluate_chunks(rs, InputFile(path, encoding=encoding, sheet=sheet), chunk_size=BATCH_CHUNK, **kw):
-            ids = _record_all(store, res, by, kw.get("assessor"), "api-batch") if store is not None else None
+        src = titles.batch_source(store, rs, InputFile(path, encoding=encoding, sheet=sheet), tier=kw["tier"],
+                                  on=kw["on"])
+        done = 0
+        for res in evaluate_chunks(rs, src, chunk_size=BATCH_CHUNK, **kw):
+            ids = _record_all(store, res, by, kw.get("assessor"), "api-batch", src.filled) if record else None
             for i, row in enumerate(res.to_dicts(exact=True)):
-                line: dict[str, Any] = {"row": res.offset + i + 1, **{k: exact_text(v) for k, v in row.items()}}
-                if ids is not None:
-                    line["assessment"] = ids[i]
                 sent = True
-                yield (exact.dumps(line) + "\n").encode("utf-8")
-    except (FuacError, ValueError) as exc:
-        err = _batch_error(exc, path, shown)
+                yield _batch_line(res.offset + i, row, ids[i] if ids is not None else False, src.filled)
+            done = res.offset + res.n
+            if progress:
+                yield _progress_line(done, src.n, False)
+        if progress:
+            yield _progress_line(done, done, True)
+    except (FuacError, ValueError, ApiError) as exc:
+        err = _streamed_error(exc, path, shown)
         if not sent:
             raise err from None
         yield (exact.dumps(err.body()) + "\n").encode("utf-8")
-    except ApiError as err:
-        if not sent:
-            raise
-        yield (exact.dumps(err.body()) + "\n").encode("utf-8")
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def _batch_line(n: int, row: dict[str, Any], assessment: int | bool | None, filled: dict[int, Any]) -> bytes:
+    """Row ``n`` (from 0) of a batch as a JSON line; ``assessment`` False: nothing was recorded."""
+    line: dict[str, Any] = {"row": n + 1, **{k: exact_text(v) for k, v in row.items()}}
+    if n in filled:
+        line["filled"] = filled[n]
+    if assessment is not False:
+        line["assessment"] = assessment
+    return (exact.dumps(line) + "\n").encode("utf-8")
+
+
+def _progress_line(rows: int, total: int | None, done: bool) -> bytes:
+    return (exact.dumps({"progress": {"rows": rows, "total": total, "done": done}}) + "\n").encode("utf-8")
+
+
+def _streamed_error(exc: Exception, path: str, shown: str) -> ApiError:
+    if isinstance(exc, ApiError):
+        return exc
+    if isinstance(exc, StoreError):  # the titles could not be read
+        return _unavailable(exc, "read")
+    return _batch_error(exc, path, shown)
 
 
 def _batch_error(exc: Exception, path: str, shown: str) -> ApiError:

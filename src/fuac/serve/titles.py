@@ -19,7 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import getpass
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 import sqlalchemy as sa
@@ -28,6 +28,8 @@ from .. import _api
 from ..decide import lifecycle
 from ..errors import FuacError, InputError, RulesetNotFound
 from ..plan.loader import RuleSet
+from ..run.batch.columns import Chunk, _typed
+from ..run.batch.sources import Source, open_source
 from ..run.evaluate import evaluation_date
 from ..run.results import Problem
 from .errors import ApiError, problem
@@ -357,19 +359,88 @@ def fill(store: Store, rs: RuleSet, doc: dict[str, Any]) -> dict[str, Any]:
         return {}
     try:
         year = evaluation_date(doc.get("on"), doc.get("context")).year
-        span = lifecycle.cycle_of(rs, year)
+        lifecycle.cycle_of(rs, year)
     except (InputError, ValueError):  # a date the evaluation reports, or one before the first cycle
         return {}
     unit = str(code).strip()
     events = find(store, unit=unit, rulesets=lineage(rs))
+    info = revoked_from(rs, unit, year, events)
+    doc["data"][name] = info["value"]
+    return {name: info}
+
+
+def revoked_from(rs: RuleSet, unit: str, year: int, events: list[dict[str, Any]]) -> dict[str, Any]:
+    """Whether ``unit``'s title was revoked in the cycle before ``year``'s, from its title ``events``:
+    the value and where it came from (what :func:`fill` says of it)."""
+    span = lifecycle.cycle_of(rs, year)
     rows = history(events)
     value = lifecycle.revoked_previous_cycle(rs, [_award(r) for r in rows], year)
-    doc["data"][name] = value
     prev = [span.first_year - (span.last_year - span.first_year + 1), span.first_year - 1]
     revoked = [r["title"] for r in rows if r["revoked"] and prev[0] <= (r["revoked_year"] or 0) <= prev[1]]
-    return {name: {"value": value, "source": "titles", "unit": unit, "year": year, "previous_cycle": prev,
-                   "titles": [e["id"] for e in events], "revoked": revoked,
-                   "reason": _fill_words(value, prev, events, revoked)}}
+    return {"value": value, "source": "titles", "unit": unit, "year": year, "previous_cycle": prev,
+            "titles": [e["id"] for e in events], "revoked": revoked,
+            "reason": _fill_words(value, prev, events, revoked)}
+
+
+class FilledSource(Source):
+    """A batch's records (``inner``, a :class:`fuac.run.batch.sources.Source`) with the indicator
+    "revoked in the previous cycle" filled in, as :func:`fill` fills it for one unit, in each row
+    that has a unit code (column ``code`` or ``context.code``) and no value of its own. The titles
+    of the rule set's lineage are read from the store once for the whole batch, when a row first
+    needs them. ``filled``: what was filled, by row index (from 0), indicator → where it came from."""
+
+    def __init__(self, store: Store, rs: RuleSet, inner: Source, on: Any = None) -> None:
+        self.store, self.rs, self.inner, self.on = store, rs, inner, on
+        self.n, self.rereadable = inner.n, inner.rereadable
+        self.name = lifecycle.revoked_indicator(rs)
+        self.filled: dict[int, dict[str, Any]] = {}
+        self._events: dict[str, list[dict[str, Any]]] | None = None
+
+    def chunks(self, size: int) -> Iterator[Chunk]:
+        for chunk in self.inner.chunks(size):
+            if self.name is not None:
+                self._fill(chunk, self.name)
+            yield chunk
+
+    def _fill(self, chunk: Chunk, name: str) -> None:
+        codes = chunk.cols.get("context.code") or chunk.cols.get("code")
+        if codes is None:
+            return
+        col, dates = chunk.cols.get(name), chunk.cols.get("context.on")
+        values = [None if col is None else col.py(i) for i in range(chunk.n)]
+        for i in range(chunk.n):
+            code = codes.py(i)
+            if (values[i] is not None and str(values[i]).strip()) or code is None or not str(code).strip():
+                continue
+            try:
+                year = evaluation_date(self.on, {"on": None if dates is None else dates.py(i)}).year
+                lifecycle.cycle_of(self.rs, year)
+            except (InputError, ValueError):  # a date the evaluation reports, or one before the first cycle
+                continue
+            unit = str(code).strip()
+            info = revoked_from(self.rs, unit, year, self._titles().get(unit, []))
+            values[i] = info["value"]
+            self.filled[chunk.offset + i] = {name: info}
+        chunk.cols[name] = _typed(values)  # always there, so that every chunk has the same columns
+        if chunk.rows is not None:
+            chunk.rows = [{**r, name: values[i]} if chunk.offset + i in self.filled else r
+                          for i, r in enumerate(chunk.rows)]
+
+    def _titles(self) -> dict[str, list[dict[str, Any]]]:
+        if self._events is None:
+            self._events = {}
+            for e in find(self.store, rulesets=lineage(self.rs)):
+                self._events.setdefault(e["unit"]["code"], []).append(e)
+        return self._events
+
+
+def batch_source(store: Store, rs: RuleSet, records: Any, *, tier: str | None = None, on: Any = None
+                 ) -> FilledSource:
+    """``records`` (an :class:`fuac.InputFile` …) opened as :func:`fuac.evaluate_chunks` opens them
+    for ``rs`` at ``tier``, wrapped in a :class:`FilledSource`."""
+    from ..run.batch.runner import _entry_forms
+
+    return FilledSource(store, rs, open_source(records, rs, entries=_entry_forms(rs.plan(tier))), on)
 
 
 def _award(row: Mapping[str, Any]) -> lifecycle.Award:

@@ -54,3 +54,20 @@ def test_without_the_extra_one_line_names_it(tmp_path: Path, capsys: pytest.Capt
     out, err = capsys.readouterr()
     assert out == "" and not db.exists()
     assert err.strip().splitlines() == ["fuac: fuac evaluate --record needs SQLAlchemy: pip install 'fuac[serve]'"]
+
+
+def test_fuac_log_keeps_the_assessments_of_one_cycle(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # wuhan-2017's cycles are 2017–2019 and 2020–2022: one assessment dated in each, only the second listed
+    pytest.importorskip("sqlalchemy")
+    db = str(tmp_path / "record.sqlite3")
+    unit = tmp_path / "u.json"
+    unit.write_text('{"street_district_target_advanced_3y": true}', encoding="utf-8")
+    for on in ("2018-06-01", "2021-06-01"):
+        main(["evaluate", "wuhan-2017", str(unit), "--tier", "street", "--on", on, "--record", "--db", db])
+    capsys.readouterr()
+    assert main(["log", "--db", db, "--ruleset", "wuhan-2017", "--cycle", "2020", "--json"]) == 0
+    assert [r["on"] for r in json.loads(capsys.readouterr().out)] == ["2021-06-01"]
+    assert main(["log", "--db", db, "--ruleset", "wuhan-2017", "--cycle", "2019", "--json"]) == 0
+    assert [r["on"] for r in json.loads(capsys.readouterr().out)] == ["2018-06-01"]
+    assert main(["log", "--db", db, "--cycle", "2020"]) == 2
+    assert "--cycle needs --ruleset" in capsys.readouterr().err

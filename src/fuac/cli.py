@@ -461,12 +461,15 @@ def cmd_log(args: argparse.Namespace) -> int:
     if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).is_file():
         raise InputError(f"no record of assessments at {url.removeprefix('sqlite:///')} "
                          "(`fuac serve` makes it; --db or $FUAC_DB names another)")
+    span = _log_cycle(args)
     store = Store(url)
     try:
         full = args.json or Path(args.output or "").suffix.lower() in (".jsonl", ".ndjson")
         records = store.find(flt, full=full)
     finally:
         store.close()
+    if span is not None:  # the assessments whose date in force is in that cycle
+        records = [r for r in records if span[0] <= int(r["on"][:4]) <= span[1]]
     if args.output:
         print(f"{write_log(records, args.output):,} assessment(s) → {args.output}")
     elif args.json:
@@ -480,6 +483,21 @@ def cmd_log(args: argparse.Namespace) -> int:
                   f"{r['total'] or '—'}  {r['submitted_by']}{revises}")
         print(f"{len(records):,} assessment(s)", file=sys.stderr)
     return 0
+
+
+def _log_cycle(args: argparse.Namespace) -> tuple[int, int] | None:
+    """``fuac log --cycle YEAR``: the first and last year of the rule set's cycle holding YEAR."""
+    if args.cycle is None:
+        return None
+    if not args.ruleset:
+        raise InputError("--cycle needs --ruleset: the rule set's [cycle] says which years a cycle holds")
+    from .decide.lifecycle import cycle_of
+
+    try:
+        span = cycle_of(args.ruleset, args.cycle)
+    except (ValueError, FuacError) as exc:
+        raise InputError(f"--cycle {args.cycle}: {exc}") from None
+    return span.first_year, span.last_year
 
 
 def _service_parser(sub: Any) -> None:
@@ -501,6 +519,8 @@ def _service_parser(sub: Any) -> None:
     s.add_argument("--ruleset", help="only assessments against this rule-set id")
     s.add_argument("--since", metavar="DATE", help="recorded on or after (YYYY-MM-DD or an ISO time)")
     s.add_argument("--until", metavar="DATE", help="recorded on or before (a date: the whole day)")
+    s.add_argument("--cycle", type=int, metavar="YEAR",
+                   help="only assessments whose date in force is in the cycle holding YEAR (needs --ruleset)")
     s.add_argument("--limit", type=int, help="at most this many (the oldest first)")
     s.add_argument("-o", "--output", metavar="FILE", help="write them to .csv, .xlsx or .jsonl")
     s.add_argument("--json", action="store_true", help="print them, every field, as JSON")

@@ -439,7 +439,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from .serve.run import serve
 
     return serve(host=args.host, port=args.port, db=args.db, tokens=args.tokens, workers=args.workers,
-                 max_body=args.max_body, max_upload=args.max_upload, root_path=args.root_path)
+                 max_body=args.max_body, max_upload=args.max_upload, max_seconds=args.max_seconds,
+                 root_path=args.root_path)
 
 
 def cmd_log(args: argparse.Namespace) -> int:
@@ -510,6 +511,8 @@ def _service_parser(sub: Any) -> None:
     s.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
     s.add_argument("--max-body", metavar="SIZE", help="largest request body (default 1M)")
     s.add_argument("--max-upload", metavar="SIZE", help="largest batch upload (default 64M)")
+    s.add_argument("--max-seconds", type=float, metavar="S",
+                   help="longest a request may take before its answer starts (default 60; a body may stall 30)")
     s.add_argument("--root-path", metavar="PATH", default="", help="the path prefix a reverse proxy serves it under")
     s.set_defaults(func=cmd_serve)
 

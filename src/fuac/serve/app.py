@@ -32,7 +32,7 @@ from ..render.cells import exact_text
 from ..run.results import Evaluation, Problem
 from . import exact, page, schemas, titles, views
 from .errors import ApiError, bad_request, from_validation, internal, not_found, problem
-from .security import BodyLimit, Tokens
+from .security import BodyLimit, TimeLimit, Tokens
 from .store import Filter, RevisesError, Store, StoreError, assessment_row, moment
 
 log = logging.getLogger("fuac.serve")
@@ -41,6 +41,9 @@ API = "/v1"
 #: default limits: a unit's body, and a batch's upload
 MAX_BODY = 1 << 20
 MAX_UPLOAD = 64 << 20
+#: seconds before an answer must start (a streamed batch's rows are its start), and a body may stall
+MAX_SECONDS = 60.0
+BODY_SECONDS = 30.0
 #: rows scored at a time in a batch (small: the first rows are answered at once)
 BATCH_CHUNK = 512
 #: the content types of a batch's body and the file suffix each is read as
@@ -64,13 +67,18 @@ class Settings:
     tokens: Tokens = field(default_factory=Tokens)
     max_body: int = MAX_BODY
     max_upload: int = MAX_UPLOAD
+    #: the longest a request may take before its answer starts, and the longest its body may stall
+    max_seconds: float = MAX_SECONDS
+    body_seconds: float = BODY_SECONDS
 
     @classmethod
     def from_env(cls) -> Settings:
         """What ``fuac serve --workers N`` hands each worker process through its environment."""
         return cls(db=os.environ.get("FUAC_DB"), tokens=Tokens.load(),
                    max_body=int(os.environ.get("FUAC_MAX_BODY") or MAX_BODY),
-                   max_upload=int(os.environ.get("FUAC_MAX_UPLOAD") or MAX_UPLOAD))
+                   max_upload=int(os.environ.get("FUAC_MAX_UPLOAD") or MAX_UPLOAD),
+                   max_seconds=float(os.environ.get("FUAC_MAX_SECONDS") or MAX_SECONDS),
+                   body_seconds=float(os.environ.get("FUAC_BODY_SECONDS") or BODY_SECONDS))
 
 
 class ExactJSONResponse(JSONResponse):
@@ -109,6 +117,8 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
         return settings.max_body
 
     app.add_middleware(BodyLimit, limit_for=limit_for, render=exact.dumps)
+    app.add_middleware(TimeLimit, seconds=settings.max_seconds, body_seconds=settings.body_seconds,
+                       render=exact.dumps)
     return app
 
 

@@ -33,11 +33,11 @@ def loopback(host: str) -> bool:
 
 def serve(*, host: str = "127.0.0.1", port: int = 8000, db: str | None = None, tokens: str | None = None,
           workers: int = 1, max_body: str | None = None, max_upload: str | None = None,
-          root_path: str = "", log_level: str = "info") -> int:
+          max_seconds: float | None = None, root_path: str = "", log_level: str = "info") -> int:
     """Open the store (making or upgrading its schema once, here), then serve until stopped."""
     import uvicorn
 
-    from .app import MAX_BODY, MAX_UPLOAD, Settings, create_app
+    from .app import MAX_BODY, MAX_SECONDS, MAX_UPLOAD, Settings, create_app
     from .security import Tokens
     from .store import Store
 
@@ -45,7 +45,10 @@ def serve(*, host: str = "127.0.0.1", port: int = 8000, db: str | None = None, t
         raise InputError(f"--workers: at least 1, not {workers}")
     settings = Settings(db=db, tokens=Tokens.load(tokens),
                         max_body=size(max_body, "--max-body") if max_body else MAX_BODY,
-                        max_upload=size(max_upload, "--max-upload") if max_upload else MAX_UPLOAD)
+                        max_upload=size(max_upload, "--max-upload") if max_upload else MAX_UPLOAD,
+                        max_seconds=max_seconds if max_seconds is not None else MAX_SECONDS)
+    if settings.max_seconds <= 0:
+        raise InputError(f"--max-seconds: more than 0, not {settings.max_seconds:g}")
     store = Store(db)
     settings.db = store.url
     _announce(host, port, store.where, settings, workers)
@@ -56,7 +59,7 @@ def serve(*, host: str = "127.0.0.1", port: int = 8000, db: str | None = None, t
         return 0
     store.close()
     os.environ.update({"FUAC_DB": store.url, "FUAC_MAX_BODY": str(settings.max_body),
-                       "FUAC_MAX_UPLOAD": str(settings.max_upload)})
+                       "FUAC_MAX_UPLOAD": str(settings.max_upload), "FUAC_MAX_SECONDS": str(settings.max_seconds)})
     if tokens:
         os.environ["FUAC_TOKENS_FILE"] = os.path.abspath(tokens)
     uvicorn.run("fuac.serve.app:app_from_env", factory=True, workers=workers, **common)

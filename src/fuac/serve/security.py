@@ -10,6 +10,7 @@ printed, logged or stored, and an error about a token file names the line, never
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import os
@@ -168,8 +169,69 @@ class BodyLimit:
             await self._answer(send, too_large(limit))
 
     async def _answer(self, send: Any, err: ApiError) -> None:
-        body = self.render(err.body()).encode("utf-8")
-        await send({"type": "http.response.start", "status": err.status,
-                    "headers": [(b"content-type", b"application/json; charset=utf-8"),
-                                (b"content-length", str(len(body)).encode()), (b"connection", b"close")]})
-        await send({"type": "http.response.body", "body": body})
+        await send_error(send, err, self.render)
+
+
+async def send_error(send: Any, err: ApiError, render: Any) -> None:
+    """One JSON error as the whole answer, from a middleware (the connection then closes)."""
+    body = render(err.body()).encode("utf-8")
+    await send({"type": "http.response.start", "status": err.status,
+                "headers": [(b"content-type", b"application/json; charset=utf-8"),
+                            (b"content-length", str(len(body)).encode()), (b"connection", b"close")]})
+    await send({"type": "http.response.body", "body": body})
+
+
+class TimeLimit:
+    """ASGI middleware: time limits on a request, each answered with one JSON error.
+
+    - ``body_seconds``: the longest wait for the next piece of a request's body (a client that
+      stalls while sending is answered 408 instead of holding a worker);
+    - ``seconds``: the longest a request may take before its answer starts (504). A streamed
+      answer (a batch's rows) is not cut once it has started: its rows are its progress.
+    """
+
+    def __init__(self, app: Any, seconds: float, body_seconds: float, render: Any) -> None:
+        self.app, self.seconds, self.body_seconds, self.render = app, seconds, body_seconds, render
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = asyncio.Event()
+
+        async def paced() -> Any:
+            try:
+                return await asyncio.wait_for(receive(), self.body_seconds)
+            except asyncio.TimeoutError:
+                raise BodyTooSlow from None
+
+        async def watched(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                started.set()
+            await send(message)
+
+        task = asyncio.ensure_future(self.app(scope, paced, watched))
+        waiter = asyncio.ensure_future(started.wait())
+        try:
+            done, _ = await asyncio.wait({task, waiter}, timeout=self.seconds, return_when=asyncio.FIRST_COMPLETED)
+            if task not in done and not started.is_set():
+                task.cancel()
+                await self._answer(send, ApiError(504, "request_timeout",
+                                                  f"no answer within {self.seconds:g} seconds: refused",
+                                                  f"{self.seconds:g} 秒内未能完成，已停止"))
+                return
+            await task
+        except BodyTooSlow:
+            if not started.is_set():
+                await self._answer(send, ApiError(408, "body_timeout",
+                                                  f"the request's body stalled for {self.body_seconds:g} seconds",
+                                                  f"请求内容停顿超过 {self.body_seconds:g} 秒"))
+        finally:
+            waiter.cancel()
+
+    async def _answer(self, send: Any, err: ApiError) -> None:
+        await send_error(send, err, self.render)
+
+
+class BodyTooSlow(Exception):
+    """A request's body stalled past its time limit."""

@@ -31,6 +31,10 @@ UNITS: dict[str, tuple[str, str]] = {
     "points": ("分", " points"),
 }
 
+#: units whose English word is a plural that one of them makes singular (1 case, 1 person, 1 point)
+_COUNTED = frozenset({"institutions", "units", "households", "persons", "cases", "records", "places", "times",
+                      "meetings", "days", "years", "points"})
+
 #: fmt_number of non-zero finite decimals, by value (equal values print alike)
 _FMT: dict[Decimal, str] = {}
 
@@ -81,6 +85,8 @@ def with_unit(value: Any, unit: str | None) -> tuple[str, str]:
         return ("是" if value else "否", "yes" if value else "no")
     zh, en = UNITS.get(unit or "", ("" if unit in (None, "") else f" {unit}",) * 2)
     n = fmt_number(value)
+    if n in ("1", "-1") and unit in _COUNTED:  # one case, one person (not "1 cases")
+        en = en[:-1]
     return f"{n}{zh}", f"{n}{en}"
 
 _PTS: dict[Decimal, tuple[str, str]] = {}

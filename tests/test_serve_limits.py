@@ -16,25 +16,29 @@ pytest.importorskip("fastapi")
 from fuac.serve.security import TimeLimit
 
 
-def run(app: Any, body_pause: float = 0.0) -> tuple[int | None, bytes]:
-    """Call ``app`` once as an HTTP request; the body arrives after ``body_pause`` seconds."""
+def run(app: Any, body_pause: float = 0.0, pieces: int = 1) -> tuple[int | None, bytes]:
+    """Call ``app`` once as an HTTP request whose body comes in ``pieces``, each after ``body_pause`` s."""
     sent: list[dict[str, Any]] = []
+    left = [pieces]
 
     async def receive() -> dict[str, Any]:
         await asyncio.sleep(body_pause)
-        return {"type": "http.request", "body": b"{}", "more_body": False}
+        left[0] -= 1
+        return {"type": "http.request", "body": b"{}", "more_body": left[0] > 0}
 
     async def send(message: dict[str, Any]) -> None:
         sent.append(message)
 
-    asyncio.run(app({"type": "http", "path": "/v1/x", "headers": []}, receive, send))
+    headers = [(b"content-length", str(2 * pieces).encode())]
+    asyncio.run(app({"type": "http", "path": "/v1/x", "headers": headers}, receive, send))
     status = next((m["status"] for m in sent if m["type"] == "http.response.start"), None)
     return status, b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
 
 
 def answer_after(seconds: float, chunks: int = 1) -> Any:
     async def app(scope: Any, receive: Any, send: Any) -> None:
-        await receive()
+        while (await receive()).get("more_body"):  # the whole body first
+            pass
         await asyncio.sleep(seconds)
         await send({"type": "http.response.start", "status": 200, "headers": []})
         for k in range(chunks):
@@ -62,6 +66,13 @@ def test_an_answer_too_slow_to_start_is_one_json_error() -> None:
 def test_a_body_that_stalls_is_one_json_error() -> None:
     status, body = run(limited(answer_after(0.0), seconds=2.0, body_seconds=0.1), body_pause=1.0)
     assert status == 408 and json.loads(body)["error"]["code"] == "body_timeout"
+
+
+def test_a_slow_upload_that_keeps_sending_is_not_timed_out() -> None:
+    # 5 pieces 0.1 s apart: 0.5 s in all, past the 0.2 s limit, but no piece stalls 0.3 s and the
+    # answer starts at once once the body is in: the clock starts when the body has arrived
+    assert run(limited(answer_after(0.0), seconds=0.2, body_seconds=0.3), body_pause=0.1, pieces=5) == (
+        200, b"row\n")
 
 
 def test_a_streamed_answer_is_not_cut_once_started() -> None:

@@ -185,9 +185,10 @@ class TimeLimit:
     """ASGI middleware: time limits on a request, each answered with one JSON error.
 
     - ``body_seconds``: the longest wait for the next piece of a request's body (a client that
-      stalls while sending is answered 408 instead of holding a worker);
-    - ``seconds``: the longest a request may take before its answer starts (504). A streamed
-      answer (a batch's rows) is not cut once it has started: its rows are its progress.
+      stalls while sending is answered 408 instead of holding a worker); a large upload over a
+      slow link may take as long as it keeps sending;
+    - ``seconds``: the longest the answer may take to start once the body has arrived (504). A
+      streamed answer (a batch's rows) is not cut once it has started: its rows are its progress.
     """
 
     def __init__(self, app: Any, seconds: float, body_seconds: float, render: Any) -> None:
@@ -197,13 +198,18 @@ class TimeLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        started = asyncio.Event()
+        started, received = asyncio.Event(), asyncio.Event()
+        if not _has_body(scope):
+            received.set()
 
         async def paced() -> Any:
             try:
-                return await asyncio.wait_for(receive(), self.body_seconds)
+                message = await asyncio.wait_for(receive(), self.body_seconds)
             except asyncio.TimeoutError:
                 raise BodyTooSlow from None
+            if not message.get("more_body", False):
+                received.set()
+            return message
 
         async def watched(message: Any) -> None:
             if message["type"] == "http.response.start":
@@ -211,10 +217,8 @@ class TimeLimit:
             await send(message)
 
         task = asyncio.ensure_future(self.app(scope, paced, watched))
-        waiter = asyncio.ensure_future(started.wait())
         try:
-            done, _ = await asyncio.wait({task, waiter}, timeout=self.seconds, return_when=asyncio.FIRST_COMPLETED)
-            if task not in done and not started.is_set():
+            if await self._late(task, started, received):
                 task.cancel()
                 await self._answer(send, ApiError(504, "request_timeout",
                                                   f"no answer within {self.seconds:g} seconds: refused",
@@ -226,11 +230,31 @@ class TimeLimit:
                 await self._answer(send, ApiError(408, "body_timeout",
                                                   f"the request's body stalled for {self.body_seconds:g} seconds",
                                                   f"请求内容停顿超过 {self.body_seconds:g} 秒"))
+
+    async def _late(self, task: Any, started: asyncio.Event, received: asyncio.Event) -> bool:
+        """Whether the answer failed to start within ``seconds`` of the body's arrival (waiting first
+        for the body, each piece within ``body_seconds``, or for the app to answer or fail)."""
+        waiters = [asyncio.ensure_future(started.wait()), asyncio.ensure_future(received.wait())]
+        try:
+            await asyncio.wait({task, *waiters}, return_when=asyncio.FIRST_COMPLETED)
+            if task.done() or started.is_set():
+                return False
+            await asyncio.wait({task, waiters[0]}, timeout=self.seconds, return_when=asyncio.FIRST_COMPLETED)
+            return not task.done() and not started.is_set()
         finally:
-            waiter.cancel()
+            for w in waiters:
+                w.cancel()
 
     async def _answer(self, send: Any, err: ApiError) -> None:
         await send_error(send, err, self.render)
+
+
+def _has_body(scope: Any) -> bool:
+    """Whether a request sends a body: a length above 0, or one sent in chunks."""
+    headers = dict(scope.get("headers") or [])
+    if b"transfer-encoding" in headers:
+        return True
+    return headers.get(b"content-length", b"0") not in (b"0", b"")
 
 
 class BodyTooSlow(Exception):

@@ -791,3 +791,70 @@ min_points = 0
     assert res.column("vetoed").tolist() == [False, True, True, False]
     assert res.column("eligible").tolist() == [True, False, True, None]
     assert "low_total" in res.backend_report["fallback"]
+
+
+# ---------------------------------------------------------------------------
+# 11. a pool of deductions (扣分制): the section starts from its points, its items deduct from it
+
+POOL = HEAD.replace("total = 5", "total = 10").replace('''[[sections]]
+id = "A"
+title = { zh = "村民自治", en = "Self-governance" }
+max = 5''', '''[indicators.files_missing]
+type = "integer"
+unit = "records"
+min = 0
+label = { zh = "档案缺失份数", en = "Records missing" }
+[indicators.late_reports]
+type = "integer"
+unit = "cases"
+min = 0
+label = { zh = "逾期上报例数", en = "Reports late" }
+[indicators.plan_done]
+type = "boolean"
+label = { zh = "工作方案已落实", en = "Plan carried out" }
+
+[[sections]]
+id = "A"
+title = { zh = "基础管理", en = "Groundwork" }
+max = 10
+pool = true
+clause = "本项10分，发现以下问题扣分，扣完为止。"
+
+[[sections.items]]
+id = "1"
+max = 0
+kind = "deduction"
+points = 0
+floor = "section"
+costs = [{ indicator = "files_missing", cost = 1 }]
+
+[[sections.items]]
+id = "2"
+max = 0
+kind = "deduction"
+points = 0
+floor = "section"
+costs = [{ indicator = "late_reports", cost = 2 }, { when = "not plan_done", cost = 3 }]''')
+
+
+def test_a_pool_of_deductions_starts_from_the_sections_points() -> None:
+    rs = fuac.loads(POOL, name="pool.toml")
+    units = [{"files_missing": 0, "late_reports": 0, "plan_done": True},
+             {"files_missing": 2, "late_reports": 1, "plan_done": True},
+             {"files_missing": 4, "late_reports": 2, "plan_done": False},
+             {"files_missing": 1, "late_reports": 0, "plan_done": False}]
+    evs = agree(rs, units)
+    # 10; 10 − 2 − 2 = 6; 10 − 4 − 4 − 3 = −1: down to 0 (扣完为止); 10 − 1 − 3 = 6
+    assert [ev.total for ev in evs] == [D(10), D(6), D(0), D(6)]
+    assert [ev.item("1").points for ev in evs] == [D(0), D(-2), D(-4), D(-1)]
+    assert evs[2].sections[0].floored
+    gs = evs[1].gaps(rs)
+    assert {g.key: g.recoverable for g in gs.changes} == {"1": D(2), "2": D(2)}
+
+
+def test_a_pool_whose_items_are_worth_points_of_their_own_is_refused() -> None:
+    with pytest.raises(RulesetError) as info:
+        fuac.loads(POOL.replace('id = "1"\nmax = 0\nkind = "deduction"\npoints = 0',
+                                'id = "1"\nmax = 2\nkind = "deduction"\npoints = 2'), name="pool.toml")
+    assert "section 'A' is a pool of deductions (pool = true): its items deduct from its 10 and are worth 0 " \
+        "of their own, but they add up to 2" in str(info.value)

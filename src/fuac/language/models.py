@@ -427,6 +427,9 @@ class SectionDoc(Model):
     max: Number | dict[Id, Number] | None = None
     tiers: list[Id] | None = None
     clause: str | None = None
+    #: 扣分制: the section starts from its ``max`` and every item deducts from it (items worth 0 of their
+    #: own), down to zero at the section (扣完为止), unless an item's floor says "none"
+    pool: bool = False
     items: list[dict[str, Any]] = Field(default_factory=list)
 
 

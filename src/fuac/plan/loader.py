@@ -119,6 +119,8 @@ class PreparedSection:
     clause: str | None
     items: list[PreparedItem]
     scoring: str = "points"
+    #: a pool of deductions (扣分制): the section starts from ``max``, its items deduct from it
+    pool: bool = False
     #: positions of the veto items among ``items`` (derived)
     veto_at: tuple[int, ...] = field(init=False)
     #: True when a rule of the section floors the section's subtotal at zero (derived)
@@ -126,7 +128,8 @@ class PreparedSection:
 
     def __post_init__(self) -> None:
         self.veto_at = tuple(k for k, it in enumerate(self.items) if it.is_veto)
-        self.floor_at_zero = any(r.floor == "section" for it in self.items for _, r in it.rules)
+        self.floor_at_zero = any(r.floor == "section" for it in self.items for _, r in it.rules) or (
+            self.pool and not any(r.floor == "none" for it in self.items for _, r in it.rules))
 
 
 @dataclass(slots=True)
@@ -1054,12 +1057,19 @@ class _Builder:
         scoring = s.scoring or self.default_scoring
         self.check_scoring(i, s, scoring)
         prepared, item_sum, broken = self.build_items(i, s, tier, scoring, items)
-        section = PreparedSection(s.id, s.number, s.title, smax, s.clause, prepared, scoring)
+        section = PreparedSection(s.id, s.number, s.title, smax, s.clause, prepared, scoring, s.pool)
         if scoring != "points":
+            if s.pool:
+                self.p.add(RulesetCheckError, f"section {s.id!r}: a pool of deductions is a points section",
+                           ("sections", i, "pool"), key=s.id)
             return section, None
         if smax is None:
             self.p.add(RulesetCheckError, f"section {s.id!r} needs 'max'{_for_tier(tier)}", ("sections", i), key=s.id)
-        elif item_sum != smax and not broken:
+        elif s.pool and item_sum != 0 and not broken:
+            self.p.add(RulesetCheckError, f"section {s.id!r} is a pool of deductions (pool = true): its items "
+                       f"deduct from its {smax} and are worth 0 of their own, but they add up to {item_sum}",
+                       ("sections", i, "pool"), key=s.id)
+        elif item_sum != smax and not broken and not s.pool:
             self.p.add(
                 RulesetCheckError,
                 f"items of section {s.id!r} add up to {item_sum}{_for_tier(tier)}, but the section is worth {smax}",

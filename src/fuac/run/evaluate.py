@@ -182,8 +182,9 @@ def _score_sections(
 
 
 def _subtotal(sec: PreparedSection, sec_items: list[ItemResult]) -> tuple[Decimal, Decimal, bool]:
-    """A section's subtotal (its bonus points included, after the floor at zero), its bonus points, whether floored."""
-    sub, bonus = ZERO, ZERO
+    """A section's subtotal (its bonus points included, after the floor at zero), its bonus points, whether floored.
+    A pool of deductions starts from the section's maximum."""
+    sub, bonus = (sec.max or ZERO) if sec.pool else ZERO, ZERO
     for i in sec_items:
         if i.points is not None:
             if i.bonus:

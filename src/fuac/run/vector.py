@@ -926,6 +926,7 @@ class Program(ColumnHelpers):
                 except Unvectorizable:
                     pass
         scales += [decimals(g.min) for g in self.ruleset.doc.grades if g.min is not None]
+        scales += [decimals(sec.max) for sec in self.sections if sec.pool and sec.max is not None]
         meta = self.ruleset.meta
         scales += [decimals(v) for v in (meta.bonus_cap, meta.precision) if v is not None]
         return min(max(scales), MAX_SCALE)
@@ -1188,6 +1189,7 @@ class Program(ColumnHelpers):
                 lo, hi = lo + b[0], hi + b[1]
             # a voided item's 0 is within these bounds, which take in 0 whatever the rules give
             total_lo, total_hi = total_lo + min(lo, Decimal(0)), total_hi + max(hi, Decimal(0))
+        total_hi += sum((sec.max for sec in self.sections if sec.pool and sec.max), Decimal(0))  # pools' start
         limit = Decimal(2**31 - 2).scaleb(-S)
         return np.int32 if max(abs(total_lo), abs(total_hi)) < limit else np.int64
 
@@ -1319,8 +1321,11 @@ class Program(ColumnHelpers):
 
     def _score_section(self, env: Env, sec: PreparedSection, j: int, full: np.ndarray, out: Out,
                       tally: _Tally) -> tuple[np.ndarray | None, np.ndarray | None]:
-        """A section's items (the first at ``j``) into ``out``; its points and its bonus points (None: none)."""
+        """A section's items (the first at ``j``) into ``out``; its points and its bonus points (None: none).
+        A pool of deductions starts from the section's maximum."""
         sub = np.zeros(env.n, np.int64) if sec.scoring == "points" else None
+        if sub is not None and sec.pool and sec.max:
+            sub += to_scaled(sec.max, self.S or 0)
         bonus = None
         for it in sec.items:
             pts, null = self._store_item(env, it, j, full, out, tally)

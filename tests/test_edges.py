@@ -478,3 +478,16 @@ def test_a_deduction_on_a_plain_count_counts_each_one() -> None:
     assert (gap.recoverable, gap.action_zh, gap.action_en) == (
         Decimal("1.5"), "违规件数 3 → 0（减少3）；每减少1个 +0.5分",
         "Breaches: 3 → 0 (3 fewer); +0.5 for each one fewer")
+
+
+def test_a_reference_given_as_a_mapping_without_a_value_is_refused_not_filled_from_the_cohort() -> None:
+    # found by the deep property run: {"a": 1} for a cohort reference is a malformed value (evaluate says
+    # invalid_type); the single-unit backend took it for "not given" and filled it from the cohort
+    units = [{"code": "450102", "population": 5, "places": 2, "enrolment": 3, "enrolment_avg": {"a": 1}},
+             {"code": "450102", "population": 5, "places": 2, "enrolment": 3, "enrolment_avg": {"value": None}}]
+    got = {be: fuac.evaluate_many(DATA / "cohort.toml", units, tier="county", on=ON, backend=be)
+           for be in ("python", "vector")}
+    for res in got.values():
+        assert res.column("errors").tolist() == ["enrolment_avg: invalid_type", None]
+    assert got["python"].column("total_exact", exact=True).tolist() == got["vector"].column(
+        "total_exact", exact=True).tolist()

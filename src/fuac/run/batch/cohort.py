@@ -346,9 +346,10 @@ class CohortColumn:
 
 
 def supplied(value: Any) -> bool:
-    """True when a record gives a value for a reference (a number, or a mapping with a value)."""
+    """True when a record gives a value for a reference (a number, or a mapping with a value); a mapping
+    with other keys is given too, and refused as evaluate refuses it, never replaced by the cohort's."""
     if value is None:
         return False
     if isinstance(value, Mapping):
-        return value.get("value") is not None
+        return value.get("value") is not None or bool(set(value) - {"value", "source"})
     return True

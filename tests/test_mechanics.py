@@ -858,3 +858,25 @@ def test_a_pool_whose_items_are_worth_points_of_their_own_is_refused() -> None:
                                 'id = "1"\nmax = 2\nkind = "deduction"\npoints = 2'), name="pool.toml")
     assert "section 'A' is a pool of deductions (pool = true): its items deduct from its 10 and are worth 0 " \
         "of their own, but they add up to 2" in str(info.value)
+
+
+def test_an_assessors_lower_score_on_a_met_item_is_never_dropped_silently() -> None:
+    # (issue #14) mini item 7: 有文件且每年开会2次以上得4分，否则酌情评分; met, with an assessor's 3 entered
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from test_gaps import unit
+
+    rs = fuac.load(Path(__file__).parent / "data" / "mini.toml")
+    ev = fuac.evaluate(rs, unit(meetings=2), assessments={"7": {"points": 3, "assessor": "王"}},
+                       on=dt.date(2023, 6, 1))
+    it = ev.item("7")
+    assert (it.points, it.status) == (D(4), "scored")
+    assert it.reason_zh == ("条件已满足，得4分。评估人（王）录入的3分未采用：条件满足时按规则得满分，"
+                            "酌情评分只用于条件未满足时。")
+    assert it.reason_en.endswith("The assessor's (王) score of 3 was not used: the rule gives full points when "
+                                 "the condition is met; a discretionary score applies only when it is not.")
+    # the entry that equals the full points, or none, reads as before
+    same = fuac.evaluate(rs, unit(meetings=2), assessments={"7": {"points": 4}}, on=dt.date(2023, 6, 1))
+    assert same.item("7").reason_zh == "条件已满足，得4分。"

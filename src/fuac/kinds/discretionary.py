@@ -58,6 +58,9 @@ class Discretionary(Rule[DiscretionaryParams]):
     def score(self, inputs: Inputs) -> Outcome:
         p = self.params
         if self.expr is not None and bool(inputs.eval(self.expr)):
+            a = inputs.assessments.get(self.id)
+            if a is not None and a.value != p.points:  # set aside, and said so: never dropped silently
+                return Outcome(p.points, "scored", met=True, why=_Later(self._say_set_aside, (a,)))
             return Outcome(p.points, "scored", met=True, why=self._why_met)
         a = inputs.assessments.get(self.id)
         if a is None:
@@ -121,6 +124,17 @@ class Discretionary(Rule[DiscretionaryParams]):
         return (
             f"{lab.zh if lab else '条件'}已满足，{_pts_zh(p.points)}。",
             f"{lab.en if lab else 'condition'} met: {_pts_en(p.points)}.",
+        )
+
+    def _say_set_aside(self, a: Assessment) -> tuple[str, str]:
+        """The condition met, and the assessor's other score not used: the rule gives full points then."""
+        zh, en = self._say_met()
+        by = f"（{a.assessor}）" if a.assessor else ""
+        by_en = f" ({a.assessor})" if a.assessor else ""
+        return (
+            f"{zh}评估人{by}录入的{fmt_points(a.value)}分未采用：条件满足时按规则得满分，酌情评分只用于条件未满足时。",
+            f"{en} The assessor's{by_en} score of {fmt_points(a.value)} was not used: the rule gives full points "
+            "when the condition is met; a discretionary score applies only when it is not.",
         )
 
     def _say_awaited(self) -> tuple[str, str]:

@@ -673,6 +673,32 @@ class PreparedTest:
         return zh, en
 
 
+def target_of(p: Any, values: Mapping[str, Any], parameters: Mapping[str, Any]) -> Any:
+    """The target a unit is held to by a rule whose parameters give exactly one of ``target`` (a
+    number), ``parameter`` (its value on the date) or ``reference`` (an indicator: the unit's own)."""
+    if p.target is not None:
+        return p.target
+    if p.reference is not None:
+        return values[p.reference]
+    return parameters[p.parameter]
+
+
+def target_column(p: Any, cols: Columns) -> Any:
+    """:func:`target_of` as a column node: the unit's own target's column, or a constant number
+    (``cols.Unvectorizable`` when the parameter has no value on the date, or is not a number)."""
+    if p.reference is not None:
+        return cols.ec.node(ast.Name(id=p.reference))
+    if p.target is not None:
+        target = p.target
+    else:
+        if p.parameter not in cols.params:
+            raise cols.Unvectorizable(f"parameter {p.parameter!r} has no value on this date")
+        target = cols.params[p.parameter]
+    if isinstance(target, bool) or not isinstance(target, Decimal):
+        raise cols.Unvectorizable("the target is not a number")
+    return cols.const(target)
+
+
 def _prepare_tests(tests: list[Test], ctx: RuleContext, *, listed: bool = True) -> list[PreparedTest]:
     """Prepare tests; ``listed``: they are written as ``tests = [...]`` (errors say which one)."""
     out = []

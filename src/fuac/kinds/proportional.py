@@ -12,7 +12,7 @@ from pydantic import model_validator
 
 from ..language.models import Model, Name, Number
 from ..language.words import _pts_en, _pts_zh, fmt_number, with_unit
-from .base import ZERO, Inputs, Outcome, Rule, RuleContext, RuleError, _Later
+from .base import ZERO, Inputs, Outcome, Rule, RuleContext, RuleError, _Later, target_column, target_of
 from .drafting import Drafting, points
 from .recovery import Facts, Plan, within
 
@@ -93,12 +93,7 @@ class Proportional(Rule[ProportionalParams]):
 
     def target(self, values: Any, parameters: Any) -> Any:
         """The target this unit is held to: the rule's, the parameter's on the date, or its own."""
-        p = self.params
-        if p.target is not None:
-            return p.target
-        if p.parameter is not None:
-            return parameters[p.parameter]
-        return values[p.reference]
+        return target_of(self.params, values, parameters)
 
     def score(self, inputs: Inputs) -> Outcome:
         p = self.params
@@ -131,7 +126,7 @@ class Proportional(Rule[ProportionalParams]):
 
         p = self.params
         v = cols.ec.node(ast.Name(id=p.indicator))
-        t = self._target_node(cols)
+        t = self._target_node(p, cols)
         pa, ra = cols.decimals(p.points), cols.decimals(p.round)
         s = max(pa, ra)
         if s > cols.MAX_SCALE:
@@ -162,14 +157,13 @@ class Proportional(Rule[ProportionalParams]):
             return RuleOut(pts.astype(np.int64), None, scored, ok.view(np.int8))
         return proportional, s
 
-    def _target_node(self, cols: Columns) -> Any:
-        p = self.params
-        if p.reference is not None:
-            return cols.ec.node(ast.Name(id=p.reference))
-        t = p.target if p.target is not None else cols.params.get(p.parameter or "")
-        if isinstance(t, bool) or not isinstance(t, Decimal) or t <= 0:
-            raise cols.Unvectorizable(f"the target {t!r} is not a positive number on this date")
-        return cols.const(t)
+    @staticmethod
+    def _target_node(p: ProportionalParams, cols: Columns) -> Any:
+        """The target's column (:func:`target_column`); a constant one must be positive."""
+        t = target_column(p, cols)
+        if t.const and t.value <= 0:
+            raise cols.Unvectorizable(f"the target {t.value!r} is not a positive number on this date")
+        return t
 
     def points_bounds(self) -> tuple[Decimal, Decimal] | None:
         return (ZERO, self.params.points)

@@ -11,7 +11,7 @@ from pydantic import model_validator
 from ..language.comparators import COMPARATORS
 from ..language.models import Comparator, Floor, Model, Name, Number, Partial
 from ..language.words import FLOOR_WORDS, PARTIAL_WORDS, _pts_en, _pts_zh, fmt_number, fmt_points, with_unit
-from .base import ZERO, Inputs, Outcome, Rule, RuleContext, RuleError, _Later
+from .base import ZERO, Inputs, Outcome, Rule, RuleContext, RuleError, _Later, target_column, target_of
 from .drafting import Drafting, number, points
 from .recovery import COUNT_UNITS, Facts, Plan, resolution, within
 
@@ -111,12 +111,7 @@ class Shortfall(Rule[ShortfallParams]):
 
     def target(self, values: Any, parameters: Any) -> Any:
         """The target this unit is held to: the rule's, the parameter's on the date, or its own."""
-        p = self.params
-        if p.target is not None:
-            return p.target
-        if p.reference is not None:
-            return values[p.reference]
-        return parameters[self.parameter]
+        return target_of(self.params, values, parameters)
 
     def score(self, inputs: Inputs) -> Outcome:
         p = self.params
@@ -184,7 +179,7 @@ class Shortfall(Rule[ShortfallParams]):
         import numpy as np
 
         p = self.params
-        tnode = self._target_node(cols)
+        tnode = target_column(p, cols)
         max_scale = cols.MAX_SCALE
         below = COMPARATORS[p.comparator].lower_bound
         cmp = COMPARATORS[p.comparator].apply
@@ -240,21 +235,6 @@ class Shortfall(Rule[ShortfallParams]):
             got = np.maximum(raw, 0) if floors else raw
             return RuleOut(got * k if k != 1 else got, None, scored, full(met, env.n, np.int8))
         return shortfall, s
-
-    def _target_node(self, cols: Columns) -> Any:
-        """The target as a column node: the unit's own (``reference``), or a constant."""
-        p = self.params
-        if p.reference is not None:
-            return cols.ec.node(ast.Name(id=p.reference))
-        if p.target is not None:
-            target = p.target
-        else:
-            if self.parameter not in cols.params:
-                raise cols.Unvectorizable(f"parameter {self.parameter!r} has no value on this date")
-            target = cols.params[self.parameter]
-        if isinstance(target, bool) or not isinstance(target, Decimal):
-            raise cols.Unvectorizable("the target is not a number")
-        return cols.const(target)
 
     def points_bounds(self) -> tuple[Decimal, Decimal] | None:
         """From 0 (where the rule floors itself) to full points (when its cost is not negative)."""

@@ -125,18 +125,10 @@ def test_choice_points_refuses_a_table_that_does_not_fit_its_indicator(rule: str
 
 
 def test_choice_points_refuses_an_indicator_that_is_not_a_choice() -> None:
-    text = HEAD.replace('[[sections]]', '[indicators.n]\ntype = "integer"\nunit = "cases"\n'
-                        'label = { zh = "件数", en = "Cases" }\n\n[[sections]]', 1) + """
-[[sections.items]]
-id = "1"
-max = 2
-kind = "choice_points"
-indicator = "n"
-points = { "1" = 2 }
-otherwise = 0
-"""
+    declared = '[indicators.n]\ntype = "integer"\nunit = "cases"\nlabel = { zh = "件数", en = "Cases" }\n'
+    rule = 'kind = "choice_points"\nindicator = "n"\npoints = { "1" = 2 }\notherwise = 0'
     with pytest.raises(RulesetError) as info:
-        fuac.loads(text, name="village.toml")
+        one_item(declared, rule, 2, "village.toml")
     assert "'n' is not a choice indicator (its type is 'integer'); choice_points reads one" in str(info.value)
 
 
@@ -159,15 +151,18 @@ label = { zh = "下达目标", en = "Target set" }
 """
 
 
-def one_item(declared: str, rule: str, most: int, name: str) -> fuac.RuleSet:
+def one_item_text(declared: str, rule: str, most: int) -> str:
     """HEAD with ``declared`` (indicators, derived values, vetoes) and one item of ``most`` points: ``rule``."""
-    text = (HEAD.replace("[[sections]]", declared + "\n[[sections]]", 1) + f"""
+    return (HEAD.replace("[[sections]]", declared + "\n[[sections]]", 1) + f"""
 [[sections.items]]
 id = "1"
 max = {most}
 {rule}
 """).replace("total = 5", f"total = {most}").replace("max = 5", f"max = {most}")
-    return fuac.loads(text, name=name)
+
+
+def one_item(declared: str, rule: str, most: int, name: str) -> fuac.RuleSet:
+    return fuac.loads(one_item_text(declared, rule, most), name=name)
 
 
 def proportional(rule: str) -> fuac.RuleSet:
@@ -326,12 +321,7 @@ def test_deductions_on_facts_say_what_was_found() -> None:
 def test_a_cost_names_exactly_one_kind_of_occurrence() -> None:
     bad = DEDUCT.replace('{ when = "not plan_done", cost = 2,', '{ when = "not plan_done", indicator = "x", cost = 2,')
     with pytest.raises(RulesetError) as info:
-        fuac.loads((HEAD.replace("[[sections]]", FACTS + "\n[[sections]]", 1) + f"""
-[[sections.items]]
-id = "1"
-max = 5
-{bad}
-"""), name="facts.toml")
+        one_item(FACTS, bad, 10, "facts.toml")
     assert "give exactly one of 'indicator' (a count), 'when' (a fact" in str(info.value)
 
 
@@ -525,24 +515,20 @@ label = { zh = "逾期上报例数", en = "Reports late" }
 """
 
 
-def test_an_uncapped_bonus_and_points_below_zero() -> None:
-    rule = 'kind = "formula"\nexpression = "2 - late"\nmax_points = 2'  # 倒扣: no lower bound
-    text = HEAD.replace("[[sections]]", OPEN + "\n[[sections]]", 1).replace("total = 5", "total = 2") \
-        .replace("max = 5", "max = 2") + f"""
-[[sections.items]]
-id = "1"
-max = 2
-{rule}
-
+#: item 1 may go below zero (倒扣: a formula with no lower bound), item 2 is a bonus with no cap
+OPEN_TABLE = one_item_text(OPEN, 'kind = "formula"\nexpression = "2 - late"\nmax_points = 2', 2) + """
 [[sections.items]]
 id = "2"
 bonus = true
 kind = "formula"
 expression = "beyond"
 min_points = 0
-label = {{ zh = "超额完成每例加1分，不设上限", en = "1 point per case beyond the target, no cap" }}
+label = { zh = "超额完成每例加1分，不设上限", en = "1 point per case beyond the target, no cap" }
 """
-    rs = fuac.loads(text, name="open.toml")
+
+
+def test_an_uncapped_bonus_and_points_below_zero() -> None:
+    rs = fuac.loads(OPEN_TABLE, name="open.toml")
     assert rs.plan(None).items["2"].max is None  # no placeholder maximum
     evs = agree(rs, [{"beyond": 0, "late": 0}, {"beyond": 37, "late": 5}, {"beyond": 3, "late": 1}])
     # 2 − 0 = 2 and no bonus; 2 − 5 = −3 (it may go below zero) and 37 bonus points: 34; 1 + 3 = 4
@@ -583,23 +569,7 @@ label = { zh = "不合格", en = "Fail" }
 def test_fuac_evaluate_prints_an_uncapped_bonus_without_a_maximum(tmp_path, capsys) -> None:
     from fuac.cli import main
 
-    text = HEAD.replace("[[sections]]", OPEN + "\n[[sections]]", 1).replace("total = 5", "total = 2") \
-        .replace("max = 5", "max = 2") + """
-[[sections.items]]
-id = "1"
-max = 2
-kind = "formula"
-expression = "2 - late"
-max_points = 2
-
-[[sections.items]]
-id = "2"
-bonus = true
-kind = "formula"
-expression = "beyond"
-min_points = 0
-"""
-    (tmp_path / "open.toml").write_text(text, encoding="utf-8")
+    (tmp_path / "open.toml").write_text(OPEN_TABLE, encoding="utf-8")
     (tmp_path / "u.json").write_text('{"beyond": 37, "late": 5}', encoding="utf-8")
     assert main(["evaluate", str(tmp_path / "open.toml"), str(tmp_path / "u.json"), "--on", "2024-06-01"]) == 0
     out = capsys.readouterr().out

@@ -130,10 +130,11 @@ def _render_total(ev: Evaluation, zh: bool, out: TextIO) -> None:
         print(f"{'完成' if zh else 'Completed'}: {done}/{total}", file=out)
 
 
-def _said(zh_text: str, en_text: str, zh: bool, en: bool) -> str:
-    """A line in the language asked for; with both, the Chinese and then the English."""
+def _said(zh_text: str, en_text: str, zh: bool, en: bool, between: str = "\n    ", after: str = "") -> str:
+    """A line in the language asked for; with both, the Chinese, ``between``, the English and ``after``
+    (by default the English on a line of its own)."""
     if zh and en:
-        return f"{zh_text}\n    {en_text}"
+        return f"{zh_text}{between}{en_text}{after}"
     return zh_text if zh else en_text
 
 
@@ -152,11 +153,11 @@ def _render_conditions(ev: Evaluation, zh: bool, out: TextIO, en: bool = False) 
             False: ("不具备申报资格", "not eligible"),
             None: ("资格待定", "eligibility undecided"),
         }[ev.eligible]
-        print(_said(*word, zh, en).replace("\n    ", " / "), file=out)
+        print(_said(*word, zh, en, " / "), file=out)
     if ev.vetoed:
-        print(_said("一票否决", "VETOED", zh, en).replace("\n    ", " / "), file=out)
+        print(_said("一票否决", "VETOED", zh, en, " / "), file=out)
     if ev.grade is not None:
-        print(_said(f"等次: {ev.grade.zh}", f"Grade: {ev.grade.en}", zh, en).replace("\n    ", " / "), file=out)
+        print(_said(f"等次: {ev.grade.zh}", f"Grade: {ev.grade.en}", zh, en, " / "), file=out)
 
 
 def _render_problems(ev: Evaluation, zh: bool, out: TextIO, en: bool = False) -> None:
@@ -164,9 +165,9 @@ def _render_problems(ev: Evaluation, zh: bool, out: TextIO, en: bool = False) ->
     errors = [p for p in ev.problems if p.severity == "error"]
     warnings = [p for p in ev.problems if p.severity != "error"]
     if errors or warnings:
-        print(f"\n{_said('输入问题', 'Input problems', zh, en).replace(chr(10) + '    ', ' / ')}:", file=out)
+        print(f"\n{_said('输入问题', 'Input problems', zh, en, ' / ')}:", file=out)
         for p in errors + warnings:
-            msg = _said(p.message_zh, p.message, zh, en).replace("\n    ", "（") + ("）" if zh and en else "")
+            msg = _said(p.message_zh, p.message, zh, en, "（", "）")
             need = f" ← {', '.join(p.rules)}" if p.rules else ""
             print(f"  [{p.severity}] {p.field}: {msg}{need}", file=out)
 

@@ -718,6 +718,18 @@ def result_names(doc: RulesetDoc) -> dict[str, str | None]:
             and n not in doc.derived}
 
 
+def result_values(names: Mapping[str, str | None], total: Decimal | None,
+                  subtotals: Mapping[str, Decimal | None]) -> dict[str, Decimal]:
+    """The values of :func:`result_names` ``names`` for one unit: its total, each section's subtotal
+    (by section id); those without a value are left out."""
+    out: dict[str, Decimal] = {}
+    for name, section in names.items():
+        v = total if section is None else subtotals.get(section)
+        if v is not None:
+            out[name] = v
+    return out
+
+
 def _qualify_numbers(sections: list[PreparedSection]) -> None:
     """Items numbered afresh in each section (two items "1"): each such number qualified by its section's
     (二.1), so that ``show``, gaps, the template and the score sheets never show a number two items share."""

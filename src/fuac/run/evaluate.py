@@ -29,7 +29,7 @@ from ..language.models import VETOING, Text
 from ..language.statuses import BLOCKED, BY_NAME, SETTLED
 from ..language.words import failure_words, fmt_points, with_unit
 from ..plan.engine import get_engine
-from ..plan.loader import Plan, PreparedCondition, PreparedItem, PreparedSection, RuleSet, result_names
+from ..plan.loader import Plan, PreparedCondition, PreparedItem, PreparedSection, RuleSet, result_names, result_values
 from .inputs import as_date, derive, read_assessments, validate
 from .results import ConditionResult, Evaluation, ItemResult, PartResult, Problem, SectionResult
 
@@ -98,14 +98,14 @@ def evaluate_plan(
     indicators = ruleset.doc.indicators
     values, sources, problems = validate(indicators, data)
     invalid = {p.field for p in problems if p.severity == "error"}
-    derive(ruleset.derived, values, ruleset.parameters_on(on), ruleset.functions, invalid)
+    params = ruleset.parameters_on(on)
+    derive(ruleset.derived, values, params, ruleset.functions, invalid)
     entries, a_problems = read_assessments(assessments, assessor)
     problems.extend(a_problems)
     entries = _check_assessments(plan, entries, problems)
-    params = ruleset.parameters_on(on)
     inputs = Inputs(values, params, entries, ruleset.functions, sources)
     inputs.labels = ruleset.labels
-    inputs.derived, inputs.units = _DERIVED_INPUTS.get(ruleset) or _derived_inputs(ruleset)
+    inputs.derived, inputs.units = _RULESET_MAPS.get(ruleset) or _ruleset_maps(ruleset)
     needed = _Needs()
 
     # conditions that read the unit's result (total, subtotals) wait for the items: placeholders until then
@@ -249,16 +249,14 @@ class _LateInputs:
     def __init__(self, ruleset: RuleSet, inputs: Inputs, sections: list[SectionResult], total: Decimal | None,
                  complete: bool) -> None:
         self.ready = complete and total is not None
-        names = {v: k for k, v in result_names(ruleset.doc).items()}  # section id (None: total) → name
-        results: dict[str, Any] = {names[None]: total} if None in names else {}
+        names = result_names(ruleset.doc)
+        results = result_values(names, total, {sec.id: sec.points for sec in sections})
+        titles = {sec.id: sec.title for sec in sections}
         labels = dict(inputs.labels)
-        if None in names:
-            labels[names[None]] = Text(zh="总分", en="Total")
-        for sec in sections:
-            name = names.get(sec.id)
-            if name is not None and sec.points is not None:
-                results[name] = sec.points
-                labels[name] = Text(zh=f"{sec.title.zh}小计", en=f"{sec.title.en} subtotal")
+        for name in results:
+            title = titles.get(names[name] or "")
+            labels[name] = (Text(zh="总分", en="Total") if names[name] is None or title is None
+                            else Text(zh=f"{title.zh}小计", en=f"{title.en} subtotal"))
         self.inputs = Inputs({**inputs.values, **results}, inputs.parameters, inputs.assessments,
                              inputs.functions, inputs.sources)
         self.inputs.labels = labels
@@ -417,15 +415,15 @@ def _blocked(reads: frozenset[str], inputs: Inputs, invalid: set[str]) -> tuple[
 
 
 #: each rule set's derived values and the inputs each rests on, and every value's unit (once per rule set)
-_DERIVED_INPUTS: weakref.WeakKeyDictionary[RuleSet, tuple[dict[str, frozenset[str]], dict[str, str | None]]] = (
+_RULESET_MAPS: weakref.WeakKeyDictionary[RuleSet, tuple[dict[str, frozenset[str]], dict[str, str | None]]] = (
     weakref.WeakKeyDictionary())
 
 
-def _derived_inputs(ruleset: RuleSet) -> tuple[dict[str, frozenset[str]], dict[str, str | None]]:
+def _ruleset_maps(ruleset: RuleSet) -> tuple[dict[str, frozenset[str]], dict[str, str | None]]:
     units = {n: ind.unit for n, ind in ruleset.doc.indicators.items()}
     units.update((d.name, d.doc.unit) for d in ruleset.derived)
     found = ({d.name: d.inputs for d in ruleset.derived}, units)
-    _DERIVED_INPUTS[ruleset] = found
+    _RULESET_MAPS[ruleset] = found
     return found
 
 

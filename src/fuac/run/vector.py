@@ -44,7 +44,7 @@ from ..language.comparators import BY_NODE, COMPARATORS
 from ..language.expressions import DECIMAL_CONTEXT, OPERATORS, Expression
 from ..language.models import VETOING, Indicator
 from ..language.statuses import STATUSES, TABLE
-from ..plan.loader import Plan, PreparedCondition, PreparedItem, PreparedSection, RuleSet, result_names
+from ..plan.loader import Plan, PreparedCondition, PreparedItem, PreparedSection, RuleSet, result_names, result_values
 from .inputs import derived_value
 
 #: status codes: the index in :data:`fuac.language.statuses.STATUSES`
@@ -1223,8 +1223,7 @@ class Program(ColumnHelpers):
         if not late:
             return
         S = self.S or 0
-        names = {v: k for k, v in result_names(self.ruleset.doc).items()}
-        secs = [(names.get(sec.id), si) for si, sec in enumerate(self.sections)]
+        names = result_names(self.ruleset.doc)
         for ci, pc in late:
             assert pc.expr is not None
             miss, bad = env.blocked(pc.reads)
@@ -1233,10 +1232,9 @@ class Program(ColumnHelpers):
                 if (miss is not None and miss[i]) or (bad is not None and bad[i]):
                     continue
                 inp = self.inputs(env, i, pc.reads)
-                results = {names[None]: from_scaled(int(total[i]), S)} if None in names else {}
-                for name, si in secs:
-                    if name is not None and out.sec[si][i] != self.null:
-                        results[name] = from_scaled(int(out.sec[si][i]), S)
+                subtotals = {sec.id: from_scaled(int(out.sec[si][i]), S) for si, sec in enumerate(self.sections)
+                             if out.sec[si][i] != self.null}
+                results = result_values(names, from_scaled(int(total[i]), S), subtotals)
                 inp.values = {**inp.values, **results}
                 inp.env = {**inp.env, **results}
                 try:

@@ -514,8 +514,19 @@ def test_a_requirement_decided_by_its_condition_names_it() -> None:
     said = [(it.points, it.reason_zh, it.reason_en) for it in (
         fuac.evaluate(rs, {"ok": ok, "fake": False, "level": "A"}, on=dt.date(2023, 5, 1)).item("12")
         for ok in (True, False))]
-    assert said == [(2, "已落实（ok and not fake）。", "met (ok and not fake)."),
-                    (0, "未落实（ok and not fake）。", "not met (ok and not fake).")]
+    assert said == [
+        (2, "达标为“是”，且造假为“否”（须为“否”）：已落实，得2分。",
+         "Up to standard: yes and Falsified: no (must be no): met, 2 points."),
+        (0, "达标为“否”，且造假为“否”（须为“否”）：未落实，不得分。",
+         "Up to standard: no and Falsified: no (must be no): not met, 0 points.")]
+
+
+def test_a_checklist_requirement_says_the_value_it_read() -> None:
+    # wuhan-2017 village 6.2: 独生子女父母奖励 coverage must be 100 %; 98.5 % is not met (never its source text)
+    it = fuac.evaluate("wuhan-2017", {"only_child_parents_reward_coverage": 98.5}, tier="village").item("6.2")
+    assert it.met is False
+    assert "98.5%" in it.reason_zh and "100%" in it.reason_zh and it.reason_zh.endswith("未落实。")
+    assert "only_child_parents_reward_coverage" not in it.reason_zh + it.reason_en
 
 
 def test_a_shortfall_floored_says_so() -> None:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import ast
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..language.models import Model, Number
-from .base import ZERO, Entry, Inputs, Outcome, Reason, Rule, RuleContext
+from ..language.words import _pts_en, _pts_zh
+from .base import ZERO, Entry, Inputs, Outcome, Rule, RuleContext, _Later
 from .drafting import points
 from .recovery import Facts, Plan, condition_plan
 
@@ -34,9 +36,6 @@ class Requirement(Rule[RequirementParams]):
         self.expr = ctx.expression(params.condition) if params.condition else None
         self.reads = self.names_of(self.expr) if self.expr else frozenset()
         self.max_points = params.points if ctx.scheme_kind == "points" else None
-        src = self.expr.source if self.expr is not None else ""
-        self._why_condition = {True: Reason(f"已落实（{src}）。", f"met ({src})."),
-                               False: Reason(f"未落实（{src}）。", f"not met ({src}).")}
 
     @property
     def entry(self) -> Entry:
@@ -51,7 +50,8 @@ class Requirement(Rule[RequirementParams]):
         if self.expr is not None:
             ok = bool(inputs.eval(self.expr))
             got = (pts if ok else ZERO) if pts is not None else None
-            return Outcome(got, "scored", met=ok, why=self._why_condition[ok])
+            read = {n: inputs.values[n] for n in self.reads if n in inputs.values}
+            return Outcome(got, "scored", met=ok, why=_Later(self._say_condition, (ok, got, read)))
         a = inputs.assessments.get(self.id)
         if a is None:
             return Outcome(None, "awaiting_assessor", "待评估人判断是否落实。", "awaiting an assessor's judgement.")
@@ -68,6 +68,17 @@ class Requirement(Rule[RequirementParams]):
             judgement=True,
             rationale=a.rationale,
         )
+
+    def _say_condition(self, ok: bool, got: Decimal | None, read: dict[str, Any]) -> tuple[str, str]:
+        """The condition with the values read ("满意度 84% ≥ 85%"), whether it is met, the points."""
+        assert self.expr is not None
+        zh, en = self.explained(self.expr, read)
+        said_z, said_e = ("已落实", "met") if ok else ("未落实", "not met")
+        if any(isinstance(n, ast.Compare) for n in ast.walk(self.expr.tree)):  # whether it holds, then what
+            zh, en = f"{zh}，{'成立' if ok else '不成立'}", f"{en} {'holds' if ok else 'does not hold'}"
+        if got is None:
+            return f"{zh}：{said_z}。", f"{en}: {said_e}."
+        return f"{zh}：{said_z}，{_pts_zh(got)}。", f"{en}: {said_e}, {_pts_en(got)}."
 
     def columns(self, cols: Columns) -> ColumnForm:
         """Met where the condition holds; without one, as the assessor's entry says (else awaiting)."""

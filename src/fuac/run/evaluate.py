@@ -452,20 +452,13 @@ def _lazily(rule: Rule, inputs: Inputs, bad: list[str]) -> Outcome | None:
         return _failed(exc, rule.id)
 
 
-def _blocked_outcome(missing: list[str], bad: list[str]) -> Outcome:
+def _blocked_outcome(missing: list[str], bad: list[str], labels: Mapping[str, Text]) -> Outcome:
+    """Why a rule cannot be scored: the values it lacks (or that are invalid), by their labels."""
+    zh = "、".join(labels[n].zh if n in labels else n for n in bad or missing)
+    en = ", ".join(labels[n].en if n in labels else n for n in bad or missing)
     if bad:
-        return Outcome(
-            None,
-            "invalid_input",
-            f"输入无效，无法评分：{'、'.join(bad)}。",
-            f"cannot score: invalid input in {', '.join(bad)}.",
-        )
-    return Outcome(
-        None,
-        "missing_input",
-        f"缺少输入，无法评分：{'、'.join(missing)}。",
-        f"cannot score: missing {', '.join(missing)}.",
-    )
+        return Outcome(None, "invalid_input", f"输入无效，无法评分：{zh}。", f"cannot score: invalid input in {en}.")
+    return Outcome(None, "missing_input", f"缺少输入，无法评分：{zh}。", f"cannot score: missing {en}.")
 
 
 def _run(rule_id: str, rule: Rule, inputs: Inputs, invalid: set[str], needed: _Needs) -> Outcome:
@@ -476,7 +469,7 @@ def _run(rule_id: str, rule: Rule, inputs: Inputs, invalid: set[str], needed: _N
         if lazily is None:
             needed.pairs.append((rule_id, reads))
             needed.blocked = True
-            return _blocked_outcome(missing, bad)
+            return _blocked_outcome(missing, bad, inputs.labels)
         # decided without the values it did not need: only those it read are needed
         needed.pairs.append((rule_id, frozenset(n for n in reads if n in inputs.values)))
         return lazily
@@ -505,7 +498,7 @@ def _guard(
     if (missing or bad) and not (not bad and _decides(expr, inputs)):
         needed.pairs.append((it.id, names))
         needed.blocked = True
-        return _blocked_outcome(missing, bad)
+        return _blocked_outcome(missing, bad, inputs.labels)
     needed.pairs.append((it.id, frozenset(n for n in names if n in inputs.values)))
     try:
         return bool(inputs.eval(expr))

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 import fuac
-from fuac.errors import RulesetError
+from fuac.errors import RulesetCheckError, RulesetError
 
 ON = dt.date(2024, 6, 1)
 
@@ -726,10 +726,8 @@ clause = "村民自治得分不低于2分的方可推荐"
 condition = "subtotal_A >= 2"
 """
 
-
-def test_conditions_that_read_the_total_and_a_subtotal() -> None:
-    text = HEAD.replace("[[sections]]", LAZY + RESULT_CONDS + "\n[[sections]]", 1) + """
-[[sections.items]]
+#: two items: 2 points when there are no cases or the rate is at least 95; the rate's share of 3 points
+RESULT_ITEMS = """[[sections.items]]
 id = "1"
 max = 2
 kind = "all_or_nothing"
@@ -744,6 +742,10 @@ expression = "rate / 100 * 3"
 max_points = 3
 min_points = 0
 """
+
+
+def test_conditions_that_read_the_total_and_a_subtotal() -> None:
+    text = HEAD.replace("[[sections]]", LAZY + RESULT_CONDS + "\n[[sections]]", 1) + RESULT_ITEMS
     rs = fuac.loads(text, name="results.toml")
     units = [{"cases": 0, "rate": D(100)}, {"cases": 3, "rate": D(50)}, {"cases": 0, "rate": D(10)},
              {"cases": 3}]
@@ -761,6 +763,69 @@ min_points = 0
     assert res.column("vetoed").tolist() == [False, True, True, False]
     assert res.column("eligible").tolist() == [True, False, True, None]
     assert "low_total" in res.backend_report["fallback"]
+
+
+ITEMS_AND_GRADE = """
+[[vetoes]]
+id = "item_two_empty"
+label = { zh = "第2项不得分", en = "Nothing on item 2" }
+clause = "第2项不得分的，实行一票否决"
+scope = "outcome"
+condition = "points_2 == 0"
+
+[[eligibility]]
+id = "good_grade"
+label = { zh = "等次为良好以上", en = "Graded good or better" }
+clause = "评为良好以上等次的方可推荐"
+condition = "grade == 'good' or grade == 'excellent'"
+
+[[grades]]
+id = "excellent"
+label = { zh = "优秀", en = "Excellent" }
+min = 4.5
+
+[[grades]]
+id = "good"
+label = { zh = "良好", en = "Good" }
+min = 3
+
+[[grades]]
+id = "fail"
+label = { zh = "不合格", en = "Fail" }
+"""
+
+
+def test_conditions_that_read_an_items_points_and_the_grade() -> None:
+    text = HEAD.replace("[[sections]]", LAZY + ITEMS_AND_GRADE + "\n[[sections]]", 1) + RESULT_ITEMS
+    rs = fuac.loads(text, name="grade.toml")
+    units = [{"cases": 0, "rate": D(100)}, {"cases": 3, "rate": D(80)}, {"cases": 0, "rate": D(0)},
+             {"cases": 3, "rate": D(20)}, {"cases": 3}]
+    evs = agree(rs, units)
+    # item 2 = rate × 3 %: 3, 2.4, 0, 0.6; totals 5, 2.4, 2, 0.6. Item 2 at 0 (unit 3) is vetoed, graded none;
+    # grades: 5 excellent, 2.4 and 0.6 fail; eligible only when good or better; no rate: nothing settled
+    assert [ev.total for ev in evs[:4]] == [D(5), D("2.4"), D(2), D("0.6")]
+    assert [ev.vetoed for ev in evs] == [False, False, True, False, False]
+    assert [ev.grade.zh if ev.grade else None for ev in evs] == ["优秀", "不合格", None, "不合格", None]
+    assert [ev.eligible for ev in evs] == [True, False, None, False, None]
+    veto = evs[2].vetoes[0]
+    assert (veto.reason_zh, veto.reason_en) == (
+        "第2项不得分（第2项得分 0分 = 0分）：已发生，一票否决。",
+        "Nothing on item 2 (Item 2 points 0 points = 0 points): occurred, veto.")
+    ok = evs[0].eligibility[0]  # the grade by its label, never its id
+    assert (ok.holds, ok.reason_zh, ok.reason_en) == (
+        True, "等次为良好以上（等次“优秀” = “良好”，或等次“优秀” = “优秀”）：符合。",
+        "Graded good or better (Grade “Excellent” = “Good” or Grade “Excellent” = “Excellent”): met.")
+    assert evs[3].eligibility[0].holds is False
+    assert evs[2].eligibility[0].reason_zh == "等次为良好以上：未评定等次，无法判断。"  # vetoed, no grade named
+    assert "总分尚未确定" in evs[4].eligibility[0].reason_zh
+    res = fuac.evaluate_many(rs, units, on=ON)
+    assert res.column("eligible").tolist() == [True, False, None, False, None]
+
+
+def test_a_veto_cannot_read_the_grade_it_decides() -> None:
+    declared = ITEMS_AND_GRADE.replace('condition = "points_2 == 0"', 'condition = "grade == \'fail\'"')
+    with pytest.raises(RulesetCheckError, match=r"veto 'item_two_empty' reads 'grade', which the vetoes decide"):
+        one_item(LAZY + declared, 'kind = "all_or_nothing"\npoints = 2\ncondition = "cases == 0"', 2, "cycle.toml")
 
 
 # ---------------------------------------------------------------------------

@@ -249,7 +249,7 @@ class Inputs:
     """The validated inputs of one evaluation, as rules read them."""
 
     __slots__ = ("_evaluator", "assessments", "derived", "env", "functions", "labels", "parameters", "sources",
-                 "units", "values")
+                 "texts", "units", "values")
 
     def __init__(
         self,
@@ -271,6 +271,8 @@ class Inputs:
         self.derived: Mapping[str, frozenset[str]] = {}
         #: the unit of each input and derived value, for reasons (set with ``derived``)
         self.units: Mapping[str, str | None] = {}
+        #: the words for a text value a reason shows (a grade's id: its label)
+        self.texts: Mapping[str, Text] = {}
         self._evaluator: Any = None
 
     def __getitem__(self, name: str) -> Any:

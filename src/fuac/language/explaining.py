@@ -30,14 +30,16 @@ def plain(tree: ast.expr) -> bool:
 
 
 def explain(tree: ast.expr, values: Mapping[str, Any], labels: Labels,
-            units: Mapping[str, str | None]) -> tuple[str, str]:
-    """``tree`` in words, Chinese and English, with the values read (a name without a value: its label)."""
-    return _Words(values, labels, units).node(tree)
+            units: Mapping[str, str | None], texts: Labels | None = None) -> tuple[str, str]:
+    """``tree`` in words, Chinese and English, with the values read (a name without a value: its label;
+    a text value or constant in ``texts``: its words there, as a grade's id is shown by its label)."""
+    return _Words(values, labels, units, texts or {}).node(tree)
 
 
 class _Words:
-    def __init__(self, values: Mapping[str, Any], labels: Labels, units: Mapping[str, str | None]) -> None:
-        self.values, self.labels, self.units = values, labels, units
+    def __init__(self, values: Mapping[str, Any], labels: Labels, units: Mapping[str, str | None],
+                 texts: Labels) -> None:
+        self.values, self.labels, self.units, self.texts = values, labels, units, texts
 
     def node(self, n: ast.expr) -> tuple[str, str]:
         if isinstance(n, ast.BoolOp):
@@ -63,8 +65,11 @@ class _Words:
         lab = self.labels[name]
         if name not in self.values:
             return lab.zh, lab.en
-        vz, ve = with_unit(self.values[name], self.units.get(name))
-        if isinstance(self.values[name], bool):
+        v = self.values[name]
+        if isinstance(v, str) and v in self.texts:
+            return f"{lab.zh}“{self.texts[v].zh}”", f"{lab.en} “{self.texts[v].en}”"
+        vz, ve = with_unit(v, self.units.get(name))
+        if isinstance(v, bool):
             return f"{lab.zh}为“{vz}”", f"{lab.en}: {ve}"
         return f"{lab.zh} {vz}", f"{lab.en} {ve}"
 
@@ -86,6 +91,8 @@ class _Words:
             return with_unit(n.value, unit)
         if isinstance(n, ast.Constant):
             text = str(n.value)
+            if text in self.texts:
+                return f"“{self.texts[text].zh}”", f"“{self.texts[text].en}”"
             return f"“{text}”", f"“{text}”"
         return self.substituted(n)
 

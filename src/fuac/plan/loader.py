@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from pydantic import BaseModel, ValidationError
 
@@ -140,8 +140,9 @@ class PreparedCondition:
     reads: frozenset[str]
     #: the label of the grade it names (a veto's ``grade``, a tier_cap veto's ``cap_tier``), or None
     grade_label: Text | None = None
-    #: the names of the unit's result it reads (``total``, ``subtotal_<section>``): it is decided after
-    #: the items are scored (see :data:`RESULT_NAMES`)
+    #: the names of the unit's result it reads (``total``, ``subtotal_<section>``, ``points_<item>``,
+    #: ``grade``): it is decided after the items are scored, and after the grade when it reads it
+    #: (see :func:`result_names`)
     results: frozenset[str] = frozenset()
     #: the names it reads, sorted (derived)
     read_order: tuple[str, ...] = field(init=False)
@@ -705,26 +706,48 @@ def build(
 _ItemRules = tuple[Rule | None, list[PreparedPart] | None, Decimal | None]
 
 
-def result_names(doc: RulesetDoc) -> dict[str, str | None]:
+class ResultName(NamedTuple):
+    """What a name a condition may read of the unit's result stands for: ``what`` is "total",
+    "section" (a subtotal), "item" (an item's points) or "grade"; ``of`` the section's or item's id."""
+
+    what: str
+    of: str | None = None
+
+
+def _result_key(prefix: str, ident: str) -> str:
+    return f"{prefix}_{re.sub(r'[^0-9A-Za-z_]', '_', ident)}"
+
+
+def result_names(doc: RulesetDoc) -> dict[str, ResultName]:
     """The names a veto's or an eligibility condition may read of the unit's result, and what each is:
-    ``total``, and ``subtotal_<section id>`` (a section id's other characters written ``_``); none where
-    an indicator or a parameter has that name, nor in a scheme without points."""
+    ``total``, ``subtotal_<section id>``, ``points_<item id>`` (an id's other characters written ``_``:
+    item 5.3 is ``points_5_3``) and, where the rule set has grades, ``grade`` (the grade's id; for
+    eligibility only: a veto decides the grade); none where an indicator, a parameter or a derived value
+    has that name, nor in a scheme without points."""
     if doc.scheme.kind != "points":
         return {}
-    found: dict[str, str | None] = {"total": None}
+    found: dict[str, ResultName] = {"total": ResultName("total")}
     for sec in doc.sections:
-        found[f"subtotal_{re.sub(r'[^0-9A-Za-z_]', '_', sec.id)}"] = sec.id
+        found[_result_key("subtotal", sec.id)] = ResultName("section", sec.id)
+        for raw in sec.items:
+            ident = raw.get("id") if isinstance(raw, Mapping) else None
+            if isinstance(ident, str):
+                found.setdefault(_result_key("points", ident), ResultName("item", ident))
+    if doc.grades:
+        found["grade"] = ResultName("grade")
     return {n: v for n, v in found.items() if n not in doc.indicators and n not in doc.parameters
             and n not in doc.derived}
 
 
-def result_values(names: Mapping[str, str | None], total: Decimal | None,
-                  subtotals: Mapping[str, Decimal | None]) -> dict[str, Decimal]:
+def result_values(names: Mapping[str, ResultName], total: Decimal | None, subtotals: Mapping[str, Decimal | None],
+                  points: Mapping[str, Decimal | None], grade: str | None = None) -> dict[str, Any]:
     """The values of :func:`result_names` ``names`` for one unit: its total, each section's subtotal
-    (by section id); those without a value are left out."""
-    out: dict[str, Decimal] = {}
-    for name, section in names.items():
-        v = total if section is None else subtotals.get(section)
+    (``subtotals`` by section id), each item's points (``points`` by item id) and its grade's id; those
+    without a value are left out."""
+    out: dict[str, Any] = {}
+    for name, (what, of) in names.items():
+        v = (total if what == "total" else grade if what == "grade"
+             else (subtotals if what == "section" else points).get(of or ""))
         if v is not None:
             out[name] = v
     return out
@@ -1191,6 +1214,10 @@ class _Builder:
         if c.condition is not None:
             expr, reads = self.compiled(c.condition, (*loc, "condition"), c.id, extra=self.results)
             results = frozenset(expr.names & self.results.keys()) if expr is not None else frozenset()
+            if veto and "grade" in results:
+                self.p.add(RulesetCheckError, f"veto {c.id!r} reads 'grade', which the vetoes decide: a veto may "
+                           "read the total, a subtotal or an item's points, and an eligibility condition the grade",
+                           (*loc, "condition"), key=c.id)
         else:
             check = self.veto_checks.get(c.check or "")
             if check is None:

@@ -25,7 +25,7 @@ from ..kinds import VetoRule
 from ..kinds.base import Assessment, EntryError, Inputs, MissingValue, Outcome, Reason, Rule
 from ..language.explaining import explain, plain
 from ..language.expressions import DECIMAL_CONTEXT, Expression
-from ..language.models import VETOING, Text
+from ..language.models import VETOING, Grade, Text
 from ..language.statuses import BLOCKED, BY_NAME, SETTLED
 from ..language.words import failure_words, fmt_points, with_unit
 from ..plan.engine import get_engine
@@ -108,26 +108,33 @@ def evaluate_plan(
     inputs.derived, inputs.units = _RULESET_MAPS.get(ruleset) or _ruleset_maps(ruleset)
     needed = _Needs()
 
-    # conditions that read the unit's result (total, subtotals) wait for the items: placeholders until then
+    # conditions that read the unit's result (total, subtotals, points, grade) wait for the items (and the
+    # grade): placeholders until then
     eligibility: list[Any] = [None if c.results else _condition(c, inputs, invalid, needed, veto=False)
                               for c in plan.eligibility]
     vetoes: list[Any] = [None if c.results else _condition(c, inputs, invalid, needed, veto=True)
                          for c in plan.vetoes]
     items, sections, total = _score_sections(ruleset, plan, inputs, invalid, needed, vetoes)
     complete = all(i.status in SETTLED for i in items)
-    if any(c.results for c in [*plan.eligibility, *plan.vetoes]):
-        late = _LateInputs(ruleset, inputs, sections, total, complete)
+    late = (_LateInputs(ruleset, inputs, sections, items, total, complete)
+            if any(c.results for c in [*plan.eligibility, *plan.vetoes]) else None)
+    if late is not None:
         for group, conds, veto in ((eligibility, plan.eligibility, False), (vetoes, plan.vetoes, True)):
             for k, c in enumerate(conds):
-                if c.results:
+                if c.results and "grade" not in c.results:
                     group[k] = late.condition(c, invalid, needed, veto)
+    grade, passed = _outcome(ruleset, total, complete, vetoes)
+    if late is not None and any("grade" in c.results for c in plan.eligibility):
+        late.graded(grade)
+        for k, c in enumerate(plan.eligibility):
+            if "grade" in c.results:
+                eligibility[k] = late.condition(c, invalid, needed, False)
     _name_rules(problems, needed, ruleset, values, invalid)
 
     eligible = _eligible(eligibility, vetoes)
     if problems:
         for it_res in items:
             it_res.problems = [str(p) for p in problems if it_res.id in p.rules or p.field in it_res.inputs]
-    grade, passed = _outcome(ruleset, total, complete, vetoes)
     return Evaluation(
         ruleset_id=ruleset.id,
         ruleset_version=ruleset.version,
@@ -143,7 +150,7 @@ def evaluate_plan(
         vetoes=vetoes,
         eligibility=eligibility,
         eligible=eligible,
-        grade=grade,
+        grade=grade.label if grade is not None else None,
         problems=problems,
         context=dict(context or {}),
         title=ruleset.title,
@@ -244,35 +251,51 @@ def _name_rules(
 
 class _LateInputs:
     """What a condition reading the unit's result sees once the items are scored: the inputs, and
-    ``total`` and each ``subtotal_<section>`` (labelled 总分, ……小计, in points)."""
+    ``total``, each ``subtotal_<section>`` and ``points_<item>`` (labelled 总分, ……小计, ……得分, in points),
+    then ``grade`` once it is decided (:meth:`graded`)."""
 
-    def __init__(self, ruleset: RuleSet, inputs: Inputs, sections: list[SectionResult], total: Decimal | None,
-                 complete: bool) -> None:
-        self.ready = complete and total is not None
-        names = result_names(ruleset.doc)
-        results = result_values(names, total, {sec.id: sec.points for sec in sections})
-        titles = {sec.id: sec.title for sec in sections}
+    def __init__(self, ruleset: RuleSet, inputs: Inputs, sections: list[SectionResult], items: list[ItemResult],
+                 total: Decimal | None, complete: bool) -> None:
+        self.ready = self.complete = complete and total is not None
+        self.names = names = result_names(ruleset.doc)
+        results = result_values(names, total, {sec.id: sec.points for sec in sections},
+                                {it.id: it.points for it in items})
         labels = dict(inputs.labels)
+        said = {sec.id: Text(zh=f"{sec.title.zh}小计", en=f"{sec.title.en} subtotal") for sec in sections}
+        said.update((it.id, Text(zh=f"{it.label.zh}得分", en=f"{it.label.en}: points") if it.label else
+                     Text(zh=f"第{it.number or it.id}项得分", en=f"Item {it.number or it.id} points")) for it in items)
         for name in results:
-            title = titles.get(names[name] or "")
-            labels[name] = (Text(zh="总分", en="Total") if names[name] is None or title is None
-                            else Text(zh=f"{title.zh}小计", en=f"{title.en} subtotal"))
+            what, of = names[name]
+            labels[name] = said.get(of or "", Text(zh="总分", en="Total")) if what != "total" else Text(zh="总分",
+                                                                                                    en="Total")
+        labels["grade"] = Text(zh="等次", en="Grade")
         self.inputs = Inputs({**inputs.values, **results}, inputs.parameters, inputs.assessments,
                              inputs.functions, inputs.sources)
         self.inputs.labels = labels
         self.inputs.derived = inputs.derived
-        self.inputs.units = {**inputs.units, **{n: "points" for n in results}}
+        self.inputs.units = {**inputs.units, **{n: "points" for n in results if n != "grade"}}
+        self.inputs.texts = {g.id: g.label for g in ruleset.doc.grades}
+
+    def graded(self, grade: Grade | None) -> None:
+        """The grade decided: ``grade`` readable (its id) by the conditions that read it; none decided, they
+        cannot be told."""
+        self.ready = self.ready and grade is not None
+        if grade is not None:
+            self.inputs.values = {**self.inputs.values, "grade": grade.id}
+            self.inputs.env = {**self.inputs.env, "grade": grade.id}
 
     def condition(self, pc: PreparedCondition, invalid: set[str], needed: _Needs, veto: bool) -> ConditionResult:
         """A condition on the result: decided when every item is settled, else it cannot be told yet."""
         if self.ready:
             return _condition(pc, self.inputs, invalid, needed, veto=veto)
         c = pc.cond
+        why = (Reason(f"{c.label.zh}：未评定等次，无法判断。", f"{c.label.en}: no grade was given, cannot tell.")
+               if "grade" in pc.results and self.complete else
+               Reason(f"{c.label.zh}：总分尚未确定（有项目缺少输入或待评估），无法判断。",
+                      f"{c.label.en}: cannot tell before the total is settled (items missing input or awaiting "
+                      "an assessor)."))
         return ConditionResult(
-            c.id, c.scope or "eligibility", None, c.label,
-            Reason(f"{c.label.zh}：总分尚未确定（有项目缺少输入或待评估），无法判断。",
-                   f"{c.label.en}: cannot tell before the total is settled (items missing input or awaiting "
-                   "an assessor)."),
+            c.id, c.scope or "eligibility", None, c.label, why,
             c.clause, {}, consequence=c.consequence, cap_tier=c.cap_tier, grade=c.grade)
 
 
@@ -292,7 +315,7 @@ def _veto_words(label: Text, scope: str, grade: Text | None, hit: bool) -> tuple
 
 
 def _outcome(ruleset: RuleSet, total: Decimal | None, complete: bool,
-             vetoes: list[ConditionResult]) -> tuple[Text | None, bool | None]:
+             vetoes: list[ConditionResult]) -> tuple[Grade | None, bool | None]:
     """The grade and ``passed`` (each None where the rule set has none, or it cannot be told yet).
 
     A triggered veto of a vetoing scope (:data:`~fuac.language.models.VETOING`) decides both, whatever
@@ -312,15 +335,14 @@ def _outcome(ruleset: RuleSet, total: Decimal | None, complete: bool,
     return (_grade(ruleset, total, vetoes) if grades else None), (total >= mark if mark is not None else None)
 
 
-def _veto_grade(ruleset: RuleSet, hit: list[ConditionResult]) -> Text | None:
+def _veto_grade(ruleset: RuleSet, hit: list[ConditionResult]) -> Grade | None:
     """The grade of a vetoed unit: the lowest its triggered vetoes name; none when one names none."""
     if any(v.grade is None for v in hit):
         return None
-    lowest = min((g for g in ruleset.doc.grades if g.id in {v.grade for v in hit}), key=lambda g: g.rank)
-    return lowest.label
+    return min((g for g in ruleset.doc.grades if g.id in {v.grade for v in hit}), key=lambda g: g.rank)
 
 
-def _grade(ruleset: RuleSet, total: Decimal, vetoes: list[ConditionResult]) -> Text | None:
+def _grade(ruleset: RuleSet, total: Decimal, vetoes: list[ConditionResult]) -> Grade | None:
     """The grade of ``total``: the highest band it reaches, lowered by a triggered tier_cap veto."""
     bands = sorted(ruleset.doc.grades, key=lambda g: g.rank, reverse=True)
     caps = {v.cap_tier for v in vetoes if v.holds and v.scope == "tier_cap" and v.cap_tier}
@@ -328,7 +350,7 @@ def _grade(ruleset: RuleSet, total: Decimal, vetoes: list[ConditionResult]) -> T
         if g.reached(total):
             # a triggered tier_cap veto lowers the grade to at most its cap_tier
             capped = [bands.index(b) for b in bands if b.id in caps]
-            return bands[max([k, *capped])].label
+            return bands[max([k, *capped])]
     return None
 
 
@@ -787,5 +809,5 @@ def _with_values(label: Text, expr: Expression | None, inputs: Inputs) -> Text:
     if expr is None or plain(expr.tree):
         return label
     names = {n: inputs.labels[n] for n in expr.names if n in inputs.labels}
-    zh, en = explain(expr.tree, inputs.values, names, inputs.units)
+    zh, en = explain(expr.tree, inputs.values, names, inputs.units, inputs.texts)
     return Text(zh=f"{label.zh}（{zh}）", en=f"{label.en} ({en})")

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import ast
 import decimal
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import partial
@@ -836,6 +836,7 @@ class Program(ColumnHelpers):
         self.items: list[PreparedItem] = [it for sec in plan.sections for it in sec.items]
         self.item_index = {it.id: j for j, it in enumerate(self.items)}
         self.conds = self._cond_specs()
+        self.reads_grade = any(c.pc is not None and "grade" in c.pc.results for c in self.conds)
         self.grades = sorted(range(len(ruleset.doc.grades)), key=lambda g: ruleset.doc.grades[g].rank, reverse=True)
         # first pass: the scale of each rule's points; then the common scale S; then compile at S
         self.fallback: dict[str, str] = {}
@@ -1215,26 +1216,31 @@ class Program(ColumnHelpers):
                     holds[m] = -1
             out.cond[ci] = holds
 
-    def _late_conditions(self, env: Env, out: Out, total: np.ndarray, incomplete: np.ndarray) -> None:
-        """The conditions that read the unit's result (``total``, ``subtotal_<section>``), row by row as
-        ``evaluate`` decides them: -1 where an item is not settled, or an input it reads is missing or
+    def _late_conditions(self, env: Env, out: Out, total: np.ndarray, incomplete: np.ndarray,
+                         graded: bool = False) -> None:
+        """The conditions that read the unit's result (``total``, ``subtotal_<section>``, ``points_<item>``;
+        with ``graded``, those that read ``grade``, once it is decided), row by row as ``evaluate`` decides
+        them: -1 where an item is not settled (or the grade is not), an input it reads is missing or
         invalid, or it failed (marked in ``out.failed``)."""
-        late = [(ci, c.pc) for ci, c in enumerate(self.conds) if c.pc is not None and c.pc.results]
+        late = [(ci, c.pc) for ci, c in enumerate(self.conds)
+                if c.pc is not None and c.pc.results and graded == ("grade" in c.pc.results)]
         if not late:
             return
         S = self.S or 0
         names = result_names(self.ruleset.doc)
+        grades = self.ruleset.doc.grades
+        todo = ~incomplete & (out.grade >= 0) if graded else ~incomplete
         for ci, pc in late:
             assert pc.expr is not None
             miss, bad = env.blocked(pc.reads)
             holds = np.full(env.n, -1, np.int8)
-            for i in np.flatnonzero(~incomplete).tolist():
+            for i in np.flatnonzero(todo).tolist():
                 if (miss is not None and miss[i]) or (bad is not None and bad[i]):
                     continue
                 inp = self.inputs(env, i, pc.reads)
-                subtotals = {sec.id: from_scaled(int(out.sec[si][i]), S) for si, sec in enumerate(self.sections)
-                             if out.sec[si][i] != self.null}
-                results = result_values(names, from_scaled(int(total[i]), S), subtotals)
+                results = result_values(
+                    names, from_scaled(int(total[i]), S), self._row_points(out.sec, self.sections, i),
+                    self._row_points(out.pts, self.items, i), grades[out.grade[i]].id if graded else None)
                 inp.values = {**inp.values, **results}
                 inp.env = {**inp.env, **results}
                 try:
@@ -1242,6 +1248,11 @@ class Program(ColumnHelpers):
                 except (ArithmeticError, TypeError, ValueError, LookupError):
                     out.failed[i] = True
             out.cond[ci] = holds
+
+    def _row_points(self, pts: np.ndarray, of: Sequence[PreparedItem | PreparedSection], i: int) -> dict[str, Decimal]:
+        """Row ``i``'s points of each item (or section) of ``of``, by id, as exact decimals (none: left out)."""
+        S = self.S or 0
+        return {x.id: from_scaled(int(pts[k][i]), S) for k, x in enumerate(of) if pts[k][i] != self.null}
 
     def _guard(self, env: Env, full: np.ndarray, fn: Callable[[Env], Any] | None, reads: frozenset[str],
                test: Callable[[Inputs], Any], names: Any, context: bool
@@ -1283,6 +1294,9 @@ class Program(ColumnHelpers):
         if total is not None:
             out.total[...] = total
             self._outcome(out, total, tally.incomplete)
+            if self.reads_grade:  # eligibility that reads the grade: decided after it
+                self._late_conditions(env, out, total, tally.incomplete, graded=True)
+                self._eligibility(out)
         else:
             out.total[...] = self.null
         out.complete[...] = ~tally.incomplete

@@ -438,7 +438,7 @@ def test_a_rule_set_that_fails_with_many_problems_is_one_line_in_the_list(instal
     assert failed == [f"plugin good: rule set 'many' cannot be loaded: {many}:29: [i0: sections[0].items[0].colour0] "
                       "unknown key 'colour0'; allowed keys for kind 'all_or_nothing': applies_when, bonus, clause, "
                       "condition, id, kind, label, max, method, note, number, overrides, parts, points, tests, tiers, "
-                      "void_clause, void_when (3 problems in all: `fuac show many` lists them)"]
+                      "void_clause, void_when, weight (3 problems in all: `fuac show many` lists them)"]
 
 
 def test_an_unknown_name_in_fuac_plugins_is_a_warning(installed: None, monkeypatch: pytest.MonkeyPatch) -> None:

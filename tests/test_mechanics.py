@@ -4,6 +4,7 @@ from the rule text, the batch equal to the single-unit evaluation, in plain word
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 from decimal import Decimal as D
 from typing import Any
 
@@ -915,3 +916,89 @@ def test_an_assessors_lower_score_on_a_met_item_is_never_dropped_silently() -> N
     # the entry that equals the full points, or none, reads as before
     same = fuac.evaluate(rs, unit(meetings=2), assessments={"7": {"points": 4}}, on=dt.date(2023, 6, 1))
     assert same.item("7").reason_zh == "条件已满足，得4分。"
+
+
+# ---------------------------------------------------------------------------
+# 17. weighted composites in checklists: 加权综合带*的指标
+
+WEIGHTED = """
+[scheme]
+id = "targets"
+version = "1"
+kind = "targets"
+title = { zh = "人口监测工作目标", en = "Monitoring targets" }
+issuer = { zh = "测试", en = "Test" }
+issued = 2024-01-01
+valid_from = 2024-01-01
+jurisdiction = [{ code = "450204", level = "county" }]
+
+[indicators.report_rate]
+type = "decimal"
+unit = "percent"
+min = 0
+max = 100
+label = { zh = "出生上报率", en = "Birth reporting rate" }
+[indicators.plan_done]
+type = "boolean"
+label = { zh = "工作计划已制定", en = "Work plan made" }
+[indicators.trained]
+type = "boolean"
+label = { zh = "已培训", en = "Staff trained" }
+
+[selection]
+order = ["weighted_completion desc"]
+
+[[sections]]
+id = "A"
+title = { zh = "工作目标", en = "Targets" }
+
+[[sections.items]]
+id = "1"
+number = "1*"
+weight = 3
+kind = "requirement"
+condition = "report_rate >= 95"
+
+[[sections.items]]
+id = "2"
+number = "2*"
+weight = 1.5
+kind = "requirement"
+condition = "plan_done"
+
+[[sections.items]]
+id = "3"
+kind = "requirement"
+condition = "trained"
+"""
+
+
+def test_a_weighted_share_of_requirements_met() -> None:
+    rs = fuac.loads(WEIGHTED, name="targets.toml")
+    units = [{"report_rate": D(96), "plan_done": True, "trained": True},
+             {"report_rate": D(96), "plan_done": False, "trained": False},
+             {"report_rate": D(90), "plan_done": True, "trained": True},
+             {"report_rate": D(90), "plan_done": False, "trained": True}]
+    evs = agree(rs, units)
+    # weights 3, 1.5 and 1 (none given) = 5.5: all met 5.5/5.5; only item 1 3/5.5; items 2 and 3 2.5/5.5; only 3 1/5.5
+    ctx = decimal.Context(prec=34, rounding=decimal.ROUND_HALF_UP)  # how fuac states a share
+    whole = D("5.5")
+    shares = [D(1), ctx.divide(D(3), whole), ctx.divide(D("2.5"), whole), ctx.divide(D(1), whole)]
+    assert [ev.weighted_completion for ev in evs] == shares
+    assert [ev.completion for ev in evs] == [D(1), ctx.divide(1, 3), ctx.divide(2, 3), ctx.divide(1, 3)]  # as before
+    assert evs[1].to_dict()["weighted_completion"] == str(shares[1])
+    assert evs[1].sections[0].weighted_completion == shares[1]
+    res = fuac.evaluate_many(rs, units, on=ON)
+    assert res.column("weighted_completion", exact=True).tolist() == [ev.weighted_completion for ev in evs]
+    assert res.column("weighted_completion").tolist() == pytest.approx([1, 3 / 5.5, 2.5 / 5.5, 1 / 5.5])
+    # ranked by the weighted share: unit 2 (item 1, weight 3) above unit 3 (two items met, weight 2.5)
+    assert [r.index for r in res.select().ranked][:4] == [0, 1, 2, 3]
+
+
+def test_weights_only_where_requirements_are_counted() -> None:
+    rs = fuac.load("liunan-2023")
+    assert fuac.evaluate(rs, {}).weighted_completion is None  # no weights given: none
+    with pytest.raises(RulesetError, match=r"village.toml:31: \[1\] item '1': 'weight' is for a checklist's"):
+        ruleset(CHOICE + "\nweight = 2")
+    with pytest.raises(RulesetError, match=r"targets.toml:\d+: .*weight.* greater than 0"):
+        fuac.loads(WEIGHTED.replace("weight = 3", "weight = 0"), name="targets.toml")

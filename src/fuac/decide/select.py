@@ -197,6 +197,8 @@ def _key_values(res: BatchResults, key: str) -> list[Any]:
         return res.column("total_exact", exact=True).tolist()
     if key in ("completion", "met"):
         return [int(m) for m in res.column("met").tolist()]
+    if key == "weighted_completion":
+        return res.column(key, exact=True).tolist()
     if key.startswith(("section.", "item.")):
         return res.column(key, exact=True).tolist()
     return res.indicator(key)

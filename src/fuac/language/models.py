@@ -392,6 +392,7 @@ ITEM_COMMON_KEYS = (
     "note",
     "kind",
     "applies_when",
+    "weight",
 )
 
 
@@ -414,6 +415,8 @@ class ItemHead(Model):
     kind: str | None = None
     #: an expression: when it is false the item does not apply to this unit (status not_applicable)
     applies_when: str | None = None
+    #: a checklist requirement's weight in the weighted share met (加权综合); the others weigh 1
+    weight: Number | None = Field(default=None, gt=0)
 
 
 class SectionDoc(Model):

@@ -80,6 +80,8 @@ class PreparedItem:
     void_reads: frozenset[str]  # what the item's guards (void_when, applies_when) read
     note: str | None = None
     applies: Expression | None = None
+    #: a checklist requirement's weight in the weighted share met (``weight``), None when not given
+    weight: Decimal | None = None
     #: the names recorded as the item's inputs, sorted (derived)
     read_order: tuple[str, ...] = field(init=False)
     #: the item's kind as results show it: its rule's kind, or "parts" (derived)
@@ -1006,7 +1008,8 @@ class _Builder:
             loc = ("selection", "order", k)
             if (name.startswith(("section.", "item.")) and "sections" in self.failed) or self.reads_failed(name):
                 continue  # what it names may be in a part that failed
-            if name in ("total", "completion", "met"):
+            weighted = any(isinstance(raw, dict) and "weight" in raw for _, its in self.raw_items for raw in its)
+            if name in ("total", "completion", "met") or (name == "weighted_completion" and weighted):
                 if name == "total" and self.doc.scheme.kind != "points" and "scheme.kind" not in self.failed:
                     self.p.add(RulesetCheckError, "sort key 'total': this scheme has no points total", loc)
                 continue
@@ -1020,8 +1023,8 @@ class _Builder:
                 continue
             ind = self.doc.indicators.get(name)
             if ind is None:
-                self.p.add(RulesetCheckError, f"sort key {name!r}: not total, completion, met, section.<id>, "
-                           "item.<id> or an indicator", loc)
+                self.p.add(RulesetCheckError, f"sort key {name!r}: not total, completion, weighted_completion, met, "
+                           "section.<id>, item.<id> or an indicator", loc)
             elif ind.type == "choice":
                 self.p.add(RulesetCheckError, f"sort key {name!r}: a choice indicator has no order", loc)
 
@@ -1266,6 +1269,10 @@ class _Builder:
         rule, parts, rule_max = built
         if scoring == "points":
             self.check_item_max(head, loc, imax, rule, parts, rule_max)
+            if head.weight is not None:
+                self.p.add(RulesetCheckError, f"item {head.id!r}: 'weight' is for a checklist's requirements "
+                           "(加权综合); in a points section an item's points are its weight", (*loc, "weight"),
+                           key=head.id)
         void, applies, void_reads = self.item_guards(head, loc)
         reads: set[str] = set()
         for r in [rule] if rule else [p.rule for p in parts or []]:
@@ -1289,6 +1296,7 @@ class _Builder:
             void_reads=void_reads,
             note=head.note,
             applies=applies,
+            weight=head.weight,
         )
 
     def item_head(self, raw: Any, loc: tuple[Any, ...]) -> tuple[ItemHead, dict[str, Any]] | None:

@@ -548,6 +548,7 @@ def _result(it: PreparedItem, o: Outcome, read: dict[str, Any]) -> ItemResult:
     return ItemResult(
         it.id, it.number, it.section, it.label, o.points, it.max, o.status, o.met, o.why, read,
         it.clause, it.method, it.kind, [], o.points if o.judgement else None, it.bonus, [], o.details, it.is_veto,
+        it.weight,
     )  # fmt: skip
 
 
@@ -707,6 +708,7 @@ def _item_of_parts(
         judgement_points=judgement,
         bonus=it.bonus,
         veto=it.is_veto,
+        weight=it.weight,
     )
 
 

@@ -29,6 +29,16 @@ def view(name: str) -> Callable[..., Any]:
         raise RuntimeError(f"fuac's {name!r} view is not registered: import fuac first") from None
 
 
+def weighted_share(items: list[ItemResult]) -> Decimal | None:
+    """The weighted share of ``items`` met (加权综合): the weights of those met over the weights of all, an
+    item without a weight weighing 1; None when no item has a weight (or there is none)."""
+    if not any(i.weight is not None for i in items):
+        return None
+    weights = [(i.weight if i.weight is not None else Decimal(1), i.met) for i in items]
+    met = DECIMAL_CONTEXT.add(Decimal(0), sum((w for w, m in weights if m), Decimal(0)))
+    return DECIMAL_CONTEXT.divide(met, sum((w for w, _ in weights), Decimal(0)))
+
+
 def share(met: int, counted: int) -> Decimal | None:
     """``met / counted`` (a completion) in fuac's own 34-digit context, whatever the caller's
     context is; ``None`` when nothing is counted."""
@@ -156,6 +166,8 @@ class ItemResult(Explained):
     details: dict[str, Any] = field(default_factory=dict)
     #: a veto item of the table (its rule a ``veto``, or a plugin's subclass of it, whatever its kind's name)
     veto: bool = False
+    #: a checklist requirement's weight (``weight``), None when the rule file gives none (it weighs 1)
+    weight: Decimal | None = None
 
     #: deprecated name of ``rule_kind``
     kind = renamed("rule_kind")
@@ -200,6 +212,7 @@ class ItemResult(Explained):
             "method": self.method,
             "judgement_points": _json(self.judgement_points),
             "bonus": self.bonus,
+            "weight": _json(self.weight),
             "parts": [p.to_dict() for p in self.parts],
             "problems": list(self.problems),
             "details": _json(self.details),
@@ -235,6 +248,11 @@ class SectionResult:
     def completion(self) -> Decimal | None:
         counted = self.counted
         return share(sum(1 for i in counted if i.met), len(counted))
+
+    @property
+    def weighted_completion(self) -> Decimal | None:
+        """The weighted share of the section's requirements met (None: no weights given)."""
+        return weighted_share(self.counted)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -363,9 +381,20 @@ class Evaluation:
     def completion(self) -> Decimal | None:
         """Share of requirements/targets met (checklists and work plans). In a scheme that
         mixes points and checklist sections, only the checklist sections count."""
-        checklist = [i for s in self.sections if s.scoring == "checklist" for i in s.items]
-        counted = [i for i in (checklist or self.items) if i.counts]
+        counted = self._completion_items
         return share(sum(1 for i in counted if i.met), len(counted))
+
+    @property
+    def weighted_completion(self) -> Decimal | None:
+        """The weighted share of requirements/targets met (加权综合: each item's ``weight``, 1 where it has
+        none), over the items :attr:`completion` counts; None when the rule set gives no weights."""
+        return weighted_share(self._completion_items)
+
+    @property
+    def _completion_items(self) -> list[ItemResult]:
+        """The items a completion counts: the checklist sections' (all items in a scheme without one)."""
+        checklist = [i for s in self.sections if s.scoring == "checklist" for i in s.items]
+        return [i for i in (checklist or self.items) if i.counts]
 
     @property
     def counted(self) -> list[ItemResult]:
@@ -411,6 +440,7 @@ class Evaluation:
             "complete": self.complete,
             "judgement_points": _json(self.judgement_points),
             "completion": _json(self.completion),
+            "weighted_completion": _json(self.weighted_completion),
             "eligible": self.eligible,
             "vetoed": self.vetoed,
             "grade": _json(self.grade),

@@ -82,7 +82,7 @@ def _item(lang: str) -> dict[str, Any]:
         **_scored(lang), "number": {"type": ["string", "null"]}, "section": {"type": "string"},
         "kind": {"type": "string", "description": "the rule kind (threshold, shortfall …; parts for an item of parts)"},
         "method": {"type": ["string", "null"]}, "judgement_points": _nullable(DECIMAL),
-        "bonus": {"type": "boolean"}, "parts": {"type": "array", "items": part},
+        "bonus": {"type": "boolean"}, "weight": _nullable(DECIMAL), "parts": {"type": "array", "items": part},
         "problems": {"type": "array", "items": {"type": "string"}},
     }, "one item (fuac.ItemResult)")
 
@@ -115,6 +115,7 @@ def _evaluation_properties(lang: str) -> dict[str, Any]:
         "max_applicable": _nullable(DECIMAL), "passed": {"type": ["boolean", "null"]},
         "precision": _nullable(DECIMAL), "complete": {"type": "boolean"},
         "judgement_points": _nullable(DECIMAL), "completion": _nullable(DECIMAL),
+        "weighted_completion": _nullable(DECIMAL),
         "eligible": {"type": ["boolean", "null"]}, "vetoed": {"type": "boolean"}, "grade": _nullable(_text(lang)),
         "sections": {"type": "array", "items": _section(lang)},
         "items": {"type": "array", "items": _item(lang)},

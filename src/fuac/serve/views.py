@@ -21,7 +21,8 @@ UNIT_KEYS = ("data", "assessments", "context", "tier", "on", "assessor")
 #: the keys of ``Evaluation.to_dict()`` the compact view keeps
 COMPACT_KEYS = (
     "ruleset", "scheme_kind", "tier", "on", "context", "total", "total_exact", "max_total", "max_applicable",
-    "passed", "complete", "judgement_points", "completion", "eligible", "vetoed", "grade", "sections", "vetoes",
+    "passed", "complete", "judgement_points", "completion", "weighted_completion",
+    "eligible", "vetoed", "grade", "sections", "vetoes",
     "eligibility", "problems",
 )
 JSON_TYPES = ("application/json", "text/json")

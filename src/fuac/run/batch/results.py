@@ -14,6 +14,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from ...language.cells import from_text
+from ...language.expressions import DECIMAL_CONTEXT
 from ...language.statuses import STATUSES
 from ...plan.loader import Plan, RuleSet
 from ..evaluate import _check_assessments, evaluate_plan
@@ -193,6 +194,8 @@ class BatchResults:
         out = list(self._context)
         out += ["status", "total", "total_exact", "eligible", "vetoed", "grade", "passed", "complete", "met",
                 "counted", "completion"]
+        if self._weighted is not None:
+            out.append("weighted_completion")
         out += [f"section.{s.id}" for s in self.plan.sections]
         for it in self._runner.program.items:
             out += [f"item.{it.id}", f"item.{it.id}.status", f"item.{it.id}.met"]
@@ -268,6 +271,8 @@ class BatchResults:
             if exact:
                 return _obj([share(int(m), counted) for m in a["met_count"].tolist()])
             return a["met_count"] / counted if counted else np.full(self.n, np.nan)
+        if name == "weighted_completion" and self._weighted is not None:
+            return self._weighted_share(exact)
         if name == "errors":
             out = np.full(self.n, None, dtype=object)
             for i, errs in self._errors.items():
@@ -279,6 +284,30 @@ class BatchResults:
         if found is not None:
             return found
         raise KeyError(f"no column {name!r}; columns: {', '.join(self.columns)}")
+
+    @property
+    def _weighted(self) -> list[tuple[int, Decimal]] | None:
+        """The items a weighted completion counts, with their weights (``Evaluation.weighted_completion``):
+        each item's position and weight (1 where it has none); None when the rule set gives no weights."""
+        secs = self.plan.sections
+        checklist = {s.id for s in secs if s.scoring == "checklist"}
+        items = [(j, it) for j, it in enumerate(self._runner.program.items)
+                 if it.counts and (not checklist or it.section in checklist)]
+        if not any(it.weight is not None for _, it in items):
+            return None
+        return [(j, it.weight if it.weight is not None else Decimal(1)) for j, it in items]
+
+    def _weighted_share(self, exact: bool) -> np.ndarray:
+        """Each row's weighted share met: exact decimals, or floats."""
+        weighted = self._weighted
+        assert weighted is not None
+        met = self._a["met"]
+        whole = sum((w for _, w in weighted), Decimal(0))
+        if exact:
+            rows = [sum((w for j, w in weighted if met[j][i] == 1), Decimal(0)) for i in range(self.n)]
+            return _obj([DECIMAL_CONTEXT.divide(r, whole) for r in rows])
+        got = sum(((met[j] == 1) * float(w) for j, w in weighted), np.zeros(self.n))
+        return got / float(whole)
 
     def _prefixed(self, name: str, exact: bool) -> np.ndarray | None:
         """A column of one section, item, condition or cohort value (``section.A``, ``item.3.status`` …)."""

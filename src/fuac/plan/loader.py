@@ -1215,12 +1215,7 @@ class _Builder:
         reads: frozenset[str] = frozenset()
         results: frozenset[str] = frozenset()
         if c.condition is not None:
-            expr, reads = self.compiled(c.condition, (*loc, "condition"), c.id, extra=self.results)
-            results = frozenset(expr.names & self.results.keys()) if expr is not None else frozenset()
-            if veto and "grade" in results:
-                self.p.add(RulesetCheckError, f"veto {c.id!r} reads 'grade', which the vetoes decide: a veto may "
-                           "read the total, a subtotal or an item's points, and an eligibility condition the grade",
-                           (*loc, "condition"), key=c.id)
+            expr, reads, results = self.condition_expr(c, c.condition, loc, veto)
         else:
             check = self.veto_checks.get(c.check or "")
             if check is None:
@@ -1246,6 +1241,18 @@ class _Builder:
         named = c.grade or c.cap_tier
         label = next((g.label for g in self.doc.grades if g.id == named), None)
         return PreparedCondition(c, expr, check, reads, label, results)
+
+    def condition_expr(self, c: Condition, text: str, loc: tuple[Any, ...],
+                       veto: bool) -> tuple[Expression | None, frozenset[str], frozenset[str]]:
+        """A condition's expression compiled: it, the names it reads and those of the unit's result among
+        them (a veto that reads the grade it decides is refused)."""
+        expr, reads = self.compiled(text, (*loc, "condition"), c.id, extra=self.results)
+        results = frozenset(expr.names & self.results.keys()) if expr is not None else frozenset()
+        if veto and "grade" in results:
+            self.p.add(RulesetCheckError, f"veto {c.id!r} reads 'grade', which the vetoes decide: a veto may "
+                       "read the total, a subtotal or an item's points, and an eligibility condition the grade",
+                       (*loc, "condition"), key=c.id)
+        return expr, reads, results
 
     def build_item(
         self, raw: Any, loc: tuple[Any, ...], section: str, tier: str | None, scoring: str

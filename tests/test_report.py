@@ -125,7 +125,7 @@ def test_several_units_one_file(tmp_path: Path, capsys: pytest.CaptureFixture[st
     assert main(["evaluate", "liunan-2023", str(EXAMPLE), "--report", str(out)]) == 0
     assert f"评分表 / score sheet: {out}" in capsys.readouterr().out
     assert out.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
-    assert main(["evaluate", "liunan-2023", str(EXAMPLE), "--report", str(tmp_path / "r.pdf")]) == 2
+    assert main(["evaluate", "liunan-2023", str(EXAMPLE), "--report", str(tmp_path / "r.docx")]) == 2
 
 
 def test_notebook_views(liunan: fuac.Evaluation) -> None:

@@ -108,12 +108,17 @@ def _clip(s: str, n: int) -> str:
 # the full report
 
 _CSS = """
-@page { size: A4; margin: 12mm 10mm 14mm 10mm; }
+@page { size: A4 portrait; margin: 12mm 10mm 14mm 10mm;
+  @bottom-center { content: "第 " counter(page) " 页 共 " counter(pages) " 页"; font-size: 9px; color: #4a5360;
+    font-family: "Noto Sans CJK SC", "Source Han Sans SC", "WenQuanYi Micro Hei", "Microsoft YaHei", "SimSun",
+    sans-serif; } }
+@page en { @bottom-center { content: "page " counter(page) " of " counter(pages); } }
 * { box-sizing: border-box; }
 html { -webkit-text-size-adjust: 100%; }
 body { margin: 0 auto; max-width: 794px; padding: 12px; color: #1b1f24; background: #fff;
   font: 12px/1.45 "Noto Sans CJK SC", "Source Han Sans SC", "PingFang SC", "Microsoft YaHei", "WenQuanYi Micro Hei",
   "SimSun", "Helvetica Neue", Arial, sans-serif; }
+html[lang="en"] body { page: en; }
 html:not([lang="en"]) .en { display: none !important; }
 html[lang="en"] .zh { display: none !important; }
 h1 { font-size: 17px; margin: 4px 0 2px; text-align: center; }
@@ -128,14 +133,17 @@ h2 { font-size: 14px; margin: 14px 0 6px; }
 .summary .ok { color: #2f6f3e; } .summary .bad { color: #b83232; font-weight: bold; } .summary .warn { color: #8a5a00; }
 .chart { display: block; max-width: 100%; height: auto; margin: 4px 0 10px; }
 table { width: 100%; border-collapse: collapse; table-layout: fixed; }
-th, td { border: 1px solid #6b7480; padding: 3px 4px; vertical-align: top;
-  overflow-wrap: anywhere; word-break: break-word; }
+th, td { border: 1px solid #6b7480; padding: 3px 4px; vertical-align: top; overflow-wrap: anywhere; }
 thead th { background: #e9edf2; text-align: center; font-weight: bold; }
 thead { display: table-header-group; }
 tr { break-inside: avoid; page-break-inside: avoid; }
+/* a section's first row holds the section's cell, which spans all its rows: kept whole, it would keep the whole
+   section on one page (Chromium); its other cells are kept whole instead */
+tr:has(> td.sec) { break-inside: auto; page-break-inside: auto; }
+tr:has(> td.sec) > td:not(.sec) { break-inside: avoid; }
 td.sec { text-align: center; vertical-align: middle; font-weight: bold; background: #fafbfc; }
 td.num, td.pts { text-align: center; }
-td.pts { font-weight: bold; white-space: nowrap; }
+td.pts { font-weight: bold; word-break: keep-all; }
 td.method { color: #39414c; }
 td.found { color: #1f2a36; }
 .src { display: block; color: #5b6470; font-size: 10.5px; margin-top: 2px; }
@@ -143,19 +151,22 @@ tr.subtotal td { background: #f1f4f7; font-weight: bold; }
 tr.grand td { background: #e2e8ef; font-weight: bold; font-size: 13px; }
 tr.voided td.pts, tr.vetoed td.pts { color: #b83232; }
 tr.missing_input td.pts, tr.invalid_input td.pts, tr.awaiting_assessor td.pts { color: #8a5a00; }
-.conds td.state { text-align: center; white-space: nowrap; font-weight: bold; }
+.conds td.state { text-align: center; word-break: keep-all; font-weight: bold; }
 .conds td.state.bad { color: #b83232; } .conds td.state.ok { color: #2f6f3e; } .conds td.state.warn { color: #8a5a00; }
 .note { color: #4a5360; font-size: 11px; margin: 4px 0; }
 .problems li { margin: 2px 0; }
-.sign { display: flex; justify-content: space-between; margin-top: 18px; gap: 12px; }
-.sign span { flex: 1; border-bottom: 1px solid #6b7480; padding-bottom: 14px; }
+.sign { display: flex; justify-content: space-between; margin-top: 18px; gap: 12px; break-inside: avoid; }
+.sign > span { flex: 1; border-bottom: 1px solid #6b7480; padding-bottom: 14px; }
 footer { margin-top: 14px; color: #6b7480; font-size: 10px; border-top: 1px solid #c9ced6; padding-top: 4px; }
 section.unit + section.unit { break-before: page; page-break-before: always; margin-top: 24px; }
 @media print {
-  body { max-width: none; padding: 0; font-size: 10.5px; }
+  body { max-width: none; padding: 0 3px; font-size: 10.5px; }
   .toolbar { display: none; }
   .summary, thead th, tr.subtotal td, tr.grand td, .chart rect {
     -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+  tr.grand td { font-size: 12px; }
+  /* a section's cell split over two pages runs on below the table's last row (Chromium): no shade to show it */
+  td.sec { background: none; }
   h2 { break-after: avoid; page-break-after: avoid; }
 }
 """
@@ -177,9 +188,9 @@ _SCRIPT = """
 
 def _colgroup(points: bool) -> str:
     if points:
-        widths = (13, 6, 31, 12, 30, 8)
+        widths = (12, 6, 29, 12, 29, 12)
     else:
-        widths = (13, 0, 33, 13, 29, 12)
+        widths = (12, 0, 32, 12, 30, 14)
     return "<colgroup>" + "".join(f'<col style="width:{w}%">' for w in widths if w) + "</colgroup>"
 
 
@@ -368,7 +379,8 @@ def report_html(evaluations: Evaluation | Sequence[Evaluation], *, lang: str = "
 
 def write_report(evaluations: Sequence[Evaluation], path: str, *, lang: str = "zh", ruleset: Any = None) -> None:
     """Write the score sheet to ``path``: ``.html`` here, ``.xlsx`` through openpyxl (``ruleset``: the
-    evaluations' rule set, whose floors and bonus cap the workbook's formulas reproduce)."""
+    evaluations' rule set, whose floors and bonus cap the workbook's formulas reproduce), ``.pdf``
+    through WeasyPrint (the HTML sheet's pages)."""
     low = path.lower()
     if low.endswith((".html", ".htm")):
         with open(path, "w", encoding="utf-8") as f:
@@ -377,10 +389,21 @@ def write_report(evaluations: Sequence[Evaluation], path: str, *, lang: str = "z
         from .sheet_xlsx import write_report_xlsx
 
         write_report_xlsx(evaluations, path, lang=lang, ruleset=ruleset)
+    elif low.endswith(".pdf"):
+        write_report_pdf(evaluations, path, lang=lang)
     else:
         from ..errors import InputError
 
-        raise InputError(f"--report: {path!r} must end in .html or .xlsx")
+        raise InputError(f"--report: {path!r} must end in .html, .xlsx or .pdf")
+
+
+def write_report_pdf(evaluations: Evaluation | Sequence[Evaluation], path: str, *, lang: str = "zh") -> None:
+    """Write the score sheet of one or several units to ``path`` as PDF (``lang``: the language shown,
+    ``"zh"`` or ``"en"``), one unit after another, each starting on a new page: the HTML sheet's A4 pages,
+    laid out by WeasyPrint (the ``pdf`` extra)."""
+    from .pdf import html_to_pdf
+
+    html_to_pdf(report_html(evaluations, lang=lang), path, lang=lang)
 
 
 # ---------------------------------------------------------------------------

@@ -61,8 +61,8 @@ def test_check_ok(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = cli(capsys, "check", MINI, str(DATA / "tiers.toml"))
     assert code == 0 and err == ""
     assert out.splitlines() == [
-        f"ok  {MINI}  (mini 1.0, 1 tier(s), 8 item(s))",
-        f"ok  {DATA / 'tiers.toml'}  (tiers 1.0, 2 tier(s), 6 item(s))",  # 3 items in each tier
+        f"ok  {MINI}  (mini 1.0, 1 tier, 8 items)",
+        f"ok  {DATA / 'tiers.toml'}  (tiers 1.0, 2 tiers, 6 items)",  # 3 items in each tier
     ]
 
 

@@ -535,7 +535,7 @@ def test_a_shortfall_floored_says_so() -> None:
     it = fuac.evaluate(mini, {"institutions": 3}, on=ON).item("4")
     assert (it.points, it.reason_zh, it.reason_en) == (
         0, "备案托育机构数 3家，低于 8家 5家，计5档，扣10分，扣完为止，不得分。",
-        "Registered childcare institutions 3 institutions, 5 institutions below 8 institutions: 5 steps, "
+        "Registered childcare institutions 3 institutions, 5 institutions below 8: 5 steps, "
         "10 taken (down to zero): 0 points.")
 
 

@@ -68,7 +68,8 @@ class Bands(Rule[BandsParams]):
                 f"{lab.zh} {vz}，未进入任何档次，{_pts_zh(p.otherwise)}。",
                 f"{lab.en} {ve} is in no band: {_pts_en(p.otherwise)}.",
             )
-        tz, te = with_unit(b.threshold, p.unit)
+        tz, _ = with_unit(b.threshold, p.unit)
+        _, te = with_unit(b.threshold, p.unit, noun=False)  # 7 institutions ≥ 5, not ≥ 5 institutions
         cz = ce = COMPARATORS[b.comparator].symbol
         return f"{lab.zh} {vz} {cz} {tz}，{_pts_zh(b.points)}。", f"{lab.en} {ve} {ce} {te}: {_pts_en(b.points)}."
 

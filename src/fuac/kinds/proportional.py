@@ -108,15 +108,16 @@ class Proportional(Rule[ProportionalParams]):
         p = self.params
         lab = self.label(p.indicator)
         vz, ve = with_unit(v, p.unit)
-        tz, te = with_unit(t, p.unit)
+        tz, te = with_unit(t, p.unit, noun=False)  # 7 institutions … the target 8; 90% … the target 95%
         if v >= t:
             return (f"{lab.zh} {vz}，达到目标 {tz}，{_pts_zh(got)}。",
                     f"{lab.en} {ve} reaches the target {te}: {_pts_en(got)}.")
         rz, re = ROUNDING_WORDS[p.rounding]
         step = fmt_number(p.round)
+        bare = with_unit(v, p.unit, noun=False)[1]  # a sum of numbers: 2 × 7 ÷ 8, not 2 × 7 institutions ÷ 8
         return (f"{lab.zh} {vz}，未达到目标 {tz}，按比例 {fmt_number(p.points)}分 × {vz} ÷ {tz}"
                 f"（按{step}分{rz}），{_pts_zh(got)}。",
-                f"{lab.en} {ve} is short of the target {te}: in proportion, {fmt_number(p.points)} × {ve} ÷ {te} "
+                f"{lab.en} {ve} is short of the target {te}: in proportion, {fmt_number(p.points)} × {bare} ÷ {te} "
                 f"({re} to {step}): {_pts_en(got)}.")
 
     def columns(self, cols: Columns) -> ColumnForm:

@@ -10,7 +10,17 @@ from pydantic import model_validator
 
 from ..language.comparators import COMPARATORS
 from ..language.models import Comparator, Floor, Model, Name, Number, Partial
-from ..language.words import FLOOR_WORDS, PARTIAL_WORDS, _pts_en, _pts_zh, fmt_number, fmt_points, with_unit
+from ..language.words import (
+    FLOOR_WORDS,
+    PARTIAL_WORDS,
+    _pts_en,
+    _pts_zh,
+    en_count,
+    fmt_number,
+    fmt_points,
+    gap_with_unit,
+    with_unit,
+)
 from .base import ZERO, Inputs, Outcome, Rule, RuleContext, RuleError, _Later, target_column, target_of
 from .drafting import Drafting, number, points
 from .recovery import COUNT_UNITS, Facts, Plan, resolution, within
@@ -145,7 +155,8 @@ class Shortfall(Rule[ShortfallParams]):
     def _say(self, seen: list[tuple[str, Any, Any]], target: Decimal, raw: Decimal, got: Decimal) -> tuple[str, str]:
         p = self.params
         below = COMPARATORS[p.comparator].lower_bound
-        tz, te = with_unit(target, p.unit)
+        tz, _ = with_unit(target, p.unit)
+        _, te = with_unit(target, p.unit, noun=False)  # 1 institution below 8; 2.6 percentage points below 95%
         cz = ce = COMPARATORS[p.comparator].symbol
         zh_parts, en_parts = [], []
         for name, v, short in seen:
@@ -156,16 +167,11 @@ class Shortfall(Rule[ShortfallParams]):
                 en_parts.append(f"{lab.en} {ve} {ce} {te}")
                 continue
             gap, n, cost = short
-            gz, ge = (
-                with_unit(gap, p.unit)
-                if p.unit != "percent"
-                else (f"{fmt_number(gap)}个百分点", f"{fmt_number(gap)} percentage point{'s' if gap != 1 else ''}")
-            )
+            gz, ge = gap_with_unit(gap, p.unit)
             dir_zh = "低" if below else "高"
             dir_en = "below" if below else "above"
             zh_parts.append(f"{lab.zh} {vz}，{dir_zh}于 {tz} {gz}，计{fmt_number(n)}档，扣{fmt_points(cost)}分")
-            steps_en = f"{fmt_number(n)} step{'s' if n != 1 else ''}"
-            en_parts.append(f"{lab.en} {ve}, {ge} {dir_en} {te}: {steps_en}, {fmt_points(cost)} taken")
+            en_parts.append(f"{lab.en} {ve}, {ge} {dir_en} {te}: {en_count(n, 'step')}, {fmt_points(cost)} taken")
         floor_zh = "，扣完为止" if got != raw else ""
         floor_en = " (down to zero)" if got != raw else ""
         return (
@@ -277,10 +283,7 @@ class Shortfall(Rule[ShortfallParams]):
             out.values[name] = new
         if not out.values:
             return []
-        sz, se = with_unit(p.step, p.unit)
-        if p.unit == "percent":
-            plural = "s" if p.step != 1 else ""
-            sz, se = f"{fmt_number(p.step)}个百分点", f"{fmt_number(p.step)} percentage point{plural}"
+        sz, se = gap_with_unit(p.step, p.unit)
         counted = p.unit in COUNT_UNITS
         word_zh = ("增加" if below else "减少") if counted else ("提高" if below else "降低")
         whole = all(inds[n].type == "integer" for n in p.indicators) and p.step == p.step.to_integral_value()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
@@ -79,15 +81,38 @@ def fmt_points(value: Decimal) -> str:
     return fmt_number(value)
 
 
-def with_unit(value: Any, unit: str | None) -> tuple[str, str]:
-    """``value`` with its unit, in Chinese and English."""
+def en_count(n: Any, singular: str, plural: str | None = None) -> str:
+    """``n`` and the English word for what is counted: singular for exactly one (``1 step``,
+    ``1 institution``), plural for any other number (``0 steps``, ``1.5 points``, ``2 institutions``,
+    ``-1 points``). The one rule of number every English reason follows; ``plural`` defaults to the
+    singular with an ``s``."""
+    s = fmt_number(n)
+    return f"{s} {singular if s == '1' else plural or singular + 's'}"
+
+
+def with_unit(value: Any, unit: str | None, *, noun: bool = True) -> tuple[str, str]:
+    """``value`` with its unit, in Chinese and English (``1 institution``, ``2 institutions``, ``90%``).
+
+    ``noun=False`` leaves out an English unit that is a counted noun, for a number said after
+    another of the same unit (``1 institution below 8``, not ``below 8 institutions``); a sign or
+    a rate (``90%``, ``per 10,000``) stays, and the Chinese keeps its measure word (``8家``)."""
     if isinstance(value, bool):
         return ("是" if value else "否", "yes" if value else "no")
     zh, en = UNITS.get(unit or "", ("" if unit in (None, "") else f" {unit}",) * 2)
+    if unit in _COUNTED:  # one case, one person (not "1 cases")
+        word = en.strip()
+        return f"{fmt_number(value)}{zh}", en_count(value, word[:-1], word) if noun else fmt_number(value)
     n = fmt_number(value)
-    if n in ("1", "-1") and unit in _COUNTED:  # one case, one person (not "1 cases")
-        en = en[:-1]
     return f"{n}{zh}", f"{n}{en}"
+
+
+def gap_with_unit(value: Any, unit: str | None) -> tuple[str, str]:
+    """A difference between two values of ``unit``: of percentages in percentage points
+    (``2.6个百分点`` / ``2.6 percentage points``), else as :func:`with_unit` writes it."""
+    if unit == "percent":
+        return f"{fmt_number(value)}个百分点", en_count(value, "percentage point")
+    return with_unit(value, unit)
+
 
 _PTS: dict[Decimal, tuple[str, str]] = {}
 
@@ -97,7 +122,7 @@ def _pts(p: Decimal) -> tuple[str, str]:
     hit = _PTS.get(p)
     if hit is None:
         n = fmt_points(p)
-        hit = (f"得{n}分" if p != 0 else "不得分", f"{n} point{'s' if p != 1 else ''}")
+        hit = (f"得{n}分" if p != 0 else "不得分", en_count(p, "point"))
         if p and len(_PTS) < 4096:  # 0 and -0 print differently in English
             _PTS[p] = hit
     return hit
@@ -109,6 +134,34 @@ def _pts_zh(p: Decimal) -> str:
 
 def _pts_en(p: Decimal) -> str:
     return _pts(p)[1]
+
+
+# ---------------------------------------------------------------------------
+# did you mean: a mistyped name (an input's key, a rule set's id, a tier) and the names it may be
+
+
+def _fold(name: str) -> str:
+    return name.casefold().replace("-", "_").replace(" ", "_")
+
+
+def close_names(word: str, names: Iterable[str], n: int = 3) -> list[str]:
+    """The ``names`` closest to a mistyped ``word``, best first, at most ``n`` (difflib's ratio of at
+    least 0.6, case and ``-`` / ``_`` / space ignored); none when nothing is close."""
+    folded: dict[str, str] = {}
+    for name in names:
+        folded.setdefault(_fold(name), name)
+    if not folded:
+        return []
+    return [folded[f] for f in difflib.get_close_matches(_fold(word), list(folded), n=n, cutoff=0.6)]
+
+
+def did_you_mean(found: Iterable[str]) -> tuple[str, str]:
+    """``您是否要找 liunan-2023？`` / ``did you mean liunan-2023?`` for the names :func:`close_names`
+    found (each as the caller writes it, with its label), or two empty texts for none."""
+    shown = list(found)
+    if not shown:
+        return "", ""
+    return f"您是否要找 {' 或 '.join(shown)}？", f"did you mean {' or '.join(shown)}?"
 
 
 # ---------------------------------------------------------------------------

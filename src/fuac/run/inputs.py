@@ -18,7 +18,7 @@ from ..language.cells import Unreadable, from_text, strip
 from ..language.expressions import exact_number as _number
 from ..language.expressions import quantize
 from ..language.models import Indicator
-from ..language.words import fmt_number
+from ..language.words import close_names, did_you_mean, fmt_number
 from ..plan.loader import PreparedDerived
 from .results import Problem
 
@@ -172,15 +172,7 @@ def validate(
             # anything else takes the full path below, which says what is wrong
         ind = indicators.get(name)
         if ind is None:
-            problems.append(
-                Problem(
-                    name,
-                    "unknown_field",
-                    "not an indicator of this rule set; ignored",
-                    "不是本规则集的指标，已忽略",
-                    severity="warning",
-                )
-            )
+            problems.append(_unknown_field(name, indicators))
             continue
         if isinstance(raw, str):
             raw = from_text(raw, ind)  # a text cell read by the rules every input path shares
@@ -212,6 +204,30 @@ def validate(
         else:
             values[name] = value
     return values, sources, problems
+
+
+#: what an unknown name may have been meant to be, by indicator mapping: id → (the mapping, {name: words})
+_MEANT: dict[int, tuple[Mapping[str, Indicator], dict[str, tuple[str, str]]]] = {}
+
+
+def _unknown_field(name: str, indicators: Mapping[str, Indicator]) -> Problem:
+    """A name that is no indicator: a warning, with the indicator it may be a misspelling of (its name,
+    which the file must use, and its label)."""
+    hit = _MEANT.get(id(indicators))
+    if hit is None or hit[0] is not indicators:
+        if len(_MEANT) >= 64:
+            _MEANT.clear()
+        hit = _MEANT[id(indicators)] = (indicators, {})
+    words = hit[1].get(name)
+    if words is None:
+        close = close_names(name, indicators, 1)
+        zh = did_you_mean(f"{c}（{indicators[c].label.zh}）" for c in close)[0]
+        en = did_you_mean(f"{c} ({indicators[c].label.en})" for c in close)[1]
+        words = (f"not an indicator of this rule set; ignored{'; ' + en if en else ''}",
+                 f"不是本规则集的指标，已忽略{'。' + zh if zh else ''}")
+        if len(hit[1]) < 1024:
+            hit[1][name] = words
+    return Problem(name, "unknown_field", words[0], words[1], severity="warning")
 
 
 #: types of a bare assessor's entry (a value, no rationale or assessor)

@@ -71,6 +71,7 @@ OWN_DOCS = (
     "batch.md",
     "composition.md",
     "reports.md",
+    "notebooks.md",
     "tutorial-rule-package.md",
 )
 

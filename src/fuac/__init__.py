@@ -24,6 +24,7 @@ from .language.expressions import Expression, compile_expression
 from .language.models import Model, Text
 from .plan.engine import Engine, get_engine, reset_engine
 from .plan.loader import RuleSet
+from .render import notebook as _notebook
 from .render import report as _report
 from .run import results as _results
 from .run.results import ConditionResult, Evaluation, ItemResult, PartResult, Problem, SectionResult
@@ -36,6 +37,7 @@ if _typing.TYPE_CHECKING:
 
 # A result is data: what the layers above do with it is set here (see fuac.run.results.VIEWS).
 _results.VIEWS.update(gaps=_gaps.gaps, html=_report.evaluation_fragment, pandas=_report.to_pandas, select=_select)
+_results.VIEWS.update(_notebook.VIEWS)  # the other results' notebook displays ("html.batch", "html.gaps", …)
 
 # The batch (numpy and the compiled backend) is imported on first use: ``import fuac`` stays light.
 _LAZY = {

@@ -36,6 +36,7 @@ from ..language.deprecation import renamed
 from ..language.expressions import DECIMAL_CONTEXT
 from ..language.models import LEVEL_DIGITS, Quota, Text
 from ..language.words import fmt_number
+from ..run.results import view
 
 if TYPE_CHECKING:
     from ..run.batch.results import BatchResults
@@ -160,6 +161,10 @@ class Selection:
                 "quotas": [q.to_dict() for q in self.quotas],
                 "notes": [{"zh": n.zh, "en": n.en} for n in self.notes],
                 "units": self.to_dicts()}
+
+    def _repr_html_(self) -> str:
+        """Jupyter's view: the quotas, the ranked units (selected, reserve or not, and why), those set aside."""
+        return view("html.selection")(self)
 
     def to_pandas(self) -> Any:
         import pandas as pd

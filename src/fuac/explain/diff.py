@@ -11,6 +11,7 @@ from ..language.words import fmt_number
 from ..plan.compose import materialize
 from ..plan.loader import RuleSet
 from ..run.evaluate import evaluate
+from ..run.results import view
 
 #: Item keys that are wording, not rules: a change to them alone is not listed.
 WORDING = {"label", "note", "number", "method"}
@@ -54,6 +55,16 @@ class RuleChange:
             "clause": {"a": self.clause_a, "b": self.clause_b},
             "new_inputs": list(self.new_inputs),
         }
+
+    def _repr_html_(self) -> str:
+        return view("html.change")(self)
+
+
+class RuleChanges(list[RuleChange]):
+    """What :func:`diff` returns: a list of :class:`RuleChange`, shown in Jupyter as a table."""
+
+    def _repr_html_(self) -> str:
+        return view("html.changes")(self)
 
 
 def _plain(v: Any) -> Any:
@@ -102,7 +113,7 @@ def _reads(rs: RuleSet, item_id: str) -> set[str]:
     return out
 
 
-def diff(a: RuleSet, b: RuleSet) -> list[RuleChange]:
+def diff(a: RuleSet, b: RuleSet) -> RuleChanges:
     """The changes from ``a`` to ``b``: items added, removed, replaced and changed (points,
     thresholds, costs, kinds…), sections re-weighted, vetoes, eligibility, parameters."""
     da, db = materialize(a.raw), materialize(b.raw)
@@ -113,7 +124,7 @@ def diff(a: RuleSet, b: RuleSet) -> list[RuleChange]:
     changes += _condition_changes(da, db, "eligibility")
     changes += _parameter_changes(da, db)
     changes += _indicator_changes(da, db, {n for c in changes for n in c.new_inputs})
-    return [c for c in changes if c.fields or c.action != "changed"]
+    return RuleChanges(c for c in changes if c.fields or c.action != "changed")
 
 
 def _scheme_changes(da: Mapping[str, Any], db: Mapping[str, Any]) -> list[RuleChange]:
@@ -317,9 +328,16 @@ def _ranks(values: list[Decimal | None]) -> list[int | None]:
     return out
 
 
-def replay(a: RuleSet, b: RuleSet, units: Iterable[Mapping[str, Any]]) -> list[Replay]:
+class Replays(list[Replay]):
+    """What :func:`replay` returns: a list of :class:`Replay`, shown in Jupyter as a table."""
+
+    def _repr_html_(self) -> str:
+        return view("html.replay")(self)
+
+
+def replay(a: RuleSet, b: RuleSet, units: Iterable[Mapping[str, Any]]) -> Replays:
     """Score each unit (``{name, data, assessments, context, tier, on}``) with both rule sets."""
-    rows = []
+    rows = Replays()
     for k, u in enumerate(units):
         kwargs = {
             "tier": u.get("tier"),

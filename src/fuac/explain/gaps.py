@@ -35,7 +35,7 @@ from ..language.models import Indicator, Text
 from ..language.statuses import BLOCKED
 from ..language.words import SCOPE_WORDS, fmt_number, with_unit
 from ..run.inputs import derive
-from ..run.results import _json
+from ..run.results import _json, view
 
 if TYPE_CHECKING:
     from ..plan.loader import Plan as TierPlan
@@ -240,6 +240,10 @@ class Gaps:
     def render(self, lang: str = "zh") -> str:
         """The list as plain text (``lang``: zh, en or both)."""
         return render_gaps(self, lang)
+
+    def _repr_html_(self) -> str:
+        """Jupyter's view: each group, each item with the points at stake and what to change."""
+        return view("html.gaps")(self)
 
     def __repr__(self) -> str:
         rec = f" recovering {fmt_number(self.recoverable)}" if self.evaluation.scheme_kind == "points" else ""

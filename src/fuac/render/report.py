@@ -409,12 +409,19 @@ def write_report_pdf(evaluations: Evaluation | Sequence[Evaluation], path: str, 
 # ---------------------------------------------------------------------------
 # notebooks
 
+# Jupyter's style sheet right-aligns, centres and stripes tables with more specific selectors
+# (`:not(.jp-RenderedMarkdown).jp-RenderedHTMLCommon td`): what must hold says !important.
 _FRAGMENT_CSS = (
-    ".fuac-ev table{border-collapse:collapse;font-size:12px}"
-    ".fuac-ev th,.fuac-ev td{border:1px solid #c9ced6;padding:2px 6px;text-align:left;vertical-align:top}"
-    ".fuac-ev th{background:#eef1f4}.fuac-ev tr.sec td{background:#f4f6f8;font-weight:bold}"
-    ".fuac-ev td.p{text-align:right;white-space:nowrap}.fuac-ev .en{color:#5b6470;font-size:11px}"
-    ".fuac-ev .bad{color:#b83232;font-weight:bold}.fuac-ev .warn{color:#8a5a00}.fuac-ev .ok{color:#2f6f3e}"
+    ".fuac-ev{color:#1f2328 !important;background:#fff !important;text-align:left !important;padding:4px 6px}"
+    ".fuac-ev p{text-align:left !important}"
+    ".fuac-ev table{border-collapse:collapse;font-size:12px;margin:2px 0 8px 0 !important;table-layout:auto !important}"
+    ".fuac-ev tbody tr,.fuac-ev thead tr{background:transparent !important}"
+    ".fuac-ev th,.fuac-ev td{border:1px solid #c9ced6 !important;padding:2px 6px !important;"
+    "text-align:left !important;vertical-align:top !important;color:#1f2328 !important}"
+    ".fuac-ev th{background:#eef1f4 !important}.fuac-ev tr.sec td{background:#f4f6f8 !important;font-weight:bold}"
+    ".fuac-ev td.p{text-align:right !important;white-space:nowrap}.fuac-ev .en{color:#5b6470 !important;font-size:11px}"
+    ".fuac-ev .bad{color:#b83232 !important;font-weight:bold}.fuac-ev .warn{color:#8a5a00 !important}"
+    ".fuac-ev .ok{color:#2f6f3e !important}"
 )
 
 

@@ -30,6 +30,7 @@ from ...language.expressions import DECIMAL_CONTEXT
 from ...language.models import LEVEL_DIGITS
 from ...plan.loader import RuleSet
 from ..inputs import check_value
+from ..results import view
 
 if TYPE_CHECKING:
     import numpy as np
@@ -141,6 +142,10 @@ class CohortTable:
     @property
     def refs(self) -> list[str]:
         return [s.ref for s in self.specs]
+
+    def _repr_html_(self) -> str:
+        """Jupyter's view: per reference value and region, the number of units and their mean."""
+        return view("html.cohort")(self)
 
     # -- building
     @classmethod

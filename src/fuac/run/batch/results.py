@@ -109,6 +109,10 @@ class BatchResults:
         tier = f" tier={self.tier}" if self.tier else ""
         return f"<BatchResults {self.ruleset.id}{tier}: {self.n} rows, {self.backend}>"
 
+    def _repr_html_(self) -> str:
+        """Jupyter's view: counts by status, grade and pass mark, each section over the batch, the first rows."""
+        return view("html.batch")(self)
+
     # -- records and evaluations
     def _chunk(self, i: int) -> tuple[Chunk, Layout, int]:
         if not 0 <= i < self.n:
@@ -381,8 +385,16 @@ class BatchResults:
         cols = {c: self.column(c, exact=exact) for c in self.columns}
         return [{c: _plain(v[i]) for c, v in cols.items()} for i in range(self.n)]
 
+    def section_labels(self) -> dict[str, dict[str, Any]]:
+        """What each ``section.<id>`` column is: ``{column: {"number", "title_zh", "title_en", "max"}}``,
+        in the order of the columns (``max``: the section's maximum for the batch's tier, a Decimal, or
+        None). ``to_pandas()`` puts the same mapping in ``df.attrs["fuac_sections"]``."""
+        return {f"section.{s.id}": {"number": s.number, "title_zh": s.title.zh, "title_en": s.title.en,
+                                    "max": s.max} for s in self.plan.sections}
+
     def to_pandas(self, *, exact: bool = False) -> Any:
-        """A pandas DataFrame of every column (points as floats; Decimals with ``exact=True``)."""
+        """A pandas DataFrame of every column (points as floats; Decimals with ``exact=True``).
+        ``df.attrs["fuac_sections"]`` holds :meth:`section_labels` (titles and maxima of the section columns)."""
         import pandas as pd
 
         data = {}
@@ -391,7 +403,9 @@ class BatchResults:
             if c.endswith(".met") or c.startswith(("veto.", "eligibility.")) or c in ("eligible", "passed"):
                 v = pd.array(v.tolist(), dtype="boolean")
             data[c] = v
-        return pd.DataFrame(data)
+        df = pd.DataFrame(data)
+        df.attrs["fuac_sections"] = self.section_labels()
+        return df
 
     def to_polars(self, *, exact: bool = False) -> Any:
         """A polars DataFrame of every column."""
